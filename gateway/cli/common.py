@@ -1,0 +1,38 @@
+"""What every sub-command shares: the home, the config, running a coroutine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from gateway.config import Config, load_config
+
+T = TypeVar("T")
+
+
+@dataclass
+class CliContext:
+    """Options of the top-level group, with the config loaded on first use."""
+
+    home: str | None = None
+    config_file: str | None = None
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        """The loaded configuration (home, database, bus, keys, adapters)."""
+        if self._config is None:
+            self._config = load_config(self.home, self.config_file)
+        return self._config
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one coroutine to completion (sub-commands are sync click callbacks)."""
+    return asyncio.run(coro)

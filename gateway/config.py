@@ -1,0 +1,167 @@
+"""Configuration: ``config.toml`` in the home, overridden by ``LIENTHONG_<SECTION>_<KEY>``.
+
+The embedded default (no config file at all) is SQLite in the home directory and the
+in-process local bus.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+
+DEFAULT_HOME = "./lienthong-data"
+
+
+def resolve_home(home: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The data directory: ``--home``, else ``LIENTHONG_HOME``, else ``./lienthong-data``."""
+    env = os.environ if env is None else env
+    return Path(home or env.get("LIENTHONG_HOME") or DEFAULT_HOME).resolve()
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """``[hub]``: who the hub is and how it listens."""
+
+    unit_code: str = "000.00.00.HUB"
+    listen: str = "127.0.0.1:8480"
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_xml_bytes: int = 10 * 1024 * 1024
+    max_xml_depth: int = 64
+    rate_per_minute: int = 6000
+    created_window_seconds: int = 86400
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """``[database]``: SQLAlchemy async URL; empty means SQLite in the home."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class BusConfig:
+    """``[bus]``: ``local://`` (in-process) or ``amqp://user:pass@host/vhost``."""
+
+    url: str = "local://"
+    prefetch: int = 256
+    delivery_limit: int = 5
+    confirm_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class KeysConfig:
+    """``[keys]``: where the passphrase for private keys comes from."""
+
+    passphrase_file: str = ""
+    key_type: str = "rsa2048"
+
+
+@dataclass(frozen=True)
+class AdapterConfig:
+    """One ``[[adapters]]`` entry."""
+
+    name: str
+    unit: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of one hub process."""
+
+    home: Path
+    hub: HubConfig = field(default_factory=HubConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    bus: BusConfig = field(default_factory=BusConfig)
+    keys: KeysConfig = field(default_factory=KeysConfig)
+    adapters: tuple[AdapterConfig, ...] = ()
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or SQLite in the home directory."""
+        return self.database.url or f"sqlite+aiosqlite:///{self.home / 'lienthong.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where attachments are stored by digest."""
+        return self.home / "blobs"
+
+    @property
+    def key_dir(self) -> Path:
+        """Where private keys and the CA live (mode 0700)."""
+        return self.home / "keys"
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "hub": HubConfig,
+    "database": DatabaseConfig,
+    "bus": BusConfig,
+    "keys": KeysConfig,
+}
+
+
+def load_config(
+    home: str | Path | None = None,
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Read the config file (if any) and apply ``LIENTHONG_<SECTION>_<KEY>`` overrides."""
+    env = os.environ if env is None else env
+    home_path = resolve_home(home, env)
+    path = Path(config_file or env.get("LIENTHONG_CONFIG") or home_path / "config.toml")
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    elif config_file:
+        raise ConfigError(f"config file {path} does not exist")
+    cfg = Config(home=home_path)
+    for section, cls in _SECTIONS.items():
+        cfg = replace(cfg, **{section: _section(cls, section, raw.get(section, {}), env)})
+    adapters = tuple(_adapter(entry) for entry in raw.get("adapters", []))
+    return replace(cfg, adapters=adapters)
+
+
+def _section(cls: type[Any], name: str, values: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}]: unknown keys {sorted(unknown)}")
+    merged = dict(values)
+    for key, fld in known.items():
+        override = env.get(f"LIENTHONG_{name.upper()}_{key.upper()}")
+        if override is not None:
+            merged[key] = _coerce(override, fld.default, f"{name}.{key}")
+    try:
+        return cls(**merged)
+    except TypeError as exc:
+        raise ConfigError(f"[{name}]: {exc}") from exc
+
+
+def _coerce(text: str, default: Any, where: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            return text.lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {text!r} is not a number") from exc
+    return text
+
+
+def _adapter(entry: Mapping[str, Any]) -> AdapterConfig:
+    if "name" not in entry:
+        raise ConfigError("[[adapters]] entry without a name")
+    options = dict(entry.get("options", {}))
+    return AdapterConfig(name=str(entry["name"]), unit=str(entry.get("unit", "")), options=options)

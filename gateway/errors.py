@@ -1,0 +1,311 @@
+"""Every error the gateway raises, in one hierarchy, each with a stable code.
+
+::
+
+    GatewayError                      gateway.error            500
+    ├── XmlError                      xml.*                    400
+    ├── EnvelopeError                 envelope.*               422
+    ├── SignatureError                signature.*              422
+    ├── PkiError                      pki.*                    400
+    ├── DirectoryError                directory.*              422
+    ├── RoutingError                  routing.*                422
+    ├── ReceiptError                  receipt.*                409
+    ├── EdxmlError                    edxml.*                  422
+    ├── AuthError                     auth.*                   401
+    ├── ForbiddenError                *.forbidden              403
+    ├── NotFoundError                 *.not_found              404
+    ├── ConflictError                 *.conflict               409
+    ├── LimitError                    limit.*                  413 / 429
+    ├── ConfigError                   config.*                 500
+    ├── RequestError                  request.*                400
+    └── Recoverable                   (worth a retry)
+        ├── StoreUnavailable          store.unavailable        503
+        ├── BusUnavailable            bus.unavailable          503
+        └── AdapterUnavailable        adapter.unavailable      503
+
+Raise with a specific code: ``raise XmlError("DOCTYPE is not allowed", code="xml.dtd")``.
+Foreign errors are translated at module boundaries with ``raise ... from exc``.
+Every code a client can see is listed in :data:`ERROR_CODES` (the OpenAPI spec is built
+from it); ``tests/unit/test_errors.py`` checks that raised codes are registered.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "ERROR_CODES",
+    "AdapterUnavailable",
+    "AuthError",
+    "BusUnavailable",
+    "ConfigError",
+    "ConflictError",
+    "DirectoryError",
+    "EdxmlError",
+    "EnvelopeError",
+    "ForbiddenError",
+    "GatewayError",
+    "LimitError",
+    "NotFoundError",
+    "PkiError",
+    "ReceiptError",
+    "Recoverable",
+    "RequestError",
+    "RoutingError",
+    "SignatureError",
+    "StoreUnavailable",
+    "XmlError",
+]
+
+
+class GatewayError(Exception):
+    """Root of every gateway error: a stable ``code``, an HTTP status, the message id."""
+
+    code: ClassVar[str] = "gateway.error"
+    http_status: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        message_id: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        if http_status is not None:
+            self.http_status = http_status  # type: ignore[misc]
+        self.message_id = message_id
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        """The API error body: ``{"error": {"code", "message"[, "message_id"]}}``."""
+        body = {"code": self.code, "message": self.message}
+        if self.message_id:
+            body["message_id"] = self.message_id
+        return {"error": body}
+
+
+class XmlError(GatewayError):
+    """The bytes are not acceptable XML (malformed, DTD, entities, too big, too deep)."""
+
+    code = "xml.malformed"
+    http_status = 400
+
+
+class EnvelopeError(GatewayError):
+    """The envelope or receipt is well-formed XML but not a valid one."""
+
+    code = "envelope.invalid"
+    http_status = 422
+
+
+class SignatureError(GatewayError):
+    """The XML signature is missing, malformed, untrusted or does not match."""
+
+    code = "signature.invalid"
+    http_status = 422
+
+
+class PkiError(GatewayError):
+    """A key, certificate, CSR or CRL operation failed."""
+
+    code = "pki.error"
+    http_status = 400
+
+
+class DirectoryError(GatewayError):
+    """A unit, group or credential is unknown or invalid."""
+
+    code = "directory.invalid"
+    http_status = 422
+
+
+class RoutingError(GatewayError):
+    """A message cannot be routed (unknown recipient, empty group)."""
+
+    code = "routing.unknown_recipient"
+    http_status = 422
+
+
+class ReceiptError(GatewayError):
+    """A receipt is not allowed now (illegal state transition, wrong party)."""
+
+    code = "receipt.illegal_transition"
+    http_status = 409
+
+
+class EdxmlError(GatewayError):
+    """An edXML message cannot be read or mapped."""
+
+    code = "edxml.invalid"
+    http_status = 422
+
+
+class AuthError(GatewayError):
+    """No credentials, or credentials that do not identify anyone."""
+
+    code = "auth.required"
+    http_status = 401
+
+
+class ForbiddenError(GatewayError):
+    """Authenticated, but not allowed to see or do this."""
+
+    code = "auth.forbidden"
+    http_status = 403
+
+
+class NotFoundError(GatewayError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(GatewayError):
+    """The request conflicts with what is stored."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class LimitError(GatewayError):
+    """A size or rate limit was exceeded."""
+
+    code = "limit.body_too_large"
+    http_status = 413
+
+
+class ConfigError(GatewayError):
+    """The configuration is missing or invalid."""
+
+    code = "config.invalid"
+    http_status = 500
+
+
+class RequestError(GatewayError):
+    """The HTTP request itself is malformed (bad JSON, missing field, bad parameter)."""
+
+    code = "request.invalid"
+    http_status = 400
+
+
+class Recoverable(GatewayError):
+    """An error worth a retry: a dependency is down or busy."""
+
+    code = "unavailable"
+    http_status = 503
+
+
+class StoreUnavailable(Recoverable):
+    """The database cannot be reached."""
+
+    code = "store.unavailable"
+
+
+class BusUnavailable(Recoverable):
+    """The message bus cannot be reached or did not confirm in time."""
+
+    code = "bus.unavailable"
+
+
+class AdapterUnavailable(Recoverable):
+    """An adapter's remote system cannot be reached."""
+
+    code = "adapter.unavailable"
+
+
+#: Every stable code a client or an operator can see, with what it means.
+ERROR_CODES: dict[str, str] = {
+    # xml
+    "xml.malformed": "the document is not well-formed XML",
+    "xml.dtd": "a DOCTYPE / DTD is present (refused outright)",
+    "xml.entity": "an entity declaration or reference is present",
+    "xml.too_large": "the document exceeds the size limit",
+    "xml.too_deep": "the element tree exceeds the depth limit",
+    "xml.external_reference": "an external schema or stylesheet reference is present",
+    # envelope / receipt
+    "envelope.invalid": "the envelope is invalid",
+    "envelope.schema": "the envelope or receipt does not match its XSD",
+    "envelope.attachment_mismatch": "an attachment's bytes do not match its SHA-256 digest",
+    "envelope.attachment_missing": "an attachment named in the manifest is missing",
+    "envelope.expired": "the message is past its expiry time",
+    "envelope.created_out_of_window": "the created time is too far from now",
+    "envelope.sender_mismatch": "caller, signing certificate and sender field disagree",
+    # signature
+    "signature.invalid": "the signature does not verify",
+    "signature.missing": "the document carries no signature",
+    "signature.multiple": "the document carries more than one signature",
+    "signature.misplaced": "the signature is not where the envelope keeps it",
+    "signature.reference": "the reference does not cover the whole root element",
+    "signature.transform": "a transform other than enveloped-signature and exc-c14n is used",
+    "signature.algorithm": "a weak or unsupported algorithm (SHA-1, MD5, HMAC) is used",
+    "signature.digest_mismatch": "the signed content was changed after signing",
+    "signature.untrusted_certificate": "the certificate does not chain to the hub CA",
+    "signature.certificate_expired": "the certificate is expired",
+    "signature.certificate_not_yet_valid": "the certificate is not yet valid",
+    "signature.certificate_revoked": "the certificate is revoked",
+    "signature.key_mismatch": "the KeyInfo certificate is not the key that signed",
+    "signature.key_usage": "the certificate may not be used for digital signatures",
+    "signature.crl_stale": "the CRL is past its nextUpdate (fails closed)",
+    "signature.wrapping": "signed content and returned content differ (wrapping attempt)",
+    # pki
+    "pki.error": "a PKI operation failed",
+    "pki.no_ca": "the hub CA has not been created",
+    "pki.ca_exists": "a hub CA already exists",
+    "pki.bad_csr": "the CSR is malformed or its signature is invalid",
+    "pki.bad_passphrase": "the key passphrase is missing or wrong",
+    "pki.unknown_certificate": "no certificate with that unit or serial",
+    "pki.no_signing_key": "the unit has no valid signing key on this hub",
+    # directory / routing
+    "directory.invalid": "the directory request is invalid",
+    "directory.bad_unit_code": "the unit code does not match the code pattern",
+    "directory.unknown_unit": "no such unit",
+    "directory.unit_exists": "the unit already exists",
+    "directory.unknown_group": "no such group",
+    "directory.cycle": "the parent would create a cycle",
+    "routing.unknown_recipient": "a recipient is neither a unit nor a group",
+    "routing.no_recipients": "the message has no recipients",
+    # receipts
+    "receipt.illegal_transition": "the status is not allowed after the current state",
+    "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this",
+    "receipt.unknown_status": "the status code or name is not known",
+    # edxml
+    "edxml.invalid": "the edXML message is invalid",
+    "edxml.malformed": "the edXML message is structurally broken",
+    "edxml.unsupported": "the edXML message kind is not supported",
+    # message
+    "message.not_found": "no such message (or not visible to the caller)",
+    "message.duplicate_id": "the message id was used for a different message",
+    "message.attachment_not_found": "no such attachment on the message",
+    "mailbox.item_not_found": "no such mailbox item",
+    # auth
+    "auth.required": "no credentials were presented",
+    "auth.invalid_token": "the bearer token is unknown or revoked",
+    "auth.invalid_certificate": "the client certificate is not from the hub CA",
+    "auth.forbidden": "the caller may not do this",
+    "auth.csrf": "the CSRF token is missing or wrong",
+    # limits / request
+    "limit.body_too_large": "the request body exceeds the size limit",
+    "limit.rate": "too many requests from this unit",
+    "request.invalid": "the request is malformed",
+    "request.bad_json": "the body is not valid JSON",
+    "request.missing_field": "a required field is missing",
+    "request.bad_range": "the Range header cannot be satisfied",
+    "not_found": "no such route or object",
+    "conflict": "the request conflicts with stored state",
+    # config / dependencies
+    "config.invalid": "the configuration is invalid",
+    "store.unavailable": "the database cannot be reached",
+    "bus.unavailable": "the message bus cannot be reached",
+    "adapter.unavailable": "an adapter's remote system cannot be reached",
+    "adapter.unknown": "no adapter with that name",
+    "unavailable": "a dependency is unavailable",
+    "gateway.error": "an internal error (details are in the hub's log, never in the reply)",
+}

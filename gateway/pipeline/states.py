@@ -1,0 +1,86 @@
+"""Per-delivery states and the transitions between them.
+
+::
+
+    accepted ─► queued ─► delivered ─► 01 received ─► 03 accepted ─► 04 assigned ─► 05 ─► 06
+        │          │          │             └► 02 rejected       (03..05 may skip forward)
+        └──────────┴──────────┴─► expired | failed
+    13 recall_requested (sender) ─► 15 recall_agreed | 16 recall_refused (recipient)
+
+A delivery's state only moves forward; a status that would move it back, or skip the
+recipient's first answer, is refused with ``receipt.illegal_transition``.
+"""
+
+from __future__ import annotations
+
+from gateway.envelope.model import Status
+from gateway.errors import ReceiptError
+
+ACCEPTED = "accepted"
+QUEUED = "queued"
+DELIVERED = "delivered"
+
+#: The hub's own states before the recipient says anything.
+TRANSPORT_STATES = (ACCEPTED, QUEUED, DELIVERED)
+
+_ORDER = {
+    ACCEPTED: 0,
+    QUEUED: 1,
+    DELIVERED: 2,
+    Status.RECEIVED.label: 3,
+    Status.ACCEPTED.label: 4,
+    Status.ASSIGNED.label: 5,
+    Status.PROCESSING.label: 6,
+    Status.COMPLETED.label: 7,
+}
+_FINAL = {
+    Status.REJECTED.label,
+    Status.COMPLETED.label,
+    Status.EXPIRED.label,
+    Status.FAILED.label,
+    Status.RECALL_AGREED.label,
+}
+
+
+def is_final(state: str) -> bool:
+    """True when no further status can follow ``state``."""
+    return state in _FINAL
+
+
+def next_state(current: str, status: Status) -> str:
+    """The delivery state after ``status`` is posted in ``current``, or raise."""
+    new = status.label
+    if is_final(current):
+        raise _illegal(current, status)
+    if status is Status.RECALL_REQUESTED:
+        return new
+    if status in (Status.RECALL_AGREED, Status.RECALL_REFUSED):
+        if current != Status.RECALL_REQUESTED.label:
+            raise _illegal(current, status)
+        return new
+    if current == Status.RECALL_REQUESTED.label or current == Status.RECALL_REFUSED.label:
+        # the recipient refused (or has not yet answered) the take-back: work continues
+        return new if status not in (Status.EXPIRED,) else new
+    if status in (Status.EXPIRED, Status.FAILED):
+        return new
+    if status is Status.REJECTED:
+        if _ORDER.get(current, 99) > _ORDER[Status.RECEIVED.label]:
+            raise _illegal(current, status)
+        return new
+    if _ORDER.get(new, -1) <= _ORDER.get(current, -1):
+        raise _illegal(current, status)
+    return new
+
+
+def advance_transport(current: str, target: str) -> str:
+    """Move along accepted → queued → delivered; never backwards (returns the later one)."""
+    if _ORDER.get(target, -1) > _ORDER.get(current, 99):
+        return target
+    return current
+
+
+def _illegal(current: str, status: Status) -> ReceiptError:
+    return ReceiptError(
+        f"status {status.code} ({status.label}) is not allowed after {current!r}",
+        code="receipt.illegal_transition",
+    )

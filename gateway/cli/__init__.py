@@ -55,8 +55,13 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.option("--home", envvar="LIENTHONG_HOME", default=None, help="Data directory.")
-@click.option("--config", "config_file", envvar="LIENTHONG_CONFIG", default=None,
-              help="Config file (default: HOME/config.toml).")
+@click.option(
+    "--config",
+    "config_file",
+    envvar="LIENTHONG_CONFIG",
+    default=None,
+    help="Config file (default: HOME/config.toml).",
+)
 @click.version_option(package_name="lienthong")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, config_file: str | None) -> None:

@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 from gateway.errors import DirectoryError, ReceiptError
 
@@ -25,7 +25,7 @@ def check_unit_code(code: str) -> str:
     return code
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a document message does (edXML BussinessDocType 0-3)."""
 
     NEW = "new"

@@ -2,10 +2,13 @@
 
 ::
 
-    accepted ─► queued ─► delivered ─► 01 received ─► 03 accepted ─► 04 assigned ─► 05 ─► 06
+    submitted ─► queued ─► delivered ─► 01 received ─► 03 accepted ─► 04 assigned ─► 05 ─► 06
         │          │          │             └► 02 rejected       (03..05 may skip forward)
         └──────────┴──────────┴─► expired | failed
     13 recall_requested (sender) ─► 15 recall_agreed | 16 recall_refused (recipient)
+
+The hub's own acceptance (the 202) is the state ``submitted``, so that it is never confused
+with edXML 03 ``accepted`` (the recipient registered the document).
 
 A delivery's state only moves forward; a status that would move it back, or skip the
 recipient's first answer, is refused with ``receipt.illegal_transition``.
@@ -16,15 +19,17 @@ from __future__ import annotations
 from gateway.envelope.model import Status
 from gateway.errors import ReceiptError
 
-ACCEPTED = "accepted"
+SUBMITTED = "submitted"
+#: Deprecated alias kept for callers written before the rename; the value is "submitted".
+ACCEPTED = SUBMITTED
 QUEUED = "queued"
 DELIVERED = "delivered"
 
 #: The hub's own states before the recipient says anything.
-TRANSPORT_STATES = (ACCEPTED, QUEUED, DELIVERED)
+TRANSPORT_STATES = (SUBMITTED, QUEUED, DELIVERED)
 
 _ORDER = {
-    ACCEPTED: 0,
+    SUBMITTED: 0,
     QUEUED: 1,
     DELIVERED: 2,
     Status.RECEIVED.label: 3,
@@ -58,9 +63,9 @@ def next_state(current: str, status: Status) -> str:
         if current != Status.RECALL_REQUESTED.label:
             raise _illegal(current, status)
         return new
-    if current == Status.RECALL_REQUESTED.label or current == Status.RECALL_REFUSED.label:
+    if current in (Status.RECALL_REQUESTED.label, Status.RECALL_REFUSED.label):
         # the recipient refused (or has not yet answered) the take-back: work continues
-        return new if status not in (Status.EXPIRED,) else new
+        return new
     if status in (Status.EXPIRED, Status.FAILED):
         return new
     if status is Status.REJECTED:
@@ -73,7 +78,7 @@ def next_state(current: str, status: Status) -> str:
 
 
 def advance_transport(current: str, target: str) -> str:
-    """Move along accepted → queued → delivered; never backwards (returns the later one)."""
+    """Move along submitted → queued → delivered; never backwards (returns the later one)."""
     if _ORDER.get(target, -1) > _ORDER.get(current, 99):
         return target
     return current

@@ -24,7 +24,9 @@ def unit_code_of(cert: x509.Certificate) -> str:
     """The unit code a hub certificate was issued to (its subject CN)."""
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     if not names:
-        raise SignatureError("certificate has no common name", code="signature.untrusted_certificate")
+        raise SignatureError(
+            "certificate has no common name", code="signature.untrusted_certificate"
+        )
     return str(names[0].value)
 
 
@@ -47,7 +49,9 @@ class TrustStore:
         now = at or datetime.now(UTC)
         issuer = self._issuer_of(cert)
         if now < cert.not_valid_before_utc:
-            raise SignatureError("certificate not yet valid", code="signature.certificate_not_yet_valid")
+            raise SignatureError(
+                "certificate not yet valid", code="signature.certificate_not_yet_valid"
+            )
         if now > cert.not_valid_after_utc:
             raise SignatureError("certificate expired", code="signature.certificate_expired")
         self._check_key_usage(cert)
@@ -72,11 +76,11 @@ class TrustStore:
         try:
             usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
         except x509.ExtensionNotFound:
-            raise SignatureError("certificate has no key usage", code="signature.key_usage") from None
-        if not usage.digital_signature:
             raise SignatureError(
-                "certificate may not sign", code="signature.key_usage"
-            )
+                "certificate has no key usage", code="signature.key_usage"
+            ) from None
+        if not usage.digital_signature:
+            raise SignatureError("certificate may not sign", code="signature.key_usage")
 
     def _check_revocation(
         self, cert: x509.Certificate, issuer: x509.Certificate, now: datetime

@@ -156,9 +156,7 @@ def build_crl(
         .add_extension(_authority_key_id(ca_cert), critical=False)
     )
     for serial, when in revoked:
-        entry = (
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
-        )
+        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
         builder = builder.add_revoked_certificate(entry)
     return builder.sign(ca_key, hashes.SHA256())
 

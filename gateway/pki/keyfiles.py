@@ -34,7 +34,7 @@ __all__ = [
     "write_private_key",
 ]
 
-PASSPHRASE_ENV: Final = "LIENTHONG_KEY_PASSPHRASE"
+PASSPHRASE_ENV: Final = "LIENTHONG_KEY_PASSPHRASE"  # noqa: S105 (a variable name)
 
 #: The key types the hub generates (and accepts in a CSR).
 KEY_TYPES: Final = ("rsa2048", "rsa3072", "ecdsa-p256")
@@ -137,7 +137,9 @@ def parse_private_key(data: bytes, passphrase: bytes | None, *, where: str = "ke
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:
-        raise PkiError(f"{where}: passphrase missing or not needed", code="pki.bad_passphrase") from exc
+        raise PkiError(
+            f"{where}: passphrase missing or not needed", code="pki.bad_passphrase"
+        ) from exc
     except ValueError as exc:
         if b"ENCRYPTED" in data:
             raise PkiError(f"{where}: wrong passphrase", code="pki.bad_passphrase") from exc

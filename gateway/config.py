@@ -64,6 +64,15 @@ class KeysConfig:
 
 
 @dataclass(frozen=True)
+class ClientConfig:
+    """``[client]``: where ``lienthong send/inbox/ack/status`` reach a hub (``LIENTHONG_URL``
+    and ``LIENTHONG_TOKEN`` win); an empty url means ``http://`` + ``[hub] listen``."""
+
+    url: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
 class AdapterConfig:
     """One ``[[adapters]]`` entry."""
 
@@ -81,6 +90,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bus: BusConfig = field(default_factory=BusConfig)
     keys: KeysConfig = field(default_factory=KeysConfig)
+    client: ClientConfig = field(default_factory=ClientConfig)
     adapters: tuple[AdapterConfig, ...] = ()
 
     @property
@@ -104,6 +114,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseConfig,
     "bus": BusConfig,
     "keys": KeysConfig,
+    "client": ClientConfig,
 }
 
 

@@ -270,16 +270,23 @@ ERROR_CODES: dict[str, str] = {
     "directory.unit_exists": "the unit already exists",
     "directory.unknown_group": "no such group",
     "directory.cycle": "the parent would create a cycle",
+    "directory.group_exists": "a group with that code already exists",
+    "directory.unknown_token": "no token with that id (or value)",
     "routing.unknown_recipient": "a recipient is neither a unit nor a group",
     "routing.no_recipients": "the message has no recipients",
     # receipts
     "receipt.illegal_transition": "the status is not allowed after the current state",
     "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this",
     "receipt.unknown_status": "the status code or name is not known",
+    "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
     # edxml
     "edxml.invalid": "the edXML message is invalid",
     "edxml.malformed": "the edXML message is structurally broken",
     "edxml.unsupported": "the edXML message kind is not supported",
+    "edxml.missing_field": "a required edXML element is missing (From, Subject, DocumentId…)",
+    "edxml.bad_date": "an edXML date or timestamp cannot be read",
+    "edxml.bad_status": "the edXML StatusCode is not one of QCVN 102:2016's codes",
+    "edxml.bad_unit_code": "an edXML OrganId does not match the unit code pattern",
     # message
     "message.not_found": "no such message (or not visible to the caller)",
     "message.duplicate_id": "the message id was used for a different message",
@@ -298,6 +305,9 @@ ERROR_CODES: dict[str, str] = {
     "request.bad_json": "the body is not valid JSON",
     "request.missing_field": "a required field is missing",
     "request.bad_range": "the Range header cannot be satisfied",
+    "request.method_not_allowed": "the route does not accept this HTTP method",
+    "request.bad_parameter": "a query or path parameter is malformed",
+    "request.unsupported_media_type": "the Content-Type is not one the route accepts",
     "not_found": "no such route or object",
     "conflict": "the request conflicts with stored state",
     # config / dependencies
@@ -306,6 +316,7 @@ ERROR_CODES: dict[str, str] = {
     "bus.unavailable": "the message bus cannot be reached",
     "adapter.unavailable": "an adapter's remote system cannot be reached",
     "adapter.unknown": "no adapter with that name",
+    "client.unreachable": "the CLI client could not reach the hub",
     "unavailable": "a dependency is unavailable",
     "gateway.error": "an internal error (details are in the hub's log, never in the reply)",
 }

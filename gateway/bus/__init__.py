@@ -1,1 +1,73 @@
-"""bus."""
+"""The message bus: one interface, an in-process bus and a RabbitMQ bus.
+
+``open_bus(url)`` picks the implementation from the URL scheme: ``local://`` →
+:class:`~gateway.bus.local.LocalBus`, ``amqp://`` / ``amqps://`` →
+:class:`~gateway.bus.rabbit.RabbitBus` (imported only when used). See
+:mod:`gateway.bus.base` for the semantics both share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.bus.base import (
+    DOCUMENTS,
+    RECEIPTS,
+    TOPICS,
+    Bus,
+    BusDelivery,
+    Consumer,
+    DeadLetter,
+    Handler,
+    check_routing,
+)
+from gateway.bus.dispatch import RetryPolicy
+from gateway.errors import ConfigError
+
+__all__ = [
+    "DOCUMENTS",
+    "RECEIPTS",
+    "TOPICS",
+    "Bus",
+    "BusDelivery",
+    "Consumer",
+    "DeadLetter",
+    "Handler",
+    "RetryPolicy",
+    "check_routing",
+    "open_bus",
+]
+
+_SCHEMES = ("local", "amqp", "amqps")
+
+
+def open_bus(url: str, **opts: Any) -> Bus:
+    """A not yet connected bus for ``url``; ``opts`` go to the implementation.
+
+    Options: ``prefetch``, ``delivery_limit``, ``confirm_timeout`` (RabbitMQ only),
+    ``backoff_base``, ``backoff_max``, ``drain_timeout``, ``reconnect_interval``
+    (RabbitMQ only).
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme == "local":
+        from gateway.bus.local import LocalBus
+
+        opts.pop("confirm_timeout", None)
+        opts.pop("reconnect_interval", None)
+        return LocalBus(**opts)
+    if scheme in ("amqp", "amqps"):
+        from gateway.bus.rabbit import RabbitBus
+
+        return RabbitBus(url, **opts)
+    hint = _suggest(scheme)
+    raise ConfigError(
+        f"unknown bus URL scheme {scheme or url!r}{hint}; use local:// or amqp://",
+        code="config.invalid",
+    )
+
+
+def _suggest(scheme: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(scheme, _SCHEMES, n=1)
+    return f" (did you mean {close[0]}://?)" if close else ""

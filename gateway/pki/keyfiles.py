@@ -29,6 +29,7 @@ __all__ = [
     "generate_key",
     "generate_passphrase_file",
     "load_passphrase",
+    "passphrase_path",
     "read_private_key",
     "write_file_atomic",
     "write_private_key",

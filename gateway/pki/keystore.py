@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from gateway.config import Config
-from gateway.envelope.model import check_unit_code
+from gateway.envelope.model import UNIT_CODE_RE, check_unit_code
 from gateway.errors import GatewayError, PkiError
 from gateway.pki import ca
 from gateway.pki.keyfiles import (
@@ -206,6 +206,7 @@ class KeyStore:
     def _store_unit_cert(
         self, unit: str, cert: x509.Certificate, key: PrivateKey | None, passphrase: bytes
     ) -> None:
+        ensure_private_dir(self.root / "units")
         unit_dir = ensure_private_dir(self.root / "units" / unit)
         stem = f"{cert.serial_number:x}"
         if key is not None:
@@ -216,11 +217,13 @@ class KeyStore:
         index["next_seq"] += 1
         self._write_index(index)
 
-    def _entries(self) -> builtins.list[_Entry]:
+    def _entries(self, unit: str | None = None) -> builtins.list[_Entry]:
+        """Certificates on file (one unit's, or all), by unit then age."""
         order: dict[str, int] = self._read_index()["order"]
         units = self.root / "units"
+        pattern = f"{check_unit_code(unit)}/*.pem" if unit is not None else "*/*.pem"
         entries = []
-        for pem in sorted(units.glob("*/*.pem")) if units.exists() else []:
+        for pem in sorted(units.glob(pattern)) if units.exists() else []:
             cert = ca.load_certificate(pem.read_bytes(), where=pem.name)
             key_path = pem.with_suffix(".key")
             seq = order.get(pem.stem, -1)
@@ -244,13 +247,13 @@ class KeyStore:
         """The unit's valid entries, newest first."""
         now = datetime.now(UTC)
         revoked = self._revoked()
-        entries = [e for e in self._entries() if e.unit == unit]
+        entries = self._entries(unit)
         valid = [e for e in entries if self._status(e, revoked, now) == "valid"]
         return sorted(valid, key=_Entry.sort_key, reverse=True)
 
     def certificates(self, unit: str) -> builtins.list[x509.Certificate]:
         """Every certificate issued to ``unit`` (any status), oldest first."""
-        return [e.cert for e in self._entries() if e.unit == unit]
+        return [e.cert for e in self._entries(unit)]
 
     def signer(self, unit: str) -> tuple[PrivateKey, x509.Certificate]:
         """The newest valid certificate of ``unit`` that has a local key, with that key."""
@@ -266,7 +269,7 @@ class KeyStore:
         if name.lower() == "ca":
             cert = self.ca_certificate()
         else:
-            valid = self._valid(check_unit_code(name))
+            valid = self._valid(name)
             if not valid:
                 raise PkiError(
                     f"unit {name} has no valid certificate", code="pki.unknown_certificate"
@@ -312,11 +315,11 @@ class KeyStore:
         return newly
 
     def _resolve(self, text: str) -> builtins.list[int]:
-        entries = self._entries()
-        by_unit = [e.serial for e in entries if e.unit == text]
-        if by_unit:
-            return by_unit
-        known = {e.serial for e in entries}
+        if UNIT_CODE_RE.fullmatch(text) and (self.root / "units" / text).is_dir():
+            by_unit = [e.serial for e in self._entries(text)]
+            if by_unit:
+                return by_unit
+        known = {e.serial for e in self._entries()}
         for candidate in _serial_candidates(text):
             if candidate in known:
                 return [candidate]

@@ -1,0 +1,51 @@
+"""The aiohttp application: middlewares in order, then the route tables.
+
+Middlewares, outermost first: request id → errors → authentication → rate limit →
+body size. So every response (errors included) carries ``X-Request-Id``, every failure
+is JSON with a stable code, and a caller is known before it is counted or its body read.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.api import openapi, routes_mailbox, routes_messages, routes_status
+from gateway.api.auth import auth_middleware
+from gateway.api.context import HUB
+from gateway.api.errors import error_middleware, request_id_middleware
+from gateway.api.facade import HubFacade
+from gateway.api.limits import (
+    MAX_BODY,
+    RATE_LIMITER,
+    RateLimiter,
+    body_limit_middleware,
+    rate_limit_middleware,
+)
+
+__all__ = ["build_app"]
+
+
+def build_app(hub: HubFacade) -> web.Application:
+    """The hub's HTTP API (``/api/v1``, probes, OpenAPI); the console mounts separately."""
+    limits = hub.config.hub
+    app = web.Application(
+        client_max_size=limits.max_body_bytes,
+        middlewares=[
+            request_id_middleware,
+            error_middleware,
+            auth_middleware,
+            rate_limit_middleware,
+            body_limit_middleware,
+        ],
+    )
+    app[HUB] = hub
+    app[MAX_BODY] = limits.max_body_bytes
+    app[RATE_LIMITER] = RateLimiter(limits.rate_per_minute)
+    for table in (
+        routes_messages.routes,
+        routes_status.routes,
+        routes_mailbox.routes,
+        openapi.routes,
+    ):
+        app.router.add_routes(table)
+    return app

@@ -1,0 +1,110 @@
+"""Every failure becomes ``{"error": {"code", "message"}}`` with the status of its code.
+
+The request id middleware sits outside everything: it names the request (``X-Request-Id``,
+taken from the caller when well-formed), binds it into structlog's context and echoes it.
+The error middleware turns typed errors into their JSON form, aiohttp's own HTTP errors
+(404, 405, 413…) into stable codes, and anything unexpected into a bare 500
+``gateway.error`` — logged with its traceback, never shown to the client.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from gateway.api.context import REQUEST_ID
+from gateway.errors import GatewayError, Recoverable
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "error_middleware",
+    "error_response",
+    "request_id_middleware",
+]
+
+REQUEST_ID_HEADER: Final = "X-Request-Id"
+_REQUEST_ID_RE: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: aiohttp's own HTTP errors → our stable codes.
+_HTTP_CODES: Final[dict[int, str]] = {
+    400: "request.invalid",
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "request.method_not_allowed",
+    409: "conflict",
+    413: "limit.body_too_large",
+    416: "request.bad_range",
+    429: "limit.rate",
+}
+_RETRY_AFTER_UNAVAILABLE: Final = "5"
+
+log = structlog.get_logger("gateway.api")
+
+
+def error_response(
+    status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+) -> web.Response:
+    """The JSON error body every client sees."""
+    body = {"error": {"code": code, "message": message}}
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Name the request, bind the name into the log context, echo it on the response."""
+    request_id = _request_id(request)
+    request[REQUEST_ID] = request_id
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers[REQUEST_ID_HEADER] = request_id
+            raise
+        if not response.prepared:
+            response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def _gateway_error(exc: GatewayError) -> web.Response:
+    # an error may name extra headers (Retry-After on 429, Content-Range on 416)
+    headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
+    if isinstance(exc, Recoverable):
+        headers.setdefault("Retry-After", _RETRY_AFTER_UNAVAILABLE)
+    return web.json_response(exc.to_json(), status=exc.http_status, headers=headers)
+
+
+def _http_error(exc: web.HTTPException) -> web.StreamResponse:
+    code = _HTTP_CODES.get(exc.status, "request.invalid")
+    message = exc.reason or "request failed"
+    headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+    return error_response(exc.status, code, message, headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Typed errors → their JSON; aiohttp errors → stable codes; anything else → 500."""
+    try:
+        return await handler(request)
+    except GatewayError as exc:
+        level = "error" if exc.http_status >= 500 else "info"
+        # the raw (still percent-encoded) path: a CR/LF in it cannot forge a log line
+        path = request.rel_url.raw_path
+        getattr(log, level)("api.error", code=exc.code, status=exc.http_status, path=path)
+        return _gateway_error(exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _http_error(exc)
+    except Exception:
+        log.exception("api.unexpected_error", method=request.method, path=request.rel_url.raw_path)
+        return error_response(500, "gateway.error", "internal error; see the hub's log")

@@ -1,0 +1,117 @@
+"""What the HTTP API needs from the hub, as Protocols (the seam of ``docs/architecture.md``).
+
+The API calls only these methods of :class:`gateway.hub.Hub`; authorisation is decided
+there. Typing against Protocols keeps the API importable and testable on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography import x509
+
+from gateway.config import Config
+from gateway.envelope.model import Attachment
+
+__all__ = ["AcceptResultLike", "BlobRefLike", "BlobsLike", "HubFacade", "PrincipalLike"]
+
+
+class PrincipalLike(Protocol):
+    """Who is calling: a unit, or an operator."""
+
+    @property
+    def unit(self) -> str | None: ...
+
+    @property
+    def operator(self) -> str | None: ...
+
+
+class AcceptResultLike(Protocol):
+    """The answer to a submit."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def created(self) -> bool: ...
+
+
+class BlobRefLike(Protocol):
+    """A stored blob: its digest and size."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+class BlobsLike(Protocol):
+    """The part of the blob store the API streams uploads into."""
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobRefLike: ...
+
+
+class HubFacade(Protocol):
+    """The hub facade (see the table "The hub facade" in ``docs/architecture.md``)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def blobs(self) -> BlobsLike: ...
+
+    async def authenticate_token(self, token: str) -> Any: ...
+
+    async def authenticate_certificate(self, cert: x509.Certificate) -> Any: ...
+
+    async def submit_envelope(self, p: Any, xml: bytes) -> Any: ...
+
+    async def submit_document(
+        self, p: Any, metadata: dict[str, Any], files: Sequence[Any]
+    ) -> Any: ...
+
+    async def post_receipt(
+        self,
+        p: Any,
+        message_id: str,
+        *,
+        status: str | None,
+        reason: str | None = None,
+        xml: bytes | None = None,
+    ) -> str: ...
+
+    async def recall(self, p: Any, message_id: str, reason: str | None) -> list[str]: ...
+
+    async def mailbox(self, p: Any, *, wait: float, limit: int) -> list[dict[str, Any]]: ...
+
+    async def ack_item(self, p: Any, item_id: str) -> None: ...
+
+    async def envelope_xml(self, p: Any, message_id: str) -> bytes: ...
+
+    async def attachment(self, p: Any, message_id: str, name: str) -> tuple[Attachment, Path]: ...
+
+    async def status(self, p: Any, message_id: str) -> dict[str, Any]: ...
+
+    async def search(
+        self,
+        p: Any,
+        *,
+        unit: str | None,
+        state: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        text: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> dict[str, Any]: ...
+
+    async def ready(self) -> dict[str, bool]: ...

@@ -1,0 +1,372 @@
+"""The OpenAPI 3.1 document of the HTTP API, served at ``/api/openapi.json``.
+
+Written by hand (so it says what each route means), checked against the router by a test
+(every route documented, nothing documented that is not routed). The error codes come
+from :data:`gateway.errors.ERROR_CODES`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aiohttp import web
+
+from gateway.api.jsonio import json_ok
+from gateway.errors import ERROR_CODES
+
+__all__ = ["OPENAPI_PATH", "openapi_document", "routes"]
+
+OPENAPI_PATH: Final = "/api/openapi.json"
+routes = web.RouteTableDef()
+
+_JSON = "application/json"
+_REF_ERROR = {"$ref": "#/components/responses/Error"}
+_AUTH_ERRORS = {"401": _REF_ERROR, "403": _REF_ERROR, "429": _REF_ERROR, "503": _REF_ERROR}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _ok(
+    description: str, schema: dict[str, Any] | None = None, media: str = _JSON
+) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if schema is not None:
+        response["content"] = {media: {"schema": schema}}
+    return response
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props}
+
+
+_STR = {"type": "string"}
+_SUBMIT_METADATA = {
+    "type": "object",
+    "required": ["to", "subject"],
+    "properties": {
+        "to": {"type": "array", "items": _STR, "description": "unit or group codes"},
+        "subject": _STR,
+        "kind": {"enum": ["new", "revoke", "update", "replace"]},
+        "refers_to": {"type": "string", "format": "uuid"},
+        **{
+            k: _STR
+            for k in ("number", "notation", "doc_type", "signer", "urgency", "confidentiality")
+        },
+        "issued_on": {"type": "string", "format": "date"},
+        "due_date": {"type": "string", "format": "date"},
+    },
+}
+
+_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
+    "/api/v1/messages": {
+        "post": {
+            "summary": "Submit a signed envelope, or metadata and files for the hub to seal",
+            "description": "Submitting the same message id again creates nothing new.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/xml": {
+                        "schema": {"type": "string", "description": "signed envelope"}
+                    },
+                    "multipart/form-data": {
+                        "schema": _obj(
+                            metadata=_SUBMIT_METADATA,
+                            file={"type": "array", "items": {"type": "string", "format": "binary"}},
+                        ),
+                        "encoding": {"metadata": {"contentType": _JSON}},
+                    },
+                },
+            },
+            "responses": {
+                "202": _ok("accepted", {"$ref": "#/components/schemas/Accepted"}),
+                "400": _REF_ERROR,
+                "409": _REF_ERROR,
+                "413": _REF_ERROR,
+                "415": _REF_ERROR,
+                "422": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+        "get": {
+            "summary": "Search messages (operators), paginated by cursor",
+            "parameters": [
+                _query("unit", _STR, "sender or recipient unit code"),
+                _query("state", _STR, "delivery state"),
+                _query("since", {"type": "string", "format": "date-time"}, "created at or after"),
+                _query("until", {"type": "string", "format": "date-time"}, "created before"),
+                _query("q", _STR, "text in the subject, number or notation"),
+                _query("cursor", _STR, "next_cursor of the previous page"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"),
+            ],
+            "responses": {
+                "200": _ok(
+                    "a page",
+                    _obj(
+                        items={"type": "array", "items": {"type": "object"}},
+                        next_cursor={"type": ["string", "null"]},
+                    ),
+                ),
+                "400": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/messages/{id}": {
+        "get": {
+            "summary": "The signed envelope XML (sender, recipients, operators)",
+            "parameters": [_ID],
+            "responses": {
+                "200": _ok("the envelope", _STR, "application/xml"),
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/messages/{id}/attachments/{name}": {
+        "get": {
+            "summary": "One attachment, streamed; Range supported",
+            "parameters": [
+                _ID,
+                {"name": "name", "in": "path", "required": True, "schema": _STR},
+                {"name": "Range", "in": "header", "required": False, "schema": _STR},
+            ],
+            "responses": {
+                "200": _ok(
+                    "the file", {"type": "string", "format": "binary"}, "application/octet-stream"
+                ),
+                "206": _ok(
+                    "part of the file",
+                    {"type": "string", "format": "binary"},
+                    "application/octet-stream",
+                ),
+                "404": _REF_ERROR,
+                "416": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/messages/{id}/receipts": {
+        "post": {
+            "summary": "Post a status for a delivery (recipient; 13 from the sender)",
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    _JSON: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {
+                                "status": {"type": "string", "examples": ["03", "accepted"]},
+                                "reason": _STR,
+                            },
+                        }
+                    },
+                    "application/xml": {
+                        "schema": {"type": "string", "description": "signed receipt"}
+                    },
+                },
+            },
+            "responses": {
+                "201": _ok("stored", _obj(receipt_id=_STR)),
+                "400": _REF_ERROR,
+                "404": _REF_ERROR,
+                "409": _REF_ERROR,
+                "422": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/messages/{id}/recall": {
+        "post": {
+            "summary": "Take-back request (13) to every recipient not yet completed (sender)",
+            "parameters": [_ID],
+            "requestBody": {"required": False, "content": {_JSON: {"schema": _obj(reason=_STR)}}},
+            "responses": {
+                "202": _ok("requested", _obj(receipt_ids={"type": "array", "items": _STR})),
+                "404": _REF_ERROR,
+                "409": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/messages/{id}/status": {
+        "get": {
+            "summary": "The message's timeline (sender, recipients, operators)",
+            "parameters": [_ID],
+            "responses": {
+                "200": _ok("the timeline", {"$ref": "#/components/schemas/Status"}),
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/mailbox": {
+        "get": {
+            "summary": "The caller's pending items; long-poll with wait (at most 30 s)",
+            "parameters": [
+                _query("wait", {"type": "number", "minimum": 0, "maximum": 30}, "seconds to wait"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "most items"),
+            ],
+            "responses": {
+                "200": _ok("pending items", {"$ref": "#/components/schemas/Mailbox"}),
+                "400": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/mailbox/{item_id}/ack": {
+        "post": {
+            "summary": "Remove an item from the caller's pending list",
+            "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": _STR}],
+            "responses": {
+                "200": _ok("removed", _obj(item_id=_STR, acked={"type": "boolean"})),
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Liveness",
+            "security": [],
+            "responses": {"200": _ok("alive", _obj(status=_STR))},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness of database, bus and adapters",
+            "security": [],
+            "responses": {
+                "200": _ok("ready", {"$ref": "#/components/schemas/Ready"}),
+                "503": _ok("not ready", {"$ref": "#/components/schemas/Ready"}),
+            },
+        },
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "security": [],
+            "responses": {"200": _ok("metrics", _STR, "text/plain")},
+        }
+    },
+    OPENAPI_PATH: {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})},
+        }
+    },
+}
+
+_SCHEMAS: Final[dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+                    "message": _STR,
+                    "message_id": _STR,
+                },
+            },
+        },
+    },
+    "Accepted": {
+        "type": "object",
+        "required": ["id", "status_url"],
+        "properties": {"id": _STR, "status_url": _STR, "created": {"type": "boolean"}},
+    },
+    "Mailbox": _obj(
+        items={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "item_id": _STR,
+                    "message_id": _STR,
+                    "kind": {"enum": ["document", "receipt"]},
+                    "sender": _STR,
+                    "subject": _STR,
+                },
+            },
+        }
+    ),
+    "Status": _obj(
+        id=_STR,
+        sender=_STR,
+        subject=_STR,
+        created_at=_STR,
+        recipients={
+            "type": "array",
+            "items": _obj(
+                unit=_STR,
+                state=_STR,
+                receipts={
+                    "type": "array",
+                    "items": _obj(
+                        status=_STR,
+                        name=_STR,
+                        at=_STR,
+                        by=_STR,
+                        reason={"type": ["string", "null"]},
+                    ),
+                },
+            ),
+        },
+    ),
+    "Ready": _obj(
+        ready={"type": "boolean"},
+        checks={"type": "object", "additionalProperties": {"type": "boolean"}},
+        down={"type": "array", "items": _STR},
+    ),
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lienthong hub",
+            "version": "1",
+            "description": "Signed document interchange between units. Error codes: "
+            + "; ".join(f"`{code}` {meaning}" for code, meaning in sorted(ERROR_CODES.items())),
+        },
+        "security": [{"bearer": []}, {"clientCertificate": []}],
+        "paths": _OPERATIONS,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "clientCertificate": {
+                    "type": "mutualTLS",
+                    "description": "a certificate issued by the hub CA",
+                },
+            },
+            "schemas": _SCHEMAS,
+            "responses": {
+                "Error": {
+                    "description": "a typed error with a stable code",
+                    "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        },
+    }
+
+
+@routes.get(OPENAPI_PATH)
+async def openapi(request: web.Request) -> web.Response:
+    """Serve the OpenAPI document."""
+    return json_ok(openapi_document())

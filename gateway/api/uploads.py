@@ -1,0 +1,94 @@
+"""Reading submissions: a signed XML body, or multipart metadata + files streamed to blobs.
+
+Files never sit whole in memory: each ``file`` part is read chunk by chunk, charged to
+the request's byte budget, and written straight into the content-addressed blob store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiohttp import BodyPartReader, web
+
+from gateway.api.downloads import safe_media_type
+from gateway.api.facade import BlobsLike
+from gateway.api.jsonio import parse_json_object
+from gateway.api.limits import ByteBudget, limited_chunks
+from gateway.errors import RequestError
+
+__all__ = ["UploadedPart", "read_body", "read_multipart"]
+
+_CHUNK: Final = 256 * 1024
+_MAX_METADATA: Final = 256 * 1024
+_MAX_FILES: Final = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedPart:
+    """One uploaded file, already in the blob store (the facade's ``UploadedFile`` shape)."""
+
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+
+async def read_body(request: web.Request, budget: ByteBudget) -> bytes:
+    """The whole (small) body, charged to ``budget`` as it arrives."""
+    parts = [chunk async for chunk in limited_chunks(_request_chunks(request), budget)]
+    return b"".join(parts)
+
+
+async def _request_chunks(request: web.Request) -> AsyncIterator[bytes]:
+    async for chunk in request.content.iter_chunked(_CHUNK):
+        yield chunk
+
+
+async def _part_chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
+    while chunk := await part.read_chunk(_CHUNK):
+        yield chunk
+
+
+async def read_multipart(
+    request: web.Request, blobs: BlobsLike, budget: ByteBudget
+) -> tuple[dict[str, Any], list[UploadedPart]]:
+    """The ``metadata`` JSON part and every ``file`` part (stored as it streams in)."""
+    reader = await request.multipart()
+    metadata: dict[str, Any] | None = None
+    files: list[UploadedPart] = []
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise RequestError("nested multipart is not accepted", code="request.invalid")
+        if part.name == "metadata":
+            metadata = await _read_metadata(part, budget)
+        elif part.name == "file":
+            if len(files) >= _MAX_FILES:
+                raise RequestError("too many file parts", code="request.invalid")
+            files.append(await _store_file(part, blobs, budget))
+        else:
+            raise RequestError(f"unexpected form part {part.name!r}", code="request.invalid")
+    if metadata is None:
+        raise RequestError("the metadata part is missing", code="request.missing_field")
+    return metadata, files
+
+
+async def _read_metadata(part: BodyPartReader, budget: ByteBudget) -> dict[str, Any]:
+    raw = bytearray()
+    async for chunk in limited_chunks(_part_chunks(part), budget):
+        raw += chunk
+        if len(raw) > _MAX_METADATA:
+            raise RequestError("the metadata part is too large", code="request.invalid")
+    return parse_json_object(bytes(raw), "metadata")
+
+
+async def _store_file(part: BodyPartReader, blobs: BlobsLike, budget: ByteBudget) -> UploadedPart:
+    name = part.filename
+    if not name:
+        raise RequestError("a file part has no filename", code="request.missing_field")
+    media_type = safe_media_type(part.headers.get("Content-Type"))
+    ref = await blobs.put_stream(
+        limited_chunks(_part_chunks(part), budget), max_bytes=max(budget.left, 0)
+    )
+    return UploadedPart(name=name, media_type=media_type, sha256=ref.sha256, size=ref.size)

@@ -1,0 +1,158 @@
+"""The audit log: append-only, every entry chained to the one before by SHA-256.
+
+``hash = sha256(prev_hash + canonical JSON of (seq, at, actor, action, message_id, unit,
+detail))`` with ``prev_hash`` of the first entry all zeros. Editing, inserting or deleting
+a row breaks the chain at that row or the one after it, and :func:`verify` names the first
+broken ``seq``. (Removing the newest rows leaves a shorter but valid chain: keep a copy of
+the head elsewhere — e.g. in the logs — to detect a truncation.)
+
+Appends run inside the caller's transaction, so an entry exists exactly when the state
+change it records does. They are serialised: PostgreSQL takes a transaction-scoped
+advisory lock; SQLite has a single writer already (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.store.models import AuditRow, utcnow
+
+if TYPE_CHECKING:
+    from gateway.store.db import Database
+
+__all__ = ["GENESIS", "AuditReport", "append", "entry_hash", "verify"]
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x4C54_A0D1
+_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """The result of checking the chain: ``ok``, how many entries, the first broken one."""
+
+    ok: bool
+    entries: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
+def _iso(at: datetime) -> str:
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    prev_hash: str,
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    message_id: str | None,
+    unit: str | None,
+    detail: dict[str, Any],
+) -> str:
+    """The chained hash of one entry."""
+    fields = {
+        "seq": seq,
+        "at": _iso(at),
+        "actor": actor,
+        "action": action,
+        "message_id": message_id,
+        "unit": unit,
+        "detail": detail,
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+async def append(
+    session: AsyncSession,
+    actor: str,
+    action: str,
+    message_id: str | None = None,
+    unit: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Append one entry in the session's transaction; returns its ``seq``."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    head = (
+        await session.execute(
+            select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+        )
+    ).first()
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    at = utcnow()
+    payload = _json_roundtrip(detail or {})
+    digest = entry_hash(
+        prev,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        message_id=message_id,
+        unit=unit,
+        detail=payload,
+    )
+    await session.execute(
+        insert(AuditRow).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            message_id=message_id,
+            unit=unit,
+            detail=payload,
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
+    return seq
+
+
+def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:
+    """What the database will give back (tuples become lists, keys become strings)."""
+    result: dict[str, Any] = json.loads(json.dumps(detail, default=str))
+    return result
+
+
+async def verify(db: Database) -> AuditReport:
+    """Walk the whole chain in order; report the first row whose link or hash is wrong."""
+    expected_seq, prev, count = 1, GENESIS, 0
+    async with db.session() as session:
+        result = await session.stream(select(AuditRow).order_by(AuditRow.seq))
+        async for row in result.scalars():
+            problem = _check(row, expected_seq, prev)
+            if problem:
+                return AuditReport(False, count, row.seq, problem)
+            expected_seq, prev, count = row.seq + 1, row.hash, count + 1
+    return AuditReport(True, count)
+
+
+def _check(row: AuditRow, expected_seq: int, prev: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"expected seq {expected_seq}, found {row.seq} (rows missing or inserted)"
+    if row.prev_hash != prev:
+        return "prev_hash does not match the previous entry (a row was removed or inserted)"
+    recomputed = entry_hash(
+        row.prev_hash,
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        message_id=row.message_id,
+        unit=row.unit,
+        detail=row.detail,
+    )
+    if recomputed != row.hash:
+        return "hash does not match the entry's content (the entry was edited)"
+    return None

@@ -1,0 +1,200 @@
+"""``lienthong send | inbox | ack | status``: a small client of a running hub's HTTP API.
+
+The hub is ``LIENTHONG_URL`` (else ``[client] url``, else ``http://`` + ``[hub] listen``)
+and the caller is ``LIENTHONG_TOKEN`` (else ``[client] token``). A refusal from the hub is
+printed as ``CODE: message`` and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import click
+
+from gateway.cli.common import CliContext, pass_cli, run
+from gateway.config import Config
+from gateway.errors import AuthError, GatewayError
+
+__all__ = ["HubClient", "ack_command", "inbox_command", "send_command", "status_command"]
+
+_CONNECT_TIMEOUT = 10.0
+
+
+class HubClient:
+    """The four calls the CLI makes, each one HTTP request with the bearer token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+
+    @classmethod
+    def from_config(cls, config: Config, env: dict[str, str] | None = None) -> HubClient:
+        """URL and token from the environment, then ``[client]``, then ``[hub] listen``."""
+        env = dict(os.environ) if env is None else env
+        url = env.get("LIENTHONG_URL") or config.client.url or f"http://{config.hub.listen}"
+        token = env.get("LIENTHONG_TOKEN") or config.client.token
+        if not token:
+            raise AuthError("no token: set LIENTHONG_TOKEN or [client] token", code="auth.required")
+        return cls(url, token)
+
+    async def request(
+        self, method: str, path: str, *, read_timeout: float = 60.0, **kwargs: Any
+    ) -> Any:
+        """One request; a JSON reply, or the hub's error raised as ``CODE: message``."""
+        timeout = aiohttp.ClientTimeout(sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+                session.request(method, self.url + path, **kwargs) as resp,
+            ):
+                body = await resp.read()
+                if resp.status >= 400:
+                    raise _hub_error(resp.status, body)
+                return json.loads(body) if body else None
+        except aiohttp.ClientError as exc:
+            raise GatewayError(
+                f"cannot reach the hub at {self.url}: {exc}", code="client.unreachable"
+            ) from exc
+
+    async def send(self, metadata: dict[str, Any], files: list[Path]) -> dict[str, Any]:
+        """Submit metadata + files (streamed from disk); the hub seals the envelope."""
+        with ExitStack() as stack:
+            form = aiohttp.FormData()
+            form.add_field("metadata", json.dumps(metadata), content_type="application/json")
+            for path in files:
+                media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                handle = stack.enter_context(path.open("rb"))
+                form.add_field("file", handle, filename=path.name, content_type=media)
+            result: dict[str, Any] = await self.request("POST", "/api/v1/messages", data=form)
+            return result
+
+    async def inbox(self, wait: float, limit: int) -> list[dict[str, Any]]:
+        """The caller's pending items."""
+        params = {"wait": str(wait), "limit": str(limit)}
+        body = await self.request("GET", "/api/v1/mailbox", params=params, read_timeout=wait + 30)
+        items: list[dict[str, Any]] = body["items"]
+        return items
+
+    async def ack(self, message_id: str, status: str, reason: str | None) -> str:
+        """Post a status for ``message_id`` as the caller's unit; returns the receipt id."""
+        payload = {"status": status, "reason": reason}
+        body = await self.request("POST", f"/api/v1/messages/{message_id}/receipts", json=payload)
+        return str(body["receipt_id"])
+
+    async def status(self, message_id: str) -> dict[str, Any]:
+        """The message's timeline."""
+        body: dict[str, Any] = await self.request("GET", f"/api/v1/messages/{message_id}/status")
+        return body
+
+
+def _hub_error(status: int, body: bytes) -> GatewayError:
+    try:
+        error = json.loads(body)["error"]
+        return GatewayError(str(error["message"]), code=str(error["code"]), http_status=status)
+    except (ValueError, KeyError, TypeError):
+        return GatewayError(f"HTTP {status} from the hub", code="gateway.error", http_status=status)
+
+
+def _client(ctx: CliContext) -> HubClient:
+    return HubClient.from_config(ctx.config)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _text(value: Any) -> str:
+    # one line per row: a subject or reason with CR/LF cannot forge extra rows
+    return "" if value is None else str(value).replace("\r", "\\r").replace("\n", "\\n")
+
+
+_METADATA_OPTIONS = ("kind", "refers_to", "number", "notation", "doc_type", "urgency", "due_date")
+
+
+@click.command("send")
+@click.option("--to", "to", required=True, help="Recipient unit or group codes, comma-separated.")
+@click.option("--subject", required=True, help="The document's subject (trích yếu).")
+@click.option("--kind", type=click.Choice(["new", "revoke", "update", "replace"]), default=None)
+@click.option("--refers-to", default=None, help="Message id this one revokes/updates/replaces.")
+@click.option("--number", default=None)
+@click.option("--notation", default=None, help='e.g. "12/HND-VP".')
+@click.option("--doc-type", default=None)
+@click.option("--urgency", default=None)
+@click.option("--due-date", default=None, help="YYYY-MM-DD.")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def send_command(
+    ctx: CliContext, /, to: str, subject: str, files: tuple[Path, ...], **opts: Any
+) -> None:
+    """Send FILE... to units or groups; prints the message id."""
+    recipients = [code.strip() for code in to.split(",") if code.strip()]
+    metadata: dict[str, Any] = {"to": recipients, "subject": subject}
+    metadata.update({k: opts[k] for k in _METADATA_OPTIONS if opts.get(k) is not None})
+    result = run(_client(ctx).send(metadata, list(files)))
+    click.echo(result["id"])
+
+
+@click.command("inbox")
+@click.option("--wait", type=click.FloatRange(0, 30), default=0.0, help="Seconds to wait for mail.")
+@click.option("--limit", type=click.IntRange(1, 500), default=100)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_cli
+def inbox_command(ctx: CliContext, wait: float, limit: int, as_json: bool) -> None:
+    """List the pending items of your unit's mailbox."""
+    items = run(_client(ctx).inbox(wait, limit))
+    if as_json:
+        click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
+        return
+    headers = ["ITEM", "KIND", "MESSAGE", "SENDER", "SUBJECT"]
+    keys = ["item_id", "kind", "message_id", "sender", "subject"]
+    click.echo(_table(headers, [[_text(item.get(k)) for k in keys] for item in items]))
+
+
+@click.command("ack")
+@click.argument("message_id")
+@click.argument("status")
+@click.option("--reason", default=None, help="Why (required by the hub for a rejection).")
+@pass_cli
+def ack_command(ctx: CliContext, message_id: str, status: str, reason: str | None) -> None:
+    """Post STATUS ("03", "accepted", …) for MESSAGE_ID as your unit; prints the receipt id."""
+    click.echo(run(_client(ctx).ack(message_id, status, reason)))
+
+
+@click.command("status")
+@click.argument("message_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_cli
+def status_command(ctx: CliContext, message_id: str, as_json: bool) -> None:
+    """Show a message's timeline: every recipient, its state and its receipts."""
+    status = run(_client(ctx).status(message_id))
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"message {status.get('id')} from {status.get('sender')}: {_text(status.get('subject'))}"
+    )
+    click.echo(f"created {status.get('created_at')}")
+    click.echo(_table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], _timeline(status)))
+
+
+def _timeline(status: dict[str, Any]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for recipient in status.get("recipients", []):
+        unit, state = _text(recipient.get("unit")), _text(recipient.get("state"))
+        receipts = recipient.get("receipts") or [{}]
+        for receipt in receipts:
+            keys = ("status", "name", "at", "by", "reason")
+            rows.append([unit, state, *(_text(receipt.get(k)) for k in keys)])
+    return rows

@@ -1,0 +1,79 @@
+"""Console labels: Vietnamese by default, English on request (``?lang=en`` or the switch)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("vi", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Lienthong — Bảng điều khiển", "Lienthong — Console"),
+    "overview": ("Tổng quan", "Overview"),
+    "messages": ("Văn bản", "Documents"),
+    "units": ("Đơn vị", "Units"),
+    "dead_letters": ("Thư lỗi", "Dead letters"),
+    "logout": ("Đăng xuất", "Log out"),
+    "login": ("Đăng nhập", "Log in"),
+    "operator_token": ("Mã truy cập của người vận hành", "Operator token"),
+    "today": ("Văn bản hôm nay", "Documents today"),
+    "in_flight": ("Đang xử lý", "In flight"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "failed": ("Thất bại", "Failed"),
+    "dead_lettered": ("Thư lỗi", "Dead-lettered"),
+    "search": ("Tìm kiếm", "Search"),
+    "unit": ("Đơn vị", "Unit"),
+    "status": ("Trạng thái", "Status"),
+    "since": ("Từ ngày", "From"),
+    "until": ("Đến ngày", "To"),
+    "subject": ("Trích yếu", "Subject"),
+    "sender": ("Nơi gửi", "Sender"),
+    "recipient": ("Nơi nhận", "Recipient"),
+    "recipients": ("Nơi nhận", "Recipients"),
+    "created": ("Thời gian gửi", "Sent"),
+    "due_date": ("Hạn xử lý", "Due date"),
+    "state": ("Tình trạng", "State"),
+    "receipts": ("Biên nhận", "Receipts"),
+    "by": ("Bởi", "By"),
+    "at": ("Lúc", "At"),
+    "reason": ("Lý do", "Reason"),
+    "timeline": ("Diễn biến", "Timeline"),
+    "audit_trail": ("Nhật ký kiểm toán", "Audit trail"),
+    "action": ("Hành động", "Action"),
+    "actor": ("Người thực hiện", "Actor"),
+    "mailbox_depth": ("Hộp thư chờ", "Mailbox depth"),
+    "last_seen": ("Lần cuối kết nối", "Last seen"),
+    "never": ("chưa từng", "never"),
+    "retry": ("Gửi lại", "Retry"),
+    "discard": ("Hủy bỏ", "Discard"),
+    "no_results": ("Không có kết quả", "No results"),
+    "next_page": ("Trang sau", "Next page"),
+    "overdue_list": ("Văn bản quá hạn chưa hoàn thành", "Overdue, not completed"),
+    "overdue_units": ("Đơn vị chưa hoàn thành", "Units not completed"),
+    "live": ("Cập nhật trực tiếp", "Live updates"),
+    "export_csv": ("Xuất CSV", "Export CSV"),
+    "language": ("English", "Tiếng Việt"),
+    "error": ("Lỗi", "Error"),
+    "name": ("Tên", "Name"),
+    "code": ("Mã", "Code"),
+    "dead_letter_empty": ("Không có thư lỗi", "No dead letters"),
+    "skip_to_content": ("Chuyển đến nội dung", "Skip to content"),
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """A function from label key to text in ``lang`` (unknown keys come back as is)."""
+    index = 1 if lang == "en" else 0
+
+    def gettext(key: str) -> str:
+        pair = _LABELS.get(key)
+        return pair[index] if pair else key
+
+    return gettext
+
+
+def pick_language(query_lang: str | None, cookie_lang: str | None) -> str:
+    """The query parameter wins, then the cookie, then Vietnamese."""
+    for candidate in (query_lang, cookie_lang):
+        if candidate in LANGUAGES:
+            return candidate
+    return "vi"

@@ -1,0 +1,347 @@
+"""The directory: units in a tree of any depth, groups of units, and credentials.
+
+Groups come in three kinds: ``explicit`` (a listed set of units), ``children`` (every
+direct child of a unit, as the tree is *now*) and ``descendants`` (every unit below a
+unit, or only those exactly ``depth`` levels below). :meth:`Directory.expand` turns the
+addressees of an envelope (units and groups) into distinct unit codes.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from gateway import audit
+from gateway.directory.csv_import import UnitSpec, order_parents_first, parse_units_csv
+from gateway.directory.principal import Principal
+from gateway.directory.tokens import TokenInfo, TokenRegistry
+from gateway.envelope.model import check_unit_code
+from gateway.errors import DirectoryError, RoutingError
+from gateway.store.db import Database
+from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, utcnow
+
+__all__ = ["Directory", "Group", "Unit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit as the directory knows it."""
+
+    code: str
+    name: str
+    parent: str | None
+    created_at: datetime
+    last_seen_at: datetime | None
+
+    @classmethod
+    def of(cls, row: UnitRow) -> Unit:
+        """From a table row."""
+        return cls(row.code, row.name, row.parent_code, row.created_at, row.last_seen_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group: ``kind`` is explicit, children or descendants (of ``parent``)."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    depth: int | None = None
+    members: tuple[str, ...] = ()
+
+
+class Directory:
+    """Units, groups and tokens, over a :class:`~gateway.store.db.Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.tokens = TokenRegistry(db)
+
+    # -- units -------------------------------------------------------------------------
+
+    async def add(
+        self, code: str, name: str, parent: str | None = None, *, actor: str = "admin"
+    ) -> Unit:
+        """Add a unit under ``parent`` (any depth); ``directory.unit_exists`` if present."""
+        spec = UnitSpec(check_unit_code(code), _check_name(name), _opt_code(parent))
+        async with self.db.session() as session:
+            if spec.parent is not None and await session.get(UnitRow, spec.parent) is None:
+                raise DirectoryError(f"no unit {spec.parent}", code="directory.unknown_unit")
+            row = await _insert_unit(session, spec, actor)
+            return Unit.of(row)
+
+    async def import_csv(self, text: str, *, actor: str = "admin") -> int:
+        """Add every unit of a ``code,name,parent`` CSV, all or nothing; returns the count."""
+        specs = parse_units_csv(text)
+        async with self.db.session() as session:
+            existing = set((await session.execute(select(UnitRow.code))).scalars())
+            for spec in order_parents_first(specs, existing):
+                await _insert_unit(session, spec, actor)
+        return len(specs)
+
+    async def set_parent(self, code: str, parent: str | None, *, actor: str = "admin") -> None:
+        """Move a unit under another parent (``directory.cycle`` if it would loop)."""
+        async with self.db.session() as session:
+            row = await _unit_row(session, code)
+            if parent is not None:
+                await _unit_row(session, parent)
+                if parent == code or parent in await _descendant_codes(session, code):
+                    raise DirectoryError(f"{parent} is {code} or below it", code="directory.cycle")
+            row.parent_code = parent
+            await audit.append(session, actor, "unit.moved", unit=code, detail={"parent": parent})
+
+    async def get(self, code: str) -> Unit:
+        """One unit; ``directory.unknown_unit`` if there is none."""
+        async with self.db.session() as session:
+            return Unit.of(await _unit_row(session, code))
+
+    async def exists(self, code: str) -> bool:
+        """True when ``code`` is a unit of the directory."""
+        async with self.db.session() as session:
+            return await session.get(UnitRow, code) is not None
+
+    async def list(self) -> builtins.list[Unit]:
+        """Every unit, by code."""
+        async with self.db.session() as session:
+            rows = (await session.execute(select(UnitRow).order_by(UnitRow.code))).scalars()
+            return [Unit.of(r) for r in rows]
+
+    async def children(self, code: str) -> builtins.list[Unit]:
+        """The direct children of a unit, by code."""
+        async with self.db.session() as session:
+            await _unit_row(session, code)
+            query = select(UnitRow).where(UnitRow.parent_code == code).order_by(UnitRow.code)
+            return [Unit.of(r) for r in (await session.execute(query)).scalars()]
+
+    async def descendants(self, code: str, depth: int | None = None) -> builtins.list[Unit]:
+        """Every unit below ``code`` (or only those exactly ``depth`` levels below)."""
+        async with self.db.session() as session:
+            await _unit_row(session, code)
+            query = _descendants_query(code, depth)
+            return [Unit.of(r) for r in (await session.execute(query)).scalars()]
+
+    async def touch(self, code: str) -> None:
+        """Record that the unit was just seen (an API call, a mailbox poll)."""
+        async with self.db.session() as session:
+            await session.execute(
+                update(UnitRow).where(UnitRow.code == code).values(last_seen_at=utcnow())
+            )
+
+    # -- groups ------------------------------------------------------------------------
+
+    async def add_group(
+        self, code: str, members: Sequence[str], name: str | None = None, *, actor: str = "admin"
+    ) -> Group:
+        """An explicit group of the listed units."""
+        unique = list(dict.fromkeys(check_unit_code(m) for m in members))
+        async with self.db.session() as session:
+            for member in unique:
+                await _unit_row(session, member)
+            row = await _insert_group(session, code, name, "explicit", None, None, actor)
+            session.add_all(GroupMemberRow(group_code=row.code, unit_code=m) for m in unique)
+            return Group(row.code, row.name, row.kind, members=tuple(unique))
+
+    async def add_children_group(
+        self, code: str, parent: str, name: str | None = None, *, actor: str = "admin"
+    ) -> Group:
+        """A group meaning "every direct child of ``parent``" (evaluated when expanded)."""
+        return await self.add_descendants_group(code, parent, 1, name, actor=actor, kind="children")
+
+    async def add_descendants_group(
+        self,
+        code: str,
+        parent: str,
+        depth: int | None = None,
+        name: str | None = None,
+        *,
+        actor: str = "admin",
+        kind: str = "descendants",
+    ) -> Group:
+        """A group meaning "every unit below ``parent``" (or exactly ``depth`` levels below)."""
+        if depth is not None and depth < 1:
+            raise DirectoryError("depth must be 1 or more", code="directory.invalid")
+        async with self.db.session() as session:
+            await _unit_row(session, parent)
+            row = await _insert_group(session, code, name, kind, parent, depth, actor)
+            return Group(row.code, row.name, row.kind, parent, depth)
+
+    async def groups(self) -> builtins.list[Group]:
+        """Every group with its current members."""
+        async with self.db.session() as session:
+            rows = (await session.execute(select(GroupRow).order_by(GroupRow.code))).scalars()
+            return [
+                Group(
+                    r.code,
+                    r.name,
+                    r.kind,
+                    r.parent_code,
+                    r.depth,
+                    tuple(await _group_members(session, r)),
+                )
+                for r in rows.all()
+            ]
+
+    async def groups_of(self, unit: str) -> builtins.list[str]:
+        """Codes of the groups that currently include ``unit``."""
+        return [g.code for g in await self.groups() if unit in g.members]
+
+    async def expand(self, addressees: Iterable[str]) -> builtins.list[str]:
+        """Units and groups → distinct unit codes, in first-seen order.
+
+        ``routing.unknown_recipient`` for a code that is neither; ``routing.no_recipients``
+        when nothing is left.
+        """
+        result: dict[str, None] = {}
+        async with self.db.session() as session:
+            for code in addressees:
+                for unit in await _expand_one(session, code):
+                    result.setdefault(unit, None)
+        if not result:
+            raise RoutingError("no recipients", code="routing.no_recipients")
+        return list(result)
+
+    # -- tokens ------------------------------------------------------------------------
+
+    async def create_token(
+        self, unit: str | None = None, operator: str | None = None, *, actor: str = "admin"
+    ) -> str:
+        """A new bearer token (shown once; only its hash is kept)."""
+        return await self.tokens.create(unit, operator, actor=actor)
+
+    async def revoke_token(self, token_or_id: str, *, actor: str = "admin") -> str:
+        """Revoke a token given itself or its id; returns the id."""
+        return await self.tokens.revoke(token_or_id, actor=actor)
+
+    async def authenticate(self, token: str) -> Principal:
+        """Who a bearer token stands for (``auth.invalid_token`` if unknown/revoked)."""
+        return await self.tokens.authenticate(token)
+
+    async def list_tokens(self) -> builtins.list[TokenInfo]:
+        """Every token (ids and owners, never the secrets)."""
+        return await self.tokens.all()
+
+
+# -- helpers (one session each, no commits of their own) --------------------------------
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 500:
+        raise DirectoryError(
+            "a unit needs a name (at most 500 characters)", code="directory.invalid"
+        )
+    return name
+
+
+def _opt_code(code: str | None) -> str | None:
+    return check_unit_code(code) if code else None
+
+
+async def _unit_row(session: AsyncSession, code: str) -> UnitRow:
+    row = await session.get(UnitRow, code)
+    if row is None:
+        raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
+    return row
+
+
+async def _insert_unit(session: AsyncSession, spec: UnitSpec, actor: str) -> UnitRow:
+    if await session.get(UnitRow, spec.code) is not None:
+        raise DirectoryError(f"unit {spec.code} exists", code="directory.unit_exists")
+    if await session.get(GroupRow, spec.code) is not None:
+        raise DirectoryError(f"{spec.code} is a group", code="directory.group_exists")
+    row = UnitRow(
+        code=spec.code, name=_check_name(spec.name), parent_code=spec.parent, created_at=utcnow()
+    )
+    session.add(row)
+    await session.flush()
+    await audit.append(
+        session,
+        actor,
+        "unit.added",
+        unit=spec.code,
+        detail={"name": row.name, "parent": spec.parent},
+    )
+    return row
+
+
+async def _insert_group(
+    session: AsyncSession,
+    code: str,
+    name: str | None,
+    kind: str,
+    parent: str | None,
+    depth: int | None,
+    actor: str,
+) -> GroupRow:
+    code = check_unit_code(code)
+    if await session.get(GroupRow, code) is not None:
+        raise DirectoryError(f"group {code} exists", code="directory.group_exists")
+    if await session.get(UnitRow, code) is not None:
+        raise DirectoryError(f"{code} is a unit", code="directory.unit_exists")
+    row = GroupRow(
+        code=code,
+        name=(name or code).strip(),
+        kind=kind,
+        parent_code=parent,
+        depth=depth,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    await audit.append(
+        session,
+        actor,
+        "group.added",
+        unit=parent,
+        detail={"group": code, "kind": kind, "depth": depth},
+    )
+    return row
+
+
+def _descendants_query(code: str, depth: int | None) -> Select[tuple[UnitRow]]:
+    tree = (
+        select(UnitRow.code.label("code"), literal(0).label("depth"))
+        .where(UnitRow.code == code)
+        .cte("tree", recursive=True)
+    )
+    child = aliased(UnitRow)
+    tree = tree.union_all(
+        select(child.code, tree.c.depth + 1).where(child.parent_code == tree.c.code)
+    )
+    query = select(UnitRow).join(tree, UnitRow.code == tree.c.code).where(tree.c.depth > 0)
+    if depth is not None:
+        query = query.where(tree.c.depth == depth)
+    return query.order_by(tree.c.depth, UnitRow.code)
+
+
+async def _descendant_codes(session: AsyncSession, code: str) -> set[str]:
+    return {r.code for r in (await session.execute(_descendants_query(code, None))).scalars()}
+
+
+async def _group_members(session: AsyncSession, group: GroupRow) -> builtins.list[str]:
+    if group.kind == "explicit":
+        query = (
+            select(GroupMemberRow.unit_code)
+            .where(GroupMemberRow.group_code == group.code)
+            .order_by(GroupMemberRow.unit_code)
+        )
+        return list((await session.execute(query)).scalars())
+    assert group.parent_code is not None
+    rows = (await session.execute(_descendants_query(group.parent_code, group.depth))).scalars()
+    return [r.code for r in rows]
+
+
+async def _expand_one(session: AsyncSession, code: str) -> builtins.list[str]:
+    if await session.get(UnitRow, code) is not None:
+        return [code]
+    group = await session.get(GroupRow, code)
+    if group is None:
+        raise RoutingError(f"unknown recipient {code[:40]!r}", code="routing.unknown_recipient")
+    return await _group_members(session, group)

@@ -1,0 +1,127 @@
+"""API bearer tokens: 32 random bytes, stored only as SHA-256, revocable.
+
+Lookup is by the hash (an indexed equality), and the stored hash is then compared with
+``hmac.compare_digest``, so neither the lookup nor the comparison leaks the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from gateway import audit
+from gateway.directory.principal import Principal
+from gateway.errors import AuthError, DirectoryError, NotFoundError
+from gateway.store.db import Database
+from gateway.store.models import TokenRow, UnitRow, utcnow
+
+__all__ = ["TokenInfo", "TokenRegistry", "hash_token"]
+
+_OPERATOR_MAX = 200
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex stored for ``token``."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as listed (never the token itself)."""
+
+    id: str
+    unit: str | None
+    operator: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenRegistry:
+    """Create, revoke, list and check bearer tokens."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, unit: str | None = None, operator: str | None = None, *, actor: str = "admin"
+    ) -> str:
+        """A new token for ``unit`` or ``operator`` (exactly one); returned once, never stored."""
+        _check_owner(unit, operator)
+        token = secrets.token_urlsafe(32)
+        row = TokenRow(
+            id=secrets.token_hex(6),
+            token_hash=hash_token(token),
+            unit_code=unit,
+            operator=operator,
+            created_at=utcnow(),
+        )
+        async with self.db.session() as session:
+            if unit is not None and await session.get(UnitRow, unit) is None:
+                raise DirectoryError(f"no unit {unit}", code="directory.unknown_unit")
+            session.add(row)
+            await session.flush()
+            await audit.append(
+                session,
+                actor,
+                "token.created",
+                unit=unit,
+                detail={"token_id": row.id, "operator": operator},
+            )
+        return token
+
+    async def revoke(self, token_or_id: str, *, actor: str = "admin") -> str:
+        """Revoke by token id or by the token itself; returns the id."""
+        async with self.db.session() as session:
+            query = select(TokenRow).where(
+                or_(TokenRow.id == token_or_id, TokenRow.token_hash == hash_token(token_or_id))
+            )
+            row = (await session.execute(query)).scalars().first()
+            if row is None:
+                raise NotFoundError("no such token", code="directory.unknown_token")
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+                await audit.append(
+                    session,
+                    actor,
+                    "token.revoked",
+                    unit=row.unit_code,
+                    detail={"token_id": row.id, "operator": row.operator},
+                )
+            return row.id
+
+    async def authenticate(self, token: str) -> Principal:
+        """The principal a token stands for; ``auth.invalid_token`` if unknown or revoked."""
+        wanted = hash_token(token)
+        async with self.db.session() as session:
+            row = (
+                await session.execute(select(TokenRow).where(TokenRow.token_hash == wanted))
+            ).scalar_one_or_none()
+        if row is None or not hmac.compare_digest(row.token_hash, wanted):
+            raise AuthError("unknown or revoked token", code="auth.invalid_token")
+        if row.revoked_at is not None:
+            raise AuthError("unknown or revoked token", code="auth.invalid_token")
+        return Principal(unit=row.unit_code, operator=row.operator)
+
+    async def all(self) -> list[TokenInfo]:
+        """Every token, oldest first."""
+        async with self.db.session() as session:
+            rows = (await session.execute(select(TokenRow).order_by(TokenRow.created_at))).scalars()
+            return [
+                TokenInfo(r.id, r.unit_code, r.operator, r.created_at, r.revoked_at) for r in rows
+            ]
+
+
+def _check_owner(unit: str | None, operator: str | None) -> None:
+    if (unit is None) == (operator is None):
+        raise DirectoryError(
+            "a token belongs to exactly one unit or one operator", code="directory.invalid"
+        )
+    if operator is not None and (
+        not operator.strip() or len(operator) > _OPERATOR_MAX or not operator.isprintable()
+    ):
+        raise DirectoryError(f"bad operator name {operator!r}", code="directory.invalid")

@@ -1,0 +1,195 @@
+"""Build an :class:`Envelope` from multipart metadata JSON and already-stored files.
+
+The metadata JSON is the public contract of DESIGN.md ("Metadata JSON for multipart
+submit"): ``to`` (unit or group codes, required), ``subject`` (required), ``kind`` with
+``refers_to``, ``number``, ``notation``, ``doc_type``, ``issued_on``, ``signer``,
+``urgency``, ``confidentiality``, ``due_date``. Anything wrong is a ``request.*`` error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
+from gateway.errors import GatewayError, RequestError
+
+__all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "build_envelope"]
+
+KNOWN_FIELDS = frozenset(
+    {
+        "to",
+        "subject",
+        "kind",
+        "refers_to",
+        "number",
+        "notation",
+        "doc_type",
+        "issued_on",
+        "signer",
+        "urgency",
+        "confidentiality",
+        "due_date",
+        "expires_in",
+        "content",
+    }
+)
+_MAX_TEXT = 2000
+_MAX_RECIPIENTS = 10_000
+
+
+class FileLike(Protocol):
+    """Anything shaped like :class:`UploadedFile` (the API has its own)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """A file part the API already streamed into the blob store."""
+
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+
+
+def build_envelope(
+    sender: str,
+    metadata: Mapping[str, Any],
+    files: Sequence[FileLike],
+    *,
+    is_group: Callable[[str], bool],
+    now: datetime | None = None,
+) -> Envelope:
+    """The envelope ``sender`` asks for; ``is_group(code)`` splits ``to`` into units/groups."""
+    if not isinstance(metadata, Mapping):
+        raise RequestError("metadata must be a JSON object", code="request.invalid")
+    unknown = set(metadata) - KNOWN_FIELDS
+    if unknown:
+        raise RequestError(f"unknown metadata fields {sorted(unknown)}", code="request.invalid")
+    addressees = _addressees(metadata.get("to"))
+    names = [f.name for f in files]
+    if len(set(names)) != len(names):
+        raise RequestError("two files have the same name", code="request.invalid")
+    created = now or datetime.now(UTC)
+    kind = _kind(metadata.get("kind"))
+    refers_to = _uuid(metadata.get("refers_to"), "refers_to")
+    if kind is not Kind.NEW and refers_to is None:
+        raise RequestError(f"kind {kind} needs refers_to", code="request.missing_field")
+    return Envelope(
+        message_id=uuid.uuid4(),
+        sender=sender,
+        recipients=tuple(c for c in addressees if not is_group(c)),
+        groups=tuple(c for c in addressees if is_group(c)),
+        created=created,
+        expires=_expires(metadata.get("expires_in"), created),
+        document=_document(metadata),
+        kind=kind,
+        refers_to=refers_to,
+        attachments=tuple(_attachment(f) for f in files),
+    )
+
+
+def _addressees(value: Any) -> list[str]:
+    if value is None or value == [] or value == "":
+        raise RequestError("metadata needs 'to'", code="request.missing_field")
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(c, str) for c in items):
+        raise RequestError("'to' must be a list of unit or group codes", code="request.invalid")
+    if len(items) > _MAX_RECIPIENTS:
+        raise RequestError("too many recipients", code="request.invalid")
+    codes: list[str] = []
+    for raw in items:
+        code = raw.strip()
+        try:
+            check_unit_code(code)
+        except GatewayError as exc:
+            raise RequestError(f"bad recipient code {code!r}", code="request.invalid") from exc
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _document(metadata: Mapping[str, Any]) -> DocumentMeta:
+    subject = _text(metadata.get("subject"), "subject")
+    if not subject:
+        raise RequestError("metadata needs 'subject'", code="request.missing_field")
+    return DocumentMeta(
+        subject=subject,
+        number=_text(metadata.get("number"), "number"),
+        notation=_text(metadata.get("notation"), "notation"),
+        doc_type=_text(metadata.get("doc_type"), "doc_type"),
+        issued_on=_date(metadata.get("issued_on"), "issued_on"),
+        signer_name=_text(metadata.get("signer"), "signer"),
+        urgency=_text(metadata.get("urgency"), "urgency"),
+        confidentiality=_text(metadata.get("confidentiality"), "confidentiality"),
+        due_date=_date(metadata.get("due_date"), "due_date"),
+        content=_text(metadata.get("content"), "content"),
+    )
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise RequestError(f"'{name}' must be a string", code="request.invalid")
+    value = value.strip()
+    if len(value) > _MAX_TEXT:
+        raise RequestError(f"'{name}' is too long", code="request.invalid")
+    return value or None
+
+
+def _date(value: Any, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RequestError(f"'{name}' must be a date YYYY-MM-DD", code="request.invalid") from exc
+
+
+def _kind(value: Any) -> Kind:
+    if value is None or value == "":
+        return Kind.NEW
+    try:
+        return Kind(str(value).lower())
+    except ValueError as exc:
+        raise RequestError(f"unknown kind {value!r}", code="request.invalid") from exc
+
+
+def _uuid(value: Any, name: str) -> uuid.UUID | None:
+    if value is None or value == "":
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise RequestError(f"'{name}' must be a message id", code="request.invalid") from exc
+
+
+def _expires(value: Any, created: datetime) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise RequestError("'expires_in' must be a positive number of seconds", code="request.invalid")
+    return created + timedelta(seconds=float(value))
+
+
+def _attachment(f: FileLike) -> Attachment:
+    return Attachment(name=f.name, media_type=f.media_type, size=f.size, sha256=f.sha256)

@@ -1,0 +1,140 @@
+"""Stage 4, relay: outbox rows → the bus, marked published only after the confirm.
+
+The relay claims a batch of outbox rows under a lease (several hub processes share the
+outbox: PostgreSQL hands each row to one of them with ``FOR UPDATE SKIP LOCKED``), publishes
+them concurrently with many confirms in flight, marks the confirmed ones published and
+releases the others for a later retry. A hub that dies between the commit and the publish
+leaves its rows in the outbox; their lease runs out and any relay picks them up again.
+A hub that dies after the publish but before marking publishes twice: consumers dedupe.
+
+It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import structlog
+
+from gateway.errors import GatewayError, Recoverable
+
+__all__ = ["OutboxSource", "Publisher", "Relay"]
+
+log = structlog.get_logger("gateway.pipeline.relay")
+
+
+class OutboxSource(Protocol):
+    """The outbox half of ``MessageStore``."""
+
+    async def claim_outbox(self, limit: int, worker: str, lease_seconds: float) -> Sequence[Any]:
+        """Rows to publish, leased to ``worker``."""
+
+    async def mark_published(self, ids: Sequence[Any]) -> Any:
+        """The rows were confirmed by the bus."""
+
+    async def release(self, ids: Sequence[Any]) -> Any:
+        """The rows were not confirmed: give them back now."""
+
+
+class Publisher(Protocol):
+    """How one outbox row goes onto the bus (returns after the confirm, or raises)."""
+
+    async def __call__(self, row: Any) -> None:
+        """Publish ``row``; raise :class:`Recoverable` on nack/timeout."""
+
+
+class Relay:
+    """The outbox → bus loop of one hub process."""
+
+    def __init__(
+        self,
+        outbox: OutboxSource,
+        publish: Publisher,
+        *,
+        worker: str,
+        batch: int = 256,
+        in_flight: int = 128,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.outbox = outbox
+        self.publish = publish
+        self.worker = worker
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self._slots = asyncio.Semaphore(in_flight)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+
+    def wake(self) -> None:
+        """New rows were committed: run a pass now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the loop in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"relay-{self.worker}")
+
+    async def stop(self, *, flush_seconds: float = 5.0) -> None:
+        """Stop the loop after its current pass, then flush what is left (bounded)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(flush_seconds):
+                while await self._pass_safely():
+                    pass
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            busy = await self._pass_safely()
+            if busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def _pass_safely(self) -> int:
+        try:
+            return await self.run_once()
+        except Recoverable as exc:
+            log.warning("relay.unavailable", error=str(exc))
+            await asyncio.sleep(self.poll_seconds)
+        except Exception:
+            log.exception("relay.error")
+            await asyncio.sleep(self.poll_seconds)
+        return 0
+
+    async def run_once(self) -> int:
+        """Claim one batch, publish it, settle it; the number of rows published."""
+        rows = await self.outbox.claim_outbox(self.batch, self.worker, self.lease_seconds)
+        if not rows:
+            return 0
+        results = await asyncio.gather(*(self._publish_one(row) for row in rows))
+        done = [row.id for row, ok in zip(rows, results, strict=True) if ok]
+        failed = [row.id for row, ok in zip(rows, results, strict=True) if not ok]
+        if done:
+            await self.outbox.mark_published(done)
+        if failed:
+            await self.outbox.release(failed)
+        self.published += len(done)
+        log.debug("relay.pass", published=len(done), released=len(failed))
+        return len(done)
+
+    async def _publish_one(self, row: Any) -> bool:
+        async with self._slots:
+            try:
+                await self.publish(row)
+            except GatewayError as exc:
+                log.warning("relay.publish_failed", row=str(row.id), error=str(exc))
+                return False
+        return True

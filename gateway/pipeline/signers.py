@@ -1,0 +1,96 @@
+"""Signing identities the hub holds: units that do not sign themselves, and the hub.
+
+Reading a key means decrypting it (PBKDF2), so signers are cached per process for a
+short time. A unit with no key of its own gets one issued on the fly when the hub has to
+seal a document for it; a receipt for a unit with no key is signed by the hub "on its
+behalf" (the receipt's issuer still names the unit, the signature names the hub).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from cryptography import x509
+
+from gateway.errors import PkiError
+from gateway.pki.keyfiles import PrivateKey
+from gateway.pki.keystore import KeyStore
+
+__all__ = ["Signer", "Signers"]
+
+log = structlog.get_logger("gateway.pipeline.signers")
+
+Signer = tuple[PrivateKey, x509.Certificate]
+
+
+class Signers:
+    """Keys from the KeyStore, cached; ``for_document`` issues, ``for_receipt`` delegates."""
+
+    def __init__(
+        self, keys: KeyStore, hub_unit: str, *, key_type: str, ttl: float = 300.0
+    ) -> None:
+        self.keys = keys
+        self.hub_unit = hub_unit
+        self.key_type = key_type
+        self.ttl = ttl
+        self.ttl_missing = min(ttl, 30.0)
+        self._cache: dict[str, tuple[float, Signer | None]] = {}
+        self._lock = asyncio.Lock()
+
+    async def own(self, unit: str) -> Signer | None:
+        """The unit's own signing key and certificate held by this hub, or None."""
+        cached = self._cache.get(unit)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        signer = await asyncio.to_thread(self._load, unit)
+        ttl = self.ttl if signer is not None else self.ttl_missing
+        self._cache[unit] = (time.monotonic() + ttl, signer)
+        return signer
+
+    def _load(self, unit: str) -> Signer | None:
+        try:
+            return self.keys.signer(unit)
+        except PkiError as exc:
+            if exc.code != "pki.no_signing_key":
+                raise
+            return None
+
+    async def for_document(self, unit: str) -> Signer:
+        """The unit's key; one is issued now if the hub holds none for it."""
+        signer = await self.own(unit)
+        if signer is not None:
+            return signer
+        async with self._lock:
+            self._cache.pop(unit, None)
+            signer = await self.own(unit)
+            if signer is None:
+                log.info("keys.issued_on_the_fly", unit=unit)
+                await asyncio.to_thread(self.keys.issue, unit, key_type=self.key_type)
+                self._cache.pop(unit, None)
+                signer = await self.own(unit)
+        if signer is None:
+            raise PkiError(f"no signing key for {unit}", code="pki.no_signing_key")
+        return signer
+
+    async def for_receipt(self, unit: str) -> Signer:
+        """The unit's own key if the hub holds it, otherwise the hub's."""
+        return await self.own(unit) or await self.hub()
+
+    async def hub(self) -> Signer:
+        """The hub's own signing identity (``config.hub.unit_code``)."""
+        signer = await self.own(self.hub_unit)
+        if signer is None:
+            raise PkiError(
+                f"the hub {self.hub_unit} has no signing key (lienthong init)",
+                code="pki.no_signing_key",
+            )
+        return signer
+
+    def forget(self, unit: str | None = None) -> None:
+        """Drop cached signers (all, or one unit's) after keys changed."""
+        if unit is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(unit, None)

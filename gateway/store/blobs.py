@@ -1,0 +1,200 @@
+"""Content-addressed blob store: ``root/ab/cd/<sha256>``, one copy per digest.
+
+A file is streamed to a temporary file in its final directory, hashed on the way,
+fsynced, checked against the expected digest and size limit, then renamed into place
+atomically (and the directory fsynced), so a blob that exists is always complete.
+Blocking file IO runs in a worker thread, one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from gateway.errors import EnvelopeError, LimitError, NotFoundError, RequestError
+
+__all__ = ["BlobRef", "BlobStore", "sha256_of_file"]
+
+CHUNK = 1024 * 1024
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRef:
+    """A stored blob: its SHA-256 (lowercase hex) and size in bytes."""
+
+    sha256: str
+    size: int
+
+
+def sha256_of_file(path: Path, chunk: int = CHUNK) -> str:
+    """SHA-256 hex of a file, read in chunks (blocking: call through ``to_thread``)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_sha(sha: str) -> str:
+    if not _SHA256_RE.fullmatch(sha):
+        raise NotFoundError(f"not a SHA-256 digest: {sha[:80]!r}", code="not_found")
+    return sha
+
+
+class BlobStore:
+    """Blobs on a local (or shared) file system under ``root``."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        """Where the blob with digest ``sha`` lives (whether or not it exists)."""
+        sha = _check_sha(sha.lower())
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    async def exists(self, sha: str) -> bool:
+        """True when the blob is stored."""
+        return await asyncio.to_thread(self.path(sha).is_file)
+
+    async def size(self, sha: str) -> int:
+        """The blob's size in bytes; ``not_found`` if it is not stored."""
+        try:
+            return (await asyncio.to_thread(self.path(sha).stat)).st_size
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"no blob {sha}", code="not_found") from exc
+
+    async def put_bytes(self, data: bytes, expected_sha256: str | None = None) -> BlobRef:
+        """Store ``data`` (small payloads; large ones go through :meth:`put_stream`)."""
+
+        async def one() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put_stream(one(), expected_sha256=expected_sha256)
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobRef:
+        """Stream ``chunks`` into the store; check digest and size; one copy per digest.
+
+        Raises ``envelope.attachment_mismatch`` when the bytes do not hash to
+        ``expected_sha256`` and ``limit.body_too_large`` past ``max_bytes``; in both
+        cases nothing is left behind.
+        """
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+        tmp = self.root / f".incoming-{secrets.token_hex(8)}"
+        fh = await asyncio.to_thread(tmp.open, "xb")
+        try:
+            digest, size = await self._write_all(fh, chunks, max_bytes)
+            await asyncio.to_thread(_flush_and_close, fh)
+            sha = digest.hexdigest()
+            if expected_sha256 is not None and sha != expected_sha256.lower():
+                raise EnvelopeError(
+                    f"content hashes to {sha}, not {expected_sha256}",
+                    code="envelope.attachment_mismatch",
+                )
+            await asyncio.to_thread(self._install, tmp, sha)
+            return BlobRef(sha, size)
+        finally:
+            await asyncio.to_thread(_discard, fh, tmp)
+
+    async def _write_all(
+        self, fh: BinaryIO, chunks: AsyncIterable[bytes], max_bytes: int | None
+    ) -> tuple[hashlib._Hash, int]:
+        digest = hashlib.sha256()
+        size = 0
+        async for chunk in chunks:
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise LimitError(f"more than {max_bytes} bytes", code="limit.body_too_large")
+            digest.update(chunk)
+            await asyncio.to_thread(fh.write, chunk)
+        return digest, size
+
+    def _install(self, tmp: Path, sha: str) -> None:
+        final = self.path(sha)
+        if final.is_file():
+            return  # one copy per digest; the temp file is discarded by the caller
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+
+    async def open_range(self, sha: str, start: int = 0, end: int | None = None) -> RangeReader:
+        """Bytes ``start..end`` inclusive (HTTP Range semantics); ``end=None`` to the end.
+
+        Raises ``request.bad_range`` when the range lies outside the blob.
+        """
+        path = self.path(sha)
+        try:
+            total = (await asyncio.to_thread(path.stat)).st_size
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"no blob {sha}", code="not_found") from exc
+        last = total - 1 if end is None else min(end, total - 1)
+        if start < 0 or start > last:
+            raise RequestError(
+                f"range {start}-{end} outside 0-{total - 1}", code="request.bad_range"
+            )
+        return RangeReader(path, start, last, total)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeReader:
+    """An async iterable over part of a blob: ``async for chunk in store.open_range(...)``."""
+
+    path: Path
+    start: int
+    end: int  # inclusive
+    total: int
+
+    @property
+    def length(self) -> int:
+        """Number of bytes the range covers."""
+        return self.end - self.start + 1
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        fh = await asyncio.to_thread(self.path.open, "rb")
+        try:
+            await asyncio.to_thread(fh.seek, self.start)
+            remaining = self.length
+            while remaining > 0:
+                block = await asyncio.to_thread(fh.read, min(CHUNK, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                yield block
+        finally:
+            await asyncio.to_thread(fh.close)
+
+    async def read(self) -> bytes:
+        """The whole range in memory (small ranges and tests)."""
+        return b"".join([chunk async for chunk in self])
+
+
+def _flush_and_close(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
+    fh.close()
+
+
+def _discard(fh: BinaryIO, tmp: Path) -> None:
+    if not fh.closed:
+        fh.close()
+    tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

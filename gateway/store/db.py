@@ -1,0 +1,178 @@
+"""The database: one async engine, sessions that are one transaction, Alembic upgrades.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so that a 2xx
+means the commit is on disk, a busy timeout, foreign keys on, and every transaction opened
+with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing half way.
+PostgreSQL runs on asyncpg with a bounded pool and ``pool_pre_ping`` so a restarted server
+is picked up again without restarting the hub.
+
+Connection failures become :class:`~gateway.errors.StoreUnavailable` (``store.unavailable``,
+503) at this boundary; integrity errors and the like pass through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from gateway.errors import GatewayError, StoreUnavailable
+
+__all__ = ["Database", "is_unavailable"]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A lock key for migrations so two hub processes never upgrade at once.
+_MIGRATION_LOCK = 0x4C54_0001
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means "the database cannot be reached (now)"."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(
+        exc, (asyncpg.PostgresConnectionError, asyncpg.exceptions.CannotConnectNowError)
+    )
+
+
+class Database:
+    """An async SQLAlchemy engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = _normalise_url(url)
+        self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            _ensure_parent_dir(self.url)
+        self.engine: AsyncEngine = _make_engine(self.url, self.is_sqlite, pool_size, echo)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgresql(self) -> bool:
+        """True on PostgreSQL (row locks, advisory locks, ``SKIP LOCKED``)."""
+        return not self.is_sqlite
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: commit when the block ends, roll back if it raises.
+
+        Connection failures inside the block come out as ``StoreUnavailable``.
+        """
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except GatewayError:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
+
+    async def ping(self) -> bool:
+        """True when a trivial query succeeds (readiness); never raises."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to ``revision`` (safe with several processes)."""
+        try:
+            async with self.engine.begin() as conn:
+                if self.is_postgresql:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
+                    )
+                await conn.run_sync(_run_alembic_upgrade, revision)
+        except GatewayError:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable(f"database unavailable: {exc}") from exc
+            raise
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``sqlite://`` and pick the async drivers."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> AsyncEngine:
+    if not is_sqlite:
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=10,
+            pool_recycle=1800,
+            pool_pre_ping=True,
+            connect_args={"timeout": 10, "command_timeout": 60},
+        )
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy (not the driver) emit BEGIN, so transactions and DDL behave.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA foreign_keys=ON",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: no deadlock when a reader turns writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ensure_parent_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _run_alembic_upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    from gateway.store.migrations import alembic_config
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

@@ -1,0 +1,472 @@
+"""The persistence of a document's journey; every method is one transaction.
+
+accept → (outbox) claim_outbox / mark_published / release → deliver → pending / ack_item /
+mark_fetched → add_receipt → status / search. Every state change appends an audit entry in
+the same transaction, so the audit log and the state never disagree.
+
+Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on topic
+``documents`` and ``{"receipt_id", "message_id", "recipient", "kind": "receipt"}`` on topic
+``receipts``; the routing key is the recipient unit code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway import audit
+from gateway.envelope.model import Status, check_unit_code
+from gateway.errors import ConflictError, NotFoundError, ReceiptError, RoutingError
+from gateway.pipeline import states
+from gateway.store import queries
+from gateway.store.db import Database
+from gateway.store.models import (
+    AttachmentRow,
+    DeliveryRow,
+    MailboxItemRow,
+    MessageRow,
+    OutboxEntryRow,
+    ReceiptRow,
+    utcnow,
+)
+from gateway.store.records import (
+    AcceptResult,
+    MailboxItem,
+    MessageStatus,
+    OutboxRow,
+    OverdueDelivery,
+    SearchFilters,
+    SearchPage,
+    StoredMessage,
+    StoredReceipt,
+    UnitSummary,
+    VerifiedEnvelopeLike,
+    VerifiedReceiptLike,
+)
+
+__all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
+
+DOCUMENTS = "documents"
+RECEIPTS = "receipts"
+
+
+def _body(**fields: str) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+class MessageStore:
+    """Messages, deliveries, outbox, mailboxes and receipts over one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- accept --------------------------------------------------------------------------
+
+    async def accept(
+        self, verified: VerifiedEnvelopeLike, recipients: Sequence[str], submitted_by: str
+    ) -> AcceptResult:
+        """Store a verified envelope with one delivery + one outbox row per recipient.
+
+        Same id and digest again: ``created=False``, nothing new. Same id, other digest:
+        ``message.duplicate_id``.
+        """
+        units = list(dict.fromkeys(check_unit_code(r) for r in recipients))
+        if not units:
+            raise RoutingError("no recipients", code="routing.no_recipients")
+        message_id = str(verified.envelope.message_id)
+        try:
+            async with self.db.session() as session:
+                existing = await session.get(MessageRow, message_id)
+                if existing is not None:
+                    return _same_message(existing, verified.digest)
+                await _insert_message(session, verified, units, submitted_by)
+            return AcceptResult(message_id, True)
+        except IntegrityError:
+            async with self.db.session() as session:  # a concurrent accept won the race
+                existing = await session.get(MessageRow, message_id)
+                if existing is None:
+                    raise
+                return _same_message(existing, verified.digest)
+
+    async def get(self, message_id: str) -> StoredMessage:
+        """A message's row, recipients and attachments; ``message.not_found``."""
+        async with self.db.session() as session:
+            return await queries.stored_message(session, message_id)
+
+    async def envelope_xml(self, message_id: str) -> bytes:
+        """The envelope exactly as accepted."""
+        async with self.db.session() as session:
+            return (await _message(session, message_id)).envelope_xml
+
+    # -- outbox --------------------------------------------------------------------------
+
+    async def claim_outbox(
+        self, limit: int, worker: str, lease_seconds: float = 30.0
+    ) -> list[OutboxRow]:
+        """Lease up to ``limit`` unpublished rows to ``worker`` (disjoint across workers)."""
+        now = utcnow()
+        async with self.db.session() as session:
+            free = or_(OutboxEntryRow.claimed_until.is_(None), OutboxEntryRow.claimed_until < now)
+            query = (
+                select(OutboxEntryRow.id)
+                .where(OutboxEntryRow.published_at.is_(None), free)
+                .order_by(OutboxEntryRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list((await session.execute(query)).scalars())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxEntryRow)
+                .where(OutboxEntryRow.id.in_(ids))
+                .values(
+                    claimed_by=worker,
+                    claimed_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxEntryRow.attempts + 1,
+                )
+            )
+            rows = await session.execute(
+                select(OutboxEntryRow)
+                .where(OutboxEntryRow.id.in_(ids))
+                .order_by(OutboxEntryRow.id)
+                .execution_options(populate_existing=True)
+            )
+            return [
+                OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts)
+                for r in rows.scalars()
+            ]
+
+    async def mark_published(self, ids: Sequence[int]) -> None:
+        """The bus confirmed these rows: done; their deliveries move ``accepted → queued``."""
+        if not ids:
+            return
+        now = utcnow()
+        async with self.db.session() as session:
+            query = select(OutboxEntryRow).where(
+                OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None)
+            )
+            for row in (await session.execute(query)).scalars().all():
+                row.published_at, row.claimed_until = now, None
+                if row.topic == DOCUMENTS:
+                    await _advance(session, row.message_id, row.routing_key, states.QUEUED, "relay")
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Give rows back (nack, timeout) so the next claim retries them."""
+        if not ids:
+            return
+        async with self.db.session() as session:
+            await session.execute(
+                update(OutboxEntryRow)
+                .where(OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None))
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    # -- mailbox -------------------------------------------------------------------------
+
+    async def deliver(
+        self, message_id: str, recipient: str, kind: str = "document", ref: str | None = None
+    ) -> bool:
+        """Put a document (``ref`` = message id) or receipt (``ref`` = receipt id) into
+        ``recipient``'s mailbox; ``False`` when it is already there (idempotent)."""
+        ref = ref or message_id
+        try:
+            async with self.db.session() as session:
+                return await _deliver(session, message_id, recipient, kind, ref)
+        except IntegrityError:
+            return False  # a concurrent consumer inserted the same item
+
+    async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:
+        """Items not yet acked, oldest first."""
+        async with self.db.session() as session:
+            return await queries.pending(session, unit, limit)
+
+    async def ack_item(self, unit: str, item_id: int) -> None:
+        """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
+        async with self.db.session() as session:
+            row = await session.get(MailboxItemRow, item_id)
+            if row is None or row.unit != unit:
+                raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
+            if row.acked_at is None:
+                row.acked_at = utcnow()
+                await audit.append(
+                    session,
+                    unit,
+                    "mailbox.acked",
+                    row.message_id,
+                    unit,
+                    {"item_id": item_id, "kind": row.kind, "ref": row.ref},
+                )
+
+    async def mark_fetched(self, message_id: str, unit: str) -> None:
+        """The recipient fetched the document: the delivery becomes ``delivered``."""
+        async with self.db.session() as session:
+            await session.execute(
+                update(MailboxItemRow)
+                .where(
+                    MailboxItemRow.message_id == message_id,
+                    MailboxItemRow.unit == unit,
+                    MailboxItemRow.kind == "document",
+                    MailboxItemRow.fetched_at.is_(None),
+                )
+                .values(fetched_at=utcnow())
+            )
+            await _advance(session, message_id, unit, states.DELIVERED, unit)
+
+    # -- receipts ------------------------------------------------------------------------
+
+    async def add_receipt(self, verified: VerifiedReceiptLike) -> tuple[str, bool]:
+        """Store a receipt, move its delivery, queue it for the other party.
+
+        The same receipt id again returns ``(id, False)`` and changes nothing.
+        """
+        receipt_id = str(verified.receipt.receipt_id)
+        try:
+            async with self.db.session() as session:
+                if await session.get(ReceiptRow, receipt_id) is not None:
+                    return receipt_id, False
+                await _insert_receipt(session, verified)
+            return receipt_id, True
+        except IntegrityError:
+            async with self.db.session() as session:
+                if await session.get(ReceiptRow, receipt_id) is None:
+                    raise
+            return receipt_id, False
+
+    async def get_receipt(self, receipt_id: str) -> StoredReceipt:
+        """A stored receipt with its signed XML; ``not_found`` if there is none."""
+        async with self.db.session() as session:
+            return await queries.stored_receipt(session, receipt_id)
+
+    # -- views ---------------------------------------------------------------------------
+
+    async def status(self, message_id: str) -> MessageStatus:
+        """The message's timeline: every recipient's state and receipts."""
+        async with self.db.session() as session:
+            return await queries.status(session, message_id)
+
+    async def search(
+        self, filters: SearchFilters, cursor: str | None = None, limit: int = 50
+    ) -> SearchPage:
+        """Messages matching ``filters``, newest first, ``limit`` per page."""
+        async with self.db.session() as session:
+            return await queries.search(session, filters, cursor, limit)
+
+    async def unit_summaries(self, unit: str | None = None) -> list[UnitSummary]:
+        """Per-unit counters (sent, received, pending, deliveries by state)."""
+        async with self.db.session() as session:
+            return await queries.unit_summaries(session, unit)
+
+    async def overdue(self, today: date | None = None, limit: int = 200) -> list[OverdueDelivery]:
+        """Unfinished deliveries whose document's due date has passed."""
+        async with self.db.session() as session:
+            return await queries.overdue(session, today or utcnow().date(), limit)
+
+
+# -- transaction bodies -------------------------------------------------------------------
+
+
+def _same_message(existing: MessageRow, digest: str) -> AcceptResult:
+    if existing.envelope_digest != digest:
+        raise ConflictError(
+            "this message id was already used for a different envelope",
+            code="message.duplicate_id",
+            message_id=existing.id,
+        )
+    return AcceptResult(existing.id, False)
+
+
+async def _message(session: AsyncSession, message_id: str) -> MessageRow:
+    row = await session.get(MessageRow, message_id)
+    if row is None:
+        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+    return row
+
+
+async def _insert_message(
+    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
+) -> None:
+    env, now = verified.envelope, utcnow()
+    mid = str(env.message_id)
+    session.add(
+        MessageRow(
+            id=mid,
+            sender=env.sender,
+            subject=env.document.subject,
+            kind=env.kind.value,
+            refers_to=str(env.refers_to) if env.refers_to else None,
+            created_at=env.created,
+            expires_at=env.expires,
+            due_date=env.document.due_date,
+            envelope_digest=verified.digest,
+            envelope_xml=verified.xml,
+            submitted_by=submitted_by,
+            accepted_at=now,
+        )
+    )
+    await session.flush()
+    session.add_all(
+        AttachmentRow(
+            message_id=mid, name=a.name, media_type=a.media_type, size=a.size, sha256=a.sha256
+        )
+        for a in env.attachments
+    )
+    for unit in units:
+        session.add(
+            DeliveryRow(message_id=mid, recipient=unit, state=states.ACCEPTED, updated_at=now)
+        )
+        session.add(
+            _outbox(DOCUMENTS, unit, mid, _body(message_id=mid, recipient=unit, kind="document"))
+        )
+    await session.flush()
+    await audit.append(
+        session,
+        submitted_by,
+        "message.accepted",
+        mid,
+        env.sender,
+        {"recipients": units, "digest": verified.digest, "signer": verified.signer_unit},
+    )
+
+
+def _outbox(topic: str, recipient: str, message_id: str, body: bytes) -> OutboxEntryRow:
+    return OutboxEntryRow(
+        topic=topic,
+        routing_key=recipient,
+        body=body,
+        message_id=message_id,
+        created_at=utcnow(),
+        attempts=0,
+    )
+
+
+async def _delivery(
+    session: AsyncSession, message_id: str, recipient: str, *, lock: bool = True
+) -> DeliveryRow:
+    query = select(DeliveryRow).where(
+        and_(DeliveryRow.message_id == message_id, DeliveryRow.recipient == recipient)
+    )
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(
+            f"message is not addressed to {recipient}",
+            code="message.not_found",
+            message_id=message_id,
+        )
+    return row
+
+
+async def _advance(
+    session: AsyncSession, message_id: str, recipient: str, target: str, actor: str
+) -> None:
+    """Move a delivery forward along the transport states (never back); audit a change."""
+    row = await _delivery(session, message_id, recipient)
+    new = states.advance_transport(row.state, target)
+    if new != row.state:
+        old, row.state, row.updated_at = row.state, new, utcnow()
+        await audit.append(
+            session, actor, f"delivery.{new}", message_id, recipient, {"from": old, "to": new}
+        )
+
+
+async def _deliver(
+    session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
+) -> bool:
+    message = await _message(session, message_id)
+    if kind == "document":
+        await _delivery(session, message_id, recipient)
+        sender = message.sender
+    elif kind == "receipt":
+        receipt = await session.get(ReceiptRow, ref)
+        if receipt is None or receipt.message_id != message_id:
+            raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
+        sender = receipt.issuer
+    else:
+        raise ValueError(f"unknown mailbox item kind {kind!r}")
+    seen = select(MailboxItemRow.item_id).where(
+        MailboxItemRow.unit == recipient, MailboxItemRow.kind == kind, MailboxItemRow.ref == ref
+    )
+    if (await session.execute(seen)).first() is not None:
+        return False
+    session.add(
+        MailboxItemRow(
+            unit=recipient,
+            kind=kind,
+            message_id=message_id,
+            ref=ref,
+            sender=sender,
+            subject=message.subject,
+            created_at=utcnow(),
+        )
+    )
+    await session.flush()
+    await audit.append(
+        session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
+    )
+    if kind == "document":
+        await _advance(session, message_id, recipient, states.QUEUED, "hub")
+    return True
+
+
+async def _insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -> None:
+    r = verified.receipt
+    message = await _message(session, str(r.message_id))
+    if r.envelope_digest and r.envelope_digest != message.envelope_digest:
+        raise ReceiptError(
+            "the receipt answers another envelope",
+            code="receipt.digest_mismatch",
+            message_id=message.id,
+        )
+    delivery = await _delivery(session, message.id, r.recipient)
+    recall = r.status is Status.RECALL_REQUESTED
+    expected = message.sender if recall else r.recipient
+    issuer = r.issuer or expected
+    if issuer != expected:
+        raise ReceiptError(
+            f"{issuer} may not post status {r.status.code} here",
+            code="receipt.wrong_party",
+            message_id=message.id,
+        )
+    old = delivery.state
+    delivery.state, delivery.updated_at = states.next_state(old, r.status), utcnow()
+    rid = str(r.receipt_id)
+    session.add(
+        ReceiptRow(
+            receipt_id=rid,
+            message_id=message.id,
+            recipient=r.recipient,
+            status_code=r.status.code,
+            status_name=r.status.label,
+            reason=r.reason,
+            issuer=issuer,
+            at=r.timestamp,
+            receipt_xml=verified.xml,
+            digest=verified.digest,
+        )
+    )
+    target = r.recipient if recall else message.sender
+    session.add(
+        _outbox(
+            RECEIPTS,
+            target,
+            message.id,
+            _body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt"),
+        )
+    )
+    await session.flush()
+    detail: dict[str, Any] = {
+        "receipt_id": rid,
+        "status": r.status.code,
+        "from": old,
+        "to": delivery.state,
+        "reason": r.reason,
+    }
+    await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)

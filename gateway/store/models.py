@@ -1,0 +1,263 @@
+"""The tables: directory, credentials, messages and their journey, outbox, mailboxes, audit.
+
+The Alembic migrations under ``gateway/store/migrations/versions`` create exactly these;
+change both together (``tests/integration/store/test_migrations.py`` compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "AttachmentRow",
+    "AuditRow",
+    "Base",
+    "DeliveryRow",
+    "GroupMemberRow",
+    "GroupRow",
+    "MailboxItemRow",
+    "MessageRow",
+    "OutboxEntryRow",
+    "ReceiptRow",
+    "TokenRow",
+    "UTCDateTime",
+    "UnitRow",
+    "utcnow",
+]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UNIT_CODE = String(35)
+ID = String(36)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the only kind of time the store holds)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware UTC (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable migration names)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), date: Date()}  # noqa: RUF012
+
+
+class UnitRow(Base):
+    """A unit of the directory tree."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    parent_code: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+
+
+class GroupRow(Base):
+    """A group: ``explicit`` (members listed), ``children`` or ``descendants`` of a unit."""
+
+    __tablename__ = "groups"
+
+    code: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"))
+    depth: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
+class GroupMemberRow(Base):
+    """A unit listed in an explicit group."""
+
+    __tablename__ = "group_members"
+
+    group_code: Mapped[str] = mapped_column(
+        UNIT_CODE, ForeignKey("groups.code", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(UNIT_CODE, ForeignKey("units.code"), primary_key=True)
+
+
+class TokenRow(Base):
+    """An API bearer token, stored only as its SHA-256."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_code: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"))
+    operator: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class MessageRow(Base):
+    """One accepted envelope, kept byte for byte."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_created_at_id", "created_at", "id"),
+        Index("ix_messages_sender_created_at", "sender", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    sender: Mapped[str] = mapped_column(UNIT_CODE)
+    subject: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    refers_to: Mapped[str | None] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    envelope_digest: Mapped[str] = mapped_column(String(64))
+    envelope_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[datetime]
+
+
+class AttachmentRow(Base):
+    """A file named in a message's manifest (the bytes live in the blob store)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("message_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"))
+    name: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class DeliveryRow(Base):
+    """One message to one recipient unit, and where it stands."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("message_id", "recipient"),
+        Index("ix_deliveries_recipient_state", "recipient", "state"),
+        Index("ix_deliveries_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"))
+    recipient: Mapped[str] = mapped_column(UNIT_CODE)
+    state: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
+class ReceiptRow(Base):
+    """A signed receipt about one delivery."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (Index("ix_receipts_message_id_recipient", "message_id", "recipient"),)
+
+    receipt_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"))
+    recipient: Mapped[str] = mapped_column(UNIT_CODE)
+    status_code: Mapped[str] = mapped_column(String(4))
+    status_name: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(UNIT_CODE)
+    at: Mapped[datetime]
+    receipt_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntryRow(Base):
+    """A bus message waiting to be published (the bridge between database and bus)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_published_at_id", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    routing_key: Mapped[str] = mapped_column(UNIT_CODE)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    message_id: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MailboxItemRow(Base):
+    """A document or receipt waiting in a unit's mailbox."""
+
+    __tablename__ = "mailbox_items"
+    __table_args__ = (
+        UniqueConstraint("unit", "kind", "ref"),
+        Index("ix_mailbox_items_unit_acked_at_item_id", "unit", "acked_at", "item_id"),
+    )
+
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit: Mapped[str] = mapped_column(UNIT_CODE)
+    kind: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(ID, index=True)
+    ref: Mapped[str] = mapped_column(ID)
+    sender: Mapped[str] = mapped_column(UNIT_CODE)
+    subject: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    fetched_at: Mapped[datetime | None]
+    acked_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """One link of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(ID, index=True)
+    unit: Mapped[str | None] = mapped_column(UNIT_CODE, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,320 @@
+"""Read-side queries of the message store: status timeline, search, summaries, overdue.
+
+Each function runs inside a session the :class:`~gateway.store.messages.MessageStore`
+opened; none of them writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.errors import NotFoundError, RequestError
+from gateway.pipeline.states import is_final
+from gateway.store.models import (
+    AttachmentRow,
+    DeliveryRow,
+    MailboxItemRow,
+    MessageRow,
+    ReceiptRow,
+    UnitRow,
+)
+from gateway.store.records import (
+    MailboxItem,
+    MessageStatus,
+    MessageSummary,
+    OverdueDelivery,
+    ReceiptInfo,
+    RecipientStatus,
+    SearchFilters,
+    SearchPage,
+    StoredAttachment,
+    StoredMessage,
+    StoredReceipt,
+    UnitSummary,
+)
+
+__all__ = [
+    "decode_cursor",
+    "encode_cursor",
+    "overdue",
+    "pending",
+    "search",
+    "status",
+    "stored_message",
+    "stored_receipt",
+    "unit_summaries",
+]
+
+MAX_PAGE = 500
+#: States that need nothing more from anyone (not overdue any longer).
+_FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
+
+
+async def _message(session: AsyncSession, message_id: str) -> MessageRow:
+    row = await session.get(MessageRow, message_id)
+    if row is None:
+        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+    return row
+
+
+async def stored_message(session: AsyncSession, message_id: str) -> StoredMessage:
+    """The message row with recipients and attachments."""
+    m = await _message(session, message_id)
+    recipients = (
+        await session.execute(
+            select(DeliveryRow.recipient)
+            .where(DeliveryRow.message_id == m.id)
+            .order_by(DeliveryRow.id)
+        )
+    ).scalars()
+    files = (
+        await session.execute(
+            select(AttachmentRow).where(AttachmentRow.message_id == m.id).order_by(AttachmentRow.id)
+        )
+    ).scalars()
+    return StoredMessage(
+        m.id,
+        m.sender,
+        m.subject,
+        m.kind,
+        m.refers_to,
+        m.created_at,
+        m.expires_at,
+        m.due_date,
+        m.envelope_digest,
+        m.submitted_by,
+        m.accepted_at,
+        tuple(recipients),
+        tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in files),
+    )
+
+
+async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceipt:
+    """One receipt with its XML."""
+    r = await session.get(ReceiptRow, receipt_id)
+    if r is None:
+        raise NotFoundError(f"no receipt {receipt_id}", code="not_found")
+    return StoredReceipt(
+        r.receipt_id,
+        r.message_id,
+        r.recipient,
+        r.status_code,
+        r.status_name,
+        r.reason,
+        r.issuer,
+        r.at,
+        r.digest,
+        r.receipt_xml,
+    )
+
+
+async def pending(session: AsyncSession, unit: str, limit: int) -> list[MailboxItem]:
+    """A unit's unacked mailbox items, oldest first."""
+    query = (
+        select(MailboxItemRow)
+        .where(MailboxItemRow.unit == unit, MailboxItemRow.acked_at.is_(None))
+        .order_by(MailboxItemRow.item_id)
+        .limit(max(1, min(limit, MAX_PAGE)))
+    )
+    return [
+        MailboxItem(
+            i.item_id,
+            i.unit,
+            i.kind,
+            i.message_id,
+            i.ref,
+            i.sender,
+            i.subject,
+            i.created_at,
+            i.fetched_at,
+        )
+        for i in (await session.execute(query)).scalars()
+    ]
+
+
+async def status(session: AsyncSession, message_id: str) -> MessageStatus:
+    """Every delivery of the message with its receipts in time order."""
+    m = await _message(session, message_id)
+    deliveries = (
+        (
+            await session.execute(
+                select(DeliveryRow).where(DeliveryRow.message_id == m.id).order_by(DeliveryRow.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    receipts = (
+        await session.execute(
+            select(ReceiptRow)
+            .where(ReceiptRow.message_id == m.id)
+            .order_by(ReceiptRow.at, ReceiptRow.receipt_id)
+        )
+    ).scalars()
+    by_unit: dict[str, list[ReceiptInfo]] = defaultdict(list)
+    for r in receipts:
+        by_unit[r.recipient].append(
+            ReceiptInfo(r.receipt_id, r.status_code, r.status_name, r.at, r.issuer, r.reason)
+        )
+    recipients = tuple(
+        RecipientStatus(d.recipient, d.state, d.updated_at, tuple(by_unit[d.recipient]))
+        for d in deliveries
+    )
+    return MessageStatus(m.id, m.sender, m.subject, m.kind, m.created_at, m.due_date, recipients)
+
+
+def encode_cursor(created_at: datetime, message_id: str) -> str:
+    """An opaque cursor for keyset pagination."""
+    raw = json.dumps([created_at.isoformat(), message_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position a cursor stands for; ``request.invalid`` if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, message_id = json.loads(raw)
+        return datetime.fromisoformat(at), str(message_id)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise RequestError("bad cursor", code="request.invalid") from exc
+
+
+async def search(
+    session: AsyncSession, filters: SearchFilters, cursor: str | None, limit: int
+) -> SearchPage:
+    """Messages matching every given filter, newest first, keyset-paginated."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(
+        MessageRow.id,
+        MessageRow.sender,
+        MessageRow.subject,
+        MessageRow.kind,
+        MessageRow.created_at,
+        MessageRow.due_date,
+    )
+    for condition in _conditions(filters):
+        query = query.where(condition)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                MessageRow.created_at < at,
+                and_(MessageRow.created_at == at, MessageRow.id < last_id),
+            )
+        )
+    query = query.order_by(MessageRow.created_at.desc(), MessageRow.id.desc()).limit(limit + 1)
+    rows = (await session.execute(query)).all()
+    page, more = rows[:limit], len(rows) > limit
+    counts = await _state_counts(session, [r.id for r in page])
+    items = tuple(
+        MessageSummary(
+            r.id, r.sender, r.subject, r.kind, r.created_at, r.due_date, counts.get(r.id, {})
+        )
+        for r in page
+    )
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more and page else None
+    return SearchPage(items, next_cursor)
+
+
+def _conditions(f: SearchFilters) -> list[object]:
+    def delivered(*extra: object) -> object:
+        return exists().where(DeliveryRow.message_id == MessageRow.id, *extra)  # type: ignore[arg-type]
+
+    conds: list[object] = []
+    if f.unit:
+        conds.append(or_(MessageRow.sender == f.unit, delivered(DeliveryRow.recipient == f.unit)))  # type: ignore[arg-type]
+    if f.sender:
+        conds.append(MessageRow.sender == f.sender)
+    if f.state:
+        conds.append(delivered(DeliveryRow.state == f.state))
+    if f.since:
+        conds.append(MessageRow.created_at >= f.since)
+    if f.until:
+        conds.append(MessageRow.created_at < f.until)
+    if f.text:
+        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(
+            or_(MessageRow.subject.ilike(f"%{escaped}%", escape="\\"), MessageRow.id == f.text)
+        )
+    return conds
+
+
+async def _state_counts(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, int]]:
+    if not ids:
+        return {}
+    query = (
+        select(DeliveryRow.message_id, DeliveryRow.state, func.count())
+        .where(DeliveryRow.message_id.in_(ids))
+        .group_by(DeliveryRow.message_id, DeliveryRow.state)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for message_id, state, n in (await session.execute(query)).all():
+        counts[message_id][state] = n
+    return counts
+
+
+async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSummary]:
+    """Counters per unit of the directory (or just ``unit``)."""
+    units_q = select(UnitRow).order_by(UnitRow.code)
+    if unit:
+        units_q = units_q.where(UnitRow.code == unit)
+    units = (await session.execute(units_q)).scalars().all()
+    sent = dict(
+        (await session.execute(select(MessageRow.sender, func.count()).group_by(MessageRow.sender)))
+        .tuples()
+        .all()
+    )
+    pending_q = (
+        select(MailboxItemRow.unit, func.count())
+        .where(MailboxItemRow.acked_at.is_(None))
+        .group_by(MailboxItemRow.unit)
+    )
+    pending_n = dict((await session.execute(pending_q)).tuples().all())
+    by_state: dict[str, dict[str, int]] = defaultdict(dict)
+    state_q = select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
+        DeliveryRow.recipient, DeliveryRow.state
+    )
+    for recipient, state, n in (await session.execute(state_q)).tuples():
+        by_state[recipient][state] = n
+    return [
+        UnitSummary(
+            u.code,
+            u.name,
+            sent.get(u.code, 0),
+            sum(by_state[u.code].values()),
+            pending_n.get(u.code, 0),
+            dict(by_state[u.code]),
+            u.last_seen_at,
+        )
+        for u in units
+    ]
+
+
+async def overdue(session: AsyncSession, today: date, limit: int) -> list[OverdueDelivery]:
+    """Deliveries not finished whose document was due before ``today``."""
+    query = (
+        select(
+            DeliveryRow.message_id,
+            DeliveryRow.recipient,
+            MessageRow.sender,
+            MessageRow.subject,
+            MessageRow.due_date,
+            DeliveryRow.state,
+        )
+        .join(MessageRow, MessageRow.id == DeliveryRow.message_id)
+        .where(MessageRow.due_date < today, DeliveryRow.state.not_in(_FINISHED))
+        .order_by(MessageRow.due_date, DeliveryRow.message_id, DeliveryRow.recipient)
+        .limit(max(1, min(limit, MAX_PAGE * 10)))
+    )
+    return [
+        OverdueDelivery(r.message_id, r.recipient, r.sender, r.subject, r.due_date, r.state)
+        for r in (await session.execute(query)).all()
+        if r.due_date is not None and not is_final(r.state)
+    ]

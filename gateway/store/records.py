@@ -1,0 +1,292 @@
+"""Values the message store hands out (frozen; no ORM objects leave the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from gateway.envelope.model import Envelope, Receipt
+
+__all__ = [
+    "AcceptResult",
+    "MailboxItem",
+    "MessageStatus",
+    "MessageSummary",
+    "OutboxRow",
+    "OverdueDelivery",
+    "ReceiptInfo",
+    "RecipientStatus",
+    "SearchFilters",
+    "SearchPage",
+    "StoredAttachment",
+    "StoredMessage",
+    "StoredReceipt",
+    "UnitSummary",
+    "VerifiedEnvelopeLike",
+    "VerifiedReceiptLike",
+]
+
+
+class VerifiedEnvelopeLike(Protocol):
+    """What :meth:`MessageStore.accept` needs from a verified envelope."""
+
+    @property
+    def envelope(self) -> Envelope: ...
+    @property
+    def xml(self) -> bytes: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def signer_unit(self) -> str: ...
+
+
+class VerifiedReceiptLike(Protocol):
+    """What :meth:`MessageStore.add_receipt` needs from a verified receipt."""
+
+    @property
+    def receipt(self) -> Receipt: ...
+    @property
+    def xml(self) -> bytes: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def signer_unit(self) -> str: ...
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at else None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    """The message id, and whether this call stored it (``False``: it was already there)."""
+
+    message_id: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed outbox entry for the relay to publish."""
+
+    id: int
+    topic: str  # "documents" | "receipts"
+    routing_key: str  # the recipient unit code
+    body: bytes  # JSON
+    message_id: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxItem:
+    """A pending document or receipt in a unit's mailbox."""
+
+    item_id: int
+    unit: str
+    kind: str  # "document" | "receipt"
+    message_id: str
+    ref: str  # message id (document) or receipt id (receipt)
+    sender: str
+    subject: str
+    created_at: datetime
+    fetched_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The mailbox API item."""
+        return {
+            "item_id": self.item_id,
+            "message_id": self.message_id,
+            "kind": self.kind,
+            "ref": self.ref,
+            "receipt_id": self.ref if self.kind == "receipt" else None,
+            "sender": self.sender,
+            "subject": self.subject,
+            "created_at": _iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """A manifest entry as stored."""
+
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message's row, its recipients and attachments (not the XML)."""
+
+    id: str
+    sender: str
+    subject: str
+    kind: str
+    refers_to: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    due_date: date | None
+    envelope_digest: str
+    submitted_by: str
+    accepted_at: datetime
+    recipients: tuple[str, ...] = ()
+    attachments: tuple[StoredAttachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReceipt:
+    """A receipt as stored (the signed XML is in ``xml``)."""
+
+    receipt_id: str
+    message_id: str
+    recipient: str
+    status_code: str
+    status_name: str
+    reason: str | None
+    issuer: str
+    at: datetime
+    digest: str
+    xml: bytes = field(repr=False, default=b"")
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptInfo:
+    """One receipt in a status timeline."""
+
+    receipt_id: str
+    status: str  # "03"
+    name: str  # "accepted"
+    at: datetime
+    by: str
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As in the status API."""
+        return {
+            "receipt_id": self.receipt_id,
+            "status": self.status,
+            "name": self.name,
+            "at": _iso(self.at),
+            "by": self.by,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientStatus:
+    """Where one delivery stands, with its receipts in time order."""
+
+    unit: str
+    state: str
+    updated_at: datetime
+    receipts: tuple[ReceiptInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStatus:
+    """One message's timeline (the DESIGN.md status JSON via :meth:`to_json`)."""
+
+    id: str
+    sender: str
+    subject: str
+    kind: str
+    created_at: datetime
+    due_date: date | None
+    recipients: tuple[RecipientStatus, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"id", "sender", "subject", "created_at", "recipients": [...]}``."""
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "subject": self.subject,
+            "kind": self.kind,
+            "created_at": _iso(self.created_at),
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "recipients": [
+                {
+                    "unit": r.unit,
+                    "state": r.state,
+                    "updated_at": _iso(r.updated_at),
+                    "receipts": [x.to_json() for x in r.receipts],
+                }
+                for r in self.recipients
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Operator search: any combination; ``unit`` matches sender or recipient."""
+
+    unit: str | None = None
+    sender: str | None = None
+    state: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSummary:
+    """One search hit: the message and how many deliveries are in each state."""
+
+    id: str
+    sender: str
+    subject: str
+    kind: str
+    created_at: datetime
+    due_date: date | None
+    states: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        """As in the search API."""
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "subject": self.subject,
+            "kind": self.kind,
+            "created_at": _iso(self.created_at),
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "recipients": sum(self.states.values()),
+            "states": dict(self.states),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A page of results, newest first; pass ``next_cursor`` back for the next one."""
+
+    items: tuple[MessageSummary, ...]
+    next_cursor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"items": [...], "next_cursor"}``."""
+        return {"items": [i.to_json() for i in self.items], "next_cursor": self.next_cursor}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSummary:
+    """Per-unit counters for the console."""
+
+    unit: str
+    name: str
+    sent: int
+    received: int
+    pending_items: int
+    states: dict[str, int]
+    last_seen_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueDelivery:
+    """A delivery past its document's due date and not finished."""
+
+    message_id: str
+    recipient: str
+    sender: str
+    subject: str
+    due_date: date
+    state: str

@@ -1,0 +1,71 @@
+"""The CLI client's pure parts: where it finds the hub, how it prints and reads errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gateway.cli.client import HubClient, _hub_error, _table, _timeline
+from gateway.config import ClientConfig, Config
+from gateway.errors import AuthError
+
+
+def test_env_wins_over_config(tmp_path: Path) -> None:
+    """LIENTHONG_URL/LIENTHONG_TOKEN override [client] url/token."""
+    cfg = replace(Config(home=tmp_path), client=ClientConfig(url="http://cfg:1", token="t-cfg"))
+    client = HubClient.from_config(
+        cfg, {"LIENTHONG_URL": "http://env:2/", "LIENTHONG_TOKEN": "t-env"}
+    )
+    assert (client.url, client.token) == ("http://env:2", "t-env")
+    client = HubClient.from_config(cfg, {})
+    assert (client.url, client.token) == ("http://cfg:1", "t-cfg")
+
+
+def test_url_defaults_to_hub_listen(tmp_path: Path) -> None:
+    """Without a url anywhere, the client talks to the hub's own listen address."""
+    client = HubClient.from_config(Config(home=tmp_path), {"LIENTHONG_TOKEN": "t"})
+    assert client.url == "http://127.0.0.1:8480"
+
+
+def test_missing_token_is_auth_required(tmp_path: Path) -> None:
+    """No token anywhere is auth.required before any request is made."""
+    with pytest.raises(AuthError) as err:
+        HubClient.from_config(Config(home=tmp_path), {})
+    assert err.value.code == "auth.required"
+
+
+def test_hub_error_keeps_code_and_message() -> None:
+    """A JSON error from the hub becomes a GatewayError with the same code and message."""
+    err = _hub_error(403, b'{"error": {"code": "auth.forbidden", "message": "no"}}')
+    assert str(err) == "auth.forbidden: no"
+    assert _hub_error(502, b"<html>bad gateway</html>").code == "gateway.error"
+
+
+def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
+    """Each receipt is one row; a reason with CR/LF stays on one line."""
+    status = {
+        "recipients": [
+            {
+                "unit": "A",
+                "state": "accepted",
+                "receipts": [
+                    {"status": "01", "name": "received", "at": "t1", "by": "A", "reason": None},
+                    {
+                        "status": "03",
+                        "name": "accepted",
+                        "at": "t2",
+                        "by": "A",
+                        "reason": "ok\nfake row",
+                    },
+                ],
+            },
+            {"unit": "B", "state": "queued", "receipts": []},
+        ]
+    }
+    rows = _timeline(status)
+    assert [r[2] for r in rows] == ["01", "03", ""]
+    table = _table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], rows)
+    assert len(table.splitlines()) == 4
+    assert "ok\\nfake row" in table

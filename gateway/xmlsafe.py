@@ -121,11 +121,10 @@ def _check_nodes(root: etree._Element) -> None:
 
 
 def _check_depth(root: etree._Element, max_depth: int) -> None:
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
+    level: list[etree._Element] = [root]
+    depth = 0
+    while level:
+        depth += 1
         if depth > max_depth:
-            raise XmlError(
-                f"the element tree is deeper than {max_depth}", code="xml.too_deep"
-            )
-        stack.extend((child, depth + 1) for child in element)
+            raise XmlError(f"the element tree is deeper than {max_depth}", code="xml.too_deep")
+        level = [child for element in level for child in element]

@@ -62,3 +62,63 @@ async def db(db_url: str) -> AsyncIterator[Any]:
         yield database
     finally:
         await database.dispose()
+
+
+AMQP_BASE = os.environ.get("LIENTHONG_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def amqp_url() -> Iterator[str]:
+    """An AMQP URL on a fresh RabbitMQ vhost (guest has all rights), deleted after the test."""
+    vhost = f"lt_test_{secrets.token_hex(6)}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"{AMQP_BASE}/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh LIENTHONG_HOME (outside the repo) with a key passphrase set."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("LIENTHONG_HOME", str(home))
+    monkeypatch.setenv("LIENTHONG_KEY_PASSPHRASE", "test-passphrase")
+    return home
+
+
+# --- RabbitMQ: a fresh vhost per test module (the bus tests) -----------------------------
+
+
+def amqp_url_for(vhost: str, *, port: int | None = None, query: str = "") -> str:
+    """The URL of ``vhost`` on the test broker, optionally through another local ``port``."""
+    base = AMQP_BASE
+    if port is not None:
+        base = base.rsplit(":", 1)[0] + f":{port}"
+    return f"{base}/{vhost}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="module")
+def amqp_module_vhost() -> Iterator[str]:
+    """A fresh RabbitMQ vhost with a random name shared by one test module, deleted after."""
+    name = f"lt_test_{secrets.token_hex(6)}"
+    _rabbitmqctl("add_vhost", name)
+    try:
+        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield name
+    finally:
+        _rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(scope="module")
+def amqp_module_url(amqp_module_vhost: str) -> str:
+    """Like ``amqp_url`` but one vhost per module (tests must use their own unit codes)."""
+    return amqp_url_for(amqp_module_vhost)

@@ -10,7 +10,6 @@ with a summary, or non-zero with ``CODE: message`` on stderr.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import mimetypes
 import sys
 import uuid
@@ -24,12 +23,16 @@ from lxml import etree
 
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.config import Config
+from gateway.envelope import codec, seal
+from gateway.envelope import verify as verifier
+from gateway.envelope.attachments import check_attachments
 from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
-from gateway.errors import EnvelopeError
+from gateway.errors import EnvelopeError, NotFoundError
 from gateway.pki.keystore import KeyStore
-from gateway.store.blobs import CHUNK, BlobStore
+from gateway.store.blobs import CHUNK, BlobStore, sha256_of_file
+from gateway.xmlsafe import parse_xml
 
-__all__ = ["build_envelope", "command", "envelope_bytes", "store_attachment"]
+__all__ = ["BlobFiles", "build_envelope", "command", "envelope_bytes", "store_attachment"]
 
 _IN = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
 _OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
@@ -150,8 +153,6 @@ async def _read_chunks(path: Path) -> AsyncIterator[bytes]:
 
 def envelope_bytes(env: Envelope) -> bytes:
     """The unsigned envelope as UTF-8 XML with a declaration."""
-    from gateway.envelope import codec
-
     element = codec.envelope_to_element(env)
     data: bytes = etree.tostring(element, xml_declaration=True, encoding="UTF-8")
     return data
@@ -164,8 +165,6 @@ def envelope_bytes(env: Envelope) -> bytes:
 @pass_cli
 def sign(cli: CliContext, unit: str | None, output: Path | None, source: Path) -> None:
     """Sign the unsigned envelope IN with the unit's key from the key store."""
-    from gateway.envelope import codec, seal
-
     env = codec.envelope_from_element(_parse(cli.config, _read(source)))
     if unit is not None and unit != env.sender:
         raise EnvelopeError(
@@ -181,14 +180,23 @@ def sign(cli: CliContext, unit: str | None, output: Path | None, source: Path) -
 @pass_cli
 def verify(cli: CliContext, skip_attachments: bool, source: Path) -> None:
     """Verify IN: signature, hub CA, revocation, sender, attachments."""
-    from gateway.envelope import verify as verifier
-
     config = cli.config
-    result = verifier.verify_envelope(_read(source), KeyStore(config).trust_store())
-    env: Envelope = result.envelope
+    result = verifier.verify_envelope(
+        _read(source),
+        KeyStore(config).trust_store(),
+        max_bytes=config.hub.max_xml_bytes,
+        max_depth=config.hub.max_xml_depth,
+    )
+    env = result.envelope
+    if result.signer_unit != env.sender:
+        raise EnvelopeError(
+            f"signed by {result.signer_unit}, but the sender is {env.sender}",
+            code="envelope.sender_mismatch",
+            message_id=str(env.message_id),
+        )
     checked = not skip_attachments and config.blob_dir.is_dir()
     if checked:
-        run(_check_attachments(env, BlobStore(config.blob_dir)))
+        check_attachments(env, BlobFiles(BlobStore(config.blob_dir)), rehash=True)
     serial = f"{result.certificate.serial_number:x}"
     click.echo(f"OK {env.message_id} from {env.sender} signed by {result.signer_unit} ({serial})")
     click.echo(f"to {', '.join(env.all_addressees())}: {env.document.subject}")
@@ -198,17 +206,35 @@ def verify(cli: CliContext, skip_attachments: bool, source: Path) -> None:
     click.echo(f"{len(env.attachments)} attachment(s) {state}; sha256 {result.digest}")
 
 
-async def _check_attachments(env: Envelope, blobs: BlobStore) -> None:
-    from gateway.envelope import attachments
+class BlobFiles:
+    """The blob store seen synchronously, as ``check_attachments`` wants it."""
 
-    outcome = attachments.check_attachments(env, blobs)
-    if inspect.isawaitable(outcome):
-        await outcome
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    def _path(self, sha256: str) -> Path | None:
+        try:
+            path = self.store.path(sha256)
+        except NotFoundError:  # not even a digest: cannot be stored
+            return None
+        return path if path.is_file() else None
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        return self._path(sha256) is not None
+
+    def size(self, sha256: str) -> int | None:
+        """The stored size, or None."""
+        path = self._path(sha256)
+        return path.stat().st_size if path is not None else None
+
+    def digest(self, sha256: str) -> str | None:
+        """SHA-256 of the stored bytes, recomputed, or None."""
+        path = self._path(sha256)
+        return sha256_of_file(path) if path is not None else None
 
 
 def _parse(config: Config, data: bytes) -> Any:
-    from gateway.xmlsafe import parse_xml
-
     return parse_xml(data, max_bytes=config.hub.max_xml_bytes, max_depth=config.hub.max_xml_depth)
 
 

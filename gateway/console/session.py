@@ -77,7 +77,13 @@ class SessionCodec:
 def set_cookie(response: web.StreamResponse, value: str) -> None:
     """Attach the session cookie with the strict attributes."""
     response.set_cookie(
-        COOKIE, value, max_age=MAX_AGE, httponly=True, secure=True, samesite="Strict", path="/console"
+        COOKIE,
+        value,
+        max_age=MAX_AGE,
+        httponly=True,
+        secure=True,
+        samesite="Strict",
+        path="/console",
     )
 
 

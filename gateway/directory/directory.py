@@ -305,7 +305,7 @@ async def _insert_group(
     return row
 
 
-def _descendants_query(code: str, depth: int | None) -> Select[tuple[UnitRow]]:
+def _descendants_query(code: str, depth: int | None) -> Select[UnitRow]:
     tree = (
         select(UnitRow.code.label("code"), literal(0).label("depth"))
         .where(UnitRow.code == code)

@@ -230,7 +230,11 @@ def _check_key_matches_method(cert: x509.Certificate, method: str) -> None:
 def _context(key: xmlsec.Key) -> xmlsec.SignatureContext:
     context = xmlsec.SignatureContext()
     context.key = key
-    for transform in (xmlsec.Transform.ENVELOPED, xmlsec.Transform.EXCL_C14N):
+    for transform in (
+        xmlsec.Transform.ENVELOPED,
+        xmlsec.Transform.EXCL_C14N,
+        xmlsec.Transform.SHA256,
+    ):
         context.enable_reference_transform(transform)
     for transform in (
         xmlsec.Transform.EXCL_C14N,

@@ -126,7 +126,7 @@ class BlobStore:
         if final.is_file():
             return  # one copy per digest; the temp file is discarded by the caller
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, final)
+        tmp.replace(final)
         _fsync_dir(final.parent)
 
     async def open_range(self, sha: str, start: int = 0, end: int | None = None) -> RangeReader:

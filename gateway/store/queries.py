@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError, RequestError
@@ -223,17 +223,18 @@ async def search(
     return SearchPage(items, next_cursor)
 
 
-def _conditions(f: SearchFilters) -> list[object]:
-    def delivered(*extra: object) -> object:
-        return exists().where(DeliveryRow.message_id == MessageRow.id, *extra)  # type: ignore[arg-type]
+def _delivered(*extra: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(DeliveryRow.message_id == MessageRow.id, *extra)
 
-    conds: list[object] = []
+
+def _conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
     if f.unit:
-        conds.append(or_(MessageRow.sender == f.unit, delivered(DeliveryRow.recipient == f.unit)))  # type: ignore[arg-type]
+        conds.append(or_(MessageRow.sender == f.unit, _delivered(DeliveryRow.recipient == f.unit)))
     if f.sender:
         conds.append(MessageRow.sender == f.sender)
     if f.state:
-        conds.append(delivered(DeliveryRow.state == f.state))
+        conds.append(_delivered(DeliveryRow.state == f.state))
     if f.since:
         conds.append(MessageRow.created_at >= f.since)
     if f.until:

@@ -1,0 +1,64 @@
+"""The operators' web console at ``/console`` (server-rendered, no build step).
+
+``setup_console(app, hub)`` adds the pages, the static files and the security headers
+to an aiohttp application that already serves the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from gateway.console.context import CODEC, DATA, HUB, STOP
+from gateway.console.data import ConsoleData
+from gateway.console.session import SessionCodec
+from gateway.console.views import routes
+
+__all__ = ["CSP", "setup_console"]
+
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def setup_console(app: web.Application, hub: Any) -> None:
+    """Mount the console on ``app`` (the hub must expose db, messages, directory, bus)."""
+    app[HUB] = hub
+    app[DATA] = ConsoleData(hub)
+    app[CODEC] = SessionCodec.from_home(hub.config.home)
+    app[STOP] = asyncio.Event()
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    )
+    app.router.add_routes(routes)
+    app.router.add_static("/console/static", HERE / "static", append_version=False)
+    app.middlewares.append(console_headers)
+    app.on_shutdown.append(_stop_streams)
+
+
+async def _stop_streams(app: web.Application) -> None:
+    app[STOP].set()
+
+
+@web.middleware
+async def console_headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Strict CSP and no framing or sniffing on every console response."""
+    response = await handler(request)
+    if request.path.startswith("/console"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

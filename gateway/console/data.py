@@ -1,0 +1,183 @@
+"""What the console shows, read from the store, the directory and the bus.
+
+Everything here is read-only except dead-letter retry/discard, which is audited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+
+from gateway import audit
+from gateway.bus.base import Bus, DeadLetter
+from gateway.directory.directory import Directory
+from gateway.store.db import Database
+from gateway.store.messages import MessageStore
+from gateway.store.models import AuditRow, DeliveryRow, MessageRow
+from gateway.store.records import OverdueDelivery
+
+_IN_FLIGHT_DONE = ("completed", "rejected", "expired", "failed", "recall_agreed")
+
+
+class HubParts(Protocol):
+    """The parts of the hub the console reads."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def messages(self) -> MessageStore: ...
+
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def bus(self) -> Bus: ...
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The overview counters."""
+
+    today: int
+    in_flight: int
+    overdue: int
+    failed: int
+    dead: int
+
+
+@dataclass
+class OverdueMessage:
+    """One overdue document and the units that have not completed it."""
+
+    message_id: str
+    subject: str
+    sender: str
+    due_date: date
+    created_at: str = ""
+    units: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class UnitNode:
+    """A unit in the tree with its mailbox depth and when its endpoint was last seen."""
+
+    code: str
+    name: str
+    depth: int
+    last_seen: str | None
+    children: list[UnitNode] = field(default_factory=list)
+
+
+class ConsoleData:
+    """Queries behind each console page."""
+
+    def __init__(self, hub: HubParts) -> None:
+        self.hub = hub
+
+    async def overview(self) -> Overview:
+        """Documents today, in flight, overdue, failed and dead-lettered."""
+        midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
+        async with self.hub.db.session() as session:
+            today = await session.scalar(
+                select(func.count())
+                .select_from(MessageRow)
+                .where(MessageRow.created_at >= midnight)
+            )
+            in_flight = await session.scalar(
+                select(func.count(func.distinct(DeliveryRow.message_id))).where(
+                    DeliveryRow.state.not_in(_IN_FLIGHT_DONE)
+                )
+            )
+            failed = await session.scalar(
+                select(func.count())
+                .select_from(DeliveryRow)
+                .where(DeliveryRow.state.in_(("failed", "expired")))
+            )
+        overdue = {o.message_id for o in await self.hub.messages.overdue(limit=10_000)}
+        dead = await self.hub.bus.dead_letter_count()
+        return Overview(today or 0, in_flight or 0, len(overdue), failed or 0, dead)
+
+    async def overdue(self, limit: int = 500) -> list[OverdueMessage]:
+        """Overdue documents grouped by message, each with its unfinished units."""
+        rows: list[OverdueDelivery] = await self.hub.messages.overdue(limit=limit)
+        grouped: dict[str, OverdueMessage] = {}
+        for row in rows:
+            item = grouped.setdefault(
+                row.message_id,
+                OverdueMessage(row.message_id, row.subject, row.sender, row.due_date),
+            )
+            item.units.append({"unit": row.recipient, "state": row.state})
+        return sorted(grouped.values(), key=lambda m: (m.due_date, m.message_id))
+
+    async def audit_trail(self, message_id: str) -> list[dict[str, Any]]:
+        """Every audit entry about one message, oldest first."""
+        async with self.hub.db.session() as session:
+            rows = (
+                await session.scalars(
+                    select(AuditRow).where(AuditRow.message_id == message_id).order_by(AuditRow.seq)
+                )
+            ).all()
+        return [
+            {"seq": r.seq, "at": _fmt(r.at), "actor": r.actor, "action": r.action, "unit": r.unit}
+            for r in rows
+        ]
+
+    async def events_after(self, seq: int, limit: int = 200) -> list[dict[str, Any]]:
+        """Audit entries after ``seq`` (the live feed works across hub processes)."""
+        async with self.hub.db.session() as session:
+            rows = (
+                await session.scalars(
+                    select(AuditRow).where(AuditRow.seq > seq).order_by(AuditRow.seq).limit(limit)
+                )
+            ).all()
+        return [
+            {"seq": r.seq, "action": r.action, "message_id": r.message_id, "unit": r.unit}
+            for r in rows
+        ]
+
+    async def last_seq(self) -> int:
+        """The newest audit entry's seq (0 when empty)."""
+        async with self.hub.db.session() as session:
+            return int(await session.scalar(select(func.max(AuditRow.seq))) or 0)
+
+    async def unit_tree(self) -> list[UnitNode]:
+        """The directory as a tree with pending mailbox items and last-seen times."""
+        units = await self.hub.directory.list()
+        pending = {s.unit: s.pending_items for s in await self.hub.messages.unit_summaries()}
+        nodes = {
+            u.code: UnitNode(u.code, u.name, pending.get(u.code, 0), _fmt(u.last_seen_at))
+            for u in units
+        }
+        children: defaultdict[str | None, list[UnitNode]] = defaultdict(list)
+        for u in units:
+            parent = u.parent if u.parent in nodes else None
+            children[parent].append(nodes[u.code])
+        for code, node in nodes.items():
+            node.children = sorted(children.get(code, []), key=lambda n: n.code)
+        return sorted(children[None], key=lambda n: n.code)
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        """What the bus gave up on."""
+        return await self.hub.bus.dead_letters(limit=500)
+
+    async def resolve_dead_letter(self, operator: str, message_id: str, action: str) -> bool:
+        """Retry or discard one dead letter, and record who did it in the audit log."""
+        if action == "retry":
+            done = await self.hub.bus.retry_dead_letter(message_id)
+        else:
+            done = await self.hub.bus.discard_dead_letter(message_id)
+        if done:
+            async with self.hub.db.session() as session:
+                await audit.append(
+                    session, f"operator:{operator}", f"dead_letter.{action}", message_id
+                )
+        return done
+
+
+def _fmt(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if at else None

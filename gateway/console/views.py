@@ -1,0 +1,259 @@
+"""Console pages: login, overview, search (+CSV), timeline, unit tree, dead letters, SSE.
+
+Server-rendered with autoescaped Jinja2 templates; no inline script (strict CSP);
+every POST carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from gateway.console.context import CODEC, DATA, HUB, STOP
+from gateway.console.i18n import pick_language, translator
+from gateway.console.session import COOKIE, ConsoleSession, check_csrf, set_cookie
+from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
+from gateway.store.records import SearchFilters
+
+routes = web.RouteTableDef()
+
+STATES = (
+    "submitted", "queued", "delivered", "received", "rejected", "accepted", "assigned",
+    "processing", "completed", "recall_requested", "recall_agreed", "recall_refused",
+    "expired", "failed",
+)  # fmt: skip
+
+
+def _session(request: web.Request) -> ConsoleSession | None:
+    try:
+        return request.app[CODEC].read(request.cookies.get(COOKIE))
+    except AuthError:
+        return None
+
+
+def _context(request: web.Request, page: str, **extra: Any) -> dict[str, Any]:
+    lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
+    session = _session(request)
+    return {
+        "lang": lang,
+        "_": translator(lang),
+        "page": page,
+        "operator": session.operator if session else None,
+        "csrf": session.csrf if session else "",
+        **extra,
+    }
+
+
+def _render(request: web.Request, template: str, page: str, **extra: Any) -> web.Response:
+    context = _context(request, page, **extra)
+    response = aiohttp_jinja2.render_template(template, request, context)
+    if request.query.get("lang") in ("vi", "en"):
+        response.set_cookie("lang", request.query["lang"], samesite="Strict", path="/console")
+    return response
+
+
+def _require(request: web.Request) -> ConsoleSession:
+    session = _session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/console/login")
+    return session
+
+
+@routes.get("/console/login")
+async def login_form(request: web.Request) -> web.Response:
+    """The login page."""
+    return _render(request, "login.html", "login")
+
+
+@routes.post("/console/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    """Exchange an operator token for a session cookie."""
+    form = await request.post()
+    token = form.get("token")
+    try:
+        if not isinstance(token, str) or not token:
+            raise AuthError("token required", code="auth.required")
+        principal = await request.app[HUB].authenticate_token(token.strip())
+        if not principal.operator:
+            raise ForbiddenError("operators only", code="auth.forbidden")
+    except GatewayError as exc:
+        response = _render(request, "login.html", "login", error=exc.message)
+        response.set_status(exc.http_status)
+        return response
+    cookie, _ = request.app[CODEC].issue(principal.operator)
+    response = web.HTTPSeeOther("/console")
+    set_cookie(response, cookie)
+    return response
+
+
+@routes.post("/console/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    """End the session."""
+    session = _require(request)
+    await check_csrf(request, session)
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(COOKIE, path="/console")
+    return response
+
+
+@routes.get("/console")
+async def overview(request: web.Request) -> web.Response:
+    """Counters and the overdue list."""
+    _require(request)
+    data = request.app[DATA]
+    stats, overdue = await asyncio.gather(data.overview(), data.overdue())
+    return _render(request, "overview.html", "overview", stats=stats, overdue=overdue)
+
+
+def _filters(query: Any) -> SearchFilters:
+    def day(name: str, end: bool = False) -> datetime | None:
+        text = query.get(name) or ""
+        if not text:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise RequestError(f"bad date {text!r}", code="request.invalid") from exc
+        parsed = parsed.replace(tzinfo=parsed.tzinfo or UTC)
+        return parsed.replace(hour=23, minute=59, second=59) if end and len(text) == 10 else parsed
+
+    return SearchFilters(
+        unit=query.get("unit") or None,
+        state=query.get("state") or None,
+        since=day("since"),
+        until=day("until", end=True),
+        text=query.get("q") or None,
+    )
+
+
+@routes.get("/console/messages")
+async def messages(request: web.Request) -> web.Response:
+    """Search by unit, state, date range and subject text."""
+    _require(request)
+    query = request.query
+    page = await request.app[HUB].messages.search(
+        _filters(query), cursor=query.get("cursor") or None, limit=50
+    )
+    items = [
+        {**m.to_json(), "recipients_summary": ", ".join(f"{k}: {v}" for k, v in m.states.items())}
+        for m in page.items
+    ]
+    plain = {k: v for k, v in query.items() if k not in ("cursor", "lang") and v}
+    next_query = urlencode({**plain, "cursor": page.next_cursor or ""})
+    return _render(
+        request, "messages.html", "messages", items=items, q=dict(query), states=STATES,
+        next_cursor=page.next_cursor, next_query=next_query, query_string=urlencode(plain),
+    )  # fmt: skip
+
+
+@routes.get("/console/messages.csv")
+async def messages_csv(request: web.Request) -> web.StreamResponse:
+    """The same search as CSV (every page)."""
+    _require(request)
+    store = request.app[HUB].messages
+    filters, cursor = _filters(request.query), None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "sender", "subject", "created_at", "due_date", "states"])
+    while True:
+        page = await store.search(filters, cursor=cursor, limit=500)
+        for m in page.items:
+            row = m.to_json()
+            writer.writerow(
+                [row["id"], row["sender"], _csv_safe(row["subject"]), row["created_at"],
+                 row["due_date"] or "", json.dumps(row["states"], sort_keys=True)]
+            )  # fmt: skip
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return web.Response(
+        text=buffer.getvalue(),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="lienthong-messages.csv"'},
+    )
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in user text (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@routes.get("/console/messages/{id}")
+async def message(request: web.Request) -> web.Response:
+    """One message's timeline and audit trail."""
+    _require(request)
+    message_id = request.match_info["id"]
+    hub = request.app[HUB]
+    status = await hub.messages.status(message_id)
+    trail = await request.app[DATA].audit_trail(message_id)
+    return _render(request, "message.html", "messages", status=status.to_json(), audit=trail)
+
+
+@routes.get("/console/units")
+async def units(request: web.Request) -> web.Response:
+    """The unit tree with mailbox depth and last seen."""
+    _require(request)
+    return _render(request, "units.html", "units", roots=await request.app[DATA].unit_tree())
+
+
+@routes.get("/console/dead-letters")
+async def dead_letters(request: web.Request) -> web.Response:
+    """Dead-lettered messages with retry and discard."""
+    _require(request)
+    items = await request.app[DATA].dead_letters()
+    rows = [
+        {"id": d.message_id, "message_id": _message_of(d.body), "routing_key": d.routing_key,
+         "reason": f"{d.reason} {d.error}".strip()}
+        for d in items
+    ]  # fmt: skip
+    return _render(request, "dead.html", "dead", items=rows)
+
+
+def _message_of(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("message_id", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+@routes.post(r"/console/dead-letters/{id}/{action:retry|discard}")
+async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
+    """Retry or discard a dead letter (CSRF-checked, audited)."""
+    session = _require(request)
+    await check_csrf(request, session)
+    await request.app[DATA].resolve_dead_letter(
+        session.operator, request.match_info["id"], request.match_info["action"]
+    )
+    raise web.HTTPSeeOther("/console/dead-letters")
+
+
+@routes.get("/console/events")
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: one per new audit entry (works across hub processes)."""
+    _require(request)
+    data = request.app[DATA]
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    last = await data.last_seq()
+    stop = request.app[STOP]
+    await response.write(b": connected\n\n")
+    while not stop.is_set():
+        for event in await data.events_after(last):
+            last = event["seq"]
+            kind = "receipt" if event["action"].startswith("receipt") else "message"
+            await response.write(f"event: {kind}\ndata: {json.dumps(event)}\n\n".encode())
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        except TimeoutError:
+            await response.write(b": ping\n\n")
+    return response

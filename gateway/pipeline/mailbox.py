@@ -1,0 +1,163 @@
+"""Stage 5, mailbox: bus messages → the unit's mailbox in the database, exactly once.
+
+One consumer per unit mailbox queue, declared at start for every unit of the directory;
+units added later are picked up by a periodic directory sync. A handler commits the
+mailbox item (``MessageStore.deliver`` is idempotent on (unit, kind, ref)) and only then
+returns, so the bus acks only after the commit; a redelivery finds the item and changes
+nothing. A committed item wakes that unit's long-pollers.
+
+A document past its ``expires`` is not delivered: the delivery gets an ``expired``
+receipt instead (id derived from the delivery, so redelivery cannot issue a second one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from gateway.bus import Bus, BusDelivery, Consumer
+from gateway.directory import Directory
+from gateway.envelope.model import Status, check_unit_code
+from gateway.errors import EnvelopeError, ReceiptError
+from gateway.logging import bound
+from gateway.pipeline.notify import MailboxSignals
+from gateway.pipeline.receipt import ReceiptIssuer, hub_receipt_id
+from gateway.store import MessageStore
+
+__all__ = ["MailboxConsumers", "parse_body"]
+
+log = structlog.get_logger("gateway.pipeline.mailbox")
+
+_CACHE_SIZE = 4096
+
+
+def parse_body(delivery: BusDelivery) -> tuple[str, str, str, str]:
+    """``(kind, message_id, recipient, ref)`` from an outbox JSON body; refuse anything else."""
+    try:
+        body: dict[str, Any] = json.loads(delivery.body)
+        kind = str(body["kind"])
+        message_id = str(body["message_id"])
+        recipient = check_unit_code(str(body.get("recipient") or delivery.routing_key))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EnvelopeError("unreadable bus message", code="envelope.invalid") from exc
+    if kind not in ("document", "receipt") or recipient != delivery.routing_key:
+        raise EnvelopeError("bus message for another mailbox", code="envelope.invalid")
+    ref = str(body.get("receipt_id") or message_id) if kind == "receipt" else message_id
+    return kind, message_id, recipient, ref
+
+
+class MailboxConsumers:
+    """Every unit's mailbox consumer in this hub process."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        messages: MessageStore,
+        directory: Directory,
+        signals: MailboxSignals,
+        receipts: ReceiptIssuer,
+        *,
+        sync_seconds: float = 5.0,
+        drain_seconds: float = 10.0,
+    ) -> None:
+        self.bus = bus
+        self.messages = messages
+        self.directory = directory
+        self.signals = signals
+        self.receipts = receipts
+        self.sync_seconds = sync_seconds
+        self.drain_seconds = drain_seconds
+        self._consumers: dict[str, Consumer] = {}
+        self._facts: OrderedDict[str, tuple[datetime | None, str]] = OrderedDict()
+        self._sync_task: asyncio.Task[None] | None = None
+        self.delivered = 0
+
+    @property
+    def units(self) -> frozenset[str]:
+        """Units whose mailbox this process consumes."""
+        return frozenset(self._consumers)
+
+    async def start(self) -> None:
+        """Consume every unit's mailbox; keep following the directory."""
+        await self.sync()
+        self._sync_task = asyncio.create_task(self._follow(), name="mailbox-sync")
+
+    async def sync(self) -> int:
+        """Start consumers for units that have none yet; how many were started."""
+        started = 0
+        for unit in await self.directory.list():
+            if unit.code not in self._consumers:
+                await self.add(unit.code)
+                started += 1
+        return started
+
+    async def add(self, unit: str) -> None:
+        """Consume ``unit``'s mailbox (declaring it) if not already."""
+        if unit not in self._consumers:
+            self._consumers[unit] = await self.bus.consume(unit, self.handle)
+
+    async def _follow(self) -> None:
+        while True:
+            await asyncio.sleep(self.sync_seconds)
+            try:
+                await self.sync()
+            except Exception:
+                log.exception("mailbox.sync_failed")
+
+    async def stop(self) -> None:
+        """Stop taking messages; let running handlers finish (their acks go out)."""
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
+            self._sync_task = None
+        consumers, self._consumers = list(self._consumers.values()), {}
+        await asyncio.gather(*(c.cancel(self.drain_seconds) for c in consumers))
+
+    async def handle(self, delivery: BusDelivery) -> None:
+        """Commit one bus message to its mailbox (idempotent); the bus acks after."""
+        kind, message_id, recipient, ref = parse_body(delivery)
+        with bound(message_id=message_id, unit=recipient, stage="mailbox"):
+            if kind == "document" and await self._expired(message_id, recipient):
+                return
+            created = await self.messages.deliver(message_id, recipient, kind, ref)
+            if created:
+                self.delivered += 1
+                self.signals.notify(recipient)
+            else:
+                log.info("mailbox.duplicate", kind=kind, ref=ref, attempt=delivery.attempt)
+
+    async def _expired(self, message_id: str, recipient: str) -> bool:
+        expires, digest = await self._message_facts(message_id)
+        if expires is None or expires > datetime.now(UTC):
+            return False
+        log.info("mailbox.expired")
+        try:
+            await self.receipts.issue(
+                message_id=message_id,
+                envelope_digest=digest,
+                recipient=recipient,
+                status=Status.EXPIRED,
+                issuer=recipient,
+                reason="the message expired before it was delivered",
+                receipt_id=hub_receipt_id(message_id, recipient, Status.EXPIRED),
+            )
+        except ReceiptError as exc:  # already final (e.g. recalled): nothing to say
+            log.info("mailbox.expired_not_recorded", error=exc.code)
+        return True
+
+    async def _message_facts(self, message_id: str) -> tuple[datetime | None, str]:
+        facts = self._facts.get(message_id)
+        if facts is None:
+            stored = await self.messages.get(message_id)
+            facts = (stored.expires_at, stored.envelope_digest)
+            self._facts[message_id] = facts
+            if len(self._facts) > _CACHE_SIZE:
+                self._facts.popitem(last=False)
+        return facts

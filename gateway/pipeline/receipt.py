@@ -1,0 +1,103 @@
+"""Stage 7, receipt: build, sign and store a statement about one delivery.
+
+A receipt is signed with the issuing unit's own key when the hub holds it, otherwise with
+the hub's key on the unit's behalf (the receipt still names the unit as issuer). The
+store checks the transition (``receipt.illegal_transition``), moves the delivery and
+queues the receipt for the other party's mailbox in the same transaction.
+
+Receipts the hub issues by itself (``expired``) get an id derived from the delivery, so a
+redelivered bus message cannot produce a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gateway.envelope.model import Receipt, Status
+from gateway.envelope.seal import seal_receipt
+from gateway.pipeline.signers import Signers
+from gateway.pki.trust import unit_code_of
+from gateway.store import MessageStore
+from gateway.store.records import VerifiedReceiptLike
+
+__all__ = ["ReceiptIssuer", "SealedReceipt", "hub_receipt_id"]
+
+_HUB_RECEIPTS = uuid.UUID("6b1f3c2e-5d7a-4c1e-9a0b-1f2e3d4c5b6a")
+
+
+def hub_receipt_id(message_id: str, recipient: str, status: Status) -> uuid.UUID:
+    """A stable id for a receipt the hub issues on its own (one per delivery and status)."""
+    return uuid.uuid5(_HUB_RECEIPTS, f"{message_id}/{recipient}/{status.code}")
+
+
+@dataclass(frozen=True, slots=True)
+class SealedReceipt:
+    """A receipt the hub just signed (the store's ``VerifiedReceiptLike``)."""
+
+    receipt: Receipt
+    xml: bytes
+    digest: str
+    signer_unit: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReceiptIssuer:
+    """Seal receipts with the right key and hand them to the store."""
+
+    def __init__(
+        self,
+        signers: Signers,
+        messages: MessageStore,
+        *,
+        on_added: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.signers = signers
+        self.messages = messages
+        self.on_added = on_added
+        self.clock = clock
+
+    async def seal(self, receipt: Receipt) -> SealedReceipt:
+        """Sign ``receipt`` with its issuer's key, or the hub's on its behalf."""
+        key, cert = await self.signers.for_receipt(receipt.issuer or receipt.recipient)
+        xml = seal_receipt(receipt, key, cert)
+        digest = hashlib.sha256(xml).hexdigest()
+        return SealedReceipt(receipt, xml, digest, unit_code_of(cert))
+
+    async def issue(
+        self,
+        *,
+        message_id: str,
+        envelope_digest: str,
+        recipient: str,
+        status: Status,
+        issuer: str,
+        reason: str | None = None,
+        receipt_id: uuid.UUID | None = None,
+    ) -> tuple[str, bool]:
+        """Build, seal and store one receipt; ``(receipt_id, created)``."""
+        receipt = Receipt(
+            receipt_id=receipt_id or uuid.uuid4(),
+            message_id=uuid.UUID(message_id),
+            envelope_digest=envelope_digest,
+            recipient=recipient,
+            status=status,
+            timestamp=self.clock(),
+            reason=reason,
+            issuer=issuer,
+        )
+        return await self.store(await self.seal(receipt))
+
+    async def store(self, verified: VerifiedReceiptLike) -> tuple[str, bool]:
+        """Store a sealed or verified receipt and wake the relay if it is new."""
+        receipt_id, created = await self.messages.add_receipt(verified)
+        if created:
+            self.on_added()
+        return receipt_id, created

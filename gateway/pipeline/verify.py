@@ -1,0 +1,76 @@
+"""Stage 2, verify: the signature, the chain, the sender, the times, the attachments.
+
+The envelope is believed only as far as the signature covers it and the hub's trust store
+(CA + CRL) vouches for the signer. On top of the signature the hub requires:
+
+- the sender is one unit three ways: the authenticated caller, the signing certificate's
+  unit, the envelope's sender field (``envelope.sender_mismatch``);
+- ``created`` within the configured window of now (``envelope.created_out_of_window``);
+- not past ``expires`` (``envelope.expired``);
+- every attachment of the manifest is in the blob store with its digest and size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from gateway.envelope.attachments import check_attachments
+from gateway.envelope.verify import VerifiedEnvelope, verify_envelope
+from gateway.errors import EnvelopeError
+from gateway.pki.trust import TrustStore
+from gateway.store.blobs import BlobStore
+
+__all__ = ["Verify"]
+
+#: Envelopes larger than this are verified in a worker thread (the loop stays responsive).
+_THREAD_THRESHOLD = 256 * 1024
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Verify:
+    """Check a submitted envelope for ``caller``; returns what the signature covers."""
+
+    def __init__(
+        self,
+        trust: Callable[[], TrustStore],
+        blobs: BlobStore,
+        *,
+        window: timedelta,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.trust = trust
+        self.blobs = blobs
+        self.window = window
+        self.clock = clock
+
+    async def __call__(self, data: bytes, caller: str) -> VerifiedEnvelope:
+        """The verified envelope, or a typed ``signature.*`` / ``envelope.*`` error."""
+        now = self.clock()
+        trust = self.trust()
+        if len(data) > _THREAD_THRESHOLD:
+            verified = await asyncio.to_thread(verify_envelope, data, trust, now=now)
+        else:
+            verified = verify_envelope(data, trust, now=now)
+        env = verified.envelope
+        mid = str(env.message_id)
+        if not env.sender == caller == verified.signer_unit:
+            raise EnvelopeError(
+                f"caller {caller}, signer {verified.signer_unit} and sender {env.sender} differ",
+                code="envelope.sender_mismatch",
+                message_id=mid,
+            )
+        if abs(now - env.created) > self.window:
+            raise EnvelopeError(
+                f"created {env.created.isoformat()} is outside the accepted window",
+                code="envelope.created_out_of_window",
+                message_id=mid,
+            )
+        if env.expires is not None and env.expires <= now:
+            raise EnvelopeError("the message has expired", code="envelope.expired", message_id=mid)
+        await check_attachments(env, self.blobs)
+        return verified

@@ -1,0 +1,66 @@
+"""Parsing and ordering the units CSV (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.directory.csv_import import UnitSpec, order_parents_first, parse_units_csv
+from gateway.directory.principal import Principal
+from gateway.errors import DirectoryError
+
+
+def test_header_is_optional_and_blank_lines_skipped() -> None:
+    """A header row and blank lines are ignored; the parent column may be empty."""
+    with_header = parse_units_csv("code,name,parent\n000.00.00.H01,Tỉnh,\n\n000.00.01.H01,Huyện,000.00.00.H01\n")
+    without = parse_units_csv("000.00.00.H01,Tỉnh\n000.00.01.H01,Huyện,000.00.00.H01\n")
+    assert with_header == without == [
+        UnitSpec("000.00.00.H01", "Tỉnh", None),
+        UnitSpec("000.00.01.H01", "Huyện", "000.00.00.H01"),
+    ]
+
+
+def test_parents_later_in_the_file_come_first() -> None:
+    """Rows are ordered so every parent precedes its children, at any depth."""
+    specs = parse_units_csv("C,commune,B\nB,district,A\nA,province,\nD,other,X\n")
+    ordered = order_parents_first(specs, existing={"X"})
+    codes = [s.code for s in ordered]
+    assert codes.index("A") < codes.index("B") < codes.index("C")
+    assert sorted(codes) == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a.b,lower case,\n", "directory.bad_unit_code"),
+        ("A,ok,\nA,again,\n", "directory.unit_exists"),
+        ("A,,\n", "directory.invalid"),
+        ("A,x,B,extra\n", "directory.invalid"),
+        ("A,x,#\n", "directory.bad_unit_code"),
+    ],
+)
+def test_bad_rows_are_refused_with_a_code(text: str, code: str) -> None:
+    """Bad codes, duplicates, missing names and extra columns are typed errors."""
+    with pytest.raises(DirectoryError) as info:
+        parse_units_csv(text)
+    assert info.value.code == code
+
+
+def test_cycles_and_unknown_parents_are_refused() -> None:
+    """Parents that loop are directory.cycle; a parent found nowhere is unknown_unit."""
+    with pytest.raises(DirectoryError) as info:
+        order_parents_first(parse_units_csv("A,a,B\nB,b,C\nC,c,A\n"), existing=set())
+    assert info.value.code == "directory.cycle"
+    with pytest.raises(DirectoryError) as info:
+        order_parents_first(parse_units_csv("A,a,A\n"), existing=set())
+    assert info.value.code == "directory.cycle"
+    with pytest.raises(DirectoryError) as info:
+        order_parents_first(parse_units_csv("A,a,Z\n"), existing=set())
+    assert info.value.code == "directory.unknown_unit"
+
+
+def test_principal_is_a_frozen_value() -> None:
+    """A principal compares by value and tells operators apart."""
+    assert Principal(unit="A") == Principal(unit="A", operator=None)
+    assert Principal(operator="ops").is_operator and not Principal(unit="A").is_operator
+    with pytest.raises(AttributeError):
+        Principal(unit="A").unit = "B"  # type: ignore[misc]

@@ -57,9 +57,7 @@ def require_visible(
         return
     if p.unit and (p.unit == sender or p.unit in recipients):
         return
-    raise NotFoundError(
-        f"no message {message_id}", code="message.not_found", message_id=message_id
-    )
+    raise NotFoundError(f"no message {message_id}", code="message.not_found", message_id=message_id)
 
 
 def require_party(

@@ -67,7 +67,6 @@ class UploadedFile:
     size: int
 
 
-
 def build_envelope(
     sender: str,
     metadata: Mapping[str, Any],
@@ -187,7 +186,9 @@ def _expires(value: Any, created: datetime) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise RequestError("'expires_in' must be a positive number of seconds", code="request.invalid")
+        raise RequestError(
+            "'expires_in' must be a positive number of seconds", code="request.invalid"
+        )
     return created + timedelta(seconds=float(value))
 
 

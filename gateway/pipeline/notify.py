@@ -32,7 +32,7 @@ class MailboxSignals:
             for event in events:
                 event.set()
 
-    async def wait(self, unit: str, timeout: float) -> bool:
+    async def wait(self, unit: str, timeout: float) -> bool:  # noqa: ASYNC109
         """Wait up to ``timeout`` seconds for a notification; True if one came."""
         if timeout <= 0:
             return False

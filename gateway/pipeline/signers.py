@@ -28,9 +28,7 @@ Signer = tuple[PrivateKey, x509.Certificate]
 class Signers:
     """Keys from the KeyStore, cached; ``for_document`` issues, ``for_receipt`` delegates."""
 
-    def __init__(
-        self, keys: KeyStore, hub_unit: str, *, key_type: str, ttl: float = 300.0
-    ) -> None:
+    def __init__(self, keys: KeyStore, hub_unit: str, *, key_type: str, ttl: float = 300.0) -> None:
         self.keys = keys
         self.hub_unit = hub_unit
         self.key_type = key_type

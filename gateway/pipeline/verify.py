@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from gateway.envelope.attachments import check_attachments
+from gateway.envelope.attachments import check_attachments, hash_file
 from gateway.envelope.verify import VerifiedEnvelope, verify_envelope
 from gateway.errors import EnvelopeError
 from gateway.pki.trust import TrustStore
@@ -32,6 +32,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class BlobFiles:
+    """The blob store seen through ``check_attachments``' synchronous lookup."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob file is there."""
+        return self.blobs.path(sha256).is_file()
+
+    def size(self, sha256: str) -> int | None:
+        """The blob file's size, or None."""
+        try:
+            return self.blobs.path(sha256).stat().st_size
+        except OSError:
+            return None
+
+    def digest(self, sha256: str) -> str | None:
+        """The blob's bytes hashed again, or None."""
+        try:
+            return hash_file(self.blobs.path(sha256))[0]
+        except OSError:
+            return None
+
+
 class Verify:
     """Check a submitted envelope for ``caller``; returns what the signature covers."""
 
@@ -41,11 +66,14 @@ class Verify:
         blobs: BlobStore,
         *,
         window: timedelta,
+        max_bytes: int,
+        max_depth: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.trust = trust
-        self.blobs = blobs
+        self.blobs = BlobFiles(blobs)
         self.window = window
+        self.limits = {"max_bytes": max_bytes, "max_depth": max_depth}
         self.clock = clock
 
     async def __call__(self, data: bytes, caller: str) -> VerifiedEnvelope:
@@ -53,9 +81,11 @@ class Verify:
         now = self.clock()
         trust = self.trust()
         if len(data) > _THREAD_THRESHOLD:
-            verified = await asyncio.to_thread(verify_envelope, data, trust, now=now)
+            verified = await asyncio.to_thread(
+                lambda: verify_envelope(data, trust, now=now, **self.limits)
+            )
         else:
-            verified = verify_envelope(data, trust, now=now)
+            verified = verify_envelope(data, trust, now=now, **self.limits)
         env = verified.envelope
         mid = str(env.message_id)
         if not env.sender == caller == verified.signer_unit:
@@ -72,5 +102,5 @@ class Verify:
             )
         if env.expires is not None and env.expires <= now:
             raise EnvelopeError("the message has expired", code="envelope.expired", message_id=mid)
-        await check_attachments(env, self.blobs)
+        check_attachments(env, self.blobs)
         return verified

@@ -319,7 +319,7 @@ async def _insert_message(
     )
     for unit in units:
         session.add(
-            DeliveryRow(message_id=mid, recipient=unit, state=states.ACCEPTED, updated_at=now)
+            DeliveryRow(message_id=mid, recipient=unit, state=states.SUBMITTED, updated_at=now)
         )
         session.add(
             _outbox(DOCUMENTS, unit, mid, _body(message_id=mid, recipient=unit, kind="document"))

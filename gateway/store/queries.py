@@ -277,12 +277,12 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
         .where(MailboxItemRow.acked_at.is_(None))
         .group_by(MailboxItemRow.unit)
     )
-    pending_n = dict((await session.execute(pending_q)).tuples().all())
+    pending_n = dict((await session.execute(pending_q)).all())
     by_state: dict[str, dict[str, int]] = defaultdict(dict)
     state_q = select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
         DeliveryRow.recipient, DeliveryRow.state
     )
-    for recipient, state, n in (await session.execute(state_q)).tuples():
+    for recipient, state, n in (await session.execute(state_q)).all():
         by_state[recipient][state] = n
     return [
         UnitSummary(

@@ -12,8 +12,20 @@ SENDER = "000.00.00.H01"
 RECIPIENT = "000.00.11.H53"
 FIXED_TIME = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 
+DEFAULT_ATTACHMENTS = (
+    Attachment(
+        name="cong-van-12.pdf",
+        media_type="application/pdf",
+        size=5,
+        sha256=hashlib.sha256(b"hello").hexdigest(),
+        description="Bản chính",
+    ),
+)
 
-def sample_envelope(*, content_bytes: int = 0, attachments: tuple[Attachment, ...] = ()) -> Envelope:
+
+def sample_envelope(
+    *, content_bytes: int = 0, attachments: tuple[Attachment, ...] | None = None
+) -> Envelope:
     """A complete envelope (every field set); ``content_bytes`` pads the Content field."""
     return Envelope(
         message_id=uuid.UUID("2f1c6a8e-3b0d-4c55-9a57-0d2d8f9d1e01"),
@@ -38,16 +50,7 @@ def sample_envelope(*, content_bytes: int = 0, attachments: tuple[Attachment, ..
             page_count=3,
             content="Nội dung " * (content_bytes // 10) if content_bytes else None,
         ),
-        attachments=attachments
-        or (
-            Attachment(
-                name="cong-van-12.pdf",
-                media_type="application/pdf",
-                size=5,
-                sha256=hashlib.sha256(b"hello").hexdigest(),
-                description="Bản chính",
-            ),
-        ),
+        attachments=DEFAULT_ATTACHMENTS if attachments is None else attachments,
     )
 
 

@@ -1,0 +1,398 @@
+"""The hub facade: what the HTTP API and the adapters call, and nothing else.
+
+``Hub(config)`` owns the database, directory, message store, blob store, bus, key store,
+the submit pipeline, the relay and the mailbox consumers. ``await hub.start()`` makes
+the hub's identity if the home is new (CA + hub key), runs migrations, connects the bus,
+starts consuming and relaying; ``await hub.stop()`` drains: consumers stop taking
+messages and finish the ones they hold, the relay flushes, then everything closes.
+
+Every facade method checks who may do it (:mod:`gateway.authz`), so authorisation lives
+in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from cryptography import x509
+
+from gateway import authz
+from gateway.bus import Bus, open_bus
+from gateway.config import Config
+from gateway.directory import Directory, Principal
+from gateway.envelope.model import Attachment, Status
+from gateway.envelope.seal import seal_envelope
+from gateway.errors import (
+    AuthError,
+    GatewayError,
+    NotFoundError,
+    PkiError,
+    ReceiptError,
+    RequestError,
+)
+from gateway.logging import bound
+from gateway.pipeline.document import FileLike, UploadedFile, build_envelope
+from gateway.pipeline.flow import TrustCache, build_submit_flow
+from gateway.pipeline.mailbox import MailboxConsumers
+from gateway.pipeline.notify import MailboxSignals
+from gateway.pipeline.receipt import ReceiptIssuer
+from gateway.pipeline.relay import Relay
+from gateway.pipeline.signers import Signers
+from gateway.pipeline.states import is_final
+from gateway.pipeline.status import StatusView
+from gateway.pki.keyfiles import PASSPHRASE_ENV, generate_passphrase_file
+from gateway.pki.keystore import KeyStore
+from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
+from gateway.store.records import SearchFilters, StoredMessage
+
+__all__ = ["AcceptResult", "Hub", "UploadedFile"]
+
+log = structlog.get_logger("gateway.hub")
+
+#: Long-polls re-read the store this often (another hub process may have consumed).
+_POLL_SECONDS = 1.0
+_MAX_WAIT = 60.0
+_MAX_LIMIT = 500
+_GENERATED_PASSPHRASE = "keys/passphrase"  # noqa: S105 (a path, as `lienthong init` writes)
+
+
+class Hub:
+    """One hub process: the facade of ``docs/architecture.md``."""
+
+    def __init__(self, config: Config, *, relay: bool = True, consume: bool = True) -> None:
+        self.config = _with_passphrase(config)
+        self.db = Database(self.config.database_url)
+        self.blobs = BlobStore(self.config.blob_dir)
+        self.directory = Directory(self.db)
+        self.messages = MessageStore(self.db)
+        self.keys = KeyStore(self.config)
+        self.trust = TrustCache(self.keys)
+        self.bus: Bus = _open_bus(self.config)
+        self.signals = MailboxSignals()
+        self.signers = Signers(
+            self.keys, self.config.hub.unit_code, key_type=self.config.keys.key_type
+        )
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.relay = Relay(self.messages, self._publish, worker=self.worker)
+        self.receipts = ReceiptIssuer(self.signers, self.messages, on_added=self.relay.wake)
+        self.flow = build_submit_flow(
+            self.config,
+            trust=self.trust,
+            blobs=self.blobs,
+            directory=self.directory,
+            messages=self.messages,
+            on_accepted=self.relay.wake,
+        )
+        self.consumers = MailboxConsumers(
+            self.bus, self.messages, self.directory, self.signals, self.receipts
+        )
+        self.status_view = StatusView(self.messages)
+        self._run_relay = relay
+        self._run_consumers = consume
+        self._started = False
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    async def start(self, *, upgrade: bool = True) -> None:
+        """Identity, migrations, bus, consumers, relay."""
+        await asyncio.to_thread(self._ensure_identity)
+        if upgrade:
+            await self.db.upgrade()
+        await self.bus.connect()
+        if self._run_consumers:
+            await self.consumers.start()
+        if self._run_relay:
+            self.relay.start()
+        self._started = True
+        log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
+
+    async def stop(self) -> None:
+        """Drain: stop consuming (running handlers finish), flush the relay, close."""
+        self.signals.notify_all()
+        if self._run_consumers:
+            await self.consumers.stop()
+        if self._run_relay:
+            await self.relay.stop()
+        await self.bus.close()
+        await self.db.dispose()
+        self._started = False
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _ensure_identity(self) -> None:
+        """A new home gets a hub CA and the hub's signing key (as ``lienthong init``)."""
+        if not self.keys.has_ca():
+            self.keys.init_ca()
+        try:
+            self.keys.signer(self.config.hub.unit_code)
+        except PkiError as exc:
+            if exc.code != "pki.no_signing_key":
+                raise
+            self.keys.issue(self.config.hub.unit_code, key_type=self.config.keys.key_type)
+
+    async def _publish(self, row: OutboxRow) -> None:
+        await self.bus.publish(
+            row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
+        )
+
+    # -- authentication ----------------------------------------------------------------
+
+    async def authenticate_token(self, token: str) -> Principal:
+        """Who a bearer token stands for (``auth.invalid_token``)."""
+        return await self.directory.authenticate(token)
+
+    async def authenticate_certificate(self, cert: x509.Certificate) -> Principal:
+        """A TLS client certificate from the hub CA → its unit (``auth.invalid_certificate``)."""
+        try:
+            unit = self.trust().check(cert)
+        except GatewayError as exc:
+            raise AuthError(str(exc.message), code="auth.invalid_certificate") from exc
+        if not await self.directory.exists(unit):
+            raise AuthError(f"{unit} is not in the directory", code="auth.invalid_certificate")
+        return Principal(unit=unit)
+
+    # -- submitting --------------------------------------------------------------------
+
+    async def submit_envelope(self, p: authz.PrincipalLike, xml: bytes) -> AcceptResult:
+        """intake → verify → accept; sender == caller == signer."""
+        unit = authz.require_unit(p)
+        return await self.flow(xml, unit, f"unit:{unit}")
+
+    async def submit_document(
+        self, p: authz.PrincipalLike, metadata: Mapping[str, Any], files: Sequence[FileLike]
+    ) -> AcceptResult:
+        """Build the envelope from metadata + stored files, seal it for the unit, submit."""
+        unit = authz.require_unit(p)
+        with bound(unit=unit, stage="seal"):
+            groups = await self._groups_named(metadata.get("to"))
+            env = build_envelope(unit, metadata, files, is_group=groups.__contains__)
+            key, cert = await self.signers.for_document(unit)
+            xml = seal_envelope(env, key, cert)
+        return await self.flow(xml, unit, f"unit:{unit}")
+
+    async def _groups_named(self, to: Any) -> set[str]:
+        codes = to.split(",") if isinstance(to, str) else to
+        if not isinstance(codes, list):
+            return set()
+        names = {c.strip() for c in codes if isinstance(c, str)}
+        return {c for c in names if c and not await self.directory.exists(c)}
+
+    # -- receipts ----------------------------------------------------------------------
+
+    async def post_receipt(
+        self,
+        p: authz.PrincipalLike,
+        message_id: str,
+        *,
+        status: str | None,
+        reason: str | None = None,
+        xml: bytes | None = None,
+    ) -> str:
+        """A recipient's status (or its signed receipt XML); 13 from the sender."""
+        stored = await self._visible(p, message_id)
+        if xml is not None:
+            return await self._post_signed_receipt(p, stored, xml)
+        if status is None:
+            raise RequestError("a status is needed", code="request.missing_field")
+        parsed = Status.parse(status)
+        unit = authz.require_party(p, message_id, stored.sender, stored.recipients, parsed)
+        if parsed is Status.RECALL_REQUESTED:
+            return (await self._recall(stored, unit, reason))[0]
+        with bound(message_id=message_id, unit=unit, stage="receipt"):
+            receipt_id, _ = await self.receipts.issue(
+                message_id=stored.id,
+                envelope_digest=stored.envelope_digest,
+                recipient=unit,
+                status=parsed,
+                issuer=unit,
+                reason=reason,
+            )
+            await self._ack_document(unit, message_id)
+        return receipt_id
+
+    async def _post_signed_receipt(
+        self, p: authz.PrincipalLike, stored: StoredMessage, xml: bytes
+    ) -> str:
+        from gateway.envelope.verify import verify_receipt
+
+        unit = authz.require_unit(p)
+        verified = verify_receipt(self.flow.intake(xml), self.trust())
+        r = verified.receipt
+        if str(r.message_id) != stored.id:
+            raise RequestError("the receipt is about another message", code="request.invalid")
+        authz.require_party(p, stored.id, stored.sender, stored.recipients, r.status)
+        issuer = r.issuer or unit
+        if not issuer == unit == verified.signer_unit:
+            raise AuthError("the receipt is not signed by the caller", code="auth.forbidden")
+        receipt_id, _ = await self.receipts.store(verified)
+        if r.status is not Status.RECALL_REQUESTED:
+            await self._ack_document(unit, stored.id)
+        return receipt_id
+
+    async def recall(
+        self, p: authz.PrincipalLike, message_id: str, reason: str | None
+    ) -> list[str]:
+        """The sender's take-back request (13) to every recipient not yet finished."""
+        stored = await self._visible(p, message_id)
+        unit = authz.require_party(
+            p, message_id, stored.sender, stored.recipients, Status.RECALL_REQUESTED
+        )
+        return await self._recall(stored, unit, reason)
+
+    async def _recall(self, stored: StoredMessage, sender: str, reason: str | None) -> list[str]:
+        status = await self.messages.status(stored.id)
+        ids: list[str] = []
+        for delivery in status.recipients:
+            if is_final(delivery.state) or delivery.state == Status.RECALL_REQUESTED.label:
+                continue
+            receipt_id, _ = await self.receipts.issue(
+                message_id=stored.id,
+                envelope_digest=stored.envelope_digest,
+                recipient=delivery.unit,
+                status=Status.RECALL_REQUESTED,
+                issuer=sender,
+                reason=reason,
+            )
+            ids.append(receipt_id)
+        if not ids:
+            raise ReceiptError(
+                "every delivery is already finished",
+                code="receipt.illegal_transition",
+                message_id=stored.id,
+            )
+        return ids
+
+    async def _ack_document(self, unit: str, message_id: str) -> None:
+        """Posting a status for a document also takes it off the pending list."""
+        for item in await self.messages.pending(unit, _MAX_LIMIT):
+            if item.kind == "document" and item.message_id == message_id:
+                await self.messages.ack_item(unit, item.item_id)
+
+    # -- mailbox -----------------------------------------------------------------------
+
+    async def mailbox(
+        self, p: authz.PrincipalLike, *, wait: float, limit: int
+    ) -> list[dict[str, Any]]:
+        """Pending items, waiting up to ``wait`` seconds for the first one."""
+        unit = authz.require_unit(p)
+        limit = max(1, min(limit, _MAX_LIMIT))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, min(wait, _MAX_WAIT))
+        while True:
+            items = await self.messages.pending(unit, limit)
+            remaining = deadline - loop.time()
+            if items or remaining <= 0 or not self._started:
+                break
+            await self.signals.wait(unit, min(remaining, _POLL_SECONDS))
+        for item in items:
+            if item.kind == "document" and item.fetched_at is None:
+                await self.messages.mark_fetched(item.message_id, unit)
+        return [item.to_json() for item in items]
+
+    async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
+        """Take an item off the caller's pending list."""
+        unit = authz.require_unit(p)
+        try:
+            number = int(item_id)
+        except (TypeError, ValueError) as exc:
+            raise NotFoundError(f"no item {item_id!r}", code="mailbox.item_not_found") from exc
+        await self.messages.ack_item(unit, number)
+
+    # -- reading -----------------------------------------------------------------------
+
+    async def _visible(self, p: authz.PrincipalLike, message_id: str) -> StoredMessage:
+        try:
+            uuid.UUID(message_id)
+        except (TypeError, ValueError) as exc:
+            raise NotFoundError(f"no message {message_id!r}", code="message.not_found") from exc
+        stored = await self.messages.get(message_id)
+        authz.require_visible(p, message_id, stored.sender, stored.recipients)
+        return stored
+
+    async def envelope_xml(self, p: authz.PrincipalLike, message_id: str) -> bytes:
+        """The signed envelope exactly as accepted."""
+        await self._visible(p, message_id)
+        return await self.messages.envelope_xml(message_id)
+
+    async def attachment(
+        self, p: authz.PrincipalLike, message_id: str, name: str
+    ) -> tuple[Attachment, Path]:
+        """The manifest entry and the blob's path, for a streamed (Range) download."""
+        stored = await self._visible(p, message_id)
+        for a in stored.attachments:
+            if a.name == name:
+                attachment = Attachment(a.name, a.media_type, a.size, a.sha256)
+                return attachment, self.blobs.path(a.sha256)
+        raise NotFoundError(
+            f"no attachment {name!r}", code="message.attachment_not_found", message_id=message_id
+        )
+
+    async def status(self, p: authz.PrincipalLike, message_id: str) -> dict[str, Any]:
+        """The DESIGN.md status JSON; a recipient sees its own delivery only."""
+        stored = await self._visible(p, message_id)
+        mine = p.unit if (p.unit and not p.operator and p.unit != stored.sender) else None
+        return await self.status_view(message_id, only=mine)
+
+    async def search(
+        self,
+        p: authz.PrincipalLike,
+        *,
+        unit: str | None = None,
+        state: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        text: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """Operators only: ``{"items": [...], "next_cursor"}``."""
+        authz.require_operator(p)
+        filters = SearchFilters(unit=unit, state=state, since=since, until=until, text=text)
+        page = await self.messages.search(filters, cursor, max(1, min(limit, _MAX_LIMIT)))
+        return page.to_json()
+
+    async def ready(self) -> dict[str, bool]:
+        """Readiness of the parts: database, bus, adapters."""
+        try:
+            database = await self.db.ping()
+        except GatewayError:
+            database = False
+        return {"database": database, "bus": self.bus.is_connected, "adapters": True}
+
+
+def _bus_message_id(row: OutboxRow) -> str:
+    """Unique per mailbox item: documents by (message, recipient), receipts by receipt id."""
+    return f"{row.message_id}.{row.routing_key}.{row.id}"
+
+
+def _open_bus(config: Config) -> Bus:
+    bus = config.bus
+    options: dict[str, Any] = {"prefetch": bus.prefetch, "delivery_limit": bus.delivery_limit}
+    if not bus.url.startswith("local"):
+        options["confirm_timeout"] = bus.confirm_timeout_seconds
+    return open_bus(bus.url, **options)
+
+
+def _with_passphrase(config: Config) -> Config:
+    """With no passphrase configured, use (or create) ``HOME/keys/passphrase``."""
+    if os.environ.get(PASSPHRASE_ENV) or config.keys.passphrase_file:
+        return config
+    path = config.home / _GENERATED_PASSPHRASE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        generate_passphrase_file(path)
+    return replace(config, keys=replace(config.keys, passphrase_file=_GENERATED_PASSPHRASE))

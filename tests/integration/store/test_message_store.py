@@ -1,0 +1,210 @@
+"""The message store on both databases: accept, deliver, mailbox, receipts, status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import make_envelope, make_receipt
+from sqlalchemy import func, select
+
+from gateway.envelope.model import Status
+from gateway.errors import ConflictError, NotFoundError, ReceiptError, RoutingError
+from gateway.store.messages import MessageStore
+from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow
+from gateway.store.records import SearchFilters
+
+pytestmark = pytest.mark.integration
+
+SENDER, R1, R2 = "000.00.00.H01", "000.00.01.H01", "000.00.02.H01"
+
+
+async def count(db: Any, model: Any) -> int:
+    async with db.session() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def states_of(store: MessageStore, message_id: str) -> dict[str, str]:
+    return {r.unit: r.state for r in (await store.status(message_id)).recipients}
+
+
+async def accepted(store: MessageStore) -> Any:
+    verified = make_envelope(SENDER, (R1, R2))
+    await store.accept(verified, [R1, R2], submitted_by=SENDER)
+    return verified
+
+
+async def test_accept_creates_deliveries_and_outbox(store: MessageStore, db: Any) -> None:
+    """One message, one delivery and one document outbox row per recipient."""
+    verified = make_envelope(SENDER, (R1, R2))
+    result = await store.accept(verified, [R1, R2, R1], submitted_by=SENDER)
+    mid = str(verified.envelope.message_id)
+    assert (result.message_id, result.created) == (mid, True)
+    assert await states_of(store, mid) == {R1: "submitted", R2: "submitted"}
+    rows = await store.claim_outbox(10, "w1")
+    assert [(r.topic, r.routing_key) for r in rows] == [("documents", R1), ("documents", R2)]
+    assert json.loads(rows[0].body) == {"message_id": mid, "recipient": R1, "kind": "document"}
+    stored = await store.get(mid)
+    assert stored.recipients == (R1, R2) and stored.attachments[0].name == "a.pdf"
+    assert await store.envelope_xml(mid) == verified.xml
+
+
+async def test_accept_is_idempotent_and_detects_reused_ids(store: MessageStore, db: Any) -> None:
+    """Same id+digest again creates nothing; same id with other bytes is a conflict."""
+    verified = await accepted(store)
+    again = await store.accept(verified, [R1, R2], submitted_by=SENDER)
+    assert again.created is False
+    assert (await count(db, MessageRow), await count(db, OutboxEntryRow)) == (1, 2)
+    other = make_envelope(SENDER, (R1,), message_id=verified.envelope.message_id, xml=b"<x/>")
+    with pytest.raises(ConflictError) as info:
+        await store.accept(other, [R1], submitted_by=SENDER)
+    assert info.value.code == "message.duplicate_id"
+    with pytest.raises(RoutingError):
+        await store.accept(make_envelope(), [], submitted_by=SENDER)
+
+
+async def test_concurrent_accepts_of_one_message_store_it_once(store: MessageStore, db: Any) -> None:
+    """Racing submissions of the same envelope: one created, the others see it."""
+    verified = make_envelope(SENDER, (R1,))
+    results = await asyncio.gather(*(store.accept(verified, [R1], SENDER) for _ in range(4)))
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert (await count(db, MessageRow), await count(db, DeliveryRow)) == (1, 1)
+
+
+async def test_transport_states_and_idempotent_deliver(store: MessageStore) -> None:
+    """published → queued; deliver once only; fetch → delivered; ack clears the mailbox."""
+    verified = await accepted(store)
+    mid = str(verified.envelope.message_id)
+    rows = await store.claim_outbox(10, "w1")
+    await store.mark_published([r.id for r in rows])
+    assert await states_of(store, mid) == {R1: "queued", R2: "queued"}
+    assert await store.deliver(mid, R1) is True
+    assert await store.deliver(mid, R1) is False  # redelivery from the bus
+    items = await store.pending(R1)
+    assert [(i.kind, i.message_id, i.sender, i.subject) for i in items] == [
+        ("document", mid, SENDER, "Công văn số 12")
+    ]
+    await store.mark_fetched(mid, R1)
+    assert (await states_of(store, mid))[R1] == "delivered"
+    await store.ack_item(R1, items[0].item_id)
+    await store.ack_item(R1, items[0].item_id)  # idempotent
+    assert await store.pending(R1) == []
+    with pytest.raises(NotFoundError) as info:
+        await store.ack_item(R2, items[0].item_id)  # not R2's item
+    assert info.value.code == "mailbox.item_not_found"
+    with pytest.raises(NotFoundError):
+        await store.deliver(mid, "000.09.09.H09")  # not a recipient
+
+
+async def test_receipts_follow_the_state_machine(store: MessageStore) -> None:
+    """Legal statuses move the delivery and queue a receipt to the sender; illegal ones fail."""
+    verified = await accepted(store)
+    mid = str(verified.envelope.message_id)
+    await store.claim_outbox(10, "w1")
+    rid, created = await store.add_receipt(make_receipt(verified, R1, Status.RECEIVED))
+    assert created is True
+    await store.add_receipt(make_receipt(verified, R1, Status.ACCEPTED))
+    assert (await states_of(store, mid))[R1] == "accepted"
+    with pytest.raises(ReceiptError) as info:
+        await store.add_receipt(make_receipt(verified, R1, Status.RECEIVED))  # backwards
+    assert info.value.code == "receipt.illegal_transition"
+    with pytest.raises(ReceiptError) as info:
+        await store.add_receipt(make_receipt(verified, R1, Status.REJECTED))  # too late
+    assert info.value.code == "receipt.illegal_transition"
+    receipts_out = await store.claim_outbox(10, "w1")
+    assert [(r.topic, r.routing_key) for r in receipts_out] == [("receipts", SENDER)] * 2
+    assert json.loads(receipts_out[0].body) == {
+        "receipt_id": rid, "message_id": mid, "recipient": SENDER, "kind": "receipt"
+    }
+    timeline = (await store.status(mid)).to_json()["recipients"][0]
+    assert [(r["status"], r["name"], r["by"]) for r in timeline["receipts"]] == [
+        ("01", "received", R1), ("03", "accepted", R1)
+    ]
+
+
+async def test_same_receipt_twice_returns_the_original(store: MessageStore, db: Any) -> None:
+    """Posting one receipt id again is (id, False) and queues nothing new."""
+    verified = await accepted(store)
+    receipt = make_receipt(verified, R2, Status.RECEIVED)
+    first = await store.add_receipt(receipt)
+    before = await count(db, OutboxEntryRow)
+    second = await store.add_receipt(receipt)
+    assert first == (second[0], True) and second[1] is False
+    assert await count(db, OutboxEntryRow) == before
+
+
+async def test_receipt_parties_and_digest_are_checked(store: MessageStore) -> None:
+    """Only the recipient answers (13 only from the sender), about the stored envelope."""
+    verified = await accepted(store)
+    cases = [
+        (make_receipt(verified, R1, Status.RECEIVED, issuer=R2), "receipt.wrong_party"),
+        (make_receipt(verified, R1, Status.RECALL_REQUESTED, issuer=R1), "receipt.wrong_party"),
+        (make_receipt(verified, R1, Status.RECEIVED, digest="0" * 64), "receipt.digest_mismatch"),
+    ]
+    for receipt, code in cases:
+        with pytest.raises(ReceiptError) as info:
+            await store.add_receipt(receipt)
+        assert info.value.code == code
+    recall = make_receipt(verified, R1, Status.RECALL_REQUESTED, issuer=SENDER)
+    await store.add_receipt(recall)
+    rid = str(recall.receipt.receipt_id)
+    claimed = await store.claim_outbox(10, "w")
+    assert [r.routing_key for r in claimed if r.topic == "receipts"] == [R1]  # to recipient
+    assert await store.deliver(str(verified.envelope.message_id), R1, "receipt", rid) is True
+    item = (await store.pending(R1))[0]
+    assert (item.kind, item.ref, item.sender) == ("receipt", rid, SENDER)
+    assert (await store.get_receipt(rid)).xml == recall.xml
+
+
+async def test_search_paginates_and_filters(store: MessageStore) -> None:
+    """Search is newest first, cursor-paginated, filtered by unit, state and text."""
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    ids = []
+    for i in range(5):
+        v = make_envelope(SENDER, (R1,) if i % 2 else (R2,), subject=f"Báo cáo {i} 100%",
+                          created=base + timedelta(minutes=i))
+        await store.accept(v, list(v.envelope.recipients), SENDER)
+        ids.append(str(v.envelope.message_id))
+    first = await store.search(SearchFilters(), limit=2)
+    second = await store.search(SearchFilters(), cursor=first.next_cursor, limit=2)
+    third = await store.search(SearchFilters(), cursor=second.next_cursor, limit=2)
+    seen = [m.id for page in (first, second, third) for m in page.items]
+    assert seen == ids[::-1] and third.next_cursor is None
+    assert [m.id for m in (await store.search(SearchFilters(unit=R1))).items] == [ids[3], ids[1]]
+    assert (await store.search(SearchFilters(text="báo cáo 2"))).items[0].id == ids[2]
+    assert (await store.search(SearchFilters(text="0%"))).items == ()
+    assert len((await store.search(SearchFilters(state="submitted"))).items) == 5
+    assert (await store.search(SearchFilters(state="delivered"))).items == ()
+    since = await store.search(SearchFilters(since=base + timedelta(minutes=3)))
+    assert [m.id for m in since.items] == [ids[4], ids[3]]
+
+
+async def test_summaries_and_overdue(store: MessageStore, db: Any) -> None:
+    """Per-unit counters and the overdue list reflect deliveries and due dates."""
+    from gateway.directory import Directory
+
+    directory = Directory(db)
+    for code in (SENDER, R1, R2):
+        await directory.add(code, code)
+    late = make_envelope(SENDER, (R1, R2), due_date=date(2026, 1, 10))
+    await store.accept(late, [R1, R2], SENDER)
+    await store.add_receipt(make_receipt(late, R2, Status.RECEIVED))
+    await store.add_receipt(make_receipt(late, R2, Status.COMPLETED))
+    await store.deliver(str(late.envelope.message_id), R1)
+    overdue = await store.overdue(today=date(2026, 1, 11))
+    assert [(o.recipient, o.state) for o in overdue] == [(R1, "queued")]
+    assert await store.overdue(today=date(2026, 1, 10)) == []
+    summary = {s.unit: s for s in await store.unit_summaries()}
+    assert (summary[SENDER].sent, summary[R1].received, summary[R1].pending_items) == (1, 1, 1)
+    assert summary[R2].states == {"completed": 1}
+
+
+async def test_unknown_message_is_not_found(store: MessageStore) -> None:
+    """Status, XML and receipts for an unknown message id are message.not_found."""
+    for call in (store.status, store.envelope_xml, store.get):
+        with pytest.raises(NotFoundError) as info:
+            await call("00000000-0000-0000-0000-000000000000")
+        assert info.value.code == "message.not_found"

@@ -45,9 +45,9 @@ class Backoff:
     def from_options(cls, options: Mapping[str, Any]) -> Backoff:
         """From ``retry_base``, ``retry_cap`` (seconds) and ``retry_attempts``."""
         return cls(
-            base=_number(options, "retry_base", cls.base),
-            cap=_number(options, "retry_cap", cls.cap),
-            attempts=max(1, int(_number(options, "retry_attempts", cls.attempts))),
+            base=_number(options, "retry_base", 0.5),
+            cap=_number(options, "retry_cap", 60.0),
+            attempts=max(1, int(_number(options, "retry_attempts", 5))),
         )
 
     def ceiling(self, attempt: int) -> float:

@@ -6,9 +6,12 @@ the request's byte budget, and written straight into the content-addressed blob 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -18,11 +21,12 @@ from gateway.api.jsonio import parse_json_object
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.errors import RequestError
 
-__all__ = ["UploadedPart", "read_body", "read_multipart"]
+__all__ = ["UploadedPart", "read_body", "read_multipart", "upload_filename"]
 
 _CHUNK: Final = 256 * 1024
 _MAX_METADATA: Final = 256 * 1024
 _MAX_FILES: Final = 1000
+_PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +87,22 @@ async def _read_metadata(part: BodyPartReader, budget: ByteBudget) -> dict[str, 
     return parse_json_object(bytes(raw), "metadata")
 
 
+async def upload_filename(raw: str) -> str:
+    """The file name a client meant: percent-decoded when encoded as RFC 7578 §4.2 allows
+    (aiohttp clients do this), NFC-normalised so one name has one spelling."""
+    name = raw
+    if _PERCENT.search(raw):
+        try:
+            name = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            name = raw
+    return unicodedata.normalize("NFC", name)
+
+
 async def _store_file(part: BodyPartReader, blobs: BlobsLike, budget: ByteBudget) -> UploadedPart:
-    name = part.filename
-    if not name:
+    if not part.filename:
         raise RequestError("a file part has no filename", code="request.missing_field")
+    name = upload_filename(part.filename)
     media_type = safe_media_type(part.headers.get("Content-Type"))
     ref = await blobs.put_stream(
         limited_chunks(_part_chunks(part), budget), max_bytes=max(budget.left, 0)

@@ -267,17 +267,14 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
     if unit:
         units_q = units_q.where(UnitRow.code == unit)
     units = (await session.execute(units_q)).scalars().all()
-    sent = dict(
-        (await session.execute(select(MessageRow.sender, func.count()).group_by(MessageRow.sender)))
-        .tuples()
-        .all()
-    )
+    sent_q = select(MessageRow.sender, func.count()).group_by(MessageRow.sender)
+    sent: dict[str, int] = {u: n for u, n in (await session.execute(sent_q)).all()}
     pending_q = (
         select(MailboxItemRow.unit, func.count())
         .where(MailboxItemRow.acked_at.is_(None))
         .group_by(MailboxItemRow.unit)
     )
-    pending_n = dict((await session.execute(pending_q)).all())
+    pending_n: dict[str, int] = {u: n for u, n in (await session.execute(pending_q)).all()}
     by_state: dict[str, dict[str, int]] = defaultdict(dict)
     state_q = select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
         DeliveryRow.recipient, DeliveryRow.state

@@ -163,7 +163,11 @@ class BusContract:
         dead = await dead_with(bus, "m-poison")
         tries = [d.attempt for d in inbox.seen if d.message_id == "m-poison"]
         assert tries == [1, 2, 3]
-        assert (dead.reason, dead.attempts, dead.error) == ("delivery_limit", LIMIT, "store.unavailable")
+        assert (dead.reason, dead.attempts, dead.error) == (
+            "delivery_limit",
+            LIMIT,
+            "store.unavailable",
+        )
         assert (dead.topic, dead.routing_key, dead.body) == ("documents", unit, b"p")
         assert await bus.dead_letter_count() >= 1
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from conftest import amqp_url_for
 from support.tcpproxy import TcpProxy
+from yarl import URL
 
 from gateway.bus import BusDelivery
 from gateway.bus.rabbit import RabbitBus
@@ -33,19 +33,24 @@ async def proxy() -> AsyncIterator[TcpProxy]:
 
 
 @pytest.fixture
-async def direct(amqp_module_vhost: str) -> AsyncIterator[RabbitBus]:
+async def direct(amqp_module_url: str) -> AsyncIterator[RabbitBus]:
     """A bus straight to the broker (no faults), to inspect what really arrived."""
-    bus = RabbitBus(amqp_url_for(amqp_module_vhost), confirm_timeout=5.0, **FAST)
+    bus = RabbitBus(amqp_module_url, confirm_timeout=5.0, **FAST)
     await bus.connect()
     yield bus
     await bus.close()
 
 
-def proxied(vhost: str, proxy: TcpProxy, **opts: float) -> RabbitBus:
+def via(url: str, proxy: TcpProxy, **query: int) -> str:
+    """``url`` with its port replaced by the proxy's."""
+    return str(URL(url).with_port(proxy.port).update_query(query))
+
+
+def proxied(url: str, proxy: TcpProxy, **opts: float) -> RabbitBus:
     """A bus whose connection goes through ``proxy``."""
-    query = f"heartbeat={int(opts.pop('heartbeat'))}" if "heartbeat" in opts else ""
+    query = {"heartbeat": int(opts.pop("heartbeat"))} if "heartbeat" in opts else {}
     return RabbitBus(
-        amqp_url_for(vhost, port=proxy.port, query=query),
+        via(url, proxy, **query),
         reconnect_interval=0.2,
         **{"confirm_timeout": 3.0, **FAST, **opts},  # type: ignore[arg-type]
     )
@@ -87,10 +92,10 @@ async def drain_ids(bus: RabbitBus, unit: str, idle: float = 0.7) -> list[str]:
 
 
 async def test_cut_during_burst_loses_no_confirmed_message(
-    amqp_module_vhost: str, proxy: TcpProxy, direct: RabbitBus
+    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """Connections reset mid-burst: every confirmed publish is in the mailbox, none hang."""
-    bus = proxied(amqp_module_vhost, proxy)
+    bus = proxied(amqp_module_url, proxy)
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -111,10 +116,10 @@ async def test_cut_during_burst_loses_no_confirmed_message(
 
 
 async def test_blackhole_is_detected_and_publish_never_hangs(
-    amqp_module_vhost: str, proxy: TcpProxy
+    amqp_module_url: str, proxy: TcpProxy
 ) -> None:
     """Bytes silently dropped: publish fails within the confirm timeout, heartbeats notice."""
-    bus = proxied(amqp_module_vhost, proxy, heartbeat=1, confirm_timeout=2.0)
+    bus = proxied(amqp_module_url, proxy, heartbeat=1, confirm_timeout=2.0)
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -134,10 +139,10 @@ async def test_blackhole_is_detected_and_publish_never_hangs(
 
 
 async def test_queued_messages_survive_a_reconnect(
-    amqp_module_vhost: str, proxy: TcpProxy, direct: RabbitBus
+    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """N persistent messages queued before the broker 'went away' are all there after."""
-    bus = proxied(amqp_module_vhost, proxy)
+    bus = proxied(amqp_module_url, proxy)
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -154,10 +159,10 @@ async def test_queued_messages_survive_a_reconnect(
 
 
 async def test_consumer_resumes_after_reconnect_and_stale_ack_is_harmless(
-    amqp_module_vhost: str, proxy: TcpProxy, direct: RabbitBus
+    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """A handler finishing after the connection died cannot ack; the message comes again."""
-    bus = proxied(amqp_module_vhost, proxy)
+    bus = proxied(amqp_module_url, proxy)
     await bus.connect()
     unit, release = new_unit(), asyncio.Event()
     seen: list[BusDelivery] = []
@@ -180,10 +185,12 @@ async def test_consumer_resumes_after_reconnect_and_stale_ack_is_harmless(
     await bus.close()
 
 
-async def test_connect_to_a_dead_broker_fails_in_bounded_time(proxy: TcpProxy) -> None:
+async def test_connect_to_a_dead_broker_fails_in_bounded_time(
+    amqp_module_url: str, proxy: TcpProxy
+) -> None:
     """connect() against a broker that is down raises BusUnavailable, it does not hang."""
     proxy.down()
-    bus = RabbitBus(amqp_url_for("nowhere", port=proxy.port), confirm_timeout=2.0)
+    bus = RabbitBus(via(amqp_module_url, proxy), confirm_timeout=2.0)
     started = time.monotonic()
     with pytest.raises(BusUnavailable):
         await bus.connect()

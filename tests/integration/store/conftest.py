@@ -53,7 +53,9 @@ def make_envelope(
         recipients=recipients,
         created=created or datetime.now(UTC),
         document=DocumentMeta(subject=subject, due_date=due_date),
-        attachments=(Attachment("a.pdf", "application/pdf", 3, hashlib.sha256(b"abc").hexdigest()),),
+        attachments=(
+            Attachment("a.pdf", "application/pdf", 3, hashlib.sha256(b"abc").hexdigest()),
+        ),
     )
     body = xml if xml is not None else f"<Envelope id='{env.message_id}'/>".encode()
     return FakeVerifiedEnvelope(env, body, hashlib.sha256(body).hexdigest(), sender)

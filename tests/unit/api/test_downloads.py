@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.api.downloads import content_disposition, safe_media_type
+from gateway.api.uploads import upload_filename
 
 
 def test_ascii_name_has_plain_and_encoded_forms() -> None:
@@ -51,3 +52,18 @@ def test_hostile_names_cannot_break_the_header(hostile: str) -> None:
 def test_media_type_is_plain_or_octet_stream(given: str | None, expected: str) -> None:
     """Only a bare type/subtype is echoed as Content-Type."""
     assert safe_media_type(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("b%C3%A1o%20c%C3%A1o.pdf", "báo cáo.pdf"),
+        ("báo cáo.pdf", "báo cáo.pdf"),
+        ("ba\u0301o.pdf", "báo.pdf"),
+        ("100%.txt", "100%.txt"),
+        ("bad%FF.txt", "bad%FF.txt"),
+    ],
+)
+def test_upload_filename_decodes_percent_and_normalises(raw: str, expected: str) -> None:
+    """Percent-encoded names (aiohttp clients) are decoded; NFD becomes NFC; bad escapes stay."""
+    assert upload_filename(raw) == expected

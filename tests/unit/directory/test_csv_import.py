@@ -11,12 +11,18 @@ from gateway.errors import DirectoryError
 
 def test_header_is_optional_and_blank_lines_skipped() -> None:
     """A header row and blank lines are ignored; the parent column may be empty."""
-    with_header = parse_units_csv("code,name,parent\n000.00.00.H01,Tỉnh,\n\n000.00.01.H01,Huyện,000.00.00.H01\n")
+    with_header = parse_units_csv(
+        "code,name,parent\n000.00.00.H01,Tỉnh,\n\n000.00.01.H01,Huyện,000.00.00.H01\n"
+    )
     without = parse_units_csv("000.00.00.H01,Tỉnh\n000.00.01.H01,Huyện,000.00.00.H01\n")
-    assert with_header == without == [
-        UnitSpec("000.00.00.H01", "Tỉnh", None),
-        UnitSpec("000.00.01.H01", "Huyện", "000.00.00.H01"),
-    ]
+    assert (
+        with_header
+        == without
+        == [
+            UnitSpec("000.00.00.H01", "Tỉnh", None),
+            UnitSpec("000.00.01.H01", "Huyện", "000.00.00.H01"),
+        ]
+    )
 
 
 def test_parents_later_in_the_file_come_first() -> None:

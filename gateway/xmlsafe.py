@@ -24,9 +24,13 @@ DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH: Final = 64
 
 _XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
-_XINCLUDE_NAMESPACES: Final = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
-_FIND_SCHEMA_REFS: Final = etree.XPath(
-    "//@xsi:schemaLocation | //@xsi:noNamespaceSchemaLocation", namespaces={"xsi": _XSI}
+_XINCLUDE_2001: Final = "http://www.w3.org/2001/XInclude"
+_XINCLUDE_2003: Final = "http://www.w3.org/2003/XInclude"
+# One pass for everything that points outside the document (or runs code in a reader).
+_FIND_EXTERNAL: Final = etree.XPath(
+    "//processing-instruction() | //xi1:* | //xi2:*"
+    " | //@xsi:schemaLocation | //@xsi:noNamespaceSchemaLocation",
+    namespaces={"xsi": _XSI, "xi1": _XINCLUDE_2001, "xi2": _XINCLUDE_2003},
 )
 
 # lxml parsers must not be shared between threads: one per thread.
@@ -102,22 +106,19 @@ def _check_doctype(tree: etree._ElementTree) -> None:
 
 
 def _check_nodes(root: etree._Element) -> None:
-    tree = root.getroottree()
-    for node in tree.iter(etree.Entity, etree.ProcessingInstruction):
-        if isinstance(node, etree._Entity):
-            raise XmlError("entity references are not allowed", code="xml.entity")
-        raise XmlError(
-            f"processing instruction <?{node.target}?> is not allowed",
-            code="xml.external_reference",
-        )
-    for sibling in (*root.itersiblings(preceding=True), *root.itersiblings()):
-        if isinstance(sibling, etree._ProcessingInstruction):
-            raise XmlError("processing instructions are not allowed", code="xml.external_reference")
-    for namespace in _XINCLUDE_NAMESPACES:
-        if next(root.iter(f"{{{namespace}}}*"), None) is not None:
-            raise XmlError("XInclude is not allowed", code="xml.external_reference")
-    if _FIND_SCHEMA_REFS(root):
-        raise XmlError("xsi:schemaLocation is not allowed", code="xml.external_reference")
+    if next(root.iter(etree.Entity), None) is not None:
+        raise XmlError("entity references are not allowed", code="xml.entity")
+    found = _FIND_EXTERNAL(root)
+    if not isinstance(found, list) or not found:
+        return
+    first = found[0]
+    if isinstance(first, etree._ProcessingInstruction):
+        what = f"processing instruction <?{first.target}?>"
+    elif isinstance(first, etree._Element):
+        what = "XInclude"
+    else:
+        what = "xsi:schemaLocation"
+    raise XmlError(f"{what} is not allowed", code="xml.external_reference")
 
 
 def _check_depth(root: etree._Element, max_depth: int) -> None:

@@ -87,7 +87,7 @@ async def _read_metadata(part: BodyPartReader, budget: ByteBudget) -> dict[str, 
     return parse_json_object(bytes(raw), "metadata")
 
 
-async def upload_filename(raw: str) -> str:
+def upload_filename(raw: str) -> str:
     """The file name a client meant: percent-decoded when encoded as RFC 7578 §4.2 allows
     (aiohttp clients do this), NFC-normalised so one name has one spelling."""
     name = raw

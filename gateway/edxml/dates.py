@@ -63,7 +63,7 @@ def format_timestamp(value: datetime) -> str:
 def _try_formats(value: str) -> datetime | None:
     for fmt in _FORMATS:
         try:
-            return datetime.strptime(value, fmt)  # noqa: DTZ007 - edXML times are local
+            return datetime.strptime(value, fmt)
         except ValueError:
             continue
     return None

@@ -122,7 +122,9 @@ def _unit(code: str | None, where: str) -> str:
     try:
         return check_unit_code(code)
     except DirectoryError as exc:
-        raise EdxmlError(f"{where} OrganId {code!r} is not a unit code", code="edxml.bad_unit_code") from exc
+        raise EdxmlError(
+            f"{where} OrganId {code!r} is not a unit code", code="edxml.bad_unit_code"
+        ) from exc
 
 
 def _created(doc: EdxmlDocument, first_hop: datetime | None) -> datetime:
@@ -199,7 +201,9 @@ def envelope_to_edxml(env: Envelope, load_blob: LoadBlob) -> EdxmlDocument:
     """The edXML document for an envelope; attachment bytes come from ``load_blob``."""
     base = _extension(env.extensions, EdxmlDocument)
     if base is None:
-        base = EdxmlDocument(sender=Organization(), trace_headers=(TraceHeader(env.sender, env.created),))
+        base = EdxmlDocument(
+            sender=Organization(), trace_headers=(TraceHeader(env.sender, env.created),)
+        )
     meta = env.document
     return replace(
         base,
@@ -208,7 +212,9 @@ def envelope_to_edxml(env: Envelope, load_blob: LoadBlob) -> EdxmlDocument:
         document_id=base.document_id or str(env.refers_to or env.message_id),
         code=_nonempty(Code(meta.number, meta.notation)),
         promulgation=_nonempty(PromulgationInfo(meta.issued_place, meta.issued_on)),
-        document_type=_nonempty(replace(base.document_type or DocumentType(), type_name=meta.doc_type)),
+        document_type=_nonempty(
+            replace(base.document_type or DocumentType(), type_name=meta.doc_type)
+        ),
         subject=meta.subject,
         content=meta.content,
         signer=_signer(meta, base.signer),
@@ -216,11 +222,15 @@ def envelope_to_edxml(env: Envelope, load_blob: LoadBlob) -> EdxmlDocument:
         other_info=_other_info(meta, base.other_info),
         business=replace(base.business or Business(), doc_type=_KIND_CODES[env.kind]),
         manifest=base.manifest or _manifest(env.attachments),
-        attachments=tuple(_load(a, i, base.attachments, load_blob) for i, a in enumerate(env.attachments)),
+        attachments=tuple(
+            _load(a, i, base.attachments, load_blob) for i, a in enumerate(env.attachments)
+        ),
     )
 
 
-def _recipients(codes: tuple[str, ...], known: tuple[Organization, ...]) -> tuple[Organization, ...]:
+def _recipients(
+    codes: tuple[str, ...], known: tuple[Organization, ...]
+) -> tuple[Organization, ...]:
     by_code = {org.organ_id: org for org in known}
     return tuple(by_code.get(code) or Organization(organ_id=code) for code in codes)
 
@@ -249,7 +259,8 @@ def _load(
     data = load_blob(att)
     if len(data) != att.size or hashlib.sha256(data).hexdigest() != att.sha256:
         raise EnvelopeError(
-            f"attachment {att.name!r} does not match its digest", code="envelope.attachment_mismatch"
+            f"attachment {att.name!r} does not match its digest",
+            code="envelope.attachment_mismatch",
         )
     content_id = known[index].content_id if index < len(known) else f"cid:{index + 1}"
     return EdxmlAttachment(data, content_id, att.name, att.description, att.media_type)
@@ -279,7 +290,9 @@ def edxml_status_to_receipt(status: EdxmlStatus, *, envelope_digest: str | None 
     issuer = _unit(status.sender.organ_id, "From")
     code = Status.parse(status.status_code)
     # 13 (take-back request) comes from the sender: the delivery is the other party's.
-    recipient = _unit(response.organ_id, "ResponseFor") if code is Status.RECALL_REQUESTED else issuer
+    recipient = (
+        _unit(response.organ_id, "ResponseFor") if code is Status.RECALL_REQUESTED else issuer
+    )
     rest = replace(status, description=None, timestamp=None)
     return Receipt(
         receipt_id=receipt_uuid(response.document_id, issuer, code.code, status.timestamp),

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -318,7 +318,9 @@ def _business(el: etree._Element | None) -> Business | None:
                 document_id=_leaf(_groups(info), "DocumentId"),
                 organ_ids=_list(_single(_groups(info), "OrganIdList"), "OrganId"),
             )
-            for info in (_groups(replacements).get("ReplacementInfo", []) if replacements is not None else [])
+            for info in (
+                _groups(replacements).get("ReplacementInfo", []) if replacements is not None else []
+            )
         ),
         staff_info=_build(StaffInfo, _single(groups, "StaffInfo"), _STAFF),
     )
@@ -354,7 +356,9 @@ def _decode(encoded: str) -> bytes:
     try:
         return base64.b64decode(compact, validate=True)
     except binascii.Error as exc:
-        raise EdxmlError(f"attachment content is not base64: {exc}", code="edxml.malformed") from exc
+        raise EdxmlError(
+            f"attachment content is not base64: {exc}", code="edxml.malformed"
+        ) from exc
 
 
 # -- status ----------------------------------------------------------------------------

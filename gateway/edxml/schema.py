@@ -25,7 +25,7 @@ STATUS_XSD = "edxml-status.xsd"
 
 
 def schema_path(name: str = DOCUMENT_XSD) -> Path:
-    """The packaged XSD file ``name`` (``edxml.xsd``, ``edxml-status.xsd``, ``edxml-common.xsd``)."""
+    """The packaged XSD ``name``: ``edxml.xsd``, ``edxml-status.xsd`` or ``edxml-common.xsd``."""
     return Path(str(resources.files("gateway.edxml") / "xsd" / name))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
@@ -141,7 +142,11 @@ def _document_header(out: _Out, doc: EdxmlDocument) -> None:
         _group(out, "PromulgationInfo", [("Place", info.place), ("PromulgationDate", info.date)])
     if doc.document_type is not None:
         kind = doc.document_type
-        fields = [("Type", kind.type), ("TypeDetail", kind.type_detail), ("TypeName", kind.type_name)]
+        fields = [
+            ("Type", kind.type),
+            ("TypeDetail", kind.type_detail),
+            ("TypeName", kind.type_name),
+        ]
         _group(out, "DocumentType", fields)
     out.leaf("edXML:Subject", doc.subject)
     out.leaf("edXML:Content", doc.content)
@@ -160,7 +165,7 @@ def _document_header(out: _Out, doc: EdxmlDocument) -> None:
         out.raw(fragment)
 
 
-def _group(out: _Out, name: str, fields: list[tuple[str, _Value]]) -> None:
+def _group(out: _Out, name: str, fields: Sequence[tuple[str, _Value]]) -> None:
     if all(value is None for _, value in fields):
         return
     out.open(f"edXML:{name}")

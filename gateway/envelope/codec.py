@@ -61,6 +61,12 @@ _DOCUMENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("content", "Content"),
 )
 
+_READERS: dict[str, Callable[[str], object]] = {
+    "issued_on": date.fromisoformat,
+    "due_date": date.fromisoformat,
+    "page_count": int,
+}
+
 
 # --- values --------------------------------------------------------------------------------
 
@@ -190,8 +196,9 @@ def receipt_to_element(receipt: Receipt) -> etree._Element:
 def _children(element: etree._Element, ns: str) -> dict[str, etree._Element]:
     """Child elements by local name (first one wins; the XSD already fixed the counts)."""
     found: dict[str, etree._Element] = {}
+    skip = len(ns)
     for child in element.iterchildren(f"{ns}*"):
-        found.setdefault(etree.QName(child).localname, child)
+        found.setdefault(child.tag[skip:], child)
     return found
 
 
@@ -244,13 +251,8 @@ def envelope_from_element(root: etree._Element) -> Envelope:
 
 
 def _read_document(children: dict[str, etree._Element]) -> DocumentMeta:
-    readers: dict[str, Callable[[str], object]] = {
-        "issued_on": date.fromisoformat,
-        "due_date": date.fromisoformat,
-        "page_count": int,
-    }
     values = {
-        field: _read_optional(children, tag, readers.get(field, str))
+        field: _read_optional(children, tag, _READERS.get(field, str))
         for field, tag in _DOCUMENT_FIELDS
     }
     subject = values.pop("subject")

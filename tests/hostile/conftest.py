@@ -19,6 +19,7 @@ from gateway.envelope.verify import verify_envelope
 from gateway.errors import GatewayError
 from gateway.pki.trust import TrustStore
 
+
 @pytest.fixture(scope="session")
 def factory() -> CertFactory:
     """One test hub CA for the session."""

@@ -55,9 +55,7 @@ def xmlsec_sign(
         root, c14n or xmlsec.Transform.EXCL_C14N, method or xmlsec.Transform.RSA_SHA256, ns="ds"
     )
     root.append(signature)
-    reference = xmlsec.template.add_reference(
-        signature, digest or xmlsec.Transform.SHA256, uri=uri
-    )
+    reference = xmlsec.template.add_reference(signature, digest or xmlsec.Transform.SHA256, uri=uri)
     for transform in transforms or (xmlsec.Transform.ENVELOPED, xmlsec.Transform.EXCL_C14N):
         xmlsec.template.add_transform(reference, transform)
     key_info = xmlsec.template.ensure_key_info(signature)

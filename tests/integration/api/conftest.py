@@ -45,8 +45,9 @@ class World:
         form = aiohttp.FormData()
         metadata = {"to": list(to), "subject": meta.pop("subject", "Công văn thử"), **meta}
         form.add_field("metadata", _json(metadata), content_type="application/json")
-        form.add_field("file", b"0123456789" * 100, filename="báo cáo.pdf",
-                       content_type="application/pdf")
+        form.add_field(
+            "file", b"0123456789" * 100, filename="báo cáo.pdf", content_type="application/pdf"
+        )
         resp = await self.client.post("/api/v1/messages", data=form, headers=self.auth(sender))
         assert resp.status == 202, await resp.text()
         return str((await resp.json())["id"])
@@ -55,8 +56,9 @@ class World:
         """(message id, envelope XML) sealed with ``sender``'s key, its file already stored."""
         ref = await self.hub.blobs.put_bytes(b"signed attachment bytes")
         files = [UploadedFile("phu-luc.txt", "text/plain", ref.sha256, ref.size)]
-        env = build_envelope(sender, {"to": list(to), "subject": "Envelope XML"}, files,
-                             is_group=lambda code: False)
+        env = build_envelope(
+            sender, {"to": list(to), "subject": "Envelope XML"}, files, is_group=lambda code: False
+        )
         key, cert = await self.hub.signers.for_document(sender)
         return str(env.message_id), seal_envelope(env, key, cert)
 
@@ -92,7 +94,9 @@ def hub_config(home: Path, db_url: str, bus_url: str, **hub_overrides: Any) -> C
     """A config for a test hub in ``home`` on the given database and bus."""
     cfg = load_config(home, env={})
     hub_cfg: HubConfig = replace(cfg.hub, **hub_overrides)
-    return replace(cfg, hub=hub_cfg, database=DatabaseConfig(url=db_url), bus=BusConfig(url=bus_url))
+    return replace(
+        cfg, hub=hub_cfg, database=DatabaseConfig(url=db_url), bus=BusConfig(url=bus_url)
+    )
 
 
 @pytest.fixture(params=["sqlite+local", "postgresql+rabbitmq"])

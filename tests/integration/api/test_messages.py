@@ -166,7 +166,9 @@ async def test_search_text_and_bad_parameters(world: World) -> None:
     await world.send(subject="Báo cáo tháng")
     resp = await world.client.get("/api/v1/messages?q=lụt bão", headers=world.auth("operator"))
     assert [i["id"] for i in (await resp.json())["items"]] == [wanted]
-    resp = await world.client.get("/api/v1/messages?since=yesterday", headers=world.auth("operator"))
+    resp = await world.client.get(
+        "/api/v1/messages?since=yesterday", headers=world.auth("operator")
+    )
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "request.bad_parameter"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ async def test_appends_chain_and_verify(db: Any) -> None:
         rows = (await session.execute(select(AuditRow).order_by(AuditRow.seq))).scalars().all()
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert await audit.verify(db) == audit.AuditReport(True, 5)
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import make_envelope, make_receipt
 from sqlalchemy import func, select
 
 from gateway.envelope.model import Status
@@ -16,6 +15,7 @@ from gateway.errors import ConflictError, NotFoundError, ReceiptError, RoutingEr
 from gateway.store.messages import MessageStore
 from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow
 from gateway.store.records import SearchFilters
+from tests.support.store_builders import make_envelope, make_receipt
 
 pytestmark = pytest.mark.integration
 

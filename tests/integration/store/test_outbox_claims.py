@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import make_envelope
 
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
+from tests.support.store_builders import make_envelope
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""The edXML sample messages (tests/fixtures/edxml, see PROVENANCE.md) and an in-memory blob store."""
+"""The edXML samples (tests/fixtures/edxml, see PROVENANCE.md) and an in-memory blob store."""
 
 from __future__ import annotations
 

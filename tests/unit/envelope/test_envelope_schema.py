@@ -31,9 +31,9 @@ def test_schema_is_versioned_in_our_namespace(name: str) -> None:
     """Each XSD targets a urn:lienthong namespace and requires version="1" on the root."""
     doc = etree.fromstring(schema.schema_bytes(name))
     assert doc.get("targetNamespace", "").startswith("urn:lienthong:")
-    assert doc.xpath("//xs:attribute[@name='version']/@use", namespaces={"xs": doc.nsmap["xs"]}) == [
-        "required"
-    ]
+    assert doc.xpath(
+        "//xs:attribute[@name='version']/@use", namespaces={"xs": doc.nsmap["xs"]}
+    ) == ["required"]
 
 
 def test_signed_documents_validate_with_xmlschema_and_lxml(sender: Issued) -> None:

@@ -48,7 +48,9 @@ def test_billion_laughs(refuses: Refuses) -> None:
 def test_quadratic_blowup(refuses: Refuses) -> None:
     """One large entity referenced many times (quadratic blow-up) is refused: xml.entity."""
     data = (
-        b'<!DOCTYPE Envelope [<!ENTITY a "' + b"x" * 50_000 + b'">]><Envelope>'
+        b'<!DOCTYPE Envelope [<!ENTITY a "'
+        + b"x" * 50_000
+        + b'">]><Envelope>'
         + b"&a;" * 5_000
         + b"</Envelope>"
     )

@@ -8,13 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from edxml_samples import DOCUMENTS, FIXTURES, MALFORMED, STATUSES, sample_id
 from lxml import etree
 
 from gateway.edxml.model import EDXML_NS, EdxmlDocument, EdxmlStatus
 from gateway.edxml.reader import read_document, read_message, read_status
 from gateway.errors import EdxmlError, XmlError
-
-from edxml_samples import DOCUMENTS, FIXTURES, MALFORMED, STATUSES, sample_id
 
 RESOURCES = FIXTURES / "truclienthong-example" / "resources"
 THREE_TO = FIXTURES / "truclienthong-example" / "xml" / "dc0bdef0-c7a3-4aaf-b717-777303442973.edxml"
@@ -48,7 +47,11 @@ def test_document_fields() -> None:
     """A document gives every field: parties, code, dates, signer, other info, trace, files."""
     doc = read_document(THREE_TO.read_bytes())
     assert doc.sender.organ_id == "000.00.00.G22" and doc.sender.website == "vpcp.vn"
-    assert [t.organ_id for t in doc.recipients] == ["000.00.00.H41", "000.00.00.H14", "000.00.00.G17"]
+    assert [t.organ_id for t in doc.recipients] == [
+        "000.00.00.H41",
+        "000.00.00.H14",
+        "000.00.00.G17",
+    ]
     assert doc.document_id == "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
     assert (doc.code.number, doc.code.notation) == ("7816", "VPCP-TTĐT")
     assert doc.promulgation.date == date(2019, 4, 11) and doc.due_date == date(2019, 4, 11)
@@ -65,9 +68,15 @@ def test_document_fields() -> None:
 def test_business_variants() -> None:
     """Revoke, update (receivers) and replace (replacement list) read their business block."""
     update = read_document((RESOURCES / "edoc_update.edxml").read_bytes()).business
-    assert update.doc_type == "2" and [r.receiver_type for r in update.document_info.receivers] == ["0", "1"]
+    assert update.doc_type == "2" and [r.receiver_type for r in update.document_info.receivers] == [
+        "0",
+        "1",
+    ]
     replace = read_document((RESOURCES / "edoc_replacement.edxml").read_bytes()).business
-    assert replace.doc_type == "3" and replace.replacements[0].organ_ids == ("000.00.00.H41", "000.00.00.H14")
+    assert replace.doc_type == "3" and replace.replacements[0].organ_ids == (
+        "000.00.00.H41",
+        "000.00.00.H14",
+    )
     revoke = read_document((RESOURCES / "edoc_revocation.edxml").read_bytes())
     assert revoke.business.doc_type == "1" and revoke.response_for[0].code == "267/VPCP-TTĐT"
 
@@ -126,7 +135,9 @@ def test_nested_from_refused() -> None:
 def test_placeholder_attachment_refused() -> None:
     """An attachment whose content is not base64 (a template placeholder) is edxml.malformed."""
     root = etree.fromstring(THREE_TO.read_bytes())
-    next(root.iter(f"{{{EDXML_NS}}}ContentTransferEncoded")).text = "${__StringFromFile(test.txt,,,)}"
+    next(
+        root.iter(f"{{{EDXML_NS}}}ContentTransferEncoded")
+    ).text = "${__StringFromFile(test.txt,,,)}"
     with pytest.raises(EdxmlError) as info:
         read_message(etree.tostring(root))
     assert info.value.code == "edxml.malformed"
@@ -134,7 +145,9 @@ def test_placeholder_attachment_refused() -> None:
 
 def test_duplicate_singleton_refused() -> None:
     """Two <Subject> elements are edxml.malformed, not a silent pick."""
-    data = THREE_TO.read_bytes().replace(b"<edXML:Subject>", b"<edXML:Subject>x</edXML:Subject><edXML:Subject>", 1)
+    data = THREE_TO.read_bytes().replace(
+        b"<edXML:Subject>", b"<edXML:Subject>x</edXML:Subject><edXML:Subject>", 1
+    )
     with pytest.raises(EdxmlError) as info:
         read_message(data)
     assert info.value.code == "edxml.malformed"

@@ -165,8 +165,10 @@ def test_transform_without_enveloped(sender: Issued, refuses: Refuses) -> None:
 def test_sha1_methods(sender: Issued, refuses: Refuses, method: object, digest: object) -> None:
     """Genuine signatures made with SHA-1 are refused: signature.algorithm."""
     root = envelope_to_element(sample_envelope())
-    refuses(xmlsec_sign(root, sender.key, sender.cert, method=method, digest=digest),
-            "signature.algorithm")
+    refuses(
+        xmlsec_sign(root, sender.key, sender.cert, method=method, digest=digest),
+        "signature.algorithm",
+    )
 
 
 @pytest.mark.parametrize("where", ["digest", "method"])
@@ -192,8 +194,7 @@ def test_hmac_method(refuses: Refuses) -> None:
 def test_c14n_with_comments(sender: Issued, refuses: Refuses) -> None:
     """SignedInfo canonicalized with comments (or inclusively) is refused."""
     root = envelope_to_element(sample_envelope())
-    refuses(xmlsec_sign(root, sender.key, sender.cert, c14n=T.C14N_COMMENTS),
-            "signature.algorithm")
+    refuses(xmlsec_sign(root, sender.key, sender.cert, c14n=T.C14N_COMMENTS), "signature.algorithm")
 
 
 def test_tampered_metadata(good: bytes, refuses: Refuses) -> None:
@@ -287,7 +288,9 @@ def _swap_certificate(data: bytes, other: Issued) -> bytes:
 def test_tampered_receipt(sender: Issued, refuses: Refuses) -> None:
     """A receipt whose status was changed after signing is signature.digest_mismatch."""
     data = seal_receipt(sample_receipt(), sender.key, sender.cert)
-    data = data.replace(b"<Code>03</Code><Name>accepted</Name>", b"<Code>06</Code><Name>completed</Name>")
+    data = data.replace(
+        b"<Code>03</Code><Name>accepted</Name>", b"<Code>06</Code><Name>completed</Name>"
+    )
     refuses(data, "signature.digest_mismatch", verify=verify_receipt)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from lxml import etree
@@ -43,7 +43,7 @@ def test_minimal_envelope_round_trip() -> None:
         sender="000.00.00.H01",
         recipients=(),
         groups=("all-districts",),
-        created=datetime(2025, 1, 1, tzinfo=timezone.utc),
+        created=datetime(2025, 1, 1, tzinfo=UTC),
         document=DocumentMeta(subject="S"),
     )
     back = envelope_from_element(envelope_to_element(env))
@@ -69,7 +69,7 @@ def test_datetimes_are_written_in_utc() -> None:
     """A datetime in +07:00 is written as the same instant in UTC with Z."""
     hanoi = timezone(timedelta(hours=7))
     assert format_datetime(datetime(2025, 1, 1, 7, 0, tzinfo=hanoi)) == "2025-01-01T00:00:00Z"
-    assert parse_datetime("2025-01-01T07:00:00+07:00") == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert parse_datetime("2025-01-01T07:00:00+07:00") == datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def test_naive_datetime_is_refused() -> None:

@@ -316,6 +316,8 @@ ERROR_CODES: dict[str, str] = {
     "bus.unavailable": "the message bus cannot be reached",
     "adapter.unavailable": "an adapter's remote system cannot be reached",
     "adapter.unknown": "no adapter with that name",
+    "adapter.rejected": "the unit's system refused the item for good (e.g. a 4xx answer)",
+    "adapter.redirect": "the unit's endpoint redirected elsewhere (not followed)",
     "client.unreachable": "the CLI client could not reach the hub",
     "unavailable": "a dependency is unavailable",
     "gateway.error": "an internal error (details are in the hub's log, never in the reply)",

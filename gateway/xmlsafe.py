@@ -99,7 +99,7 @@ def _parse(data: bytes) -> etree._Element:
 def _check_doctype(tree: etree._ElementTree) -> None:
     """Backstop for encodings the byte prescan cannot read (UTF-16 and the like)."""
     dtd = tree.docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    if dtd is not None and any(True for _ in dtd.iterentities()):  # type: ignore[attr-defined]
         raise XmlError("entity declarations are not allowed", code="xml.entity")
     if dtd is not None or tree.docinfo.doctype or tree.docinfo.system_url:
         raise XmlError("a DOCTYPE is not allowed", code="xml.dtd")
@@ -113,7 +113,7 @@ def _check_nodes(root: etree._Element) -> None:
         return
     first = found[0]
     if isinstance(first, etree._ProcessingInstruction):
-        what = f"processing instruction <?{first.target}?>"
+        what = f"processing instruction {first.target!r}"
     elif isinstance(first, etree._Element):
         what = "XInclude"
     else:

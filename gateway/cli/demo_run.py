@@ -118,6 +118,7 @@ class DemoRun:
         *,
         on_progress: Callable[[str, int], None] = lambda _k, _n: None,
         send_concurrency: int = 8,
+        writers: int = 4,
         timeout: float = 120.0,
     ) -> None:
         self.clients = clients
@@ -126,6 +127,9 @@ class DemoRun:
         self.timeout = timeout
         self.result = DemoResult(deliveries=sum(len(d.recipients) for d in plan))
         self._send_slots = asyncio.Semaphore(send_concurrency)
+        # Endpoints answer a few at a time: an office answers at human pace, and SQLite
+        # has one writer (contention only makes every writer sleep in its busy handler).
+        self._write_slots = asyncio.Semaphore(writers)
         self._sending_done = asyncio.Event()
         self._expected_docs = Counter(u for d in plan for u in d.recipients)
         self._docs_seen: dict[str, set[str]] = {u: set() for u in clients}
@@ -206,7 +210,8 @@ class DemoRun:
         codes = expected_codes(message_id, unit)
         for code in codes:
             reason = "không thuộc thẩm quyền xử lý" if code == "02" else None
-            await client.post_status(message_id, code, reason)
+            async with self._write_slots:
+                await client.post_status(message_id, code, reason)
             self.result.posted[code] += 1
         self.on_progress("answered", 1)
 
@@ -218,7 +223,8 @@ class DemoRun:
             self._receipts_seen[unit].add(receipt_id)
             self.result.receipts_back += 1
             self.on_progress("receipts", 1)
-        await client.ack(str(item["item_id"]))
+        async with self._write_slots:
+            await client.ack(str(item["item_id"]))
 
     async def _check(self) -> None:
         for doc in self.plan:

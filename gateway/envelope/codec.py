@@ -103,7 +103,7 @@ def _convert(func: Callable[[str], _T], text: str, what: str) -> _T:
 
 def _text(element: etree._Element) -> str:
     """All the character data of a leaf element (comments never split what we read)."""
-    return "".join(element.itertext()) if len(element) else (element.text or "")
+    return "".join(map(str, element.itertext())) if len(element) else (element.text or "")
 
 
 # --- building ------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def _append_extensions(parent: etree._Element, data: bytes | None, namespace: st
 
 def envelope_to_element(env: Envelope) -> etree._Element:
     """The unsigned ``<Envelope version="1">`` element for ``env``."""
-    root = etree.Element(f"{_E}Envelope", nsmap={None: ENVELOPE_NS})
+    root = etree.Element(f"{_E}Envelope", nsmap={None: ENVELOPE_NS})  # type: ignore[dict-item]
     root.set("version", "1")
     _build_header(etree.SubElement(root, f"{_E}Header"), env)
     document = etree.SubElement(root, f"{_E}Document")
@@ -174,7 +174,7 @@ def _build_attachment(manifest: etree._Element, attachment: Attachment) -> None:
 
 def receipt_to_element(receipt: Receipt) -> etree._Element:
     """The unsigned ``<Receipt version="1">`` element for ``receipt``."""
-    root = etree.Element(f"{_R}Receipt", nsmap={None: RECEIPT_NS})
+    root = etree.Element(f"{_R}Receipt", nsmap={None: RECEIPT_NS})  # type: ignore[dict-item]
     root.set("version", "1")
     _sub(root, f"{_R}ReceiptId", receipt.receipt_id)
     _sub(root, f"{_R}MessageId", receipt.message_id)

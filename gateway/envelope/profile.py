@@ -57,10 +57,8 @@ def locate_signature(root: etree._Element) -> etree._Element:
             f"the document carries {len(signatures)} signatures", code="signature.multiple"
         )
     signature = signatures[0]
-    last = None
-    for last in root.iterchildren(tag=etree.Element):
-        pass
-    if signature is not last:
+    children = list(root.iterchildren(tag=etree.Element))
+    if signature is not children[-1]:
         raise SignatureError(
             "the signature must be the last child of the root", code="signature.misplaced"
         )
@@ -148,7 +146,7 @@ def _check_transforms(transforms: etree._Element | None) -> None:
 
 
 def _text(element: etree._Element | None) -> str:
-    return "" if element is None else "".join(element.itertext()).strip()
+    return "" if element is None else "".join(map(str, element.itertext())).strip()
 
 
 def _certificate_der(key_info: etree._Element) -> bytes:

@@ -46,7 +46,7 @@ def validate(root: etree._Element, name: str | None = None) -> None:
     if xsd is None:
         raise EnvelopeError(f"unexpected root element {root.tag!r}", code="envelope.schema")
     schema = _schema(xsd)
-    if not schema.validate(root):
-        error = schema.error_log.last_error
-        detail = f"line {error.line}: {error.message}" if error is not None else "invalid"
-        raise EnvelopeError(f"{xsd}: {detail}", code="envelope.schema")
+    try:
+        schema.assertValid(root)
+    except etree.DocumentInvalid as exc:
+        raise EnvelopeError(f"{xsd}: {exc}", code="envelope.schema") from exc

@@ -38,12 +38,12 @@ _keys: OrderedDict[tuple[int, bytes], tuple[PrivateKey, xmlsec.Key]] = OrderedDi
 _keys_lock = threading.Lock()
 
 
-def signature_method_for(key: PrivateKey) -> object:
+def signature_method_for(key: PrivateKey) -> xmlsec.constants.__Transform:
     """The xmlsec SignatureMethod transform for ``key``; other keys are refused."""
     if isinstance(key, rsa.RSAPrivateKey) and key.key_size in _RSA_BITS:
-        return xmlsec.Transform.RSA_SHA256
+        return xmlsec.constants.TransformRsaSha256
     if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
-        return xmlsec.Transform.ECDSA_SHA256
+        return xmlsec.constants.TransformEcdsaSha256
     raise SignatureError(
         "only RSA 2048/3072 and ECDSA P-256 keys may sign", code="signature.algorithm"
     )
@@ -68,14 +68,14 @@ def sign_element(el: etree._Element, key: PrivateKey, cert: x509.Certificate) ->
     return etree.tostring(el, encoding="UTF-8", xml_declaration=True)
 
 
-def _template(el: etree._Element, method: object) -> etree._Element:
+def _template(el: etree._Element, method: xmlsec.constants.__Transform) -> etree._Element:
     signature: etree._Element = xmlsec.template.create(
-        el, xmlsec.Transform.EXCL_C14N, method, ns="ds"
+        el, xmlsec.constants.TransformExclC14N, method, ns="ds"
     )
     el.append(signature)
-    reference = xmlsec.template.add_reference(signature, xmlsec.Transform.SHA256, uri="")
-    xmlsec.template.add_transform(reference, xmlsec.Transform.ENVELOPED)
-    xmlsec.template.add_transform(reference, xmlsec.Transform.EXCL_C14N)
+    reference = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256, uri="")
+    xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
+    xmlsec.template.add_transform(reference, xmlsec.constants.TransformExclC14N)
     key_info = xmlsec.template.ensure_key_info(signature)
     x509_data = xmlsec.template.add_x509_data(key_info)
     xmlsec.template.x509_data_add_certificate(x509_data)
@@ -108,6 +108,6 @@ def _load_key(key: PrivateKey, cert: x509.Certificate) -> xmlsec.Key:
     key_pem = key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    loaded = xmlsec.Key.from_memory(key_pem, xmlsec.KeyFormat.PEM)
-    loaded.load_cert_from_memory(cert.public_bytes(pem), xmlsec.KeyFormat.CERT_PEM)
+    loaded = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
+    loaded.load_cert_from_memory(cert.public_bytes(pem), xmlsec.constants.KeyDataFormatCertPem)
     return loaded

@@ -181,7 +181,7 @@ def _signer(der: bytes) -> _Signer:
         public_pem = certificate.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        key = xmlsec.Key.from_memory(public_pem, xmlsec.KeyFormat.PEM)
+        key = xmlsec.Key.from_memory(public_pem, xmlsec.constants.KeyDataFormatPem)
     except (ValueError, TypeError, xmlsec.Error) as exc:
         raise SignatureError(
             "the KeyInfo certificate cannot be read", code="signature.untrusted_certificate"
@@ -231,15 +231,15 @@ def _context(key: xmlsec.Key) -> xmlsec.SignatureContext:
     context = xmlsec.SignatureContext()
     context.key = key
     for transform in (
-        xmlsec.Transform.ENVELOPED,
-        xmlsec.Transform.EXCL_C14N,
-        xmlsec.Transform.SHA256,
+        xmlsec.constants.TransformEnveloped,
+        xmlsec.constants.TransformExclC14N,
+        xmlsec.constants.TransformSha256,
     ):
         context.enable_reference_transform(transform)
     for transform in (
-        xmlsec.Transform.EXCL_C14N,
-        xmlsec.Transform.RSA_SHA256,
-        xmlsec.Transform.ECDSA_SHA256,
+        xmlsec.constants.TransformExclC14N,
+        xmlsec.constants.TransformRsaSha256,
+        xmlsec.constants.TransformEcdsaSha256,
     ):
         context.enable_signature_transform(transform)
     return context

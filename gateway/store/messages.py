@@ -11,24 +11,20 @@ Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
-from gateway.envelope.model import Status, check_unit_code
-from gateway.errors import ConflictError, NotFoundError, ReceiptError, RoutingError
+from gateway.envelope.model import check_unit_code
+from gateway.errors import NotFoundError, RoutingError
 from gateway.pipeline import states
 from gateway.store import queries
+from gateway.store import transactions as tx
 from gateway.store.db import Database
 from gateway.store.models import (
-    AttachmentRow,
-    DeliveryRow,
     MailboxItemRow,
     MessageRow,
     OutboxEntryRow,
@@ -52,12 +48,8 @@ from gateway.store.records import (
 
 __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
 
-DOCUMENTS = "documents"
-RECEIPTS = "receipts"
-
-
-def _body(**fields: str) -> bytes:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+DOCUMENTS = tx.DOCUMENTS
+RECEIPTS = tx.RECEIPTS
 
 
 class MessageStore:
@@ -84,15 +76,15 @@ class MessageStore:
             async with self.db.session() as session:
                 existing = await session.get(MessageRow, message_id)
                 if existing is not None:
-                    return _same_message(existing, verified.digest)
-                await _insert_message(session, verified, units, submitted_by)
+                    return tx.same_message(existing, verified.digest)
+                await tx.insert_message(session, verified, units, submitted_by)
             return AcceptResult(message_id, True)
         except IntegrityError:
             async with self.db.session() as session:  # a concurrent accept won the race
                 existing = await session.get(MessageRow, message_id)
                 if existing is None:
                     raise
-                return _same_message(existing, verified.digest)
+                return tx.same_message(existing, verified.digest)
 
     async def get(self, message_id: str) -> StoredMessage:
         """A message's row, recipients and attachments; ``message.not_found``."""
@@ -102,7 +94,7 @@ class MessageStore:
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""
         async with self.db.session() as session:
-            return (await _message(session, message_id)).envelope_xml
+            return (await tx.get_message(session, message_id)).envelope_xml
 
     # -- outbox --------------------------------------------------------------------------
 
@@ -155,7 +147,9 @@ class MessageStore:
             for row in (await session.execute(query)).scalars().all():
                 row.published_at, row.claimed_until = now, None
                 if row.topic == DOCUMENTS:
-                    await _advance(session, row.message_id, row.routing_key, states.QUEUED, "relay")
+                    await tx.advance(
+                        session, row.message_id, row.routing_key, states.QUEUED, "relay"
+                    )
 
     async def release(self, ids: Sequence[int]) -> None:
         """Give rows back (nack, timeout) so the next claim retries them."""
@@ -178,7 +172,7 @@ class MessageStore:
         ref = ref or message_id
         try:
             async with self.db.session() as session:
-                return await _deliver(session, message_id, recipient, kind, ref)
+                return await tx.deliver(session, message_id, recipient, kind, ref)
         except IntegrityError:
             return False  # a concurrent consumer inserted the same item
 
@@ -217,7 +211,7 @@ class MessageStore:
                 )
                 .values(fetched_at=utcnow())
             )
-            await _advance(session, message_id, unit, states.DELIVERED, unit)
+            await tx.advance(session, message_id, unit, states.DELIVERED, unit)
 
     # -- receipts ------------------------------------------------------------------------
 
@@ -231,7 +225,7 @@ class MessageStore:
             async with self.db.session() as session:
                 if await session.get(ReceiptRow, receipt_id) is not None:
                     return receipt_id, False
-                await _insert_receipt(session, verified)
+                await tx.insert_receipt(session, verified)
             return receipt_id, True
         except IntegrityError:
             async with self.db.session() as session:
@@ -267,206 +261,3 @@ class MessageStore:
         """Unfinished deliveries whose document's due date has passed."""
         async with self.db.session() as session:
             return await queries.overdue(session, today or utcnow().date(), limit)
-
-
-# -- transaction bodies -------------------------------------------------------------------
-
-
-def _same_message(existing: MessageRow, digest: str) -> AcceptResult:
-    if existing.envelope_digest != digest:
-        raise ConflictError(
-            "this message id was already used for a different envelope",
-            code="message.duplicate_id",
-            message_id=existing.id,
-        )
-    return AcceptResult(existing.id, False)
-
-
-async def _message(session: AsyncSession, message_id: str) -> MessageRow:
-    row = await session.get(MessageRow, message_id)
-    if row is None:
-        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
-    return row
-
-
-async def _insert_message(
-    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
-) -> None:
-    env, now = verified.envelope, utcnow()
-    mid = str(env.message_id)
-    session.add(
-        MessageRow(
-            id=mid,
-            sender=env.sender,
-            subject=env.document.subject,
-            kind=env.kind.value,
-            refers_to=str(env.refers_to) if env.refers_to else None,
-            created_at=env.created,
-            expires_at=env.expires,
-            due_date=env.document.due_date,
-            envelope_digest=verified.digest,
-            envelope_xml=verified.xml,
-            submitted_by=submitted_by,
-            accepted_at=now,
-        )
-    )
-    await session.flush()
-    session.add_all(
-        AttachmentRow(
-            message_id=mid, name=a.name, media_type=a.media_type, size=a.size, sha256=a.sha256
-        )
-        for a in env.attachments
-    )
-    for unit in units:
-        session.add(
-            DeliveryRow(message_id=mid, recipient=unit, state=states.SUBMITTED, updated_at=now)
-        )
-        session.add(
-            _outbox(DOCUMENTS, unit, mid, _body(message_id=mid, recipient=unit, kind="document"))
-        )
-    await session.flush()
-    await audit.append(
-        session,
-        submitted_by,
-        "message.accepted",
-        mid,
-        env.sender,
-        {"recipients": units, "digest": verified.digest, "signer": verified.signer_unit},
-    )
-
-
-def _outbox(topic: str, recipient: str, message_id: str, body: bytes) -> OutboxEntryRow:
-    return OutboxEntryRow(
-        topic=topic,
-        routing_key=recipient,
-        body=body,
-        message_id=message_id,
-        created_at=utcnow(),
-        attempts=0,
-    )
-
-
-async def _delivery(
-    session: AsyncSession, message_id: str, recipient: str, *, lock: bool = True
-) -> DeliveryRow:
-    query = select(DeliveryRow).where(
-        and_(DeliveryRow.message_id == message_id, DeliveryRow.recipient == recipient)
-    )
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).scalar_one_or_none()
-    if row is None:
-        raise NotFoundError(
-            f"message is not addressed to {recipient}",
-            code="message.not_found",
-            message_id=message_id,
-        )
-    return row
-
-
-async def _advance(
-    session: AsyncSession, message_id: str, recipient: str, target: str, actor: str
-) -> None:
-    """Move a delivery forward along the transport states (never back); audit a change."""
-    row = await _delivery(session, message_id, recipient)
-    new = states.advance_transport(row.state, target)
-    if new != row.state:
-        old, row.state, row.updated_at = row.state, new, utcnow()
-        await audit.append(
-            session, actor, f"delivery.{new}", message_id, recipient, {"from": old, "to": new}
-        )
-
-
-async def _deliver(
-    session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
-) -> bool:
-    message = await _message(session, message_id)
-    if kind == "document":
-        await _delivery(session, message_id, recipient)
-        sender = message.sender
-    elif kind == "receipt":
-        receipt = await session.get(ReceiptRow, ref)
-        if receipt is None or receipt.message_id != message_id:
-            raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
-        sender = receipt.issuer
-    else:
-        raise ValueError(f"unknown mailbox item kind {kind!r}")
-    seen = select(MailboxItemRow.item_id).where(
-        MailboxItemRow.unit == recipient, MailboxItemRow.kind == kind, MailboxItemRow.ref == ref
-    )
-    if (await session.execute(seen)).first() is not None:
-        return False
-    session.add(
-        MailboxItemRow(
-            unit=recipient,
-            kind=kind,
-            message_id=message_id,
-            ref=ref,
-            sender=sender,
-            subject=message.subject,
-            created_at=utcnow(),
-        )
-    )
-    await session.flush()
-    await audit.append(
-        session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
-    )
-    if kind == "document":
-        await _advance(session, message_id, recipient, states.QUEUED, "hub")
-    return True
-
-
-async def _insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -> None:
-    r = verified.receipt
-    message = await _message(session, str(r.message_id))
-    if r.envelope_digest and r.envelope_digest != message.envelope_digest:
-        raise ReceiptError(
-            "the receipt answers another envelope",
-            code="receipt.digest_mismatch",
-            message_id=message.id,
-        )
-    delivery = await _delivery(session, message.id, r.recipient)
-    recall = r.status is Status.RECALL_REQUESTED
-    expected = message.sender if recall else r.recipient
-    issuer = r.issuer or expected
-    if issuer != expected:
-        raise ReceiptError(
-            f"{issuer} may not post status {r.status.code} here",
-            code="receipt.wrong_party",
-            message_id=message.id,
-        )
-    old = delivery.state
-    delivery.state, delivery.updated_at = states.next_state(old, r.status), utcnow()
-    rid = str(r.receipt_id)
-    session.add(
-        ReceiptRow(
-            receipt_id=rid,
-            message_id=message.id,
-            recipient=r.recipient,
-            status_code=r.status.code,
-            status_name=r.status.label,
-            reason=r.reason,
-            issuer=issuer,
-            at=r.timestamp,
-            receipt_xml=verified.xml,
-            digest=verified.digest,
-        )
-    )
-    target = r.recipient if recall else message.sender
-    session.add(
-        _outbox(
-            RECEIPTS,
-            target,
-            message.id,
-            _body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt"),
-        )
-    )
-    await session.flush()
-    detail: dict[str, Any] = {
-        "receipt_id": rid,
-        "status": r.status.code,
-        "from": old,
-        "to": delivery.state,
-        "reason": r.reason,
-    }
-    await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)

@@ -1,0 +1,112 @@
+"""Who calls the axis API: an HMAC-signed request, or an axis bearer token.
+
+The hub API's own middleware only guards ``/api/v1/``; ``/axis/`` requests are
+authenticated here, inside each handler, because the signature covers the body.
+
+Replays: a signed request is accepted within ``WINDOW_SECONDS`` of its timestamp, and the
+same signature only once in that window (remembered per hub process; with several hub
+processes behind a balancer a replay could reach another process inside the window —
+the window is short and every write is idempotent by message or receipt id anyway).
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from aiohttp import web
+
+from adapters.axis.signing import (
+    SIGNATURE_HEADER,
+    SYSTEM_HEADER,
+    TIMESTAMP_HEADER,
+    sign_request,
+    token_subject,
+    verify_token,
+)
+from adapters.axis.systems import AxisSystem, AxisSystems
+from gateway.errors import AuthError
+
+__all__ = ["WINDOW_SECONDS", "AxisAuthenticator", "ReplayGuard"]
+
+WINDOW_SECONDS: Final = 300
+_BEARER: Final = "bearer "
+_MAX_REMEMBERED: Final = 200_000
+
+
+class ReplayGuard:
+    """Signatures seen in the last window; a second use is ``axis.replayed``."""
+
+    def __init__(self, window: float, clock: Callable[[], float] = time.time) -> None:
+        self.window = window
+        self._clock = clock
+        self._seen: dict[str, float] = {}
+
+    def check(self, signature: str) -> None:
+        """Remember ``signature``; refuse it if it was seen inside the window."""
+        now = self._clock()
+        if len(self._seen) > _MAX_REMEMBERED:
+            self._seen = {s: t for s, t in self._seen.items() if t > now}
+        expiry = self._seen.get(signature)
+        if expiry is not None and expiry > now:
+            raise AuthError("this signed request was already used", code="axis.replayed")
+        self._seen[signature] = now + 2 * self.window
+
+
+@dataclass
+class AxisAuthenticator:
+    """Checks a request's credentials against the registered systems."""
+
+    systems: AxisSystems
+    window: float = WINDOW_SECONDS
+    clock: Callable[[], float] = time.time
+
+    def __post_init__(self) -> None:
+        self.replays = ReplayGuard(self.window, self.clock)
+
+    def __call__(self, request: web.Request, body: bytes) -> AxisSystem:
+        """The calling system, or a typed ``axis.*`` / ``auth.required`` error."""
+        header = request.headers.get("Authorization")
+        if header is not None:
+            return self.bearer(header)
+        if SIGNATURE_HEADER in request.headers:
+            return self.signed(request, body)
+        raise AuthError("axis credentials are required", code="auth.required")
+
+    def bearer(self, header: str) -> AxisSystem:
+        """The system of an ``Authorization: Bearer ax1.…`` header."""
+        if not header.lower().startswith(_BEARER):
+            raise AuthError("the Authorization header is not a Bearer token", code="axis.invalid_token")
+        token = header[len(_BEARER) :].strip()
+        system = self.systems.get(token_subject(token))
+        verify_token(token, system.secret, self.clock())
+        return system
+
+    def signed(self, request: web.Request, body: bytes) -> AxisSystem:
+        """The system of an HMAC-signed request."""
+        system = self.systems.get(request.headers.get(SYSTEM_HEADER, ""))
+        stamp = request.headers.get(TIMESTAMP_HEADER, "")
+        if not stamp.isdigit() or abs(int(stamp) - self.clock()) > self.window:
+            raise AuthError(
+                f"{TIMESTAMP_HEADER} is missing or more than {int(self.window)} s off",
+                code="axis.timestamp_out_of_window",
+            )
+        given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
+        wanted = sign_request(system.secret, request.method, request.raw_path, stamp, body)
+        if not hmac.compare_digest(given, wanted):
+            raise AuthError("the request signature does not match", code="axis.bad_signature")
+        self.replays.check(given)
+        return system
+
+    def client_credentials(self, client_id: str, client_secret: str) -> AxisSystem:
+        """The system whose id and secret these are (``axis.invalid_client``)."""
+        try:
+            system = self.systems.get(client_id)
+        except AuthError as exc:
+            raise AuthError("unknown client or wrong secret", code="axis.invalid_client") from exc
+        if not hmac.compare_digest(client_secret.encode(), system.secret.encode()):
+            raise AuthError("unknown client or wrong secret", code="axis.invalid_client")
+        return system

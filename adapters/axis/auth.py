@@ -79,7 +79,7 @@ class AxisAuthenticator:
     def bearer(self, header: str) -> AxisSystem:
         """The system of an ``Authorization: Bearer ax1.…`` header."""
         if not header.lower().startswith(_BEARER):
-            raise AuthError("the Authorization header is not a Bearer token", code="axis.invalid_token")
+            raise AuthError("not a Bearer token", code="axis.invalid_token")
         token = header[len(_BEARER) :].strip()
         system = self.systems.get(token_subject(token))
         verify_token(token, system.secret, self.clock())

@@ -8,6 +8,7 @@ xmlschema, an independent XSD 1.0 implementation.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from importlib import resources
 from typing import Final
@@ -34,10 +35,23 @@ def schema_bytes(name: str) -> bytes:
 
 
 @cache
-def _schema(name: str) -> etree.XMLSchema:
+def _schema_document(name: str) -> etree._Element:
     # Our own trusted file: a plain parser is fine here (no outside input).
-    document = etree.fromstring(schema_bytes(name), etree.XMLParser(resolve_entities=False))
-    return etree.XMLSchema(document)
+    return etree.fromstring(schema_bytes(name), etree.XMLParser(resolve_entities=False))
+
+
+# lxml validators keep per-run state (their error log): one compiled schema per thread.
+_local = threading.local()
+
+
+def _schema(name: str) -> etree.XMLSchema:
+    schemas: dict[str, etree.XMLSchema] | None = getattr(_local, "schemas", None)
+    if schemas is None:
+        schemas = _local.schemas = {}
+    schema = schemas.get(name)
+    if schema is None:
+        schema = schemas[name] = etree.XMLSchema(_schema_document(name))
+    return schema
 
 
 def validate(root: etree._Element, name: str | None = None) -> None:

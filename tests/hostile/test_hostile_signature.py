@@ -133,9 +133,11 @@ def test_two_references(good: bytes, refuses: Refuses) -> None:
     refuses(edit(good, change), "signature.reference")
 
 
-@pytest.mark.parametrize("transform", [T.XSLT, T.XPATH])
+@pytest.mark.parametrize(
+    "transform", [T.XSLT, T.XPATH, T.XPATH2, T.EXCL_C14N_COMMENTS], ids=lambda t: t.name
+)
 def test_xslt_or_xpath_transform(good: bytes, refuses: Refuses, transform: object) -> None:
-    """An XSLT or XPath transform in the Reference is refused: signature.transform."""
+    """XSLT, XPath or a comment-keeping C14N in the Reference: signature.transform."""
 
     def change(root: etree._Element) -> None:
         transforms = find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:Transforms")

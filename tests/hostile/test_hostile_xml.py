@@ -63,6 +63,16 @@ def test_utf16_doctype_past_the_byte_prescan(good: bytes, refuses: Refuses) -> N
     refuses(text.encode("utf-16"), "xml.dtd")
 
 
+def test_utf16_billion_laughs_past_the_byte_prescan(refuses: Refuses) -> None:
+    """Entity declarations hidden in UTF-16 are found after the (non-expanding) parse."""
+    text = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Envelope ['
+        '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<Envelope>&b;</Envelope>"
+    )
+    refuses(text.encode("utf-16"), "xml.entity")
+
+
 def test_undeclared_entity_reference(good: bytes, refuses: Refuses) -> None:
     """An entity reference without any declaration is refused: xml.entity."""
     refuses(good.replace(b"<Number>12<", b"<Number>&ent;<"), "xml.entity")

@@ -27,6 +27,7 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     await h.directory.add(PROV, "Văn phòng tỉnh")
     await h.directory.add(A, "Huyện A", PROV)
     await h.directory.add(B, "Huyện B", PROV)
+    await h.consumers.sync()  # mailboxes for the new units now, not at the next sync tick
     try:
         yield h
     finally:

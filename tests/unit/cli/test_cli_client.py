@@ -69,3 +69,13 @@ def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
     table = _table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], rows)
     assert len(table.splitlines()) == 4
     assert "ok\\nfake row" in table
+
+
+async def test_unreachable_hub_is_a_typed_error() -> None:
+    """A hub that does not answer is client.unreachable, not a stack trace."""
+    from gateway.errors import GatewayError
+
+    client = HubClient("http://127.0.0.1:9", "token")
+    with pytest.raises(GatewayError) as err:
+        await client.inbox(0, 1)
+    assert err.value.code == "client.unreachable"

@@ -1,0 +1,83 @@
+"""``lienthong send / inbox / ack / status`` against a running hub, as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.integration.api.conftest import A, B, World
+
+LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
+
+
+async def _run(world: World, who: str, *args: str, home: Path) -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "LIENTHONG_URL": str(world.client.make_url("/")),
+        "LIENTHONG_TOKEN": world.tokens.get(who, who),
+        "LIENTHONG_HOME": str(home),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        LIENTHONG, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_send_inbox_ack_status(world: World, tmp_path: Path) -> None:
+    """A sends a file, B sees it in its inbox and accepts it, A's status shows every step."""
+    doc = tmp_path / "cong-van.pdf"
+    doc.write_bytes(b"%PDF-1.4 test document")
+    home = tmp_path / "client-home"
+    code, out, err = await _run(
+        world,
+        A,
+        "send",
+        "--to",
+        B,
+        "--subject",
+        "Giấy mời họp",
+        "--notation",
+        "12/GM-VP",
+        str(doc),
+        home=home,
+    )
+    assert code == 0, err
+    message_id = out.strip()
+    assert len(message_id) == 36
+
+    code, out, err = await _run(world, B, "inbox", "--wait", "5", "--json", home=home)
+    assert code == 0, err
+    assert [i["message_id"] for i in json.loads(out)["items"]] == [message_id]
+    code, out, _ = await _run(world, B, "inbox", home=home)
+    assert message_id in out and "Giấy mời họp" in out
+
+    code, out, err = await _run(world, B, "ack", message_id, "accepted", home=home)
+    assert code == 0, err
+    receipt_id = out.strip()
+
+    await world.wait_state(message_id, B, {"accepted"})
+    code, out, err = await _run(world, A, "status", message_id, "--json", home=home)
+    assert code == 0, err
+    status = json.loads(out)
+    receipts = status["recipients"][0]["receipts"]
+    assert status["recipients"][0]["state"] == "accepted"
+    assert receipt_id in [r["receipt_id"] for r in receipts]
+    code, out, err = await _run(world, A, "status", message_id, home=home)
+    assert code == 0, err
+    assert B in out and "accepted" in out and "03" in out
+
+
+async def test_hub_errors_print_code_and_exit_non_zero(world: World, tmp_path: Path) -> None:
+    """A refusal prints CODE: message on stderr and exits non-zero."""
+    home = tmp_path / "client-home"
+    code, out, err = await _run(world, "no-such-token-xxxxxxxxxxxxxxxx", "inbox", home=home)
+    assert code != 0 and out == ""
+    assert err.startswith("auth.invalid_token: ")
+    message_id = await world.send()
+    code, _, err = await _run(world, B, "ack", message_id, "99", home=home)
+    assert code != 0
+    assert err.startswith("receipt.unknown_status: ")

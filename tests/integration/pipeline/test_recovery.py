@@ -1,0 +1,78 @@
+"""What survives a stopped hub, and what must not be delivered late, on both stacks."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.hub import Hub
+from tests.integration.pipeline.conftest import (
+    A,
+    B,
+    Stack,
+    eventually,
+    signed_envelope,
+    soon,
+    unit,
+)
+
+
+async def _documents(hub: Hub, code: str) -> list[dict]:
+    items = await hub.mailbox(unit(code), wait=0.5, limit=100)
+    return [i for i in items if i["kind"] == "document"]
+
+
+async def test_rows_left_in_the_outbox_are_published_by_the_next_hub(stack: Stack):
+    """A hub that stopped before publishing: another hub on the same db delivers its rows."""
+    first = await stack.hub(relay=False)
+    try:
+        mid, xml = await signed_envelope(first, A, recipients=(B,))
+        await first.submit_envelope(unit(A), xml)
+        await asyncio.sleep(0.3)
+        assert await _documents(first, B) == []
+    finally:
+        await first.stop()
+    second = await stack.hub()
+    try:
+        items = await eventually(lambda: _documents(second, B), timeout=15)
+        assert [i["message_id"] for i in items] == [mid]
+        status = await second.status(unit(A), mid)
+        assert status["recipients"][0]["state"] == "delivered"
+    finally:
+        await second.stop()
+
+
+async def test_an_expired_message_is_not_delivered(stack: Stack):
+    """A message that expires before it reaches the mailbox gets an expired receipt instead."""
+    hub = await stack.hub(relay=False)
+    try:
+        mid, xml = await signed_envelope(hub, A, recipients=(B,), expires=soon(0.6))
+        await hub.submit_envelope(unit(A), xml)
+        await asyncio.sleep(0.8)
+        hub.relay.start()
+
+        async def expired() -> bool:
+            status = await hub.status(unit(A), mid)
+            return status["recipients"][0]["state"] == "expired"
+
+        await eventually(expired)
+        assert await _documents(hub, B) == []
+        status = await hub.status(unit(A), mid)
+        assert [r["status"] for r in status["recipients"][0]["receipts"]] == ["90"]
+        back = await eventually(lambda: hub.mailbox(unit(A), wait=1.0, limit=10))
+        assert [i["kind"] for i in back] == ["receipt"]
+    finally:
+        await hub.stop()
+
+
+async def test_stop_flushes_the_relay(stack: Stack):
+    """Rows accepted just before stop() are published before the hub closes the bus."""
+    hub = await stack.hub()
+    mid, xml = await signed_envelope(hub, A, recipients=(B,))
+    await hub.submit_envelope(unit(A), xml)
+    await hub.stop()
+    again = await stack.hub(relay=False)
+    try:
+        status = await again.status(unit(A), mid)
+        assert status["recipients"][0]["state"] in ("queued", "delivered")
+    finally:
+        await again.stop()

@@ -3,8 +3,8 @@
 The hub API's own middleware only guards ``/api/v1/``; ``/axis/`` requests are
 authenticated here, inside each handler, because the signature covers the body.
 
-Replays: a signed request is accepted within ``WINDOW_SECONDS`` of its timestamp, and the
-same signature only once in that window (remembered per hub process; with several hub
+Replays: a signed request is accepted within ``WINDOW_SECONDS`` of its timestamp, and
+each (system, nonce) only once in that window (remembered per hub process; with several hub
 processes behind a balancer a replay could reach another process inside the window —
 the window is short and every write is idempotent by message or receipt id anyway).
 """
@@ -12,6 +12,7 @@ the window is short and every write is idempotent by message or receipt id anywa
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Final
 from aiohttp import web
 
 from adapters.axis.signing import (
+    NONCE_HEADER,
     SIGNATURE_HEADER,
     SYSTEM_HEADER,
     TIMESTAMP_HEADER,
@@ -35,10 +37,11 @@ __all__ = ["WINDOW_SECONDS", "AxisAuthenticator", "ReplayGuard"]
 WINDOW_SECONDS: Final = 300
 _BEARER: Final = "bearer "
 _MAX_REMEMBERED: Final = 200_000
+_NONCE_RE: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class ReplayGuard:
-    """Signatures seen in the last window; a second use is ``axis.replayed``."""
+    """Nonces seen in the last window; a second use is ``axis.replayed``."""
 
     def __init__(self, window: float, clock: Callable[[], float] = time.time) -> None:
         self.window = window
@@ -46,7 +49,7 @@ class ReplayGuard:
         self._seen: dict[str, float] = {}
 
     def check(self, signature: str) -> None:
-        """Remember ``signature``; refuse it if it was seen inside the window."""
+        """Remember ``signature`` (a nonce key); refuse it if seen inside the window."""
         now = self._clock()
         if len(self._seen) > _MAX_REMEMBERED:
             self._seen = {s: t for s, t in self._seen.items() if t > now}
@@ -94,11 +97,14 @@ class AxisAuthenticator:
                 f"{TIMESTAMP_HEADER} is missing or more than {int(self.window)} s off",
                 code="axis.timestamp_out_of_window",
             )
+        nonce = request.headers.get(NONCE_HEADER, "")
+        if not _NONCE_RE.fullmatch(nonce):
+            raise AuthError(f"{NONCE_HEADER} is missing or malformed", code="axis.bad_signature")
         given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
-        wanted = sign_request(system.secret, request.method, request.raw_path, stamp, body)
+        wanted = sign_request(system.secret, request.method, request.raw_path, stamp, nonce, body)
         if not hmac.compare_digest(given, wanted):
             raise AuthError("the request signature does not match", code="axis.bad_signature")
-        self.replays.check(given)
+        self.replays.check(f"{system.system_id}|{nonce}")
         return system
 
     def client_credentials(self, client_id: str, client_secret: str) -> AxisSystem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,6 +24,7 @@ import structlog
 from adapters.axis.inbound import MessageType
 from gateway.directory.principal import Principal
 from gateway.edxml import envelope_to_edxml, receipt_to_edxml_status, write_document, write_status
+from gateway.edxml.model import ResponseFor
 from gateway.envelope import codec
 from gateway.envelope.model import Attachment, Status
 from gateway.errors import NotFoundError, RequestError
@@ -147,7 +148,29 @@ async def render_status(hub: Any, p: Principal, message_id: str, receipt_id: str
     receipt = codec.receipt_from_element(
         parse_xml(stored.xml, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
     )
-    return write_status(receipt_to_edxml_status(receipt))
+    status = receipt_to_edxml_status(receipt)
+    if status.response_for is None or status.response_for.document_id == message_id:
+        # a receipt made by the hub (JSON API, "done"): name the document as its office does
+        status = replace(status, response_for=await _response_for(hub, p, message_id))
+    return write_status(status)
+
+
+async def _response_for(hub: Any, p: Principal, message_id: str) -> ResponseFor:
+    """ResponseFor of a document: its edXML DocumentId, sender, code and date."""
+    xml = await hub.envelope_xml(p, message_id)
+    limits = hub.config.hub
+    env = codec.envelope_from_element(
+        parse_xml(xml, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+    )
+    doc = envelope_to_edxml(replace(env, attachments=()), lambda _: b"")
+    code = doc.code
+    notation = "/".join(x for x in (code.number, code.notation) if x) if code else None
+    return ResponseFor(
+        organ_id=env.sender,
+        code=notation or None,
+        promulgation_date=doc.promulgation.date if doc.promulgation else None,
+        document_id=doc.document_id,
+    )
 
 
 async def confirm(

@@ -1,9 +1,10 @@
 """Request signatures and bearer tokens of the axis API (see ``docs/axis-api.md``).
 
-A signed request carries ``X-Axis-SystemId``, ``X-Axis-Timestamp`` (Unix seconds) and
+A signed request carries ``X-Axis-SystemId``, ``X-Axis-Timestamp`` (Unix seconds),
+``X-Axis-Nonce`` (16-64 characters of ``[A-Za-z0-9_-]``, fresh for every request) and
 ``X-Axis-Signature``: the lowercase hex HMAC-SHA256, keyed with the system's secret, of::
 
-    METHOD "\\n" PATH_AND_QUERY "\\n" TIMESTAMP "\\n" hex(SHA-256(body))
+    METHOD "\\n" PATH_AND_QUERY "\\n" TIMESTAMP "\\n" NONCE "\\n" hex(SHA-256(body))
 
 A bearer token (OAuth2 client credentials) is ``ax1.<payload>.<mac>``: the payload is
 base64url JSON ``{"sub": system_id, "exp": unix_seconds, "jti": random}``, the mac the
@@ -26,6 +27,7 @@ from typing import Final
 from gateway.errors import AuthError
 
 __all__ = [
+    "NONCE_HEADER",
     "SIGNATURE_HEADER",
     "SYSTEM_HEADER",
     "TIMESTAMP_HEADER",
@@ -40,29 +42,38 @@ __all__ = [
 SYSTEM_HEADER: Final = "X-Axis-SystemId"
 TIMESTAMP_HEADER: Final = "X-Axis-Timestamp"
 SIGNATURE_HEADER: Final = "X-Axis-Signature"
+NONCE_HEADER: Final = "X-Axis-Nonce"
 _TOKEN_PREFIX: Final = "ax1"  # noqa: S105 (a format tag, not a secret)
 _TOKEN_CONTEXT: Final = b"axis-token|"
 
 
-def canonical_request(method: str, path_qs: str, timestamp: str, body: bytes) -> bytes:
+def canonical_request(method: str, path_qs: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     """The bytes a request signature covers."""
     digest = hashlib.sha256(body).hexdigest()
-    return f"{method.upper()}\n{path_qs}\n{timestamp}\n{digest}".encode()
+    return f"{method.upper()}\n{path_qs}\n{timestamp}\n{nonce}\n{digest}".encode()
 
 
-def sign_request(secret: str, method: str, path_qs: str, timestamp: str, body: bytes) -> str:
+def sign_request(
+    secret: str, method: str, path_qs: str, timestamp: str, nonce: str, body: bytes
+) -> str:
     """The hex HMAC-SHA256 signature of one request."""
-    message = canonical_request(method, path_qs, timestamp, body)
+    message = canonical_request(method, path_qs, timestamp, nonce, body)
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def signed_headers(
     system_id: str, secret: str, method: str, path_qs: str, body: bytes, now: float | None = None
 ) -> dict[str, str]:
-    """The three headers that authenticate one request."""
+    """The four headers that authenticate one request."""
     timestamp = str(int(time.time() if now is None else now))
-    signature = sign_request(secret, method, path_qs, timestamp, body)
-    return {SYSTEM_HEADER: system_id, TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}
+    nonce = secrets.token_urlsafe(18)
+    signature = sign_request(secret, method, path_qs, timestamp, nonce, body)
+    return {
+        SYSTEM_HEADER: system_id,
+        TIMESTAMP_HEADER: timestamp,
+        NONCE_HEADER: nonce,
+        SIGNATURE_HEADER: signature,
+    }
 
 
 def _b64(data: bytes) -> str:

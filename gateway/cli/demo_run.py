@@ -118,7 +118,7 @@ class DemoRun:
         *,
         on_progress: Callable[[str, int], None] = lambda _k, _n: None,
         send_concurrency: int = 8,
-        writers: int = 1,
+        writers: int = 4,
         timeout: float = 120.0,
     ) -> None:
         self.clients = clients

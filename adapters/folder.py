@@ -128,7 +128,7 @@ class FolderAdapter(Adapter):
                 self._finish_accepted(path)  # a crash after the hub took it: just move
                 continue
             try:
-                items.append(read_drop(path))
+                items.append(read_drop(path, self.unit))
             except GatewayError as exc:
                 self._refuse(path, exc.code, exc.message)
         return items

@@ -19,7 +19,7 @@ from gateway.edxml.mapping import edxml_status_to_receipt, edxml_to_envelope
 from gateway.edxml.model import EdxmlDocument
 from gateway.edxml.reader import read_message
 from gateway.envelope.model import Attachment, Envelope
-from gateway.errors import LimitError, RequestError
+from gateway.errors import EnvelopeError, LimitError, RequestError
 
 __all__ = ["SUFFIXES", "read_drop"]
 
@@ -27,13 +27,13 @@ SUFFIXES = (".edxml", ".xml", ".json")
 _MAX_BYTES = 64 * 1024 * 1024
 
 
-def read_drop(path: Path) -> InboundItem:
-    """The inbound item for one complete dropped file; typed errors if it is unusable."""
+def read_drop(path: Path, unit: str) -> InboundItem:
+    """The inbound item for one complete dropped file of ``unit``; typed errors if unusable."""
     if path.stat().st_size > _MAX_BYTES:
         raise LimitError(f"{path.name} is larger than {_MAX_BYTES} bytes")
     data = path.read_bytes()
     if path.suffix == ".edxml":
-        return _edxml(path.name, data)
+        return _edxml(path.name, data, unit)
     if path.suffix == ".xml":
         return InboundItem(key=path.name, kind="envelope", xml=data, files=_dir_files(path))
     if path.suffix == ".json":
@@ -55,11 +55,16 @@ def _dir_files(path: Path) -> tuple[InboundFile, ...]:
     )
 
 
-def _edxml(key: str, data: bytes) -> InboundItem:
+def _edxml(key: str, data: bytes, unit: str) -> InboundItem:
     message = read_message(data)
     if isinstance(message, EdxmlDocument):
         files: list[InboundFile] = []
         env = edxml_to_envelope(message, _collector(files))
+        if env.sender != unit:
+            raise EnvelopeError(
+                f"{key}: From is {env.sender}, the folder belongs to {unit}",
+                code="envelope.sender_mismatch",
+            )
         return InboundItem(
             key=key,
             kind="document",

@@ -17,7 +17,6 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,21 +25,23 @@ import structlog
 from cryptography import x509
 
 from gateway import authz
-from gateway.bus import Bus, open_bus
+from gateway.bootstrap import ensure_identity, open_configured_bus, with_passphrase
+from gateway.bus import Bus
 from gateway.config import Config
 from gateway.directory import Directory, Principal
 from gateway.envelope.model import Attachment, Status
 from gateway.envelope.seal import seal_envelope
 from gateway.errors import (
     AuthError,
+    BusUnavailable,
     GatewayError,
     NotFoundError,
-    PkiError,
     ReceiptError,
     RequestError,
 )
 from gateway.logging import bound
 from gateway.pipeline.document import FileLike, UploadedFile, build_envelope
+from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import TrustCache, build_submit_flow
 from gateway.pipeline.mailbox import MailboxConsumers
 from gateway.pipeline.notify import MailboxSignals
@@ -49,7 +50,6 @@ from gateway.pipeline.relay import Relay
 from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pipeline.status import StatusView
-from gateway.pki.keyfiles import PASSPHRASE_ENV, generate_passphrase_file
 from gateway.pki.keystore import KeyStore
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.records import SearchFilters, StoredMessage
@@ -59,30 +59,38 @@ __all__ = ["AcceptResult", "Hub", "UploadedFile"]
 log = structlog.get_logger("gateway.hub")
 
 #: Long-polls re-read the store this often (another hub process may have consumed).
-_POLL_SECONDS = 1.0
+_POLL_SECONDS = 2.0
 _MAX_WAIT = 60.0
 _MAX_LIMIT = 500
-_GENERATED_PASSPHRASE = "keys/passphrase"  # noqa: S105 (a path, as `lienthong init` writes)
+#: Statuses that may be a recipient's first answer (which takes the document off its list).
+_FIRST_ANSWERS = frozenset(
+    {Status.RECEIVED, Status.REJECTED, Status.ACCEPTED, Status.RECALL_AGREED, Status.RECALL_REFUSED}
+)
 
 
 class Hub:
     """One hub process: the facade of ``docs/architecture.md``."""
 
     def __init__(self, config: Config, *, relay: bool = True, consume: bool = True) -> None:
-        self.config = _with_passphrase(config)
+        self.config = with_passphrase(config)
         self.db = Database(self.config.database_url)
         self.blobs = BlobStore(self.config.blob_dir)
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
         self.keys = KeyStore(self.config)
         self.trust = TrustCache(self.keys)
-        self.bus: Bus = _open_bus(self.config)
+        self.bus: Bus = open_configured_bus(self.config)
         self.signals = MailboxSignals()
         self.signers = Signers(
             self.keys, self.config.hub.unit_code, key_type=self.config.keys.key_type
         )
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.relay = Relay(self.messages, self._publish, worker=self.worker)
+        self.relay = Relay(
+            self.messages,
+            self._publish,
+            worker=self.worker,
+            mark_one_by_one=self.db.is_postgresql,
+        )
         self.receipts = ReceiptIssuer(self.signers, self.messages, on_added=self.relay.wake)
         self.flow = build_submit_flow(
             self.config,
@@ -92,8 +100,9 @@ class Hub:
             messages=self.messages,
             on_accepted=self.relay.wake,
         )
+        self.expiry = Expiry(self.messages, self.receipts)
         self.consumers = MailboxConsumers(
-            self.bus, self.messages, self.directory, self.signals, self.receipts
+            self.bus, self.messages, self.directory, self.signals, self.expiry
         )
         self.status_view = StatusView(self.messages)
         self._run_relay = relay
@@ -104,7 +113,7 @@ class Hub:
 
     async def start(self, *, upgrade: bool = True) -> None:
         """Identity, migrations, bus, consumers, relay."""
-        await asyncio.to_thread(self._ensure_identity)
+        await asyncio.to_thread(ensure_identity, self.keys, self.config)
         if upgrade:
             await self.db.upgrade()
         await self.bus.connect()
@@ -133,21 +142,24 @@ class Hub:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def _ensure_identity(self) -> None:
-        """A new home gets a hub CA and the hub's signing key (as ``lienthong init``)."""
-        if not self.keys.has_ca():
-            self.keys.init_ca()
-        try:
-            self.keys.signer(self.config.hub.unit_code)
-        except PkiError as exc:
-            if exc.code != "pki.no_signing_key":
-                raise
-            self.keys.issue(self.config.hub.unit_code, key_type=self.config.keys.key_type)
-
     async def _publish(self, row: OutboxRow) -> None:
-        await self.bus.publish(
-            row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
-        )
+        """One outbox row onto the bus; a unit added since start gets its mailbox now."""
+        try:
+            await self.bus.publish(
+                row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
+            )
+        except BusUnavailable as exc:
+            if exc.code != "bus.unroutable":
+                raise
+            await self._open_mailbox(row.routing_key)
+            await self.bus.publish(
+                row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
+            )
+
+    async def _open_mailbox(self, unit: str) -> None:
+        await self.bus.declare_mailbox(unit)
+        if self._run_consumers:
+            await self.consumers.add(unit)
 
     # -- authentication ----------------------------------------------------------------
 
@@ -221,7 +233,8 @@ class Hub:
                 issuer=unit,
                 reason=reason,
             )
-            await self._ack_document(unit, message_id)
+            if parsed in _FIRST_ANSWERS:
+                await self._ack_document(unit, message_id)
         return receipt_id
 
     async def _post_signed_receipt(
@@ -298,10 +311,15 @@ class Hub:
             if items or remaining <= 0 or not self._started:
                 break
             await self.signals.wait(unit, min(remaining, _POLL_SECONDS))
+        fresh = []
         for item in items:
             if item.kind == "document" and item.fetched_at is None:
+                if await self.expiry(item.message_id, unit):
+                    await self.messages.ack_item(unit, item.item_id)
+                    continue
                 await self.messages.mark_fetched(item.message_id, unit)
-        return [item.to_json() for item in items]
+            fresh.append(item.to_json())
+        return fresh
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
         """Take an item off the caller's pending list."""
@@ -377,22 +395,3 @@ class Hub:
 def _bus_message_id(row: OutboxRow) -> str:
     """Unique per mailbox item: documents by (message, recipient), receipts by receipt id."""
     return f"{row.message_id}.{row.routing_key}.{row.id}"
-
-
-def _open_bus(config: Config) -> Bus:
-    bus = config.bus
-    options: dict[str, Any] = {"prefetch": bus.prefetch, "delivery_limit": bus.delivery_limit}
-    if not bus.url.startswith("local"):
-        options["confirm_timeout"] = bus.confirm_timeout_seconds
-    return open_bus(bus.url, **options)
-
-
-def _with_passphrase(config: Config) -> Config:
-    """With no passphrase configured, use (or create) ``HOME/keys/passphrase``."""
-    if os.environ.get(PASSPHRASE_ENV) or config.keys.passphrase_file:
-        return config
-    path = config.home / _GENERATED_PASSPHRASE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        generate_passphrase_file(path)
-    return replace(config, keys=replace(config.keys, passphrase_file=_GENERATED_PASSPHRASE))

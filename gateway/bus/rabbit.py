@@ -107,7 +107,7 @@ class RabbitBus:
     def is_connected(self) -> bool:
         """True while the robust connection is up (False while it reconnects)."""
         conn = self._connection
-        return conn is not None and not conn.is_closed and self._pub is not None
+        return conn is not None and conn.connected.is_set() and self._pub is not None
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -151,6 +151,10 @@ class RabbitBus:
         if conn is not None:
             with contextlib.suppress(*CONNECTION_EXCEPTIONS):
                 await conn.close()
+            # aio-pika runs close callbacks in tasks of their own; let them finish so
+            # none is left pending when the event loop goes away.
+            for _ in range(5):
+                await asyncio.sleep(0)
 
     async def publish(
         self,

@@ -56,6 +56,14 @@ def build_web_app(hub: Hub) -> web.Application | None:
             raise
         return None
     app: web.Application = api.build_app(hub)
+    try:
+        console: Any = importlib.import_module("gateway.console")
+    except ModuleNotFoundError as exc:
+        if exc.name != "gateway.console":
+            raise
+        return app
+    if hasattr(console, "setup_console"):
+        console.setup_console(app, hub)
     return app
 
 

@@ -6,8 +6,7 @@ mailbox item (``MessageStore.deliver`` is idempotent on (unit, kind, ref)) and o
 returns, so the bus acks only after the commit; a redelivery finds the item and changes
 nothing. A committed item wakes that unit's long-pollers.
 
-A document past its ``expires`` is not delivered: the delivery gets an ``expired``
-receipt instead (id derived from the delivery, so redelivery cannot issue a second one).
+A document past its ``expires`` is not delivered (see :mod:`gateway.pipeline.expiry`).
 """
 
 from __future__ import annotations
@@ -15,26 +14,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import OrderedDict
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
 from gateway.bus import Bus, BusDelivery, Consumer
 from gateway.directory import Directory
-from gateway.envelope.model import Status, check_unit_code
-from gateway.errors import EnvelopeError, ReceiptError
+from gateway.envelope.model import check_unit_code
+from gateway.errors import EnvelopeError
 from gateway.logging import bound
+from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.notify import MailboxSignals
-from gateway.pipeline.receipt import ReceiptIssuer, hub_receipt_id
 from gateway.store import MessageStore
 
 __all__ = ["MailboxConsumers", "parse_body"]
 
 log = structlog.get_logger("gateway.pipeline.mailbox")
-
-_CACHE_SIZE = 4096
 
 
 def parse_body(delivery: BusDelivery) -> tuple[str, str, str, str]:
@@ -61,7 +56,7 @@ class MailboxConsumers:
         messages: MessageStore,
         directory: Directory,
         signals: MailboxSignals,
-        receipts: ReceiptIssuer,
+        expiry: Expiry,
         *,
         sync_seconds: float = 5.0,
         drain_seconds: float = 10.0,
@@ -70,11 +65,10 @@ class MailboxConsumers:
         self.messages = messages
         self.directory = directory
         self.signals = signals
-        self.receipts = receipts
+        self.expiry = expiry
         self.sync_seconds = sync_seconds
         self.drain_seconds = drain_seconds
         self._consumers: dict[str, Consumer] = {}
-        self._facts: OrderedDict[str, tuple[datetime | None, str]] = OrderedDict()
         self._sync_task: asyncio.Task[None] | None = None
         self.delivered = 0
 
@@ -124,7 +118,7 @@ class MailboxConsumers:
         """Commit one bus message to its mailbox (idempotent); the bus acks after."""
         kind, message_id, recipient, ref = parse_body(delivery)
         with bound(message_id=message_id, unit=recipient, stage="mailbox"):
-            if kind == "document" and await self._expired(message_id, recipient):
+            if kind == "document" and await self.expiry(message_id, recipient):
                 return
             created = await self.messages.deliver(message_id, recipient, kind, ref)
             if created:
@@ -132,32 +126,3 @@ class MailboxConsumers:
                 self.signals.notify(recipient)
             else:
                 log.info("mailbox.duplicate", kind=kind, ref=ref, attempt=delivery.attempt)
-
-    async def _expired(self, message_id: str, recipient: str) -> bool:
-        expires, digest = await self._message_facts(message_id)
-        if expires is None or expires > datetime.now(UTC):
-            return False
-        log.info("mailbox.expired")
-        try:
-            await self.receipts.issue(
-                message_id=message_id,
-                envelope_digest=digest,
-                recipient=recipient,
-                status=Status.EXPIRED,
-                issuer=recipient,
-                reason="the message expired before it was delivered",
-                receipt_id=hub_receipt_id(message_id, recipient, Status.EXPIRED),
-            )
-        except ReceiptError as exc:  # already final (e.g. recalled): nothing to say
-            log.info("mailbox.expired_not_recorded", error=exc.code)
-        return True
-
-    async def _message_facts(self, message_id: str) -> tuple[datetime | None, str]:
-        facts = self._facts.get(message_id)
-        if facts is None:
-            stored = await self.messages.get(message_id)
-            facts = (stored.expires_at, stored.envelope_digest)
-            self._facts[message_id] = facts
-            if len(self._facts) > _CACHE_SIZE:
-                self._facts.popitem(last=False)
-        return facts

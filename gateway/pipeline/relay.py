@@ -59,6 +59,7 @@ class Relay:
         in_flight: int = 128,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
+        mark_one_by_one: bool = False,
     ) -> None:
         self.outbox = outbox
         self.publish = publish
@@ -66,6 +67,10 @@ class Relay:
         self.batch = batch
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        # On PostgreSQL, marking a batch in one transaction interleaves row locks with the
+        # audit chain's lock and can deadlock with a consumer; one row per transaction
+        # never holds the audit lock while waiting for a row.
+        self.mark_one_by_one = mark_one_by_one
         self._slots = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -122,7 +127,10 @@ class Relay:
         results = await asyncio.gather(*(self._publish_one(row) for row in rows))
         done = [row.id for row, ok in zip(rows, results, strict=True) if ok]
         failed = [row.id for row, ok in zip(rows, results, strict=True) if not ok]
-        if done:
+        if done and self.mark_one_by_one:
+            for row_id in done:
+                await self.outbox.mark_published([row_id])
+        elif done:
             await self.outbox.mark_published(done)
         if failed:
             await self.outbox.release(failed)

@@ -273,9 +273,10 @@ class StandInOffice:
         headers = {"Content-Type": "application/xml", "X-Axis-MessageType": "status"}
         return dict(await self._json("POST", "/axis/v1/edocs", body, **headers))
 
-    async def pending(self, messagetype: str = "all") -> list[dict[str, Any]]:
-        """The pending list."""
-        answer = await self._json("GET", f"/axis/v1/edocs?messagetype={messagetype}&limit=100")
+    async def pending(self, messagetype: str = "all", wait: float = 0) -> list[dict[str, Any]]:
+        """The pending list (long-polling up to ``wait`` seconds)."""
+        query = f"messagetype={messagetype}&limit=100" + (f"&wait={wait:g}" if wait else "")
+        answer = await self._json("GET", f"/axis/v1/edocs?{query}")
         return list(answer["items"])
 
     async def confirm(self, doc_id: str, status: str = "done", reason: str | None = None) -> Any:

@@ -136,7 +136,8 @@ class TcpProxy:
             except OSError:
                 data = b""
             if not data:
-                link.reset()
+                if not link.blackholed:  # a blackhole hides the other side's close too
+                    link.reset()
                 return
             if link.blackholed or writer is None:
                 continue

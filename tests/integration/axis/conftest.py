@@ -59,7 +59,7 @@ def hub_config(home: Path, db_url: str, bus_url: str, adapters: list[AdapterConf
 
 @asynccontextmanager
 async def served_hub(
-    config: Config, units: list[tuple[str, str, str | None]]
+    config: Config, units: list[tuple[str, str, str | None]], port: int | None = None
 ) -> AsyncIterator[tuple[Hub, str]]:
     """Start a hub with ``units`` (code, name, parent), serve API + axis; (hub, base url)."""
     hub = Hub(config)
@@ -73,7 +73,7 @@ async def served_hub(
         setup_axis_routes(app, hub)
         runner = web.AppRunner(app)
         await runner.setup()
-        port = free_port()
+        port = port or free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         yield hub, f"http://127.0.0.1:{port}"
     finally:

@@ -38,7 +38,6 @@ async def direct(amqp_module_url: str) -> AsyncIterator[RabbitBus]:
     bus = RabbitBus(amqp_module_url, confirm_timeout=5.0, **FAST)
     await bus.connect()
     yield bus
-    await bus.close()
 
 
 def via(url: str, proxy: TcpProxy, **query: int) -> str:
@@ -46,14 +45,22 @@ def via(url: str, proxy: TcpProxy, **query: int) -> str:
     return str(URL(url).with_port(proxy.port).update_query(query))
 
 
-def proxied(url: str, proxy: TcpProxy, **opts: float) -> RabbitBus:
-    """A bus whose connection goes through ``proxy``."""
-    query = {"heartbeat": int(opts.pop("heartbeat"))} if "heartbeat" in opts else {}
-    return RabbitBus(
-        via(url, proxy, **query),
-        reconnect_interval=0.2,
-        **{"confirm_timeout": 3.0, **FAST, **opts},  # type: ignore[arg-type]
-    )
+@pytest.fixture
+async def proxied(amqp_module_url: str, proxy: TcpProxy) -> AsyncIterator[Callable[..., RabbitBus]]:
+    """Make buses whose connection goes through ``proxy``; all closed after the test."""
+    made: list[RabbitBus] = []
+
+    def make(**opts: float) -> RabbitBus:
+        query = {"heartbeat": int(opts.pop("heartbeat"))} if "heartbeat" in opts else {}
+        settings = {"confirm_timeout": 3.0, **FAST, **opts}
+        bus = RabbitBus(via(amqp_module_url, proxy, **query), reconnect_interval=0.2, **settings)
+        made.append(bus)
+        return bus
+
+    yield make
+    proxy.resume()
+    for bus in made:
+        await bus.close()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float) -> float:
@@ -92,10 +99,10 @@ async def drain_ids(bus: RabbitBus, unit: str, idle: float = 0.7) -> list[str]:
 
 
 async def test_cut_during_burst_loses_no_confirmed_message(
-    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
+    proxied: Callable[..., RabbitBus], proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """Connections reset mid-burst: every confirmed publish is in the mailbox, none hang."""
-    bus = proxied(amqp_module_url, proxy)
+    bus = proxied()
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -112,14 +119,13 @@ async def test_cut_during_burst_loses_no_confirmed_message(
     delivered = set(await drain_ids(direct, unit))
     assert confirmed <= delivered
     assert delivered <= {*ids, "cut-after"} and "cut-after" in delivered
-    await bus.close()
 
 
 async def test_blackhole_is_detected_and_publish_never_hangs(
-    amqp_module_url: str, proxy: TcpProxy
+    proxied: Callable[..., RabbitBus], proxy: TcpProxy
 ) -> None:
     """Bytes silently dropped: publish fails within the confirm timeout, heartbeats notice."""
-    bus = proxied(amqp_module_url, proxy, heartbeat=1, confirm_timeout=2.0)
+    bus = proxied(heartbeat=1, confirm_timeout=2.0)
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -135,14 +141,13 @@ async def test_blackhole_is_detected_and_publish_never_hangs(
     assert detected < 8.5
     proxy.resume()
     await eventually(lambda: publish_ok(bus, unit, "bh-after"), timeout=10)
-    await bus.close()
 
 
 async def test_queued_messages_survive_a_reconnect(
-    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
+    proxied: Callable[..., RabbitBus], proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """N persistent messages queued before the broker 'went away' are all there after."""
-    bus = proxied(amqp_module_url, proxy)
+    bus = proxied()
     await bus.connect()
     unit = new_unit()
     await bus.declare_mailbox(unit)
@@ -155,14 +160,13 @@ async def test_queued_messages_survive_a_reconnect(
     proxy.resume()
     await eventually(lambda: _async(bus.is_connected), timeout=10)
     assert sorted(await drain_ids(bus, unit)) == sorted(ids)
-    await bus.close()
 
 
 async def test_consumer_resumes_after_reconnect_and_stale_ack_is_harmless(
-    amqp_module_url: str, proxy: TcpProxy, direct: RabbitBus
+    proxied: Callable[..., RabbitBus], proxy: TcpProxy, direct: RabbitBus
 ) -> None:
     """A handler finishing after the connection died cannot ack; the message comes again."""
-    bus = proxied(amqp_module_url, proxy)
+    bus = proxied()
     await bus.connect()
     unit, release = new_unit(), asyncio.Event()
     seen: list[BusDelivery] = []
@@ -182,7 +186,6 @@ async def test_consumer_resumes_after_reconnect_and_stale_ack_is_harmless(
     assert seen[1].message_id == "stale-1" and seen[1].redelivered
     await direct.publish("documents", unit, b"y", message_id="stale-2")
     await eventually(lambda: _async(any(d.message_id == "stale-2" for d in seen)), timeout=10)
-    await bus.close()
 
 
 async def test_connect_to_a_dead_broker_fails_in_bounded_time(

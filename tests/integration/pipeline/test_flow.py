@@ -10,13 +10,13 @@ from gateway.bus import DOCUMENTS, RECEIPTS
 from gateway.errors import ConflictError, ForbiddenError, NotFoundError, ReceiptError
 from gateway.hub import Hub
 from tests.integration.pipeline.conftest import (
-    A,
     A1,
     A2,
-    B,
     GA,
     OPERATOR,
     PROV,
+    A,
+    B,
     S,
     eventually,
     signed_envelope,
@@ -146,8 +146,7 @@ async def test_redelivered_bus_messages_have_no_second_effect(hub: Hub):
     await eventually(lambda: receipts(hub, A))
     doc_body = f'{{"kind":"document","message_id":"{mid}","recipient":"{B}"}}'.encode()
     rec_body = (
-        f'{{"kind":"receipt","message_id":"{mid}","receipt_id":"{receipt_id}",'
-        f'"recipient":"{A}"}}'
+        f'{{"kind":"receipt","message_id":"{mid}","receipt_id":"{receipt_id}","recipient":"{A}"}}'
     ).encode()
     for _ in range(2):
         await hub.bus.publish(DOCUMENTS, B, doc_body, message_id=f"{mid}.again")

@@ -76,3 +76,28 @@ async def test_stop_flushes_the_relay(stack: Stack):
         assert status["recipients"][0]["state"] in ("queued", "delivered")
     finally:
         await again.stop()
+
+
+async def test_a_document_that_expires_in_the_mailbox_is_not_handed_out(stack: Stack):
+    """Expired while waiting unread: the reader does not get it; one expired receipt only."""
+    hub = await stack.hub()
+    try:
+        mid, xml = await signed_envelope(hub, A, recipients=(B,), expires=soon(1.0))
+        await hub.submit_envelope(unit(A), xml)
+
+        async def queued() -> bool:
+            status = await hub.status(unit(A), mid)
+            return status["recipients"][0]["state"] == "queued"
+
+        await eventually(queued)
+        await asyncio.sleep(1.1)
+        assert await _documents(hub, B) == []
+        body = f'{{"kind":"document","message_id":"{mid}","recipient":"{B}"}}'.encode()
+        await hub.bus.publish("documents", B, body, message_id=f"{mid}.again")
+        await asyncio.sleep(0.3)
+        assert await _documents(hub, B) == []
+        status = await hub.status(unit(A), mid)
+        assert status["recipients"][0]["state"] == "expired"
+        assert [r["status"] for r in status["recipients"][0]["receipts"]] == ["90"]
+    finally:
+        await hub.stop()

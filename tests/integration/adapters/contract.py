@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from adapter_world import B, delivery_state, send_document, wait_pending
+
 from adapters.base import Adapter
 from adapters.items import fetch_outbound
 from adapters.runner import AdapterRunner
 from gateway.config import AdapterConfig
 from gateway.directory.principal import Principal
 from gateway.hub import Hub
-
-from .conftest import B, delivery_state, send_document, wait_pending
 
 FAST = {"retry_base": 0.001, "retry_cap": 0.01, "retry_attempts": 4, "wait": 0}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapter_world import B
+from contract import AdapterContract
+
 from adapters.base import Adapter, AdapterError
 from adapters.folder import FolderAdapter
-
-from .conftest import B
-from .contract import AdapterContract
 
 
 def documents_in(out: Path) -> int:

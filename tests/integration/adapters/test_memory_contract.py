@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapter_world import B
+from contract import AdapterContract
+
 from adapters.base import Adapter, AdapterError
 from adapters.memory import MemoryAdapter
 from gateway.errors import AdapterUnavailable
-
-from .conftest import B
-from .contract import AdapterContract
 
 
 class TestMemoryAdapter(AdapterContract):

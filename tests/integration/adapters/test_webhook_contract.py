@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from adapter_world import B
+from contract import AdapterContract
+from standin_receiver import SECRET, StandInReceiver, stand_in_receiver
 
 from adapters.base import Adapter
 from adapters.webhook import WebhookAdapter
-
-from .conftest import B
-from .contract import AdapterContract
-from .standin import SECRET, StandInReceiver, stand_in_receiver
 
 
 class TestWebhookAdapter(AdapterContract):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from adapter_world import A, B, send_document, wait_pending
 
 from adapters.folder import FolderAdapter
 from adapters.items import submit_inbound
@@ -16,8 +17,6 @@ from gateway.edxml.reader import read_document
 from gateway.envelope.seal import seal_envelope
 from gateway.hub import Hub, UploadedFile
 from gateway.pipeline.document import build_envelope
-
-from .conftest import A, B, send_document, wait_pending
 
 SAMPLES = Path(__file__).parents[2] / "fixtures/edxml/truclienthong-example/resources"
 

@@ -38,7 +38,9 @@ class StandInReceiver:
         self.requests.append({"headers": headers, "body": body})
         stamp = headers.get("X-Lienthong-Timestamp", "")
         mac = hmac.new(SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256)
-        if not hmac.compare_digest("sha256=" + mac.hexdigest(), headers.get("X-Lienthong-Signature", "")):
+        if not hmac.compare_digest(
+            "sha256=" + mac.hexdigest(), headers.get("X-Lienthong-Signature", "")
+        ):
             self.bad_signatures += 1
             return web.Response(status=401)
         if self.redirect_to is not None:

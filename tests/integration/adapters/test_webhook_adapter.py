@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from adapter_world import A, B, delivery_state, send_document, wait_pending
+from standin_receiver import SECRET, StandInReceiver, as_json, stand_in_receiver
 
 from adapters.base import AdapterError
 from adapters.items import fetch_outbound
@@ -15,9 +17,6 @@ from gateway.config import AdapterConfig
 from gateway.directory.principal import Principal
 from gateway.errors import AdapterUnavailable
 from gateway.hub import Hub
-
-from .conftest import A, B, delivery_state, send_document, wait_pending
-from .standin import SECRET, StandInReceiver, as_json, stand_in_receiver
 
 
 @pytest.fixture
@@ -36,7 +35,9 @@ async def one_item(hub: Hub, unit: str = B):  # type: ignore[no-untyped-def]
     return await fetch_outbound(hub, Principal(unit=unit), entry)
 
 
-async def test_signed_post_carries_envelope_and_headers(hub: Hub, receiver: StandInReceiver) -> None:
+async def test_signed_post_carries_envelope_and_headers(
+    hub: Hub, receiver: StandInReceiver
+) -> None:
     """The receiver gets the envelope XML with a valid HMAC and the identifying headers."""
     message_id = await send_document(hub)
     item = await one_item(hub)
@@ -94,7 +95,9 @@ async def test_json_status_answer_is_posted(hub: Hub, receiver: StandInReceiver)
     await wait_pending(hub, B)
     receiver.answer = {"status": "01", "id": "VB-2024-17"}
     adapter = webhook(receiver.url)
-    runner = AdapterRunner(hub, [AdapterConfig("webhook", B, {"wait": 0})], factory=lambda _: adapter)
+    runner = AdapterRunner(
+        hub, [AdapterConfig("webhook", B, {"wait": 0})], factory=lambda _: adapter
+    )
     runner.build()
     await runner.run_outbound(runner.slots[0])
     assert await delivery_state(hub, message_id, B) == "received"

@@ -89,9 +89,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         response.set_status(exc.http_status)
         return response
     cookie, _ = request.app[CODEC].issue(principal.operator)
-    response = web.HTTPSeeOther("/console")
-    set_cookie(response, cookie)
-    return response
+    redirect = web.HTTPSeeOther("/console")
+    set_cookie(redirect, cookie)
+    raise redirect
 
 
 @routes.post("/console/logout")
@@ -99,9 +99,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """End the session."""
     session = _require(request)
     await check_csrf(request, session)
-    response = web.HTTPSeeOther("/console/login")
-    response.del_cookie(COOKIE, path="/console")
-    return response
+    redirect = web.HTTPSeeOther("/console/login")
+    redirect.del_cookie(COOKIE, path="/console")
+    raise redirect
 
 
 @routes.get("/console")

@@ -80,6 +80,7 @@ async def seed(hub: Hub) -> dict[str, str]:
         await hub.directory.add(code, f"Hội Nông dân huyện {code[7:9]}", PROVINCE)
     for code in COMMUNES:
         await hub.directory.add(code, f"Hội Nông dân xã {code}", f"000.00.{code[4:6]}.H01")
+    await hub.consumers.sync()  # mailboxes for the units just added, without waiting a tick
     past = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
     docs = {
         "done": await _send(hub, PROVINCE, [DISTRICTS[0]], "Kế hoạch tuyên truyền năm 2026"),

@@ -20,7 +20,11 @@ Features:
 
 Config keys (``options``): ``url`` (the upstream's base URL, required), ``system_id``
 (this hub's system id there, required), ``secret_env`` or ``secret_file`` (required),
-``timeout`` (seconds, 30), ``interval`` (seconds between idle cycles, 2).
+``timeout`` (seconds, 30), ``interval`` (seconds between idle cycles, 2), ``push`` and
+``pull`` (both true). Two hubs that are each other's upstream set ``pull = false`` on
+both links: each pushes what is queued for the other. Against an axis that does not push
+(a national axis), keep both: it is pushed to and pulled from. Never let one mailbox be
+both pushed by one side and pulled by the other (the order of statuses would be lost).
 
 Example::
 
@@ -81,6 +85,8 @@ class UpstreamAdapter(Adapter):
         if not isinstance(system_id, str) or not system_id:
             raise ConfigError("upstream: options.system_id is required")
         self.interval = float(self.options.get("interval", 2.0))
+        self.push = bool(self.options.get("push", True))
+        self.pull = bool(self.options.get("pull", True))
         self.client = AxisClient(
             url,
             system_id,
@@ -186,8 +192,9 @@ class UpstreamLink:
         return taken
 
     async def sync_once(self) -> int:
-        """One cycle both ways; how many items moved."""
-        return await self.push() + await self.pull()
+        """One cycle in the configured directions; how many items moved."""
+        pushed = await self.push() if self.adapter.push else 0
+        return pushed + (await self.pull() if self.adapter.pull else 0)
 
     async def run(self) -> None:
         """Cycle until cancelled; errors are logged and retried after ``interval``."""

@@ -13,6 +13,7 @@ in one place.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -124,16 +125,29 @@ class Hub:
         self._started = True
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
 
-    async def stop(self) -> None:
-        """Drain: stop consuming (running handlers finish), flush the relay, close."""
+    async def stop(self, *, drain_seconds: float = 10.0) -> None:
+        """Drain: flush the relay, let the in-process bus empty, stop consuming, close.
+
+        Consumers finish the handlers they are running (their acks go out); with RabbitMQ
+        whatever is still queued stays in the durable queues for the next start.
+        """
+        self._started = False
         self.signals.notify_all()
+        await self.relay.stop()
         if self._run_consumers:
+            await self._drain_local_bus(drain_seconds)
             await self.consumers.stop()
-        if self._run_relay:
-            await self.relay.stop()
         await self.bus.close()
         await self.db.dispose()
-        self._started = False
+
+    async def _drain_local_bus(self, seconds: float) -> None:
+        """The local bus lives in memory: consume what it holds before stopping."""
+        if not self.config.bus.url.startswith("local"):
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while any((await self.bus.queue_depths()).values()):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
 
     async def __aenter__(self) -> Hub:
         await self.start()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -99,7 +100,36 @@ async def list_pending(
             break
     if messagetype is not None:
         items = [i for i in items if i.messagetype == messagetype]
-    return items[:limit]
+    return await _in_causal_order(hub, items[:limit])
+
+
+#: A delivery's statuses only move forward; equal timestamps are ordered by this rank.
+_RANK: Final = {"01": 1, "02": 2, "03": 3, "04": 4, "05": 5, "06": 6, "13": 7, "15": 8, "16": 8}
+
+
+async def _in_causal_order(hub: Any, items: list[PendingItem]) -> list[PendingItem]:
+    """Statuses in the order they were stated, documents by arrival.
+
+    The hub's relay and consumers work concurrently, so receipts can enter a mailbox out
+    of order; an office system must see 03 before 04. Items are sorted by the second of
+    the event (a receipt's own timestamp; edXML has whole seconds), then the status rank.
+    """
+    keys: list[tuple[datetime, int]] = []
+    for item in items:
+        if item.messagetype == "edoc":
+            text = str(item.entry.get("created_at") or "1970-01-01T00:00:00Z")
+            keys.append((_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))), 0))
+            continue
+        stored = await hub.messages.get_receipt(str(item.entry.get("receipt_id")))
+        keys.append((_utc(stored.at), _RANK.get(stored.status_code, 9)))
+    order = sorted(range(len(items)), key=lambda i: keys[i])
+    return [items[i] for i in order]
+
+
+def _utc(at: datetime) -> datetime:
+    """UTC, to the whole second (edXML timestamps have no fractions)."""
+    at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.replace(microsecond=0)
 
 
 async def find_item(hub: Any, doc_id: str, units: Collection[str]) -> PendingItem | None:

@@ -71,6 +71,8 @@ from gateway.errors import BusUnavailable, ConfigError
 
 __all__ = ["RabbitBus"]
 
+CLOSE_CALLBACKS_WAIT = 1.0  # seconds; see _close_callbacks_done
+
 
 class RabbitBus:
     """:class:`~gateway.bus.base.Bus` on RabbitMQ; see the module docstring."""
@@ -147,14 +149,16 @@ class RabbitBus:
         self._pub, self._sub = pub, sub
 
     async def _abandon(self) -> None:
-        conn, self._connection, self._pub, self._sub = self._connection, None, None, None
-        if conn is not None:
-            with contextlib.suppress(*CONNECTION_EXCEPTIONS):
-                await conn.close()
-            # aio-pika runs close callbacks in tasks of their own; let them finish so
-            # none is left pending when the event loop goes away.
-            for _ in range(5):
-                await asyncio.sleep(0)
+        conn, self._connection = self._connection, None
+        channels, self._pub, self._sub = (self._pub, self._sub), None, None
+        if conn is None:
+            return
+        with contextlib.suppress(*CONNECTION_EXCEPTIONS):
+            for channel in channels:
+                if channel is not None and not channel.is_closed:
+                    await channel.close()
+            await conn.close()
+        await _close_callbacks_done()
 
     async def publish(
         self,
@@ -323,3 +327,18 @@ def _message(
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         expiration=expiration,
     )
+
+
+async def _close_callbacks_done() -> None:
+    """Wait (bounded) for aio-pika's close callbacks, which run in tasks of their own.
+
+    Left pending, they outlive the event loop and die with "Event loop is closed".
+    """
+    current = asyncio.current_task()
+    pending = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and "OneShotCallback" in getattr(task.get_coro(), "__qualname__", "")
+    ]
+    if pending:
+        await asyncio.wait(pending, timeout=CLOSE_CALLBACKS_WAIT)

@@ -87,12 +87,16 @@ class Relay:
             self._task = asyncio.create_task(self._loop(), name=f"relay-{self.worker}")
 
     async def stop(self, *, flush_seconds: float = 5.0) -> None:
-        """Stop the loop after its current pass, then flush what is left (bounded)."""
+        """Stop the loop after its current pass, then flush what is left (bounded).
+
+        A relay that was never started does nothing (it publishes nothing on stop).
+        """
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        if self._task is None:
+            return
+        await self._task
+        self._task = None
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(flush_seconds):
                 while await self._pass_safely():

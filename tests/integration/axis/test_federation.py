@@ -30,20 +30,22 @@ class Federation:
 
     office_x: StandInOffice
     office_y: StandInOffice
-    links: tuple[UpstreamLink, UpstreamLink]
+    links: tuple[UpstreamLink, ...]
 
 
-def _upstream(root: str, url: str, system_id: str, path: Path) -> AdapterConfig:
-    return AdapterConfig(
-        "upstream",
-        root,
-        {"url": url, "system_id": system_id, "secret_file": str(path), "interval": 0.1},
-    )
+def _upstream(root: str, url: str, system_id: str, path: Path, pull: bool) -> AdapterConfig:
+    options = {"url": url, "system_id": system_id, "secret_file": str(path), "interval": 0.1}
+    return AdapterConfig("upstream", root, {**options, "pull": pull})
 
 
-@pytest.fixture
-async def federation(tmp_path: Path) -> AsyncIterator[Federation]:
-    """Hub 1 (H01 local, H02 remote) and hub 2 (H02 local, H01 remote), linked both ways."""
+@pytest.fixture(params=["mutual-push", "client-pull"])
+async def federation(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Federation]:
+    """Hub 1 (H01 local, H02 remote) and hub 2 (H02 local, H01 remote), linked.
+
+    mutual-push: each is the other's upstream and pushes to it. client-pull: only hub 1
+    runs a link (push and pull); hub 2 serves it like an axis.
+    """
+    mutual = request.param == "mutual-push"
     ports = (free_port(), free_port())
     urls = tuple(f"http://127.0.0.1:{p}" for p in ports)
     peer_1, _ = secret_file(tmp_path, "hub-1")  # hub 1's identity at hub 2
@@ -52,10 +54,10 @@ async def federation(tmp_path: Path) -> AsyncIterator[Federation]:
     office_y_path, key_y = secret_file(tmp_path, "office-y")
     config_1 = [axis_entry(X, "office-x", office_x_path),
                 axis_entry(ROOT_2, "hub-2", peer_2, peer=True),
-                _upstream(ROOT_2, urls[1], "hub-1", peer_1)]  # fmt: skip
+                _upstream(ROOT_2, urls[1], "hub-1", peer_1, pull=not mutual)]  # fmt: skip
     config_2 = [axis_entry(Y, "office-y", office_y_path),
                 axis_entry(ROOT_1, "hub-1", peer_1, peer=True),
-                _upstream(ROOT_1, urls[0], "hub-2", peer_2)]  # fmt: skip
+                _upstream(ROOT_1, urls[0], "hub-2", peer_2, pull=False)]  # fmt: skip
     units_1 = [(ROOT_1, "Tỉnh 1", None), (X, "Huyện X", ROOT_1),
                (ROOT_2, "Tỉnh 2 (hub 2)", None), (Y, "Huyện Y (hub 2)", ROOT_2)]  # fmt: skip
     units_2 = [(ROOT_2, "Tỉnh 2", None), (Y, "Huyện Y", ROOT_2),
@@ -69,7 +71,9 @@ async def federation(tmp_path: Path) -> AsyncIterator[Federation]:
             config = hub_config(home, db, "local://", cfg)
             hubs.append(await stack.enter_async_context(served_hub(config, units, ports[n])))
         links = []
-        for (hub, _), cfg in zip(hubs, (config_1, config_2), strict=True):
+        for (hub, _), cfg in list(zip(hubs, (config_1, config_2), strict=True))[
+            : 2 if mutual else 1
+        ]:
             link = UpstreamLink(hub, UpstreamAdapter(unit=cfg[2].unit, options=cfg[2].options))
             link.start()
             stack.push_async_callback(link.stop)
@@ -78,7 +82,7 @@ async def federation(tmp_path: Path) -> AsyncIterator[Federation]:
         office_y = StandInOffice(urls[1], system_id="office-y", secret=key_y, unit=Y, name="Y")
         stack.push_async_callback(office_x.close)
         stack.push_async_callback(office_y.close)
-        yield Federation(office_x, office_y, (links[0], links[1]))
+        yield Federation(office_x, office_y, tuple(links))
 
 
 async def test_document_crosses_to_the_other_hub_and_statuses_come_back(
@@ -99,7 +103,7 @@ async def test_document_crosses_to_the_other_hub_and_statuses_come_back(
     await x.receive_until(lambda inbox: "03" in codes(inbox), timeout=15)
     assert codes(x.inbox) == ["01", "03"]
     assert all(i.sender == Y for i in x.inbox)
-    assert federation.links[0].errors == [] and federation.links[1].errors == []
+    assert all(link.errors == [] for link in federation.links)
 
 
 async def test_a_reply_document_travels_back_the_other_way(federation: Federation) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 
@@ -51,8 +52,12 @@ async def test_document_with_zip_goes_to_two_offices_and_every_status_comes_back
         assert (await office_b.send_status(doc_id, code, about=A))["created"] is True
     await office_c.send_status(doc_id, "02", about=A, description="Sai nơi nhận")
 
-    await office_a.receive_until(_has_status(C, doc_id, "02"))
-    await office_a.receive_until(_has_status(B, doc_id, "06"))
+    # the hub relays receipts concurrently; the axis lists them in the order stated
+    for _ in range(100):
+        if len(await office_a.pending("status")) >= 7:
+            break
+        await asyncio.sleep(0.1)
+    await office_a.receive_once()
     assert _statuses(office_a.inbox, B, doc_id) == ["01", "03", "04", "05", "06"]
     assert _statuses(office_a.inbox, C, doc_id) == ["01", "02"]
     rejection = next(i for i in office_a.inbox if i.status_code == "02")

@@ -31,7 +31,7 @@ import asyncpg
 
 PG_ADMIN_DSN = os.environ.get("LIENTHONG_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("LIENTHONG_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
-PASSPHRASE = "bench-passphrase"  # noqa: S105 (throw-away keys in a temp home)
+PASSPHRASE = "bench-passphrase"
 MIB = 1024 * 1024
 
 
@@ -163,6 +163,16 @@ def status_kib(pid: int, field: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far (0.0 if gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def rss_mib(pid: int) -> float:

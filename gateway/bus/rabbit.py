@@ -335,10 +335,17 @@ async def _close_callbacks_done() -> None:
     Left pending, they outlive the event loop and die with "Event loop is closed".
     """
     current = asyncio.current_task()
-    pending = [
-        task
-        for task in asyncio.all_tasks()
-        if task is not current and "OneShotCallback" in getattr(task.get_coro(), "__qualname__", "")
-    ]
-    if pending:
-        await asyncio.wait(pending, timeout=CLOSE_CALLBACKS_WAIT)
+    deadline = asyncio.get_running_loop().time() + CLOSE_CALLBACKS_WAIT
+    while True:
+        await asyncio.sleep(0)  # future done-callbacks create those tasks a turn later
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current
+            and not task.done()
+            and "OneShotCallback" in getattr(task.get_coro(), "__qualname__", "")
+        ]
+        left = deadline - asyncio.get_running_loop().time()
+        if not pending or left <= 0:
+            return
+        await asyncio.wait(pending, timeout=left)

@@ -66,7 +66,18 @@ class DeadLetterBox:
         return out
 
     async def take(self, message_id: str, *, retry: bool) -> bool:
-        """Ack the dead letter(s) with ``message_id``, republishing the first if ``retry``."""
+        """Ack the dead letter(s) with ``message_id``, republishing the first if ``retry``.
+
+        Messages a recent peek gave back may need a moment to be visible again, so a miss
+        is retried a few times before answering ``False``.
+        """
+        for pause in (0.0, 0.1, 0.3):
+            await asyncio.sleep(pause)
+            if await self._take_once(message_id, retry=retry):
+                return True
+        return False
+
+    async def _take_once(self, message_id: str, *, retry: bool) -> bool:
         async with self._scratch(scale=10.0) as channel:
             queue = await channel.declare_queue(topo.DEAD_QUEUE, passive=True)
             found = await _scan(queue, message_id)

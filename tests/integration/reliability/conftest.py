@@ -5,15 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from jepsen_model import UNITS
+from jepsen_model import provisioned_home
 from support.hubproc import HubHome
-
-
-def provisioned_home(root: Path, database_url: str, bus_url: str) -> HubHome:
-    """A home with the senders and recipients of :mod:`jepsen_model`, keys and tokens."""
-    home = HubHome(root, database_url=database_url, bus_url=bus_url)
-    home.provision(UNITS)
-    return home
 
 
 @pytest.fixture

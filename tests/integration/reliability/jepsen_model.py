@@ -21,15 +21,24 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
+from support.hubproc import HubHome
 
 SENDERS = ("000.00.01.H01", "000.00.02.H01")
 RECIPIENTS = ("000.00.03.H01", "000.00.04.H01")
 UNITS = {code: f"Đơn vị {code}" for code in SENDERS + RECIPIENTS}
 DOCUMENT = b"Noi dung van ban thu nghiem. " * 353  # ~10 KB
+
+
+def provisioned_home(root: Path, database_url: str, bus_url: str) -> HubHome:
+    """A home with :data:`UNITS` in its directory, their keys and tokens (by the CLI)."""
+    home = HubHome(root, database_url=database_url, bus_url=bus_url)
+    home.provision(UNITS)
+    return home
 
 
 @dataclass

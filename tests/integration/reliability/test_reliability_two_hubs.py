@@ -29,7 +29,6 @@ async def test_two_hub_processes_deliver_each_message_once_and_both_relay(
         by_pid = {pid: sum(n for w, n in workers.items() if f":{pid}:" in w) for pid in
                   (hubs[0].pids[0], hubs[1].pids[0])}
         assert all(n > 0 for n in by_pid.values()), f"relay work per process: {workers}"
-        print("DEBUG", workers, by_pid)
     finally:
         for hub in hubs:
             await hub.stop()

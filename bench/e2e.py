@@ -1,0 +1,143 @@
+"""e2e (PostgreSQL + RabbitMQ) and embedded (SQLite + local bus): documents over HTTP.
+
+A ``lienthong serve`` subprocess on a prepared home; ``units`` units each send and
+receive. The load generator (:mod:`bench.client`) is another process. Per run:
+
+1. the raw pipeline (:mod:`bench.raw`) over the same kind of documents, for the ratio;
+2. ``runs`` closed-loop runs (``concurrency`` submitters): documents/s from the first
+   submit to the last receipt at its sender, p50/p99 submit→delivered and
+   submit→receipt-at-sender;
+3. ``runs`` open-loop runs at half the measured rate: p99 submit→delivered there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import subprocess
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import raw
+from bench.common import free_port, median, medians, pg_database, python, temp_home, vhost
+from bench.hubproc import HubProcess
+from bench.world import World, prepare, signed_documents, unit_codes, write_config
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "e2e": {"docs_per_s": 500.0, "ratio": 0.5, "half_load_delivered_p99_ms": 100.0},
+    "embedded": {"docs_per_s": 800.0},
+}
+
+
+@contextlib.asynccontextmanager
+async def stack(kind: str, home: Path) -> AsyncIterator[tuple[str, str]]:
+    """(database URL, bus URL): PostgreSQL + RabbitMQ, or SQLite + the local bus."""
+    if kind == "embedded":
+        yield f"sqlite+aiosqlite:///{home / 'lienthong.db'}", "local://"
+        return
+    async with pg_database() as db_url:
+        with vhost() as amqp_url:
+            yield db_url, amqp_url
+
+
+def pairs(units: Sequence[str], count: int, offset: int = 0) -> list[tuple[str, str]]:
+    """``count`` (sender, recipient) pairs spread over every unit."""
+    n = len(units)
+    return [(units[(i + offset) % n], units[(i + offset + 1 + i // n) % n]) for i in range(count)]
+
+
+def run_client(home: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run :mod:`bench.client` as its own process with ``spec``; its figures."""
+    spec_path, out_path = home / "client-spec.pickle", home / "client-result.json"
+    spec_path.write_bytes(pickle.dumps(spec))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run(
+        [python(), "-m", "bench.client", str(spec_path), str(out_path)],
+        check=True,
+        env=env,
+        cwd=REPO,
+        timeout=float(spec.get("timeout", 120)) + 120,
+    )
+    result: dict[str, Any] = json.loads(out_path.read_text())
+    return result
+
+
+def _load(world: World, hub: HubProcess, docs: list[Any], **load: Any) -> dict[str, Any]:
+    tokens = {u: world.tokens[u] for u in world.units}
+    spec = {"base": hub.base, "tokens": tokens, "docs": docs, **load}
+    cpu = hub.cpu_seconds()
+    result = run_client(world.config.home, spec)
+    result["hub_cpu_ms_per_doc"] = round((hub.cpu_seconds() - cpu) * 1000 / max(len(docs), 1), 2)
+    return result
+
+
+async def measure(
+    kind: str, *, runs: int = 3, docs: int = 1500, units: int = 20, concurrency: int = 64
+) -> dict[str, Any]:
+    """Run the scenario; one JSON-able dict of medians and per-run figures."""
+    with temp_home() as home:
+        async with stack(kind, home) as (db_url, bus_url):
+            port = free_port()
+            config = write_config(home, db_url, bus_url, port)
+            codes = unit_codes(units)
+            world = await prepare(config, codes, tokens=codes, keys=codes)
+            raw_result = await raw.measure(signed_documents(world, pairs(codes, docs)), world)
+            with HubProcess(home, port) as hub:
+                result = _loads(world, hub, runs=runs, docs=docs, concurrency=concurrency)
+                result["hub_startup_s"] = round(hub.startup_seconds, 2)
+                result["hub_rss_mib"] = round(hub.rss_mib(), 1)
+    result["raw"] = raw_result
+    result["raw_docs_per_s"] = round(raw_result["docs_per_s"], 1)
+    result["ratio"] = round(result["docs_per_s"] / raw_result["docs_per_s"], 3)
+    result.update(scenario=kind, units=units, docs=docs, runs=runs, concurrency=concurrency)
+    result["targets"] = _targets(kind, result)
+    return result
+
+
+def _loads(
+    world: World, hub: HubProcess, *, runs: int, docs: int, concurrency: int
+) -> dict[str, Any]:
+    codes = world.units
+    _load(world, hub, signed_documents(world, pairs(codes, min(docs, 100))), concurrency=8)
+    full = []
+    for r in range(runs):
+        batch = signed_documents(world, pairs(codes, docs, offset=r))
+        full.append(_load(world, hub, batch, mode="closed", concurrency=concurrency))
+    rate = median([f["docs_per_s"] for f in full])
+    half_rate = max(rate / 2, 1.0)
+    half_docs = max(min(docs, 20), min(docs, int(half_rate * 5)))
+    half = []
+    for r in range(runs):
+        batch = signed_documents(world, pairs(codes, half_docs, offset=r + 7))
+        half.append(_load(world, hub, batch, mode="rate", rate=half_rate))
+    keys = (
+        "docs_per_s",
+        "delivered_p50_ms",
+        "delivered_p99_ms",
+        "receipt_p50_ms",
+        "hub_cpu_ms_per_doc",
+    )
+    summary: dict[str, Any] = medians([{k: f[k] for k in (*keys, "receipt_p99_ms")} for f in full])
+    cpu_ms = summary["hub_cpu_ms_per_doc"]
+    summary["hub_one_core_docs_per_s"] = round(1000 / cpu_ms, 1) if cpu_ms else 0.0
+    summary["half_load_docs_per_s"] = round(half_rate, 1)
+    summary["half_load_delivered_p50_ms"] = median([h["delivered_p50_ms"] for h in half])
+    summary["half_load_delivered_p99_ms"] = median([h["delivered_p99_ms"] for h in half])
+    summary["half_load_receipt_p99_ms"] = median([h["receipt_p99_ms"] for h in half])
+    summary["errors"] = sum(f["error_count"] for f in full + half)
+    summary["lost"] = sum(f["docs"] - f["receipted"] for f in full + half)
+    summary["per_run"] = {"full": full, "half": half}
+    return summary
+
+
+def _targets(kind: str, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, target in TARGETS[kind].items():
+        value = result[name]
+        met = value <= target if name.endswith("_ms") else value >= target
+        out[name] = {"target": target, "value": value, "met": met}
+    return out

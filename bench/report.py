@@ -1,0 +1,137 @@
+"""Printing results, and the generated section of ``docs/benchmarks.md``.
+
+The generated part sits between two marker comments; everything outside them (the
+envelope section, hand-written analysis) is kept as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+BEGIN = "<!-- bench:results:begin (python -m bench all --write-docs) -->"
+END = "<!-- bench:results:end -->"
+
+#: (scenario, key, label, unit, target text, direction) for the summary table.
+ROWS: list[tuple[str, str, str, str, str]] = [
+    ("e2e", "docs_per_s", "e2e documents/s (PostgreSQL + RabbitMQ)", "docs/s", "≥ 500"),
+    ("e2e", "ratio", "e2e / raw pipeline", "×", "≥ 0.5"),
+    ("e2e", "raw_docs_per_s", "raw pipeline: verify, sign receipt, publish, consume", "docs/s", ""),
+    ("e2e", "hub_cpu_ms_per_doc", "e2e hub CPU per document", "ms", ""),
+    ("e2e", "hub_one_core_docs_per_s", "e2e docs/s one hub core would carry", "docs/s", ""),
+    ("e2e", "delivered_p50_ms", "e2e p50 submit→delivered, full load", "ms", ""),
+    ("e2e", "delivered_p99_ms", "e2e p99 submit→delivered, full load", "ms", ""),
+    ("e2e", "receipt_p50_ms", "e2e p50 submit→receipt at sender, full load", "ms", ""),
+    ("e2e", "receipt_p99_ms", "e2e p99 submit→receipt at sender, full load", "ms", ""),
+    ("e2e", "half_load_delivered_p99_ms", "e2e p99 submit→delivered at half load", "ms", "≤ 100"),
+    ("fanout", "all_delivered_s", "fan-out to 152 communes: all mailboxes have it", "s", "≤ 0.5"),
+    ("fanout", "stored_once", "fan-out: its file stored once", "", "yes"),
+    ("large", "rss_growth_mib", "large file: hub RSS growth", "MiB", "≤ 100"),
+    ("large", "mb_per_s", "large file: upload + download throughput", "MB/s", "≥ 200"),
+    ("large", "upload_mb_per_s", "large file: upload", "MB/s", ""),
+    ("large", "download_mb_per_s", "large file: download", "MB/s", ""),
+    ("directory", "max_rss_mib", "directory: hub RSS at the largest size", "MiB", "≤ 300"),
+    ("directory", "max_startup_s", "directory: hub startup at the largest size", "s", "≤ 2"),
+    ("envelope", "sign_10k", "envelope sign, 10 KB (one core)", "ops/s", "≥ 1,500"),
+    ("envelope", "verify_10k", "envelope verify, 10 KB (one core)", "ops/s", "≥ 3,000"),
+    ("envelope", "sign_1mib", "envelope sign, 1 MiB attachment by digest", "ops/s", "≥ 800"),
+    ("embedded", "docs_per_s", "embedded documents/s (SQLite + local bus)", "docs/s", "≥ 800"),
+    ("embedded", "ratio", "embedded / raw pipeline", "×", ""),
+    ("embedded", "hub_cpu_ms_per_doc", "embedded hub CPU per document", "ms", ""),
+    ("embedded", "half_load_delivered_p99_ms", "embedded p99 submit→delivered, half", "ms", ""),
+]
+
+
+def fmt(value: Any) -> str:
+    """A figure for a table cell."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def met(scenario: dict[str, Any], key: str) -> str:
+    """``pass``/``MISS`` where the scenario has a target for ``key``."""
+    target = scenario.get("targets", {}).get(key)
+    if target is None:
+        return ""
+    return "pass" if target["met"] else "MISS"
+
+
+def summary_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """(measurement, figure, target, verdict) for every row whose scenario ran."""
+    rows = []
+    for scenario, key, label, unit, target in ROWS:
+        result = results.get(scenario)
+        if result is None or key not in result:
+            continue
+        figure = f"{fmt(result[key])} {unit}".strip()
+        rows.append((label, figure, target, met(result, key)))
+    return rows
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """A plain-text table of every result."""
+    rows = summary_rows(results)
+    width = max((len(r[0]) for r in rows), default=20)
+    lines = [f"{'measurement':<{width}}  {'figure':>16}  {'target':>7}  verdict"]
+    lines += [f"{a:<{width}}  {b:>16}  {c:>7}  {d}" for a, b, c, d in rows]
+    for name, result in results.items():
+        extra = result.get("notes")
+        if extra:
+            lines.append(f"{name}: {extra}")
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any], argv: str) -> str:
+    """The generated section: machine, command, the target table, scenario details."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        BEGIN,
+        "",
+        f"**Last run**: {when}, `{argv}`. Machine: {machine['nproc']} cores "
+        f"({machine['cpu']}), Python {machine['python']}, load average at start "
+        f"{', '.join(str(x) for x in machine['load_average'])}. Figures are medians of the runs.",
+        "",
+        "| measurement | figure | target | verdict |",
+        "|---|---:|---:|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary_rows(results)]
+    directory = results.get("directory")
+    if directory:
+        lines += ["", "Directory scale, per size:", "", *directory_table(directory)]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def directory_table(result: dict[str, Any]) -> list[str]:
+    """One row per (stack, units) of the directory scenario."""
+    lines = [
+        "| stack | units | hub startup s | hub RSS MiB | queues | broker memory +MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in result.get("sizes", []):
+        lines.append(
+            f"| {row['stack']} | {row['units']:,} | {row['startup_s']} | {row['rss_mib']} | "
+            f"{fmt(row.get('queues', '–'))} | {fmt(row.get('broker_memory_mib', '–'))} |"
+        )
+    return lines
+
+
+def write_docs(results: dict[str, dict[str, Any]], machine: dict[str, Any], argv: str) -> Path:
+    """Replace (or append) the generated section of ``docs/benchmarks.md``."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    section = markdown(results, machine, argv)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n## Hub scenarios: results\n\n" + section + "\n"
+    DOCS.write_text(text, encoding="utf-8")
+    return DOCS

@@ -1,0 +1,83 @@
+"""Issue 3 part 8 (b): restart RabbitMQ during a burst of submissions.
+
+The broker is restarted with ``rabbitmqctl stop_app`` / ``start_app`` rather than killed:
+this machine's broker is shared by everyone's tests, and stopping the app closes every
+connection exactly as a broker crash does for the hub (its connections drop, publishes
+go unconfirmed, queued messages survive on disk) while the Erlang node stays up, so it
+comes back in seconds and cannot be left dead by a failed restart. ``start_app`` always
+runs in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+from jepsen_model import Endpoint, History, assert_exactly_once, asyncpg_dsn, burst
+from support.hubproc import HubHome
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SUBMISSIONS = 300
+STOP_AFTER = 100  # 2xx answers before the broker stops
+DOWN_SECONDS = 3.0
+
+
+def rabbitmqctl(*args: str) -> None:
+    """Run one ``rabbitmqctl`` command (fails loudly)."""
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=300)  # noqa: S603, S607
+
+
+class BrokerRestart:
+    """Stop the broker app once, start it again; ``ensure_started`` is the safety net."""
+
+    def __init__(self) -> None:
+        self.trigger = asyncio.Event()
+        self.stopped = False
+        self.accepted_while_down = 0
+
+    def on_accepted(self, accepted: int) -> None:
+        if self.stopped:
+            self.accepted_while_down += 1
+        if accepted == STOP_AFTER:
+            self.trigger.set()
+
+    async def run(self) -> None:
+        await self.trigger.wait()
+        self.stopped = True
+        try:
+            await asyncio.to_thread(rabbitmqctl, "stop_app")
+            await asyncio.sleep(DOWN_SECONDS)
+        finally:
+            await asyncio.to_thread(self.ensure_started)
+
+    def ensure_started(self) -> None:
+        if self.stopped:
+            rabbitmqctl("start_app")
+            rabbitmqctl("await_startup")
+            self.stopped = False
+
+
+async def test_broker_restart_during_burst_loses_and_duplicates_nothing(
+    hub_home: HubHome, pg_url: str
+) -> None:
+    """RabbitMQ app stopped and started mid-burst: each 2xx message once, receipts once."""
+    hub = hub_home.process()
+    restart = BrokerRestart()
+    try:
+        await hub.start()
+        history = History()
+        history.plan(SUBMISSIONS, "broker")
+        restarter = asyncio.create_task(restart.run())
+        await burst(history, [hub.url], hub_home.tokens, on_accepted=restart.on_accepted)
+        await restarter
+        await Endpoint(history, hub_home.tokens, [hub.url]).drain(asyncpg_dsn(pg_url))
+        verdict = assert_exactly_once(history, min_ok=STOP_AFTER)
+        answers = {a.detail[:3] for a in history.with_outcome("unknown")}
+        assert answers <= {"503"}, f"the hub must answer 202 or 503, never hang: {answers}"
+        assert hub.running and len(hub.pids) == 1, "the hub itself must not restart"
+        print("verdict", verdict, "accepted while down", restart.accepted_while_down)
+    finally:
+        restart.ensure_started()
+        await hub.stop()

@@ -1,0 +1,161 @@
+"""Issue 3 part 8 (c): PostgreSQL unreachable: 503 ``store.unavailable``, then recovery.
+
+PostgreSQL on this machine is one cluster shared by everyone's tests, so it is never
+stopped here: the hub reaches its database through the TCP proxy of
+``tests/support/tcpproxy.py``, and the proxy plays the outage. ``down`` resets every
+connection and refuses new ones (what a stopped server looks like to the client);
+``blackhole`` keeps connections open and drops every byte (a dead host or a cut cable,
+no RST: only timeouts can notice). The hub process is never restarted: it must answer
+503 within a bounded time while the database is gone and serve again once it is back,
+and every message it answered 2xx for, before or after, must still arrive exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from jepsen_model import (
+    RECIPIENTS,
+    SENDERS,
+    Attempt,
+    Endpoint,
+    History,
+    assert_exactly_once,
+    asyncpg_dsn,
+    bearer,
+    burst,
+    metadata,
+    provisioned_home,
+)
+from support.hubproc import HubProcess
+from support.tcpproxy import TcpProxy
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+BEFORE = 120  # submissions in the burst the outage interrupts
+FAULT_AFTER = 60  # 2xx answers before the outage begins
+AFTER = 40  # submissions once the database is back
+OUTAGE_SECONDS = 12.0  # longer than the bus's whole retry budget (0.5+1+2+4 s)
+ANSWER_WITHIN = 15.0  # "not a hang": every request gets its 503 this fast
+
+
+@pytest.fixture
+async def pg_proxy() -> AsyncIterator[TcpProxy]:
+    """A TCP proxy in front of the shared PostgreSQL."""
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
+
+
+def through(proxy: TcpProxy, url: str) -> str:
+    """``url`` with the PostgreSQL port replaced by the proxy's."""
+    assert ":5432/" in url, url
+    return url.replace(":5432/", f":{proxy.port}/", 1)
+
+
+async def probe(http: aiohttp.ClientSession, method: str, url: str, **kw: object) -> None:
+    """One request during the outage: 503 ``store.unavailable`` within ``ANSWER_WITHIN``."""
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(ANSWER_WITHIN):
+            async with http.request(method, url, **kw) as resp:  # type: ignore[arg-type]
+                status, body = resp.status, await resp.text()
+    except TimeoutError:
+        pytest.fail(f"{method} {url} hung for more than {ANSWER_WITHIN}s")
+    took = time.monotonic() - started
+    assert status == 503, f"{method} {url}: {status} {body[:300]}"
+    assert json.loads(body)["error"]["code"] == "store.unavailable", body
+    assert took < ANSWER_WITHIN
+
+
+async def submit_until_accepted(
+    http: aiohttp.ClientSession,
+    hub: HubProcess,
+    token: str,
+    attempt: Attempt,
+    *,
+    history: History,
+    within: float,
+) -> float:
+    """Retry one submission (a new subject each time, 503s kept as unknown) until 202."""
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < within:
+        n += 1
+        trial = Attempt(f"{attempt.subject}-r{n}", attempt.sender, attempt.recipient)
+        async with http.post(
+            f"{hub.url}/api/v1/messages", data=metadata(trial), headers=bearer(token)
+        ) as resp:
+            if resp.status == 202:
+                attempt.subject = trial.subject
+                attempt.outcome, attempt.message_id = "ok", (await resp.json())["id"]
+                return time.monotonic() - started
+            assert resp.status == 503, await resp.text()
+            trial.outcome = "unknown"
+            history.attempts.append(trial)
+        await asyncio.sleep(0.5)
+    pytest.fail(f"the hub did not recover within {within}s of the database coming back")
+
+
+def dead_letters(amqp_url: str) -> str:
+    """Queue depths of the test's vhost (to name dead-lettered messages on failure)."""
+    vhost = amqp_url.rsplit("/", 1)[1]
+    done = subprocess.run(  # noqa: S603, S607
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("fault", ["down", "blackhole"])
+async def test_database_outage_answers_503_and_recovers_without_restart(
+    tmp_path: Path, pg_url: str, amqp_url: str, pg_proxy: TcpProxy, fault: str
+) -> None:
+    """Database gone mid-burst: 503 store.unavailable (no hang), then serving again, no loss."""
+    home = provisioned_home(tmp_path / "home", through(pg_proxy, pg_url), amqp_url)
+    hub = home.process()
+    history = History()
+    history.plan(BEFORE + AFTER, f"pg-{fault}")
+    interrupted, later = History(history.attempts[:BEFORE]), history.attempts[BEFORE:]
+    started: list[float] = []
+
+    def cut(accepted: int) -> None:
+        if accepted == FAULT_AFTER:
+            getattr(pg_proxy, fault)()
+            started.append(time.monotonic())
+
+    try:
+        await hub.start()
+        await burst(interrupted, [hub.url], home.tokens, on_accepted=cut)
+        assert started, "the outage never started"
+        async with aiohttp.ClientSession() as http:
+            token, inbox = home.tokens[SENDERS[0]], home.tokens[RECIPIENTS[0]]
+            await probe(http, "POST", f"{hub.url}/api/v1/messages",
+                        data=metadata(later[0]), headers=bearer(token))
+            await probe(http, "GET", f"{hub.url}/api/v1/mailbox?wait=0", headers=bearer(inbox))
+            await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - started[0])))
+            pg_proxy.resume()
+            await submit_until_accepted(http, hub, token, later[0], history=history, within=20.0)
+        await burst(History(later[1:]), [hub.url], home.tokens)
+        assert hub.running and len(hub.pids) == 1, "the hub must recover without a restart"
+        try:
+            await Endpoint(history, home.tokens, [hub.url]).drain(
+                asyncpg_dsn(pg_url), timeout=45.0
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nqueues:\n{dead_letters(amqp_url)}") from None
+        verdict = assert_exactly_once(history, min_ok=FAULT_AFTER + AFTER)
+        print("verdict", verdict)
+    finally:
+        pg_proxy.resume()
+        await hub.stop()

@@ -10,6 +10,11 @@ and runs two loops as the entry's unit, through the hub facade only:
 - **inbound** (adapters with ``"poll"``): ``adapter.poll()`` → submit to the hub →
   ``adapter.settle(item, outcome)``.
 
+The outbound loop runs only for adapters with ``"send"``. Adapters with ``"serve"`` only
+(``axis``: the office system pulls over the hub's HTTP API) and ``"federate"`` ones
+(``upstream``: run by :class:`adapters.upstream.UpstreamLink`) get no loop here; they are
+still built (config errors surface at start) and reported in :meth:`AdapterRunner.health`.
+
 Errors in ``adapter.recoverable_errors`` (and the hub's ``Recoverable``) are retried with
 exponential backoff and full jitter; consecutive failures open the adapter's circuit
 breaker, which half-opens after its cool-down. Any other error marks the item failed:
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,13 +116,17 @@ class AdapterRunner:
         return self.slots
 
     async def start(self) -> None:
-        """Build the adapters and start their loops."""
+        """Build the adapters; start outbound loops (``send``) and inbound ones (``poll``)."""
         self._stopping.clear()
         for slot in self.build():
-            slot.tasks.append(asyncio.create_task(self._outbound_loop(slot)))
-            if "poll" in slot.adapter.capabilities:
+            capabilities = slot.adapter.capabilities
+            if "federate" in capabilities:
+                continue  # UpstreamLink runs both directions itself
+            if "send" in capabilities:
+                slot.tasks.append(asyncio.create_task(self._outbound_loop(slot)))
+            if "poll" in capabilities:
                 slot.tasks.append(asyncio.create_task(self._inbound_loop(slot)))
-            log.info("adapter.started", adapter=slot.label)
+            log.info("adapter.started", adapter=slot.label, loops=len(slot.tasks))
 
     async def stop(self, grace: float = 10.0) -> None:
         """Let the loops finish their current item (up to ``grace`` seconds), then close."""
@@ -142,7 +151,7 @@ class AdapterRunner:
     # -- health ------------------------------------------------------------------------
 
     async def health(self) -> dict[str, dict[str, Any]]:
-        """For ``/readyz``: label → ``{"state": ok|degraded|open, "last_error", …}``."""
+        """For ``/readyz``: label → ``{"state": ok|degraded|open, "ok", "breaker", …}``."""
         report: dict[str, dict[str, Any]] = {}
         for slot in self.slots:
             own = await slot.adapter.health()
@@ -154,6 +163,7 @@ class AdapterRunner:
                 state = "degraded"
             report[slot.label] = {
                 "state": state,
+                "ok": state == "ok",
                 "breaker": breaker,
                 "last_error": slot.last_error or (own.detail or None),
                 "failed_items": len(slot.failed),
@@ -164,8 +174,10 @@ class AdapterRunner:
 
     async def run_outbound(self, slot: AdapterSlot, *, wait: float | None = None) -> int:
         """Take one batch from the unit's mailbox and deliver it; returns the batch size."""
-        entries = await self.hub.mailbox(
-            slot.principal, wait=slot.wait if wait is None else wait, limit=slot.batch
+        entries = await self._unless_stopping(
+            self.hub.mailbox(
+                slot.principal, wait=slot.wait if wait is None else wait, limit=slot.batch
+            )
         )
         for entry in entries:
             await self._deliver(slot, entry)
@@ -292,6 +304,23 @@ class AdapterRunner:
         slot.streak = 0
         if not count:
             await self._pause(max(idle, 0.05))
+
+    async def _unless_stopping(
+        self, call: Coroutine[Any, Any, list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """A mailbox long-poll that ``stop()`` cuts short (nothing was taken yet: no loss)."""
+        task = asyncio.ensure_future(call)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not task.done():
+                task.cancel()
+        if task.cancelled() or not task.done():
+            await asyncio.gather(task, return_exceptions=True)
+            return []
+        return task.result()
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake up at once on ``stop()``."""

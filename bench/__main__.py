@@ -53,7 +53,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
     if name in ("e2e", "embedded", "raw"):
         from bench import e2e
 
-        docs = args.docs or (40 if quick else 1500 if name == "e2e" else 2000)
+        docs = args.docs or (40 if quick else 600)
         units = args.units or (4 if quick else 20)
         conc = args.concurrency or (8 if quick else 64)
         if name == "raw":

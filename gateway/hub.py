@@ -17,7 +17,7 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from gateway.errors import (
     RequestError,
 )
 from gateway.logging import bound
+from gateway.metrics import HubMetrics
 from gateway.pipeline.document import FileLike, UploadedFile, build_envelope
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import TrustCache, build_submit_flow
@@ -55,9 +56,12 @@ from gateway.pki.keystore import KeyStore
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.records import SearchFilters, StoredMessage
 
-__all__ = ["AcceptResult", "Hub", "UploadedFile"]
+__all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
 
 log = structlog.get_logger("gateway.hub")
+
+#: Adapter label → ``{"state", "breaker", "last_error", …}`` (``AdapterRunner.health``).
+AdapterHealthFn = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
 
 #: Long-polls re-read the store this often (another hub process may have consumed).
 _POLL_SECONDS = 2.0
@@ -106,6 +110,10 @@ class Hub:
             self.bus, self.messages, self.directory, self.signals, self.expiry
         )
         self.status_view = StatusView(self.messages)
+        self.metrics = HubMetrics()
+        self.receipts.metrics = self.metrics
+        #: Set by ``lienthong serve`` to the adapter runner's health (``/readyz``, ``/metrics``).
+        self.adapter_health: AdapterHealthFn | None = None
         self._run_relay = relay
         self._run_consumers = consume
         self._started = False
@@ -398,12 +406,16 @@ class Hub:
         return page.to_json()
 
     async def ready(self) -> dict[str, bool]:
-        """Readiness of the parts: database, bus, adapters."""
+        """Readiness of the parts: database, bus, adapters (no circuit breaker open)."""
         try:
             database = await self.db.ping()
         except GatewayError:
             database = False
-        return {"database": database, "bus": self.bus.is_connected, "adapters": True}
+        adapters = True
+        if self.adapter_health is not None:
+            report = await self.adapter_health()
+            adapters = not any(h.get("breaker", "closed") != "closed" for h in report.values())
+        return {"database": database, "bus": self.bus.is_connected, "adapters": adapters}
 
 
 def _bus_message_id(row: OutboxRow) -> str:

@@ -6,7 +6,7 @@ there. Typing against Protocols keeps the API importable and testable on its own
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,7 +16,18 @@ from cryptography import x509
 from gateway.config import Config
 from gateway.envelope.model import Attachment
 
-__all__ = ["AcceptResultLike", "BlobRefLike", "BlobsLike", "HubFacade", "PrincipalLike"]
+__all__ = [
+    "AcceptResultLike",
+    "AdapterHealthFn",
+    "BlobRefLike",
+    "BlobsLike",
+    "HubFacade",
+    "MetricsLike",
+    "PrincipalLike",
+]
+
+#: Adapter label → ``{"state", "breaker", "ok", "last_error", …}`` (``AdapterRunner.health``).
+AdapterHealthFn = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
 
 
 class PrincipalLike(Protocol):
@@ -60,14 +71,28 @@ class BlobsLike(Protocol):
     ) -> BlobRefLike: ...
 
 
+class MetricsLike(Protocol):
+    """The hub's Prometheus metrics (``gateway.metrics.HubMetrics``)."""
+
+    async def render(
+        self, hub: Any, adapters: dict[str, dict[str, Any]] | None = None
+    ) -> bytes: ...
+
+
 class HubFacade(Protocol):
     """The hub facade (see the table "The hub facade" in ``docs/architecture.md``)."""
+
+    #: The adapter runner's health when ``lienthong serve`` runs adapters, else ``None``.
+    adapter_health: AdapterHealthFn | None
 
     @property
     def config(self) -> Config: ...
 
     @property
     def blobs(self) -> BlobsLike: ...
+
+    @property
+    def metrics(self) -> MetricsLike: ...
 
     async def authenticate_token(self, token: str) -> Any: ...
 

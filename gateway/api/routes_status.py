@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from gateway.api.context import hub_of, principal_of
+from gateway.api.facade import HubFacade
 from gateway.api.jsonio import json_ok
 from gateway.api.params import message_id_param
+from gateway.metrics import CONTENT_TYPE
 
 __all__ = ["routes"]
 
@@ -29,16 +32,26 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: 200 when database, bus and adapters are up, else 503 naming what is down."""
-    checks = await hub_of(request).ready()
+    """Readiness: 200 when database, bus and adapters are up, else 503 naming what is down.
+
+    ``adapters`` details each running adapter (state, breaker, last error).
+    """
+    hub = hub_of(request)
+    checks = await hub.ready()
     down = sorted(name for name, ok in checks.items() if not ok)
-    body = {"ready": not down, "checks": checks, "down": down}
+    body = {"ready": not down, "checks": checks, "down": down, "adapters": await _adapters(hub)}
     return json_ok(body, status=503 if down else 200)
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus exposition of the default registry."""
-    return web.Response(
-        body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
+    """Prometheus exposition of the hub's metrics (counts read from the store at scrape time)."""
+    hub = hub_of(request)
+    body = await hub.metrics.render(hub, await _adapters(hub))
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+async def _adapters(hub: HubFacade) -> dict[str, dict[str, Any]]:
+    """The running adapters' health, empty when none run in this process."""
+    health = hub.adapter_health
+    return {} if health is None else await health()

@@ -13,20 +13,31 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from gateway.envelope.model import Receipt, Status
 from gateway.envelope.seal import seal_receipt
+from gateway.errors import GatewayError
 from gateway.pipeline.signers import Signers
 from gateway.pki.trust import unit_code_of
 from gateway.store import MessageStore
 from gateway.store.records import VerifiedReceiptLike
 
-__all__ = ["ReceiptIssuer", "SealedReceipt", "hub_receipt_id"]
+__all__ = ["ReceiptIssuer", "ReceiptObserver", "SealedReceipt", "hub_receipt_id"]
 
 _HUB_RECEIPTS = uuid.UUID("6b1f3c2e-5d7a-4c1e-9a0b-1f2e3d4c5b6a")
+#: Acceptance times remembered for latency metrics (a broadcast's receipts share one).
+_ACCEPTED_CACHE = 4096
+
+
+class ReceiptObserver(Protocol):
+    """Told about every new receipt (``gateway.metrics.HubMetrics``)."""
+
+    def observe_receipt(self, status_code: str, accepted_at: datetime) -> None: ...
 
 
 def hub_receipt_id(message_id: str, recipient: str, status: Status) -> uuid.UUID:
@@ -63,6 +74,9 @@ class ReceiptIssuer:
         self.messages = messages
         self.on_added = on_added
         self.clock = clock
+        #: Set by the hub: receipt latency metrics (``None``: not observed).
+        self.metrics: ReceiptObserver | None = None
+        self._accepted: OrderedDict[str, datetime] = OrderedDict()
 
     async def seal(self, receipt: Receipt) -> SealedReceipt:
         """Sign ``receipt`` with its issuer's key, or the hub's on its behalf."""
@@ -100,4 +114,27 @@ class ReceiptIssuer:
         receipt_id, created = await self.messages.add_receipt(verified)
         if created:
             self.on_added()
+            await self._observe(verified)
         return receipt_id, created
+
+    async def _observe(self, verified: VerifiedReceiptLike) -> None:
+        """Latency from the message's acceptance to this receipt, for the metrics."""
+        if self.metrics is None:
+            return
+        receipt = verified.receipt
+        accepted_at = await self._accepted_at(str(receipt.message_id))
+        if accepted_at is not None:
+            self.metrics.observe_receipt(receipt.status.code, accepted_at)
+
+    async def _accepted_at(self, message_id: str) -> datetime | None:
+        at = self._accepted.get(message_id)
+        if at is None:
+            try:
+                at = (await self.messages.get(message_id)).accepted_at
+            except GatewayError:  # metrics never fail a receipt that is already stored
+                return None
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            self._accepted[message_id] = at
+            if len(self._accepted) > _ACCEPTED_CACHE:
+                self._accepted.popitem(last=False)
+        return at

@@ -122,7 +122,10 @@ async def test_database_outage_answers_503_and_recovers_without_restart(
     tmp_path: Path, pg_url: str, amqp_url: str, pg_proxy: TcpProxy, fault: str
 ) -> None:
     """Database gone mid-burst: 503 store.unavailable (no hang), then serving again, no loss."""
-    home = provisioned_home(tmp_path / "home", through(pg_proxy, pg_url), amqp_url)
+    # in a thread: the CLI talks to the database through the proxy, which runs in this loop
+    home = await asyncio.to_thread(
+        provisioned_home, tmp_path / "home", through(pg_proxy, pg_url), amqp_url
+    )
     hub = home.process()
     history = History()
     history.plan(BEFORE + AFTER, f"pg-{fault}")

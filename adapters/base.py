@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
+from gateway.envelope.model import Envelope
 from gateway.errors import AdapterUnavailable, GatewayError
 
 __all__ = [
@@ -116,7 +117,9 @@ class InboundItem:
     """Something the unit's system wants the hub to take.
 
     - ``document``: ``metadata`` (the multipart metadata JSON of DESIGN.md) + ``files``;
-      the hub seals it with the unit's key (``hub.submit_document``).
+      the hub seals it with the unit's key (``hub.submit_document``). An adapter that
+      maps its own format (edXML) may set ``envelope`` instead: the hub keeps its id
+      (a resubmit is then answered ``created=False``) and its extensions.
     - ``envelope``: a signed envelope ``xml`` + the ``files`` its manifest names
       (``hub.submit_envelope``).
     - ``receipt``: a status about ``message_id`` (``status`` + ``reason``, or signed ``xml``)
@@ -133,6 +136,7 @@ class InboundItem:
     message_id: str | None = None
     status: str | None = None
     reason: str | None = None
+    envelope: Envelope | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ def _edxml(key: str, data: bytes, unit: str) -> InboundItem:
             metadata=envelope_metadata(env),
             files=tuple(files),
             message_id=str(env.message_id),
+            envelope=env,
         )
     receipt = edxml_status_to_receipt(message)
     return InboundItem(

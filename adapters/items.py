@@ -101,7 +101,12 @@ async def submit_inbound(hub: Any, p: Principal, item: InboundItem) -> Settlemen
             result = await hub.submit_envelope(p, item.xml or b"")
         else:
             uploaded = await _store_files(hub, item.files)
-            result = await hub.submit_document(p, dict(item.metadata), uploaded)
+            if item.envelope is not None:  # its own id: a resubmit is not a second message
+                result = await hub.submit_document(
+                    p, dict(item.metadata), uploaded, envelope=item.envelope
+                )
+            else:
+                result = await hub.submit_document(p, dict(item.metadata), uploaded)
     except GatewayError as exc:
         if isinstance(exc, Recoverable):
             raise

@@ -18,7 +18,8 @@ still built (config errors surface at start) and reported in :meth:`AdapterRunne
 Errors in ``adapter.recoverable_errors`` (and the hub's ``Recoverable``) are retried with
 exponential backoff and full jitter; consecutive failures open the adapter's circuit
 breaker, which half-opens after its cool-down. Any other error marks the item failed:
-the runner posts a ``failed`` status when the hub lets it, records the failure (see
+the runner has the hub record a hub-signed ``failed`` (91) receipt for the delivery
+(:meth:`Hub.report_failure`), records the failure (see
 :meth:`AdapterRunner.health`), and acks the item so it is not retried forever.
 
 Options read by the runner in every entry: ``wait`` (mailbox long-poll seconds, 5),
@@ -273,9 +274,7 @@ class AdapterRunner:
         log.error("adapter.item_failed", adapter=slot.label, key=key, error=reason)
         if entry.get("kind") == "document":
             with contextlib.suppress(GatewayError):
-                await self.hub.post_receipt(
-                    slot.principal, str(entry["message_id"]), status="failed", reason=reason
-                )
+                await self.hub.report_failure(slot.principal, str(entry["message_id"]), reason)
         await self.hub.ack_item(slot.principal, str(entry["item_id"]))
 
     # -- loops -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 PG_ADMIN_DSN = os.environ.get("LIENTHONG_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("LIENTHONG_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")

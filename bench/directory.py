@@ -84,8 +84,8 @@ def extrapolate(rows: list[dict[str, Any]], goal: int = GOAL_UNITS) -> dict[str,
     span = b["units"] - a["units"]
 
     def at_goal(key: str) -> float:
-        slope = (b[key] - a[key]) / span
-        return round(b[key] + slope * (goal - b["units"]), 1)
+        slope = float(b[key] - a[key]) / span
+        return round(float(b[key]) + slope * (goal - b["units"]), 1)
 
     return {
         "units": goal,

@@ -111,7 +111,7 @@ async def measure(*, size: int, runs: int = 1) -> dict[str, Any]:
     up = median([r["upload_s"] for r in rows])
     down = median([r["download_s"] for r in rows])
     growth = median([r["rss_peak_mib"] - r["rss_before_mib"] for r in rows])
-    result = {
+    result: dict[str, Any] = {
         "size_bytes": size,
         "runs": runs,
         "upload_mb_per_s": round(mb / up, 1),

@@ -36,6 +36,11 @@ class HubConfig:
     rate_per_minute: int = 6000
     created_window_seconds: int = 86400
     workers: int = 1
+    #: TLS for the listener: server certificate and its unencrypted key (PEM files outside
+    #: the repository). Empty: plain HTTP. Clients may then log in with certificates
+    #: issued by the hub CA.
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 @dataclass(frozen=True)

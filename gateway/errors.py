@@ -279,6 +279,7 @@ ERROR_CODES: dict[str, str] = {
     "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this",
     "receipt.unknown_status": "the status code or name is not known",
     "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
+    "receipt.not_found": "no such receipt, or not one the caller may see",
     # edxml
     "edxml.invalid": "the edXML message is invalid",
     "edxml.malformed": "the edXML message is structurally broken",

@@ -30,11 +30,13 @@ from gateway.bootstrap import ensure_identity, open_configured_bus, with_passphr
 from gateway.bus import Bus
 from gateway.config import Config
 from gateway.directory import Directory, Principal
-from gateway.envelope.model import Attachment, Status
+from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.envelope.seal import seal_envelope
 from gateway.errors import (
     AuthError,
     BusUnavailable,
+    ConflictError,
+    ForbiddenError,
     GatewayError,
     NotFoundError,
     ReceiptError,
@@ -42,12 +44,12 @@ from gateway.errors import (
 )
 from gateway.logging import bound
 from gateway.metrics import HubMetrics
-from gateway.pipeline.document import FileLike, UploadedFile, build_envelope
+from gateway.pipeline.document import FileLike, UploadedFile, adopt_envelope, build_envelope
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import TrustCache, build_submit_flow
 from gateway.pipeline.mailbox import MailboxConsumers
 from gateway.pipeline.notify import MailboxSignals
-from gateway.pipeline.receipt import ReceiptIssuer
+from gateway.pipeline.receipt import ReceiptIssuer, hub_receipt_id
 from gateway.pipeline.relay import Relay
 from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
@@ -90,12 +92,7 @@ class Hub:
             self.keys, self.config.hub.unit_code, key_type=self.config.keys.key_type
         )
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.relay = Relay(
-            self.messages,
-            self._publish,
-            worker=self.worker,
-            mark_one_by_one=self.db.is_postgresql,
-        )
+        self.relay = Relay(self.messages, self._publish, worker=self.worker)
         self.receipts = ReceiptIssuer(self.signers, self.messages, on_added=self.relay.wake)
         self.flow = build_submit_flow(
             self.config,
@@ -129,6 +126,7 @@ class Hub:
         if self._run_consumers:
             await self.consumers.start()
         if self._run_relay:
+            await self._recover_local_bus()
             self.relay.start()
         self._started = True
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
@@ -147,6 +145,22 @@ class Hub:
             await self.consumers.stop()
         await self.bus.close()
         await self.db.dispose()
+
+    async def _recover_local_bus(self) -> int:
+        """The local bus kept its messages in memory: after a crash, what was published
+        but never reached a mailbox is gone. Hand those rows back to the relay (consumers
+        are idempotent, so a row published twice still has one effect)."""
+        if not self.config.bus.url.startswith("local"):
+            return 0
+        count = 0
+        while rows := await self.messages.unconsumed_published(500):
+            done = await self.messages.republish([r.id for r in rows])
+            if not done:
+                break
+            count += done
+        if count:
+            log.warning("hub.local_bus_recovered", republished=count)
+        return count
 
     async def _drain_local_bus(self, seconds: float) -> None:
         """The local bus lives in memory: consume what it holds before stopping."""
@@ -207,16 +221,52 @@ class Hub:
         return await self.flow(xml, unit, f"unit:{unit}")
 
     async def submit_document(
-        self, p: authz.PrincipalLike, metadata: Mapping[str, Any], files: Sequence[FileLike]
+        self,
+        p: authz.PrincipalLike,
+        metadata: Mapping[str, Any],
+        files: Sequence[FileLike],
+        *,
+        envelope: Envelope | None = None,
     ) -> AcceptResult:
-        """Build the envelope from metadata + stored files, seal it for the unit, submit."""
+        """Build the envelope from metadata + stored files, seal it for the unit, submit.
+
+        An adapter may pass its own unsigned ``envelope`` instead of ``metadata`` (e.g.
+        mapped from edXML): its message id and extensions are kept, and submitting the
+        same id again answers ``created=False`` (the hub's seal differs each time, so a
+        resubmit is recognised by id and sender, not by digest).
+        """
         unit = authz.require_unit(p)
         with bound(unit=unit, stage="seal"):
-            groups = await self._groups_named(metadata.get("to"))
-            env = build_envelope(unit, metadata, files, is_group=groups.__contains__)
+            if envelope is None:
+                groups = await self._groups_named(metadata.get("to"))
+                env = build_envelope(unit, metadata, files, is_group=groups.__contains__)
+            else:
+                to = list(envelope.recipients + envelope.groups)
+                groups = await self._groups_named(to)
+                env = adopt_envelope(unit, envelope, files, is_group=groups.__contains__)
+                if (known := await self._resubmitted(unit, str(env.message_id))) is not None:
+                    return known
             key, cert = await self.signers.for_document(unit)
             xml = seal_envelope(env, key, cert)
-        return await self.flow(xml, unit, f"unit:{unit}")
+        try:
+            return await self.flow(xml, unit, f"unit:{unit}")
+        except ConflictError as exc:  # a concurrent resubmit of the same id won the race
+            if envelope is None or exc.code != "message.duplicate_id":
+                raise
+            if (known := await self._resubmitted(unit, str(env.message_id))) is None:
+                raise
+            return known
+
+    async def _resubmitted(self, unit: str, message_id: str) -> AcceptResult | None:
+        """The earlier acceptance of ``message_id`` if ``unit`` sent it; another sender's
+        message with that id is ``message.duplicate_id``."""
+        try:
+            stored = await self.messages.get(message_id)
+        except NotFoundError:
+            return None
+        if stored.sender != unit:
+            raise ConflictError("this message id was already used", code="message.duplicate_id")
+        return AcceptResult(message_id, False)
 
     async def _groups_named(self, to: Any) -> set[str]:
         codes = to.split(",") if isinstance(to, str) else to
@@ -276,6 +326,32 @@ class Hub:
         receipt_id, _ = await self.receipts.store(verified)
         if r.status is not Status.RECALL_REQUESTED:
             await self._ack_document(unit, stored.id)
+        return receipt_id
+
+    async def report_failure(self, p: authz.PrincipalLike, message_id: str, reason: str) -> str:
+        """The recipient's adapter could not deliver the document, for good: the hub
+        signs a ``failed`` (91) receipt for that delivery (one per delivery, however often
+        this is called) and takes the document off the recipient's pending list."""
+        stored = await self._visible(p, message_id)
+        unit = authz.require_unit(p)
+        if unit not in stored.recipients:
+            raise ForbiddenError(
+                f"{unit} is not a recipient of this message",
+                code="receipt.wrong_party",
+                message_id=message_id,
+            )
+        with bound(message_id=message_id, unit=unit, stage="receipt"):
+            receipt_id, _ = await self.receipts.issue(
+                message_id=stored.id,
+                envelope_digest=stored.envelope_digest,
+                recipient=unit,
+                status=Status.FAILED,
+                issuer=unit,
+                reason=reason,
+                receipt_id=hub_receipt_id(stored.id, unit, Status.FAILED),
+                hub_signed=True,
+            )
+            await self._ack_document(unit, message_id)
         return receipt_id
 
     async def recall(
@@ -367,6 +443,18 @@ class Hub:
         """The signed envelope exactly as accepted."""
         await self._visible(p, message_id)
         return await self.messages.envelope_xml(message_id)
+
+    async def receipt_xml(self, p: authz.PrincipalLike, receipt_id: str) -> bytes:
+        """A stored receipt's signed XML, for the message's sender, that delivery's
+        recipient, and operators; anyone else gets ``receipt.not_found``."""
+        try:
+            stored = await self.messages.get_receipt(str(uuid.UUID(receipt_id)))
+            message = await self.messages.get(stored.message_id)
+        except (TypeError, ValueError, NotFoundError) as exc:
+            raise NotFoundError(f"no receipt {receipt_id!r}", code="receipt.not_found") from exc
+        if not (p.operator or p.unit in (message.sender, stored.recipient)):
+            raise NotFoundError(f"no receipt {receipt_id!r}", code="receipt.not_found")
+        return stored.xml
 
     async def attachment(
         self, p: authz.PrincipalLike, message_id: str, name: str

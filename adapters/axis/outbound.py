@@ -27,7 +27,7 @@ from gateway.directory.principal import Principal
 from gateway.edxml import envelope_to_edxml, receipt_to_edxml_status, write_document, write_status
 from gateway.edxml.model import ResponseFor
 from gateway.envelope import codec
-from gateway.envelope.model import Attachment, Status
+from gateway.envelope.model import Attachment, Receipt, Status
 from gateway.errors import NotFoundError, RequestError
 from gateway.pipeline.states import TRANSPORT_STATES
 from gateway.xmlsafe import parse_xml
@@ -120,10 +120,19 @@ async def _in_causal_order(hub: Any, items: list[PendingItem]) -> list[PendingIt
             text = str(item.entry.get("created_at") or "1970-01-01T00:00:00Z")
             keys.append((_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))), 0))
             continue
-        stored = await hub.messages.get_receipt(str(item.entry.get("receipt_id")))
-        keys.append((_utc(stored.at), _RANK.get(stored.status_code, 9)))
+        receipt = await _receipt(hub, Principal(unit=item.unit), str(item.entry.get("receipt_id")))
+        keys.append((_utc(receipt.timestamp), _RANK.get(receipt.status.code, 9)))
     order = sorted(range(len(items)), key=lambda i: keys[i])
     return [items[i] for i in order]
+
+
+async def _receipt(hub: Any, p: Principal, receipt_id: str) -> Receipt:
+    """A stored receipt the caller may see, parsed from its signed XML."""
+    xml = await hub.receipt_xml(p, receipt_id)
+    limits = hub.config.hub
+    return codec.receipt_from_element(
+        parse_xml(xml, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+    )
 
 
 def _utc(at: datetime) -> datetime:
@@ -170,14 +179,9 @@ async def render_document(hub: Any, p: Principal, message_id: str) -> bytes:
 
 async def render_status(hub: Any, p: Principal, message_id: str, receipt_id: str) -> bytes:
     """A stored receipt of ``message_id`` as an edXML status message."""
-    await hub.status(p, message_id)  # visibility: only a party to the message
-    stored = await hub.messages.get_receipt(receipt_id)
-    if stored.message_id != message_id:
+    receipt = await _receipt(hub, p, receipt_id)  # visibility: only a party to it
+    if str(receipt.message_id) != message_id:
         raise NotFoundError(f"no receipt {receipt_id}", code="mailbox.item_not_found")
-    limits = hub.config.hub
-    receipt = codec.receipt_from_element(
-        parse_xml(stored.xml, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
-    )
     status = receipt_to_edxml_status(receipt)
     if status.response_for is None or status.response_for.document_id == message_id:
         # a receipt made by the hub (JSON API, "done"): name the document as its office does

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aiohttp import web
@@ -26,8 +27,8 @@ async def message_status(request: web.Request) -> web.Response:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the process answers."""
-    return json_ok({"status": "ok"})
+    """Liveness: the process answers (``pid`` tells ``--workers`` processes apart)."""
+    return json_ok({"status": "ok", "pid": os.getpid()})
 
 
 @routes.get("/readyz")

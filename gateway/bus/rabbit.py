@@ -153,10 +153,11 @@ class RabbitBus:
         channels, self._pub, self._sub = (self._pub, self._sub), None, None
         if conn is None:
             return
-        with contextlib.suppress(*CONNECTION_EXCEPTIONS):
-            for channel in channels:
-                if channel is not None and not channel.is_closed:
+        for channel in channels:
+            if channel is not None and not channel.is_closed:
+                with contextlib.suppress(*CONNECTION_EXCEPTIONS):
                     await channel.close()
+        with contextlib.suppress(*CONNECTION_EXCEPTIONS):
             await conn.close()
         await _close_callbacks_done()
 

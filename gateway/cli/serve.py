@@ -1,8 +1,19 @@
-"""``lienthong serve``: run the hub — HTTP API, relay, mailbox consumers — until a signal.
+"""``lienthong serve``: run the hub — HTTP API, console, axis API, relay, consumers, adapters.
 
 With no config at all this is the embedded default: SQLite in the home and the local bus.
-SIGTERM or SIGINT shut down gracefully: the listener closes, in-flight requests finish,
-the consumers stop taking messages and finish the ones they hold, the relay flushes.
+One process serves:
+
+- the HTTP API, the probes (``/healthz``, ``/readyz``, ``/metrics``) and the console;
+- the axis API (``/axis/…``) when ``[[adapters]] name = "axis"`` entries register systems;
+- the adapter runner (``[[adapters]]`` that push or poll) and, for ``upstream`` entries
+  (``federate``), one :class:`adapters.upstream.UpstreamLink` each;
+- TLS when ``[hub] tls_cert`` and ``tls_key`` are set (client certificates from the hub CA
+  then authenticate units).
+
+``--workers N`` (or ``[hub] workers``) runs N such processes on one port
+(:mod:`gateway.cli.serve_workers`). SIGTERM or SIGINT shut down gracefully: the listener
+closes, in-flight requests finish, adapters finish their current item, the consumers stop
+taking messages and finish the ones they hold, the relay flushes.
 """
 
 from __future__ import annotations
@@ -11,32 +22,48 @@ import asyncio
 import contextlib
 import importlib
 import signal
+import ssl
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 import structlog
 from aiohttp import web
 
+from adapters.runner import AdapterRunner
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.config import Config
 from gateway.errors import ConfigError
 from gateway.hub import Hub
 from gateway.logging import configure_logging
 
-__all__ = ["build_web_app", "command", "parse_listen", "serve"]
+__all__ = ["build_web_app", "command", "parse_listen", "serve", "tls_context"]
 
 log = structlog.get_logger("gateway.serve")
 
 
 @click.command("serve")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Hub processes sharing the port (SO_REUSEPORT); default [hub] workers.",
+)
 @click.option("--log-format", type=click.Choice(["json", "console"]), default="json")
 @click.option("--log-level", default="INFO", show_default=True)
 @pass_cli
-def command(cli: CliContext, log_format: str, log_level: str) -> None:
-    """Run the hub: HTTP API, relay and mailbox consumers, until SIGTERM/SIGINT."""
+def command(cli: CliContext, workers: int | None, log_format: str, log_level: str) -> None:
+    """Run the hub: HTTP API, console, relay, consumers and adapters, until SIGTERM/SIGINT."""
     configure_logging(level=log_level, json=log_format == "json")
-    run(serve(cli.config))
+    config = cli.config
+    count = workers if workers is not None else config.hub.workers
+    if count > 1:
+        from gateway.cli.serve_workers import serve_workers
+
+        sys.exit(serve_workers(config, count, log_format=log_format, log_level=log_level))
+    run(serve(config))
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -47,8 +74,8 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def build_web_app(hub: Hub) -> web.Application | None:
-    """The API app from ``gateway.api.app.build_app`` (plus the console if present)."""
+def build_web_app(hub: Hub, runner: AdapterRunner | None = None) -> web.Application | None:
+    """The API app (``gateway.api.app``), the console, and the axis API for its systems."""
     try:
         api: Any = importlib.import_module("gateway.api.app")
     except ModuleNotFoundError as exc:
@@ -56,6 +83,7 @@ def build_web_app(hub: Hub) -> web.Application | None:
             raise
         return None
     app: web.Application = api.build_app(hub)
+    _mount_axis(app, hub, runner)
     try:
         console: Any = importlib.import_module("gateway.console")
     except ModuleNotFoundError as exc:
@@ -67,42 +95,108 @@ def build_web_app(hub: Hub) -> web.Application | None:
     return app
 
 
+def _mount_axis(app: web.Application, hub: Hub, runner: AdapterRunner | None) -> None:
+    """``/axis/…`` for the office systems the ``axis`` adapter entries registered."""
+    from adapters.axis import AxisAdapter, AxisSystems, setup_axis_routes
+
+    slots = runner.build() if runner is not None else []
+    systems = [s.adapter.system for s in slots if isinstance(s.adapter, AxisAdapter)]
+    if systems:
+        setup_axis_routes(app, hub, AxisSystems(systems))
+        log.info("hub.axis_mounted", systems=len(systems))
+
+
+def tls_context(config: Config, ca: Path) -> ssl.SSLContext | None:
+    """The listener's TLS context from ``[hub] tls_cert``/``tls_key``; ``None`` for HTTP."""
+    cert, key = config.hub.tls_cert, config.hub.tls_key
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise ConfigError("[hub] tls_cert and tls_key go together", code="config.invalid")
+    from gateway.api.tls import server_ssl_context
+
+    paths = [config.home / p for p in (cert, key)]  # relative paths: below the home
+    try:
+        return server_ssl_context(paths[0], paths[1], ca)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"[hub] TLS files unusable: {exc}", code="config.invalid") from exc
+
+
 async def serve(
     config: Config,
     *,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[str], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run the hub until ``stop`` is set or a SIGTERM/SIGINT arrives."""
     stop = stop or asyncio.Event()
     _install_signals(stop)
     hub = Hub(config)
+    adapters = AdapterRunner(hub, config.adapters)
+    links = _upstream_links(hub, adapters)  # builds every adapter: config errors first
     await hub.start()
-    runner: web.AppRunner | None = None
+    hub.adapter_health = adapters.health
+    http: web.AppRunner | None = None
     try:
-        runner, address = await _start_http(hub, config)
-        log.info("hub.serving", listen=address, unit=config.hub.unit_code)
+        http, address = await _start_http(hub, adapters, config, reuse_port=reuse_port)
+        await adapters.start()
+        for link in links:
+            link.start()
+        log.info(
+            "hub.serving", listen=address, unit=config.hub.unit_code, adapters=len(adapters.slots)
+        )
         if on_ready is not None:
             on_ready(address)
         await stop.wait()
         log.info("hub.stopping")
     finally:
-        if runner is not None:
-            await runner.cleanup()
-        await hub.stop()
-        log.info("hub.stopped")
+        await _shutdown(hub, adapters, links, http)
 
 
-async def _start_http(hub: Hub, config: Config) -> tuple[web.AppRunner | None, str]:
-    app = build_web_app(hub)
+def _upstream_links(hub: Hub, adapters: AdapterRunner) -> list[Any]:
+    """One UpstreamLink per ``federate`` adapter (the runner leaves those alone)."""
+    from adapters.upstream import UpstreamAdapter, UpstreamLink
+
+    return [
+        UpstreamLink(hub, slot.adapter)
+        for slot in adapters.build()
+        if "federate" in slot.adapter.capabilities and isinstance(slot.adapter, UpstreamAdapter)
+    ]
+
+
+async def _shutdown(
+    hub: Hub, adapters: AdapterRunner, links: list[Any], http: web.AppRunner | None
+) -> None:
+    """Listener first (no new work), then adapters and links, then the hub drains."""
+    if http is not None:
+        await http.cleanup()
+    for link in links:
+        await link.stop()
+    await adapters.stop()
+    hub.adapter_health = None
+    await hub.stop()
+    log.info("hub.stopped")
+
+
+async def _start_http(
+    hub: Hub, adapters: AdapterRunner, config: Config, *, reuse_port: bool
+) -> tuple[web.AppRunner | None, str]:
+    app = build_web_app(hub, adapters)
     if app is None:
         log.warning("hub.no_http_api", reason="gateway.api.app is not available")
         return None, "(no HTTP API)"
     host, port = parse_listen(config.hub.listen)
+    context = tls_context(config, hub.keys.ca_cert_path)
     runner = web.AppRunner(app, shutdown_timeout=10.0, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    site = web.TCPSite(runner, host, port, ssl_context=context, reuse_port=reuse_port or None)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    log.info("hub.listening", tls=context is not None, reuse_port=reuse_port)
     return runner, _bound_address(runner, f"{host}:{port}")
 
 

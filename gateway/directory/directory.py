@@ -71,7 +71,7 @@ class Directory:
     ) -> Unit:
         """Add a unit under ``parent`` (any depth); ``directory.unit_exists`` if present."""
         spec = UnitSpec(check_unit_code(code), _check_name(name), _opt_code(parent))
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             if spec.parent is not None and await session.get(UnitRow, spec.parent) is None:
                 raise DirectoryError(f"no unit {spec.parent}", code="directory.unknown_unit")
             row = await _insert_unit(session, spec, actor)
@@ -80,7 +80,7 @@ class Directory:
     async def import_csv(self, text: str, *, actor: str = "admin") -> int:
         """Add every unit of a ``code,name,parent`` CSV, all or nothing; returns the count."""
         specs = parse_units_csv(text)
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             existing = set((await session.execute(select(UnitRow.code))).scalars())
             for spec in order_parents_first(specs, existing):
                 await _insert_unit(session, spec, actor)
@@ -88,7 +88,7 @@ class Directory:
 
     async def set_parent(self, code: str, parent: str | None, *, actor: str = "admin") -> None:
         """Move a unit under another parent (``directory.cycle`` if it would loop)."""
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             row = await _unit_row(session, code)
             if parent is not None:
                 await _unit_row(session, parent)
@@ -141,7 +141,7 @@ class Directory:
     ) -> Group:
         """An explicit group of the listed units."""
         unique = list(dict.fromkeys(check_unit_code(m) for m in members))
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             for member in unique:
                 await _unit_row(session, member)
             row = await _insert_group(session, code, name, "explicit", None, None, actor)
@@ -167,7 +167,7 @@ class Directory:
         """A group meaning "every unit below ``parent``" (or exactly ``depth`` levels below)."""
         if depth is not None and depth < 1:
             raise DirectoryError("depth must be 1 or more", code="directory.invalid")
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             await _unit_row(session, parent)
             row = await _insert_group(session, code, name, kind, parent, depth, actor)
             return Group(row.code, row.name, row.kind, parent, depth)

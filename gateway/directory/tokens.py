@@ -60,7 +60,7 @@ class TokenRegistry:
             operator=operator,
             created_at=utcnow(),
         )
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             if unit is not None and await session.get(UnitRow, unit) is None:
                 raise DirectoryError(f"no unit {unit}", code="directory.unknown_unit")
             session.add(row)
@@ -76,7 +76,7 @@ class TokenRegistry:
 
     async def revoke(self, token_or_id: str, *, actor: str = "admin") -> str:
         """Revoke by token id or by the token itself; returns the id."""
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             query = select(TokenRow).where(
                 or_(TokenRow.id == token_or_id, TokenRow.token_hash == hash_token(token_or_id))
             )

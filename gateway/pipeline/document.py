@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
-from gateway.errors import GatewayError, RequestError
+from gateway.errors import EnvelopeError, GatewayError, RequestError
 
-__all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "build_envelope"]
+__all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "adopt_envelope", "build_envelope"]
 
 KNOWN_FIELDS = frozenset(
     {
@@ -101,6 +101,37 @@ def build_envelope(
         kind=kind,
         refers_to=refers_to,
         attachments=tuple(_attachment(f) for f in files),
+    )
+
+
+def adopt_envelope(
+    sender: str,
+    given: Envelope,
+    files: Sequence[FileLike],
+    *,
+    is_group: Callable[[str], bool],
+    now: datetime | None = None,
+) -> Envelope:
+    """An adapter's own (unsigned) envelope, e.g. mapped from edXML, ready for the hub
+    to seal: its id, metadata and extensions are kept; ``created`` becomes now (the
+    moment of sealing); its manifest must name exactly the uploaded ``files``."""
+    if given.sender != sender:
+        raise EnvelopeError(
+            f"the envelope is from {given.sender}, the caller is {sender}",
+            code="envelope.sender_mismatch",
+            message_id=str(given.message_id),
+        )
+    manifest = sorted((a.name, a.sha256, a.size) for a in given.attachments)
+    if manifest != sorted((f.name, f.sha256, f.size) for f in files):
+        raise RequestError(
+            "the envelope's attachments are not the uploaded files", code="request.invalid"
+        )
+    addressees = _addressees(list(dict.fromkeys(given.recipients + given.groups)))
+    return replace(
+        given,
+        recipients=tuple(c for c in addressees if not is_group(c)),
+        groups=tuple(c for c in addressees if is_group(c)),
+        created=now or datetime.now(UTC),
     )
 
 

@@ -78,9 +78,13 @@ class ReceiptIssuer:
         self.metrics: ReceiptObserver | None = None
         self._accepted: OrderedDict[str, datetime] = OrderedDict()
 
-    async def seal(self, receipt: Receipt) -> SealedReceipt:
-        """Sign ``receipt`` with its issuer's key, or the hub's on its behalf."""
-        key, cert = await self.signers.for_receipt(receipt.issuer or receipt.recipient)
+    async def seal(self, receipt: Receipt, *, hub_signed: bool = False) -> SealedReceipt:
+        """Sign ``receipt`` with its issuer's key, or the hub's on its behalf (always the
+        hub's with ``hub_signed``: a statement the hub makes, such as ``failed``)."""
+        if hub_signed:
+            key, cert = await self.signers.hub()
+        else:
+            key, cert = await self.signers.for_receipt(receipt.issuer or receipt.recipient)
         xml = seal_receipt(receipt, key, cert)
         digest = hashlib.sha256(xml).hexdigest()
         return SealedReceipt(receipt, xml, digest, unit_code_of(cert))
@@ -95,6 +99,7 @@ class ReceiptIssuer:
         issuer: str,
         reason: str | None = None,
         receipt_id: uuid.UUID | None = None,
+        hub_signed: bool = False,
     ) -> tuple[str, bool]:
         """Build, seal and store one receipt; ``(receipt_id, created)``."""
         receipt = Receipt(
@@ -107,7 +112,7 @@ class ReceiptIssuer:
             reason=reason,
             issuer=issuer,
         )
-        return await self.store(await self.seal(receipt))
+        return await self.store(await self.seal(receipt, hub_signed=hub_signed))
 
     async def store(self, verified: VerifiedReceiptLike) -> tuple[str, bool]:
         """Store a sealed or verified receipt and wake the relay if it is new."""

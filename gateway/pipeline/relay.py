@@ -59,7 +59,6 @@ class Relay:
         in_flight: int = 128,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
-        mark_one_by_one: bool = False,
     ) -> None:
         self.outbox = outbox
         self.publish = publish
@@ -67,10 +66,6 @@ class Relay:
         self.batch = batch
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        # On PostgreSQL, marking a batch in one transaction interleaves row locks with the
-        # audit chain's lock and can deadlock with a consumer; one row per transaction
-        # never holds the audit lock while waiting for a row.
-        self.mark_one_by_one = mark_one_by_one
         self._slots = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -131,10 +126,9 @@ class Relay:
         results = await asyncio.gather(*(self._publish_one(row) for row in rows))
         done = [row.id for row, ok in zip(rows, results, strict=True) if ok]
         failed = [row.id for row, ok in zip(rows, results, strict=True) if not ok]
-        if done and self.mark_one_by_one:
-            for row_id in done:
-                await self.outbox.mark_published([row_id])
-        elif done:
+        if done:
+            # One transaction for the batch: every writer takes the store's write lock
+            # first (``Database.session(write=True)``), so this cannot deadlock.
             await self.outbox.mark_published(done)
         if failed:
             await self.outbox.release(failed)

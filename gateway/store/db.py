@@ -30,11 +30,14 @@ from sqlalchemy.ext.asyncio import (
 
 from gateway.errors import GatewayError, StoreUnavailable
 
-__all__ = ["Database", "is_unavailable"]
+__all__ = ["WRITE_LOCK", "Database", "is_unavailable"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A lock key for migrations so two hub processes never upgrade at once.
 _MIGRATION_LOCK = 0x4C54_0001
+#: The audit chain's advisory lock (the same key :mod:`gateway.audit` takes to append).
+#: Every writing transaction takes it first, so row locks are only ever taken by its holder.
+WRITE_LOCK = 0x4C54_A0D1
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -69,13 +72,21 @@ class Database:
         return not self.is_sqlite
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
         """One transaction: commit when the block ends, roll back if it raises.
 
+        ``write=True`` for a transaction that changes state (and appends to the audit
+        chain): on PostgreSQL its first statement takes the audit advisory lock, so every
+        writer takes its locks in one order (advisory lock, then rows) and writers can
+        never deadlock on each other. (SQLite's ``BEGIN IMMEDIATE`` is that lock already.)
         Connection failures inside the block come out as ``StoreUnavailable``.
         """
         try:
             async with self._sessions() as session, session.begin():
+                if write and self.is_postgresql:
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK}
+                    )
                 yield session
         except GatewayError:
             raise

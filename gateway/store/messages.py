@@ -73,7 +73,7 @@ class MessageStore:
             raise RoutingError("no recipients", code="routing.no_recipients")
         message_id = str(verified.envelope.message_id)
         try:
-            async with self.db.session() as session:
+            async with self.db.session(write=True) as session:
                 existing = await session.get(MessageRow, message_id)
                 if existing is not None:
                     return tx.same_message(existing, verified.digest)
@@ -103,6 +103,8 @@ class MessageStore:
     ) -> list[OutboxRow]:
         """Lease up to ``limit`` unpublished rows to ``worker`` (disjoint across workers)."""
         now = utcnow()
+        # Not a ``write`` session: SKIP LOCKED never waits for a row and the claim waits
+        # for nothing else, so it cannot close a wait cycle; parallel relays stay parallel.
         async with self.db.session() as session:
             free = or_(OutboxEntryRow.claimed_until.is_(None), OutboxEntryRow.claimed_until < now)
             query = (
@@ -140,7 +142,7 @@ class MessageStore:
         if not ids:
             return
         now = utcnow()
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             query = select(OutboxEntryRow).where(
                 OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None)
             )
@@ -155,12 +157,33 @@ class MessageStore:
         """Give rows back (nack, timeout) so the next claim retries them."""
         if not ids:
             return
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             await session.execute(
                 update(OutboxEntryRow)
                 .where(OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None))
                 .values(claimed_by=None, claimed_until=None)
             )
+
+    async def unconsumed_published(self, limit: int = 500) -> list[OutboxRow]:
+        """Rows marked published whose mailbox item does not exist (see ``republish``)."""
+        async with self.db.session() as session:
+            return await queries.unconsumed_published(session, limit)
+
+    async def republish(self, ids: Sequence[int]) -> int:
+        """Mark published rows unpublished again so the relay sends them once more.
+
+        For the in-process bus after a restart: what it held in memory is gone, and the
+        consumers are idempotent, so one more publish of a row is harmless.
+        """
+        if not ids:
+            return 0
+        async with self.db.session(write=True) as session:
+            result = await session.execute(
+                update(OutboxEntryRow)
+                .where(OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_not(None))
+                .values(published_at=None, claimed_by=None, claimed_until=None)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     # -- mailbox -------------------------------------------------------------------------
 
@@ -171,7 +194,7 @@ class MessageStore:
         ``recipient``'s mailbox; ``False`` when it is already there (idempotent)."""
         ref = ref or message_id
         try:
-            async with self.db.session() as session:
+            async with self.db.session(write=True) as session:
                 return await tx.deliver(session, message_id, recipient, kind, ref)
         except IntegrityError:
             return False  # a concurrent consumer inserted the same item
@@ -183,7 +206,7 @@ class MessageStore:
 
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             row = await session.get(MailboxItemRow, item_id)
             if row is None or row.unit != unit:
                 raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
@@ -200,7 +223,7 @@ class MessageStore:
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:
         """The recipient fetched the document: the delivery becomes ``delivered``."""
-        async with self.db.session() as session:
+        async with self.db.session(write=True) as session:
             await session.execute(
                 update(MailboxItemRow)
                 .where(
@@ -222,7 +245,7 @@ class MessageStore:
         """
         receipt_id = str(verified.receipt.receipt_id)
         try:
-            async with self.db.session() as session:
+            async with self.db.session(write=True) as session:
                 if await session.get(ReceiptRow, receipt_id) is not None:
                     return receipt_id, False
                 await tx.insert_receipt(session, verified)

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError, RequestError
@@ -22,6 +22,7 @@ from gateway.store.models import (
     DeliveryRow,
     MailboxItemRow,
     MessageRow,
+    OutboxEntryRow,
     ReceiptRow,
     UnitRow,
 )
@@ -29,6 +30,7 @@ from gateway.store.records import (
     MailboxItem,
     MessageStatus,
     MessageSummary,
+    OutboxRow,
     OverdueDelivery,
     ReceiptInfo,
     RecipientStatus,
@@ -49,6 +51,7 @@ __all__ = [
     "status",
     "stored_message",
     "stored_receipt",
+    "unconsumed_published",
     "unit_summaries",
 ]
 
@@ -155,7 +158,7 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
         await session.execute(
             select(ReceiptRow)
             .where(ReceiptRow.message_id == m.id)
-            .order_by(ReceiptRow.at, ReceiptRow.receipt_id)
+            .order_by(ReceiptRow.at, ReceiptRow.status_code, ReceiptRow.receipt_id)
         )
     ).scalars()
     by_unit: dict[str, list[ReceiptInfo]] = defaultdict(list)
@@ -315,4 +318,75 @@ async def overdue(session: AsyncSession, today: date, limit: int) -> list[Overdu
         OverdueDelivery(r.message_id, r.recipient, r.sender, r.subject, r.due_date, r.state)
         for r in (await session.execute(query)).all()
         if r.due_date is not None and not is_final(r.state)
+    ]
+
+
+async def unconsumed_published(session: AsyncSession, limit: int) -> list[OutboxRow]:
+    """Outbox rows marked published whose effect is not stored: a document whose delivery
+    is ``queued`` with no mailbox item, a receipt with no mailbox item at its target.
+
+    With the in-process bus these sat in memory when the process died.
+    """
+    rows = await _unconsumed_documents(session, limit)
+    if len(rows) < limit:
+        rows += await _unconsumed_receipts(session, limit - len(rows))
+    return [OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts) for r in rows]
+
+
+async def _unconsumed_documents(session: AsyncSession, limit: int) -> list[OutboxEntryRow]:
+    item = exists().where(
+        MailboxItemRow.unit == OutboxEntryRow.routing_key,
+        MailboxItemRow.kind == "document",
+        MailboxItemRow.ref == OutboxEntryRow.message_id,
+    )
+    query = (
+        select(OutboxEntryRow)
+        .join(
+            DeliveryRow,
+            and_(
+                DeliveryRow.message_id == OutboxEntryRow.message_id,
+                DeliveryRow.recipient == OutboxEntryRow.routing_key,
+            ),
+        )
+        .where(
+            DeliveryRow.state == "queued",
+            OutboxEntryRow.topic == "documents",
+            OutboxEntryRow.published_at.is_not(None),
+            ~item,
+        )
+        .order_by(OutboxEntryRow.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _unconsumed_receipts(session: AsyncSession, limit: int) -> list[OutboxEntryRow]:
+    target = case((ReceiptRow.status_code == "13", ReceiptRow.recipient), else_=MessageRow.sender)
+    item = exists().where(
+        MailboxItemRow.unit == target,
+        MailboxItemRow.kind == "receipt",
+        MailboxItemRow.ref == ReceiptRow.receipt_id,
+    )
+    missing = (
+        select(ReceiptRow.receipt_id, ReceiptRow.message_id)
+        .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
+        .where(~item)
+        .limit(limit)
+    )
+    wanted = {r.receipt_id: r.message_id for r in (await session.execute(missing)).all()}
+    if not wanted:
+        return []
+    query = (
+        select(OutboxEntryRow)
+        .where(
+            OutboxEntryRow.topic == "receipts",
+            OutboxEntryRow.message_id.in_(set(wanted.values())),
+            OutboxEntryRow.published_at.is_not(None),
+        )
+        .order_by(OutboxEntryRow.id)
+    )
+    return [
+        r
+        for r in (await session.execute(query)).scalars()
+        if json.loads(r.body).get("receipt_id") in wanted
     ]

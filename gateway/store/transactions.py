@@ -147,18 +147,62 @@ async def deliver(
     message = await get_message(session, message_id)
     if kind == "document":
         await get_delivery(session, message_id, recipient)
-        sender = message.sender
-    elif kind == "receipt":
-        receipt = await session.get(ReceiptRow, ref)
-        if receipt is None or receipt.message_id != message_id:
-            raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
-        sender = receipt.issuer
-    else:
+        return await _add_item(session, message, recipient, kind, ref, message.sender)
+    if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
-    seen = select(MailboxItemRow.item_id).where(
-        MailboxItemRow.unit == recipient, MailboxItemRow.kind == kind, MailboxItemRow.ref == ref
+    receipt = await session.get(ReceiptRow, ref)
+    if receipt is None or receipt.message_id != message_id:
+        raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
+    if await _has_item(session, recipient, kind, ref):
+        return False
+    # The bus may hand over a delivery's receipts out of order (concurrent publishes and
+    # handlers): put the earlier ones (issued before, so committed) in first, so that a
+    # mailbox always lists one delivery's receipts in the order they were issued.
+    for earlier in await _earlier_receipts(session, receipt, recipient, message.sender):
+        await _add_item(session, message, recipient, kind, earlier.receipt_id, earlier.issuer)
+    return await _add_item(session, message, recipient, kind, ref, receipt.issuer)
+
+
+def _issue_order(r: ReceiptRow) -> tuple[Any, str, str]:
+    """Receipts of one delivery in the order they were issued (the state only moves on)."""
+    return (r.at, r.status_code, r.receipt_id)
+
+
+async def _earlier_receipts(
+    session: AsyncSession, receipt: ReceiptRow, unit: str, sender: str
+) -> list[ReceiptRow]:
+    """Receipts of the same delivery, routed to ``unit``, issued before ``receipt``, whose
+    mailbox item does not exist yet."""
+    query = select(ReceiptRow).where(
+        ReceiptRow.message_id == receipt.message_id,
+        ReceiptRow.recipient == receipt.recipient,
+        ReceiptRow.receipt_id != receipt.receipt_id,
     )
-    if (await session.execute(seen)).first() is not None:
+    found = []
+    for r in (await session.execute(query)).scalars():
+        target = r.recipient if r.status_code == Status.RECALL_REQUESTED.code else sender
+        if (
+            target == unit
+            and _issue_order(r) < _issue_order(receipt)
+            and not await _has_item(session, unit, "receipt", r.receipt_id)
+        ):
+            found.append(r)
+    return sorted(found, key=_issue_order)
+
+
+async def _has_item(session: AsyncSession, unit: str, kind: str, ref: str) -> bool:
+    seen = select(MailboxItemRow.item_id).where(
+        MailboxItemRow.unit == unit, MailboxItemRow.kind == kind, MailboxItemRow.ref == ref
+    )
+    return (await session.execute(seen)).first() is not None
+
+
+async def _add_item(
+    session: AsyncSession, message: MessageRow, recipient: str, kind: str, ref: str, sender: str
+) -> bool:
+    """Insert one mailbox item (audited) unless it is there; ``False`` if it was."""
+    message_id = message.id
+    if await _has_item(session, recipient, kind, ref):
         return False
     session.add(
         MailboxItemRow(

@@ -38,7 +38,7 @@ __all__ = ["LIENTHONG", "HubHome", "HubProcess", "free_port"]
 
 #: The ``lienthong`` entry point of the running venv.
 LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
-PASSPHRASE = "reliability-test-passphrase"  # noqa: S105 (a throwaway key passphrase)
+PASSPHRASE = "reliability-test-passphrase"
 HUB_UNIT = "000.00.00.HUB"
 
 
@@ -84,7 +84,7 @@ class HubHome:
 
     def cli(self, *args: str, timeout: float = 60.0) -> str:
         """Run ``lienthong ARGS`` on this home; its stdout (a failure raises, with stderr)."""
-        done = subprocess.run(  # noqa: S603 (our own entry point, fixed arguments)
+        done = subprocess.run(
             [LIENTHONG, *args],
             env=self.env(),
             capture_output=True,
@@ -140,7 +140,7 @@ class HubProcess:
         if self.running:
             raise RuntimeError("already running")
         self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 (our own entry point)
+        self.proc = subprocess.Popen(
             [LIENTHONG, "serve", "--log-format", "json"],
             env=self.home.env(LIENTHONG_HUB_LISTEN=f"127.0.0.1:{self.port}"),
             stdout=self._log,

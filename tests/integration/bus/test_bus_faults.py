@@ -38,6 +38,7 @@ async def direct(amqp_module_url: str) -> AsyncIterator[RabbitBus]:
     bus = RabbitBus(amqp_module_url, confirm_timeout=5.0, **FAST)
     await bus.connect()
     yield bus
+    await bus.close()
 
 
 def via(url: str, proxy: TcpProxy, **query: int) -> str:

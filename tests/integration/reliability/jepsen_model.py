@@ -91,9 +91,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def submit_one(
-    http: aiohttp.ClientSession, url: str, token: str, attempt: Attempt
-) -> bool:
+async def submit_one(http: aiohttp.ClientSession, url: str, token: str, attempt: Attempt) -> bool:
     """Submit once; False when the connection was never made (not sent: try again)."""
     try:
         async with http.post(
@@ -121,8 +119,10 @@ async def burst(
     parallel: int = 20,
     on_accepted: Callable[[int], None] = lambda n: None,
     give_up_after: float = 90.0,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Submit every planned attempt with ``parallel`` clients (round-robin over ``urls``)."""
+    """Submit every planned attempt with ``parallel`` clients (round-robin over ``urls``);
+    once ``stop`` is set no new attempt starts (the rest stay ``pending``: never sent)."""
     queue: asyncio.Queue[Attempt] = asyncio.Queue()
     for attempt in history.attempts:
         queue.put_nowait(attempt)
@@ -133,7 +133,7 @@ async def burst(
 
     async def client(n: int, http: aiohttp.ClientSession) -> None:
         nonlocal accepted
-        while not queue.empty():
+        while not queue.empty() and not (stop is not None and stop.is_set()):
             attempt = queue.get_nowait()
             url = urls[n % len(urls)]
             while not await submit_one(http, url, tokens[attempt.sender], attempt):
@@ -257,14 +257,16 @@ def verdict(history: History) -> dict[str, Any]:
     dup_items = sorted(f"{k[1]}@{k[0]}" for k, v in history.document_items.items() if len(v) > 1)
     dup_ids = sorted(s for s, ids in history.delivered_ids.items() if len(ids) > 1)
     wrong_id = sorted(
-        s for s, a in ok.items() if s in history.delivered_ids and
-        history.delivered_ids[s] != {a.message_id}
+        s
+        for s, a in ok.items()
+        if s in history.delivered_ids and history.delivered_ids[s] != {a.message_id}
     )
     stray = sorted(s for s in history.delivered_ids if s not in ok and s not in unknown)
     dup_receipts = sorted(m for m, ids in history.receipt_items.items() if len(ids) > 1)
     missing_receipts = sorted(m for m in history.receipts_posted if m not in history.receipt_items)
     wrong_receipts = sorted(
-        m for m, ids in history.receipt_items.items()
+        m
+        for m, ids in history.receipt_items.items()
         if m in history.receipts_posted and ids != {history.receipts_posted[m]}
     )
     return {
@@ -289,13 +291,21 @@ def assert_exactly_once(history: History, *, min_ok: int) -> dict[str, Any]:
     bad = [
         k
         for k in (
-            "lost", "duplicated_items", "duplicated_ids", "wrong_id", "stray",
-            "duplicated_receipts", "missing_receipts", "wrong_receipts",
+            "lost",
+            "duplicated_items",
+            "duplicated_ids",
+            "wrong_id",
+            "stray",
+            "duplicated_receipts",
+            "missing_receipts",
+            "wrong_receipts",
         )
         if v[k]
     ]
     assert not bad, f"anomalies {bad}: {v}"
-    assert v["refused"] == 0, f"refused submissions: {[a.detail for a in history.with_outcome('refused')][:3]}"
+    assert v["refused"] == 0, (
+        f"refused submissions: {[a.detail for a in history.with_outcome('refused')][:3]}"
+    )
     assert v["ok"] >= min_ok, v
     return v
 

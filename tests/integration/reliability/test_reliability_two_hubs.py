@@ -26,8 +26,10 @@ async def test_two_hub_processes_deliver_each_message_once_and_both_relay(
         await Endpoint(history, hub_home.tokens, urls).drain(asyncpg_dsn(pg_url))
         assert_exactly_once(history, min_ok=SUBMISSIONS)
         workers = await relay_workers(asyncpg_dsn(pg_url))
-        by_pid = {pid: sum(n for w, n in workers.items() if f":{pid}:" in w) for pid in
-                  (hubs[0].pids[0], hubs[1].pids[0])}
+        by_pid = {
+            pid: sum(n for w, n in workers.items() if f":{pid}:" in w)
+            for pid in (hubs[0].pids[0], hubs[1].pids[0])
+        }
         assert all(n > 0 for n in by_pid.values()), f"relay work per process: {workers}"
     finally:
         for hub in hubs:

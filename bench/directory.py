@@ -81,11 +81,11 @@ def extrapolate(rows: list[dict[str, Any]], goal: int = GOAL_UNITS) -> dict[str,
     if len(rabbit) < 2:
         return {}
     a, b = rabbit[-2], rabbit[-1]
-    span = b["units"] - a["units"]
+    span = float(b["units"] - a["units"])
 
     def at_goal(key: str) -> float:
         slope = float(b[key] - a[key]) / span
-        return round(float(b[key]) + slope * (goal - b["units"]), 1)
+        return round(float(b[key]) + slope * (goal - float(b["units"])), 1)
 
     return {
         "units": goal,

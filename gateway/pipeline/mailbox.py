@@ -21,7 +21,7 @@ import structlog
 from gateway.bus import Bus, BusDelivery, Consumer
 from gateway.directory import Directory
 from gateway.envelope.model import check_unit_code
-from gateway.errors import EnvelopeError
+from gateway.errors import EnvelopeError, StoreUnavailable
 from gateway.logging import bound
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.notify import MailboxSignals
@@ -115,7 +115,23 @@ class MailboxConsumers:
         await asyncio.gather(*(c.cancel(self.drain_seconds) for c in consumers))
 
     async def handle(self, delivery: BusDelivery) -> None:
-        """Commit one bus message to its mailbox (idempotent); the bus acks after."""
+        """Commit one bus message to its mailbox (idempotent); the bus acks after.
+
+        While the database is unreachable the message stays unacknowledged and the
+        handler waits for the database to come back: an outage is not the message's
+        fault, so it must not count towards the delivery limit and be dead-lettered.
+        """
+        delay = 0.5
+        while True:
+            try:
+                await self._commit(delivery)
+                return
+            except StoreUnavailable:
+                log.warning("mailbox.store_unavailable", retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _commit(self, delivery: BusDelivery) -> None:
         kind, message_id, recipient, ref = parse_body(delivery)
         with bound(message_id=message_id, unit=recipient, stage="mailbox"):
             if kind == "document" and await self.expiry(message_id, recipient):

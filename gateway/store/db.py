@@ -144,7 +144,7 @@ def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> Async
             pool_timeout=10,
             pool_recycle=1800,
             pool_pre_ping=True,
-            connect_args={"timeout": 10, "command_timeout": 60},
+            connect_args={"timeout": 5, "command_timeout": 10},
         )
     engine = create_async_engine(
         url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}

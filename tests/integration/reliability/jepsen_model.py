@@ -16,7 +16,6 @@ everything by message id, item id and receipt id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -308,9 +307,3 @@ def assert_exactly_once(history: History, *, min_ok: int) -> dict[str, Any]:
     )
     assert v["ok"] >= min_ok, v
     return v
-
-
-async def wait_quiet(seconds: float) -> None:
-    """Let background work settle (never raises)."""
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.sleep(seconds)

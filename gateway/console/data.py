@@ -172,7 +172,7 @@ class ConsoleData:
         else:
             done = await self.hub.bus.discard_dead_letter(message_id)
         if done:
-            async with self.hub.db.session() as session:
+            async with self.hub.db.session(write=True) as session:
                 await audit.append(
                     session, f"operator:{operator}", f"dead_letter.{action}", message_id
                 )

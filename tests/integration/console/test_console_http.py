@@ -65,9 +65,8 @@ async def test_overview_counts_and_overdue(live: SeededHub) -> None:
 async def test_subject_is_escaped(live: SeededHub) -> None:
     """Subjects are autoescaped: markup in a subject is shown, never rendered."""
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/messages?q=IV") as r:
-            page = await r.text()
+    async with client, client.get(f"{live.url}/console/messages?q=IV") as r:
+        page = await r.text()
     assert "Báo cáo quý &lt;b&gt;IV&lt;/b&gt;" in page
     assert "<b>IV</b>" not in page
 
@@ -75,9 +74,8 @@ async def test_subject_is_escaped(live: SeededHub) -> None:
 async def test_search_filters_and_english(live: SeededHub) -> None:
     """Search by state finds only matching documents; ?lang=en switches the labels."""
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/messages?state=rejected&lang=en") as r:
-            page = await r.text()
+    async with client, client.get(f"{live.url}/console/messages?state=rejected&lang=en") as r:
+        page = await r.text()
     assert live.documents["rejected"] in page
     assert live.documents["done"] not in page
     assert "Documents" in page and "Search" in page
@@ -86,9 +84,8 @@ async def test_search_filters_and_english(live: SeededHub) -> None:
 async def test_timeline_and_audit_trail(live: SeededHub) -> None:
     """A message page lists each recipient's receipts and the message's audit entries."""
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/messages/{live.documents['done']}") as r:
-            page = await r.text()
+    async with client, client.get(f"{live.url}/console/messages/{live.documents['done']}") as r:
+        page = await r.text()
     for code in ("01", "03", "04", "05", "06"):
         assert f"{code} " in page
     assert "receipt.added" in page and "message.accepted" in page
@@ -106,9 +103,8 @@ async def test_csv_export_neutralises_formulas(live: SeededHub) -> None:
         [UploadedFile("a.txt", "text/plain", ref.sha256, ref.size)],
     )
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/messages.csv") as r:
-            body = await r.text()
+    async with client, client.get(f"{live.url}/console/messages.csv") as r:
+        body = await r.text()
     lines = body.strip().splitlines()
     assert len(lines) == 1 + 4
     assert "'=HYPERLINK(1)" in body
@@ -130,9 +126,8 @@ async def test_post_without_csrf_is_refused(live: SeededHub) -> None:
 async def test_unit_tree_shows_depth_and_last_seen(live: SeededHub) -> None:
     """The unit tree nests communes under districts and shows pending mailbox items."""
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/units") as r:
-            page = await r.text()
+    async with client, client.get(f"{live.url}/console/units") as r:
+        page = await r.text()
     assert page.index("000.00.00.H01") < page.index("000.00.01.H01") < page.index("000.01.01.H01")
     assert "Hộp thư chờ" in page
 
@@ -140,15 +135,12 @@ async def test_unit_tree_shows_depth_and_last_seen(live: SeededHub) -> None:
 async def test_events_stream_a_new_receipt(live: SeededHub) -> None:
     """The SSE feed emits a receipt event when a status is posted."""
     client, _ = await _login(live)
-    async with client:
-        async with client.get(f"{live.url}/console/events") as r:
-            assert r.headers["Content-Type"].startswith("text/event-stream")
-            await r.content.readline()
-            await live.hub.post_receipt(
-                live.unit(DISTRICTS[1]), live.documents["overdue"], status="01"
-            )
-            text = ""
-            async with asyncio.timeout(10):
-                while "event: receipt" not in text:
-                    text += (await r.content.readline()).decode()
-            assert live.documents["overdue"] in (await r.content.readline()).decode()
+    async with client, client.get(f"{live.url}/console/events") as r:
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        await r.content.readline()
+        await live.hub.post_receipt(live.unit(DISTRICTS[1]), live.documents["overdue"], status="01")
+        text = ""
+        async with asyncio.timeout(10):
+            while "event: receipt" not in text:
+                text += (await r.content.readline()).decode()
+        assert live.documents["overdue"] in (await r.content.readline()).decode()

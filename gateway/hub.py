@@ -55,6 +55,7 @@ from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pipeline.status import StatusView
 from gateway.pki.keystore import KeyStore
+from gateway.reports import overdue_json, search_csv, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.records import SearchFilters, StoredMessage
 
@@ -389,9 +390,7 @@ class Hub:
 
     async def _ack_document(self, unit: str, message_id: str) -> None:
         """Posting a status for a document also takes it off the pending list."""
-        for item in await self.messages.pending(unit, _MAX_LIMIT):
-            if item.kind == "document" and item.message_id == message_id:
-                await self.messages.ack_item(unit, item.item_id)
+        await self.messages.ack_document(unit, message_id)
 
     # -- mailbox -----------------------------------------------------------------------
 
@@ -409,14 +408,15 @@ class Hub:
             if items or remaining <= 0 or not self._started:
                 break
             await self.signals.wait(unit, min(remaining, _POLL_SECONDS))
-        fresh = []
+        fresh, fetched = [], []
         for item in items:
             if item.kind == "document" and item.fetched_at is None:
                 if await self.expiry(item.message_id, unit):
                     await self.messages.ack_item(unit, item.item_id)
                     continue
-                await self.messages.mark_fetched(item.message_id, unit)
+                fetched.append(item.message_id)
             fresh.append(item.to_json())
+        await self.messages.mark_fetched_many(unit, fetched)
         return fresh
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
@@ -492,6 +492,34 @@ class Hub:
         filters = SearchFilters(unit=unit, state=state, since=since, until=until, text=text)
         page = await self.messages.search(filters, cursor, max(1, min(limit, _MAX_LIMIT)))
         return page.to_json()
+
+    async def unit_summaries(
+        self, p: authz.PrincipalLike, unit: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Operators: per-unit counters (sent, received, pending, deliveries by state)."""
+        authz.require_operator(p)
+        return [unit_summary_json(s) for s in await self.messages.unit_summaries(unit)]
+
+    async def overdue(self, p: authz.PrincipalLike, *, limit: int = 500) -> list[dict[str, Any]]:
+        """Operators: deliveries past their document's due date without a final status."""
+        authz.require_operator(p)
+        rows = await self.messages.overdue(limit=max(1, min(limit, 10_000)))
+        return [overdue_json(r) for r in rows]
+
+    async def search_csv(
+        self,
+        p: authz.PrincipalLike,
+        *,
+        unit: str | None = None,
+        state: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        text: str | None = None,
+    ) -> str:
+        """Operators: every hit of a search as CSV."""
+        authz.require_operator(p)
+        filters = SearchFilters(unit=unit, state=state, since=since, until=until, text=text)
+        return await search_csv(self.messages, filters)
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open)."""

@@ -139,4 +139,19 @@ class HubFacade(Protocol):
         limit: int,
     ) -> dict[str, Any]: ...
 
+    async def search_csv(
+        self,
+        p: Any,
+        *,
+        unit: str | None,
+        state: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        text: str | None,
+    ) -> str: ...
+
+    async def unit_summaries(self, p: Any, unit: str | None = None) -> list[dict[str, Any]]: ...
+
+    async def overdue(self, p: Any, *, limit: int = 500) -> list[dict[str, Any]]: ...
+
     async def ready(self) -> dict[str, bool]: ...

@@ -106,6 +106,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                 _query("q", _STR, "text in the subject, number or notation"),
                 _query("cursor", _STR, "next_cursor of the previous page"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"),
+                _query("format", {"enum": ["json", "csv"]}, "csv: every hit as text/csv"),
             ],
             "responses": {
                 "200": _ok(
@@ -116,6 +117,25 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                     ),
                 ),
                 "400": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/units/summary": {
+        "get": {
+            "summary": "Per-unit counters (operators): sent, received, pending, states",
+            "parameters": [_query("unit", _STR, "one unit only")],
+            "responses": {
+                "200": _ok("summaries", _obj(items={"type": "array", "items": {"type": "object"}})),
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/overdue": {
+        "get": {
+            "summary": "Deliveries past their due date without a final status (operators)",
+            "responses": {
+                "200": _ok("overdue", _obj(items={"type": "array", "items": {"type": "object"}})),
                 **_AUTH_ERRORS,
             },
         },

@@ -60,7 +60,9 @@ async def submit(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/messages")
 async def search(request: web.Request) -> web.Response:
-    """Operators: messages by unit, state, time and text, a page at a time."""
+    """Operators: messages by unit, state, time and text, a page at a time (or CSV)."""
+    if text_param(request, "format") == "csv":
+        return await _search_csv(request)
     result = await hub_of(request).search(
         principal_of(request),
         unit=text_param(request, "unit"),
@@ -72,6 +74,22 @@ async def search(request: web.Request) -> web.Response:
         limit=int_param(request, "limit", default=50, low=1, high=_SEARCH_MAX),
     )
     return json_ok(result)
+
+
+async def _search_csv(request: web.Request) -> web.Response:
+    text = await hub_of(request).search_csv(
+        principal_of(request),
+        unit=text_param(request, "unit"),
+        state=text_param(request, "state"),
+        since=datetime_param(request, "since"),
+        until=datetime_param(request, "until"),
+        text=text_param(request, "q"),
+    )
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="lienthong-messages.csv"'},
+    )
 
 
 @routes.get("/api/v1/messages/{id}")

@@ -25,6 +25,19 @@ async def message_status(request: web.Request) -> web.Response:
     return json_ok(status)
 
 
+@routes.get("/api/v1/units/summary")
+async def unit_summaries(request: web.Request) -> web.Response:
+    """Operators: per-unit counters; ``?unit=CODE`` for one unit."""
+    unit = request.query.get("unit") or None
+    return json_ok({"items": await hub_of(request).unit_summaries(principal_of(request), unit)})
+
+
+@routes.get("/api/v1/overdue")
+async def overdue(request: web.Request) -> web.Response:
+    """Operators: deliveries past their document's due date and not finished."""
+    return json_ok({"items": await hub_of(request).overdue(principal_of(request))})
+
+
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     """Liveness: the process answers (``pid`` tells ``--workers`` processes apart)."""

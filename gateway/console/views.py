@@ -7,8 +7,6 @@ every POST carries the session's CSRF token.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +19,7 @@ from gateway.console.context import CODEC, DATA, HUB, STOP
 from gateway.console.i18n import pick_language, translator
 from gateway.console.session import COOKIE, ConsoleSession, check_csrf, set_cookie
 from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
+from gateway.reports import search_csv
 from gateway.store.records import SearchFilters
 
 routes = web.RouteTableDef()
@@ -158,32 +157,12 @@ async def messages(request: web.Request) -> web.Response:
 async def messages_csv(request: web.Request) -> web.StreamResponse:
     """The same search as CSV (every page)."""
     _require(request)
-    store = request.app[HUB].messages
-    filters, cursor = _filters(request.query), None
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "sender", "subject", "created_at", "due_date", "states"])
-    while True:
-        page = await store.search(filters, cursor=cursor, limit=500)
-        for m in page.items:
-            row = m.to_json()
-            writer.writerow(
-                [row["id"], row["sender"], _csv_safe(row["subject"]), row["created_at"],
-                 row["due_date"] or "", json.dumps(row["states"], sort_keys=True)]
-            )  # fmt: skip
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    text = await search_csv(request.app[HUB].messages, _filters(request.query))
     return web.Response(
-        text=buffer.getvalue(),
+        text=text,
         content_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="lienthong-messages.csv"'},
     )
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in user text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @routes.get("/console/messages/{id}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +25,8 @@ from gateway.store.models import TokenRow, UnitRow, utcnow
 __all__ = ["TokenInfo", "TokenRegistry", "hash_token"]
 
 _OPERATOR_MAX = 200
+_CACHE_TTL = 15.0
+_CACHE_MAX = 10_000
 
 
 def hash_token(token: str) -> str:
@@ -46,6 +50,8 @@ class TokenRegistry:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # token hash -> (principal, monotonic expiry); only valid tokens are cached
+        self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def create(
         self, unit: str | None = None, operator: str | None = None, *, actor: str = "admin"
@@ -83,6 +89,7 @@ class TokenRegistry:
             row = (await session.execute(query)).scalars().first()
             if row is None:
                 raise NotFoundError("no such token", code="directory.unknown_token")
+            self._cache.pop(row.token_hash, None)
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
                 await audit.append(
@@ -95,8 +102,20 @@ class TokenRegistry:
             return row.id
 
     async def authenticate(self, token: str) -> Principal:
-        """The principal a token stands for; ``auth.invalid_token`` if unknown or revoked."""
+        """The principal a token stands for; ``auth.invalid_token`` if unknown or revoked.
+
+        Valid tokens are cached in this process for 15 s (keyed by the token's hash, at
+        most 10,000 entries). ``revoke`` in this process clears the entry at once; a
+        revocation made by another process (another hub worker, the CLI) takes effect
+        here within the TTL.
+        """
         wanted = hash_token(token)
+        now = time.monotonic()
+        cached = self._cache.get(wanted)
+        if cached is not None:
+            if cached[1] > now:
+                return cached[0]
+            del self._cache[wanted]
         async with self.db.session() as session:
             row = (
                 await session.execute(select(TokenRow).where(TokenRow.token_hash == wanted))
@@ -105,7 +124,16 @@ class TokenRegistry:
             raise AuthError("unknown or revoked token", code="auth.invalid_token")
         if row.revoked_at is not None:
             raise AuthError("unknown or revoked token", code="auth.invalid_token")
-        return Principal(unit=row.unit_code, operator=row.operator)
+        principal = Principal(unit=row.unit_code, operator=row.operator)
+        self._remember(wanted, principal, now + _CACHE_TTL)
+        return principal
+
+    def _remember(self, key: str, principal: Principal, expires: float) -> None:
+        """Cache a valid token's principal; drop the oldest entries beyond the bound."""
+        self._cache[key] = (principal, expires)
+        self._cache.move_to_end(key)
+        while len(self._cache) > _CACHE_MAX:
+            self._cache.popitem(last=False)
 
     async def all(self) -> list[TokenInfo]:
         """Every token, oldest first."""

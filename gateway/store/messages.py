@@ -1,8 +1,8 @@
 """The persistence of a document's journey; every method is one transaction.
 
 accept → (outbox) claim_outbox / mark_published / release → deliver → pending / ack_item /
-mark_fetched → add_receipt → status / search. Every state change appends an audit entry in
-the same transaction, so the audit log and the state never disagree.
+ack_document / mark_fetched(_many) → add_receipt → status / search. Every state change
+appends an audit entry in the same transaction, so the audit log and the state never disagree.
 
 Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on topic
 ``documents`` and ``{"receipt_id", "message_id", "recipient", "kind": "receipt"}`` on topic
@@ -220,6 +220,53 @@ class MessageStore:
                     unit,
                     {"item_id": item_id, "kind": row.kind, "ref": row.ref},
                 )
+
+    async def ack_document(self, unit: str, message_id: str) -> bool:
+        """Take ``unit``'s document item for ``message_id`` off its pending list in one
+        UPDATE (idempotent, no error when there is none); ``True`` if it was pending."""
+        async with self.db.session(write=True) as session:
+            result = await session.execute(
+                update(MailboxItemRow)
+                .where(
+                    MailboxItemRow.unit == unit,
+                    MailboxItemRow.kind == "document",
+                    MailboxItemRow.message_id == message_id,
+                    MailboxItemRow.acked_at.is_(None),
+                )
+                .values(acked_at=utcnow())
+                .returning(MailboxItemRow.item_id)
+            )
+            item_ids = list(result.scalars())
+            if not item_ids:
+                return False
+            await audit.append(
+                session,
+                unit,
+                "mailbox.acked",
+                message_id,
+                unit,
+                {"item_id": item_ids[0], "kind": "document", "ref": message_id},
+            )
+            return True
+
+    async def mark_fetched_many(self, unit: str, message_ids: Sequence[str]) -> None:
+        """``mark_fetched`` for several documents of ``unit`` in one transaction."""
+        wanted = list(dict.fromkeys(message_ids))
+        if not wanted:
+            return
+        async with self.db.session(write=True) as session:
+            await session.execute(
+                update(MailboxItemRow)
+                .where(
+                    MailboxItemRow.message_id.in_(wanted),
+                    MailboxItemRow.unit == unit,
+                    MailboxItemRow.kind == "document",
+                    MailboxItemRow.fetched_at.is_(None),
+                )
+                .values(fetched_at=utcnow())
+            )
+            for message_id in wanted:
+                await tx.advance(session, message_id, unit, states.DELIVERED, unit)
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:
         """The recipient fetched the document: the delivery becomes ``delivered``."""

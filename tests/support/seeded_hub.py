@@ -64,8 +64,8 @@ async def _wait_delivered(hub: Hub, message_id: str) -> None:
     """Each recipient fetches its mailbox (long-poll) until the document is there."""
     status = await hub.messages.status(message_id)
     for recipient in status.recipients:
-        for _ in range(40):
-            items = await hub.mailbox(Principal(unit=recipient.unit), wait=0.5, limit=100)
+        for _ in range(60):
+            items = await hub.mailbox(Principal(unit=recipient.unit), wait=1.0, limit=100)
             if any(i["message_id"] == message_id for i in items):
                 break
         else:

@@ -64,3 +64,14 @@ async def test_revoked_and_unknown_tokens_are_refused(directory: Directory) -> N
     assert all(t.revoked_at is not None for t in await directory.list_tokens())
     with pytest.raises(NotFoundError):
         await directory.revoke_token("nothing-like-this")
+
+
+async def test_cached_token_is_refused_right_after_revoke(directory: Directory) -> None:
+    """A token cached by a successful check is refused at once after a revoke here."""
+    token = await directory.create_token(unit=UNIT)
+    assert await directory.authenticate(token) == Principal(unit=UNIT)
+    assert await directory.authenticate(token) == Principal(unit=UNIT)  # from the cache
+    await directory.revoke_token(token)
+    with pytest.raises(AuthError) as info:
+        await directory.authenticate(token)
+    assert info.value.code == "auth.invalid_token"

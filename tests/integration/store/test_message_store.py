@@ -218,3 +218,19 @@ async def test_unknown_message_is_not_found(store: MessageStore) -> None:
         with pytest.raises(NotFoundError) as info:
             await call("00000000-0000-0000-0000-000000000000")
         assert info.value.code == "message.not_found"
+
+
+async def test_batch_fetch_and_ack_by_message_id(store: MessageStore) -> None:
+    """mark_fetched_many delivers several documents; ack_document acks one once, by id."""
+    first, second = await accepted(store), await accepted(store)
+    mids = [str(first.envelope.message_id), str(second.envelope.message_id)]
+    await store.mark_published([r.id for r in await store.claim_outbox(10, "w1")])
+    for mid in mids:
+        await store.deliver(mid, R1)
+    await store.mark_fetched_many(R1, [*mids, mids[0]])
+    assert [(await states_of(store, m))[R1] for m in mids] == ["delivered", "delivered"]
+    assert (await states_of(store, mids[0]))[R2] == "queued"
+    assert await store.ack_document(R1, mids[0]) is True
+    assert await store.ack_document(R1, mids[0]) is False  # already acked
+    assert await store.ack_document(R2, mids[0]) is False  # not in R2's mailbox
+    assert [i.message_id for i in await store.pending(R1)] == [mids[1]]

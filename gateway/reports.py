@@ -1,0 +1,69 @@
+"""Operator reports shared by the API and the console: per-unit summary, overdue, CSV.
+
+Each function takes the :class:`~gateway.store.messages.MessageStore` read side and gives
+plain JSON-able values (or CSV text), so both front ends show the same thing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from gateway.store.messages import MessageStore
+from gateway.store.records import OverdueDelivery, SearchFilters, UnitSummary
+
+__all__ = ["csv_safe", "overdue_json", "search_csv", "unit_summary_json"]
+
+_CSV_PAGE = 500
+
+
+def unit_summary_json(summary: UnitSummary) -> dict[str, Any]:
+    """One unit's counters as JSON."""
+    return {
+        "unit": summary.unit,
+        "name": summary.name,
+        "sent": summary.sent,
+        "received": summary.received,
+        "pending_items": summary.pending_items,
+        "states": dict(summary.states),
+        "last_seen_at": summary.last_seen_at.isoformat() if summary.last_seen_at else None,
+    }
+
+
+def overdue_json(row: OverdueDelivery) -> dict[str, Any]:
+    """One overdue delivery as JSON."""
+    return {
+        "message_id": row.message_id,
+        "recipient": row.recipient,
+        "sender": row.sender,
+        "subject": row.subject,
+        "due_date": row.due_date.isoformat(),
+        "state": row.state,
+    }
+
+
+def csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in user text (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+async def search_csv(store: MessageStore, filters: SearchFilters) -> str:
+    """Every hit of a search (all pages) as CSV text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "sender", "subject", "created_at", "due_date", "states"])
+    cursor: str | None = None
+    while True:
+        page = await store.search(filters, cursor=cursor, limit=_CSV_PAGE)
+        for item in page.items:
+            row = item.to_json()
+            states = json.dumps(row["states"], sort_keys=True)
+            writer.writerow(
+                [row["id"], row["sender"], csv_safe(row["subject"]), row["created_at"],
+                 row["due_date"] or "", states]
+            )  # fmt: skip
+        cursor = page.next_cursor
+        if not cursor:
+            return buffer.getvalue()

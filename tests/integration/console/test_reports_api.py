@@ -39,9 +39,11 @@ async def test_unit_summary_counts(live: SeededHub) -> None:
 
 async def test_overdue_names_each_unfinished_unit(live: SeededHub) -> None:
     """The overdue list has the late document once per unit that has not completed it."""
-    async with aiohttp.ClientSession(headers=_auth(live)) as client:
-        async with client.get(f"{live.url}/api/v1/overdue") as r:
-            items = (await r.json())["items"]
+    async with (
+        aiohttp.ClientSession(headers=_auth(live)) as client,
+        client.get(f"{live.url}/api/v1/overdue") as r,
+    ):
+        items = (await r.json())["items"]
     assert {i["recipient"] for i in items} == set(DISTRICTS)
     assert {i["message_id"] for i in items} == {live.documents["overdue"]}
 

@@ -64,10 +64,12 @@ async def _wait_delivered(hub: Hub, message_id: str) -> None:
     """Each recipient fetches its mailbox (long-poll) until the document is there."""
     status = await hub.messages.status(message_id)
     for recipient in status.recipients:
-        for _ in range(60):
+        # the long-poll returns at once when other items are pending, so pace the loop
+        for _ in range(300):
             items = await hub.mailbox(Principal(unit=recipient.unit), wait=1.0, limit=100)
             if any(i["message_id"] == message_id for i in items):
                 break
+            await asyncio.sleep(0.05)
         else:
             raise AssertionError(f"{message_id} never reached {recipient.unit}")
     await asyncio.sleep(0)

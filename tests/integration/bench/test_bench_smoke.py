@@ -50,7 +50,9 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
     r = bench("e2e")
     assert r["lost"] == 0 and r["errors"] == 0
     assert r["docs_per_s"] > 0 and r["raw_docs_per_s"] > 0
-    assert r["ratio"] == pytest.approx(r["docs_per_s"] / r["raw_docs_per_s"], rel=0.01)
+    # the report rounds the ratio to 3 places
+    expected = r["docs_per_s"] / r["raw_docs_per_s"]
+    assert r["ratio"] == pytest.approx(expected, rel=0.01, abs=1e-3)
     assert 0 < r["delivered_p50_ms"] <= r["delivered_p99_ms"] <= r["receipt_p99_ms"]
     assert r["half_load_delivered_p99_ms"] > 0 and r["hub_cpu_ms_per_doc"] > 0
     assert_targets(r, {"docs_per_s", "ratio", "half_load_delivered_p99_ms"})

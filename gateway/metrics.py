@@ -80,7 +80,7 @@ class HubMetrics:
         return bytes(generate_latest(self.registry))
 
     async def _refresh_store(self, db: Any) -> None:
-        async with db.session() as session:
+        async with db.read() as session:
             sent = await session.execute(
                 select(MessageRow.sender, func.count()).group_by(MessageRow.sender)
             )

@@ -82,7 +82,7 @@ class ConsoleData:
     async def overview(self) -> Overview:
         """Documents today, in flight, overdue, failed and dead-lettered."""
         midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
-        async with self.hub.db.session() as session:
+        async with self.hub.db.read() as session:
             today = await session.scalar(
                 select(func.count())
                 .select_from(MessageRow)
@@ -116,7 +116,7 @@ class ConsoleData:
 
     async def audit_trail(self, message_id: str) -> list[dict[str, Any]]:
         """Every audit entry about one message, oldest first."""
-        async with self.hub.db.session() as session:
+        async with self.hub.db.read() as session:
             rows = (
                 await session.scalars(
                     select(AuditRow).where(AuditRow.message_id == message_id).order_by(AuditRow.seq)
@@ -129,7 +129,7 @@ class ConsoleData:
 
     async def events_after(self, seq: int, limit: int = 200) -> list[dict[str, Any]]:
         """Audit entries after ``seq`` (the live feed works across hub processes)."""
-        async with self.hub.db.session() as session:
+        async with self.hub.db.read() as session:
             rows = (
                 await session.scalars(
                     select(AuditRow).where(AuditRow.seq > seq).order_by(AuditRow.seq).limit(limit)
@@ -142,7 +142,7 @@ class ConsoleData:
 
     async def last_seq(self) -> int:
         """The newest audit entry's seq (0 when empty)."""
-        async with self.hub.db.session() as session:
+        async with self.hub.db.read() as session:
             return int(await session.scalar(select(func.max(AuditRow.seq))) or 0)
 
     async def unit_tree(self) -> list[UnitNode]:

@@ -99,30 +99,30 @@ class Directory:
 
     async def get(self, code: str) -> Unit:
         """One unit; ``directory.unknown_unit`` if there is none."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return Unit.of(await _unit_row(session, code))
 
     async def exists(self, code: str) -> bool:
         """True when ``code`` is a unit of the directory."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await session.get(UnitRow, code) is not None
 
     async def list(self) -> builtins.list[Unit]:
         """Every unit, by code."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(select(UnitRow).order_by(UnitRow.code))).scalars()
             return [Unit.of(r) for r in rows]
 
     async def children(self, code: str) -> builtins.list[Unit]:
         """The direct children of a unit, by code."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             await _unit_row(session, code)
             query = select(UnitRow).where(UnitRow.parent_code == code).order_by(UnitRow.code)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
 
     async def descendants(self, code: str, depth: int | None = None) -> builtins.list[Unit]:
         """Every unit below ``code`` (or only those exactly ``depth`` levels below)."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             await _unit_row(session, code)
             query = _descendants_query(code, depth)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
@@ -174,7 +174,7 @@ class Directory:
 
     async def groups(self) -> builtins.list[Group]:
         """Every group with its current members."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(select(GroupRow).order_by(GroupRow.code))).scalars()
             return [
                 Group(
@@ -199,7 +199,7 @@ class Directory:
         when nothing is left.
         """
         result: dict[str, None] = {}
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             for code in addressees:
                 for unit in await _expand_one(session, code):
                     result.setdefault(unit, None)

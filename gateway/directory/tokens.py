@@ -116,7 +116,7 @@ class TokenRegistry:
             if cached[1] > now:
                 return cached[0]
             del self._cache[wanted]
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             row = (
                 await session.execute(select(TokenRow).where(TokenRow.token_hash == wanted))
             ).scalar_one_or_none()
@@ -137,7 +137,7 @@ class TokenRegistry:
 
     async def all(self) -> list[TokenInfo]:
         """Every token, oldest first."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(select(TokenRow).order_by(TokenRow.created_at))).scalars()
             return [
                 TokenInfo(r.id, r.unit_code, r.operator, r.created_at, r.revoked_at) for r in rows

@@ -3,6 +3,10 @@
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so that a 2xx
 means the commit is on disk, a busy timeout, foreign keys on, and every transaction opened
 with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing half way.
+Inside one process, writers queue on an :class:`asyncio.Lock` before ``BEGIN IMMEDIATE``
+(SQLite's own busy handler polls with sleeps of up to 100 ms, which under load costs far
+more than the work), and :meth:`Database.read` runs on separate ``query_only``
+connections with a deferred ``BEGIN``: in WAL mode readers never wait for the writer.
 PostgreSQL runs on asyncpg with a bounded pool and ``pool_pre_ping`` so a restarted server
 is picked up again without restarting the hub.
 
@@ -12,8 +16,10 @@ Connection failures become :class:`~gateway.errors.StoreUnavailable` (``store.un
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gateway.errors import GatewayError, StoreUnavailable
+from gateway.store import sqlite_driver
 
 __all__ = ["WRITE_LOCK", "Database", "is_unavailable"]
 
@@ -65,6 +72,12 @@ class Database:
             _ensure_parent_dir(self.url)
         self.engine: AsyncEngine = _make_engine(self.url, self.is_sqlite, pool_size, echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = self._sessions
+        self._reader_engine: AsyncEngine | None = None
+        self._write_lock: asyncio.Lock | None = None
+        if self.is_sqlite:
+            self._reader_engine = _make_sqlite_engine(self.url, echo, read_only=True)
+            self._readers = async_sessionmaker(self._reader_engine, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -81,12 +94,36 @@ class Database:
         never deadlock on each other. (SQLite's ``BEGIN IMMEDIATE`` is that lock already.)
         Connection failures inside the block come out as ``StoreUnavailable``.
         """
+        if self.is_sqlite:
+            async with self._sqlite_writer():
+                async with self._transaction(self._sessions) as session:
+                    yield session
+            return
+        async with self._transaction(self._sessions) as session:
+            if write:
+                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One transaction that only reads (on SQLite a ``query_only`` connection that
+        never queues behind writers; on PostgreSQL the same as :meth:`session`)."""
+        async with self._transaction(self._readers) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _sqlite_writer(self) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            yield
+
+    @asynccontextmanager
+    async def _transaction(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
         try:
-            async with self._sessions() as session, session.begin():
-                if write and self.is_postgresql:
-                    await session.execute(
-                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK}
-                    )
+            async with sessions() as session, session.begin():
                 yield session
         except GatewayError:
             raise
@@ -123,6 +160,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._reader_engine is not None:
+            await self._reader_engine.dispose()
 
 
 def _normalise_url(url: str) -> str:
@@ -146,31 +185,42 @@ def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> Async
             pool_pre_ping=True,
             connect_args={"timeout": 5, "command_timeout": 10},
         )
-    engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    )
-    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
-    return engine
+    return _make_sqlite_engine(url, echo, read_only=False)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy (not the driver) emit BEGIN, so transactions and DDL behave.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in (
+def _make_sqlite_engine(url: str, echo: bool, *, read_only: bool) -> AsyncEngine:
+    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+    database = make_url(url).database
+    if database and database != ":memory:":
+        creator = partial(sqlite_driver.connect, database, timeout=timeout)
+        engine = create_async_engine(url, echo=echo, async_creator=creator)
+    else:
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": timeout})
+    pragmas = [
         "PRAGMA journal_mode=WAL",
         "PRAGMA synchronous=FULL",
         f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
         "PRAGMA foreign_keys=ON",
-    ):
-        cursor.execute(pragma)
-    cursor.close()
+    ]
+    if read_only:
+        pragmas.append("PRAGMA query_only=ON")
 
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not the driver) emit BEGIN, so transactions and DDL behave.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
 
-def _sqlite_on_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock up front: no deadlock when a reader turns writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: no deadlock when a reader turns writer.
+        # Readers begin deferred: in WAL mode they read a snapshot and never wait.
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
+    return engine
 
 
 def _ensure_parent_dir(url: str) -> None:

@@ -80,7 +80,7 @@ class MessageStore:
                 await tx.insert_message(session, verified, units, submitted_by)
             return AcceptResult(message_id, True)
         except IntegrityError:
-            async with self.db.session() as session:  # a concurrent accept won the race
+            async with self.db.read() as session:  # a concurrent accept won the race
                 existing = await session.get(MessageRow, message_id)
                 if existing is None:
                     raise
@@ -88,12 +88,12 @@ class MessageStore:
 
     async def get(self, message_id: str) -> StoredMessage:
         """A message's row, recipients and attachments; ``message.not_found``."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.stored_message(session, message_id)
 
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return (await tx.get_message(session, message_id)).envelope_xml
 
     # -- outbox --------------------------------------------------------------------------
@@ -166,7 +166,7 @@ class MessageStore:
 
     async def unconsumed_published(self, limit: int = 500) -> list[OutboxRow]:
         """Rows marked published whose mailbox item does not exist (see ``republish``)."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.unconsumed_published(session, limit)
 
     async def republish(self, ids: Sequence[int]) -> int:
@@ -201,7 +201,7 @@ class MessageStore:
 
     async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:
         """Items not yet acked, oldest first."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.pending(session, unit, limit)
 
     async def ack_item(self, unit: str, item_id: int) -> None:
@@ -298,36 +298,36 @@ class MessageStore:
                 await tx.insert_receipt(session, verified)
             return receipt_id, True
         except IntegrityError:
-            async with self.db.session() as session:
+            async with self.db.read() as session:
                 if await session.get(ReceiptRow, receipt_id) is None:
                     raise
             return receipt_id, False
 
     async def get_receipt(self, receipt_id: str) -> StoredReceipt:
         """A stored receipt with its signed XML; ``not_found`` if there is none."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.stored_receipt(session, receipt_id)
 
     # -- views ---------------------------------------------------------------------------
 
     async def status(self, message_id: str) -> MessageStatus:
         """The message's timeline: every recipient's state and receipts."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.status(session, message_id)
 
     async def search(
         self, filters: SearchFilters, cursor: str | None = None, limit: int = 50
     ) -> SearchPage:
         """Messages matching ``filters``, newest first, ``limit`` per page."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.search(session, filters, cursor, limit)
 
     async def unit_summaries(self, unit: str | None = None) -> list[UnitSummary]:
         """Per-unit counters (sent, received, pending, deliveries by state)."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.unit_summaries(session, unit)
 
     async def overdue(self, today: date | None = None, limit: int = 200) -> list[OverdueDelivery]:
         """Unfinished deliveries whose document's due date has passed."""
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             return await queries.overdue(session, today or utcnow().date(), limit)

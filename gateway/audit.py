@@ -74,6 +74,12 @@ def entry_hash(
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
+#: The chain's head as this transaction last wrote it (see :func:`append`).
+_HEAD = "audit_head"
+_HEAD_QUERY = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+_INSERT = insert(AuditRow)
+
+
 async def append(
     session: AsyncSession,
     actor: str,
@@ -82,15 +88,19 @@ async def append(
     unit: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one entry in the session's transaction; returns its ``seq``."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    head = (
-        await session.execute(
-            select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-        )
-    ).first()
-    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    """Append one entry in the session's transaction; returns its ``seq``.
+
+    The head is read once per transaction (under the lock, which lasts until commit) and
+    then carried in ``session.info``: later entries of the same transaction chain on
+    without reading it again.
+    """
+    head: tuple[int, str] | None = session.info.get(_HEAD)
+    if head is None:
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        row = (await session.execute(_HEAD_QUERY)).first()
+        head = (row[0], row[1]) if row else (0, GENESIS)
+    seq, prev = head[0] + 1, head[1]
     at = utcnow()
     payload = _json_roundtrip(detail or {})
     digest = entry_hash(
@@ -104,18 +114,20 @@ async def append(
         detail=payload,
     )
     await session.execute(
-        insert(AuditRow).values(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            message_id=message_id,
-            unit=unit,
-            detail=payload,
-            prev_hash=prev,
-            hash=digest,
-        )
+        _INSERT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "message_id": message_id,
+            "unit": unit,
+            "detail": payload,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
+    session.info[_HEAD] = (seq, digest)
     return seq
 
 

@@ -95,9 +95,8 @@ class Database:
         Connection failures inside the block come out as ``StoreUnavailable``.
         """
         if self.is_sqlite:
-            async with self._sqlite_writer():
-                async with self._transaction(self._sessions) as session:
-                    yield session
+            async with self._sqlite_writer(), self._transaction(self._sessions) as session:
+                yield session
             return
         async with self._transaction(self._sessions) as session:
             if write:
@@ -192,7 +191,7 @@ def _make_sqlite_engine(url: str, echo: bool, *, read_only: bool) -> AsyncEngine
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     database = make_url(url).database
     if database and database != ":memory:":
-        creator = partial(sqlite_driver.connect, database, timeout=timeout)
+        creator = partial(sqlite_driver.connect, database, busy_seconds=timeout)
         engine = create_async_engine(url, echo=echo, async_creator=creator)
     else:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": timeout})

@@ -11,6 +11,7 @@ Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -50,6 +51,8 @@ __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
 
 DOCUMENTS = tx.DOCUMENTS
 RECEIPTS = tx.RECEIPTS
+#: Accepted messages remembered by :meth:`MessageStore.get` (they never change).
+_MESSAGE_CACHE = 4096
 
 
 class MessageStore:
@@ -57,6 +60,7 @@ class MessageStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._messages: OrderedDict[str, StoredMessage] = OrderedDict()
 
     # -- accept --------------------------------------------------------------------------
 
@@ -87,9 +91,21 @@ class MessageStore:
                 return tx.same_message(existing, verified.digest)
 
     async def get(self, message_id: str) -> StoredMessage:
-        """A message's row, recipients and attachments; ``message.not_found``."""
+        """A message's row, recipients and attachments; ``message.not_found``.
+
+        An accepted message never changes (its deliveries do, and are not part of this),
+        so the answer is remembered, in this process, for the most recent messages.
+        """
+        cached = self._messages.get(message_id)
+        if cached is not None:
+            self._messages.move_to_end(message_id)
+            return cached
         async with self.db.read() as session:
-            return await queries.stored_message(session, message_id)
+            stored = await queries.stored_message(session, message_id)
+        self._messages[message_id] = stored
+        if len(self._messages) > _MESSAGE_CACHE:
+            self._messages.popitem(last=False)
+        return stored
 
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""

@@ -45,16 +45,17 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if may_block(fn, args):
-            return await super()._execute(fn, *args, **kwargs)
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         return fn(*args, **kwargs)
 
 
-async def connect(database: str, *, timeout: float) -> InlineConnection:
+async def connect(database: str, *, busy_seconds: float) -> InlineConnection:
     """Open ``database`` (a path, or a ``file:`` URI) for SQLAlchemy's aiosqlite dialect."""
     uri = database.startswith("file:")
     connector = partial(
-        sqlite3.connect, database, timeout=timeout, check_same_thread=False, uri=uri
+        sqlite3.connect, database, timeout=busy_seconds, check_same_thread=False, uri=uri
     )
     connection = InlineConnection(connector, 64)
     connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connect
-    return await connection
+    await connection
+    return connection

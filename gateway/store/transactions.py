@@ -7,9 +7,9 @@ function here appends its audit entries in the same transaction as its state cha
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import and_, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
@@ -29,6 +29,44 @@ from gateway.store.records import AcceptResult, VerifiedEnvelopeLike, VerifiedRe
 
 DOCUMENTS = "documents"
 RECEIPTS = "receipts"
+
+# Statements built once: building and cache-keying a statement per call cost more CPU
+# than running it.
+_HEADER = select(
+    MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest
+).where(MessageRow.id == bindparam("mid"))
+_DELIVERY = select(DeliveryRow).where(
+    DeliveryRow.message_id == bindparam("mid"), DeliveryRow.recipient == bindparam("unit")
+)
+_DELIVERY_LOCKED = _DELIVERY.with_for_update()
+_HAS_ITEM = (
+    select(MailboxItemRow.item_id)
+    .where(
+        MailboxItemRow.unit == bindparam("unit"),
+        MailboxItemRow.kind == bindparam("kind"),
+        MailboxItemRow.ref == bindparam("ref"),
+    )
+    .limit(1)
+)
+_INSERT_MESSAGE = insert(MessageRow)
+_INSERT_ATTACHMENT = insert(AttachmentRow)
+_INSERT_DELIVERY = insert(DeliveryRow)
+_INSERT_OUTBOX = insert(OutboxEntryRow)
+_INSERT_ITEM = insert(MailboxItemRow)
+_INSERT_RECEIPT = insert(ReceiptRow)
+
+
+class MessageHeader(Protocol):
+    """The few columns of a message the write paths need (a row of ``_HEADER``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def envelope_digest(self) -> str: ...
 
 
 def body(**fields: str) -> bytes:
@@ -53,42 +91,67 @@ async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     return row
 
 
+async def message_header(session: AsyncSession, message_id: str) -> MessageHeader:
+    """Id, sender, subject and digest of a message (not its XML); ``message.not_found``."""
+    row = (await session.execute(_HEADER, {"mid": message_id})).first()
+    if row is None:
+        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+    header: MessageHeader = row
+    return header
+
+
 async def insert_message(
     session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
 ) -> None:
     env, now = verified.envelope, utcnow()
     mid = str(env.message_id)
-    session.add(
-        MessageRow(
-            id=mid,
-            sender=env.sender,
-            subject=env.document.subject,
-            kind=env.kind.value,
-            refers_to=str(env.refers_to) if env.refers_to else None,
-            created_at=env.created,
-            expires_at=env.expires,
-            due_date=env.document.due_date,
-            envelope_digest=verified.digest,
-            envelope_xml=verified.xml,
-            submitted_by=submitted_by,
-            accepted_at=now,
-        )
+    await session.execute(
+        _INSERT_MESSAGE,
+        {
+            "id": mid,
+            "sender": env.sender,
+            "subject": env.document.subject,
+            "kind": env.kind.value,
+            "refers_to": str(env.refers_to) if env.refers_to else None,
+            "created_at": env.created,
+            "expires_at": env.expires,
+            "due_date": env.document.due_date,
+            "envelope_digest": verified.digest,
+            "envelope_xml": verified.xml,
+            "submitted_by": submitted_by,
+            "accepted_at": now,
+        },
     )
-    await session.flush()
-    session.add_all(
-        AttachmentRow(
-            message_id=mid, name=a.name, media_type=a.media_type, size=a.size, sha256=a.sha256
+    if env.attachments:
+        await session.execute(
+            _INSERT_ATTACHMENT,
+            [
+                {
+                    "message_id": mid,
+                    "name": a.name,
+                    "media_type": a.media_type,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                }
+                for a in env.attachments
+            ],
         )
-        for a in env.attachments
+    await session.execute(
+        _INSERT_DELIVERY,
+        [
+            {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
+            for u in units
+        ],
     )
-    for unit in units:
-        session.add(
-            DeliveryRow(message_id=mid, recipient=unit, state=states.SUBMITTED, updated_at=now)
-        )
-        session.add(
-            outbox(DOCUMENTS, unit, mid, body(message_id=mid, recipient=unit, kind="document"))
-        )
-    await session.flush()
+    await session.execute(
+        _INSERT_OUTBOX,
+        [
+            outbox_values(
+                DOCUMENTS, u, mid, body(message_id=mid, recipient=u, kind="document"), now
+            )
+            for u in units
+        ],
+    )
     await audit.append(
         session,
         submitted_by,
@@ -99,26 +162,26 @@ async def insert_message(
     )
 
 
-def outbox(topic: str, recipient: str, message_id: str, body: bytes) -> OutboxEntryRow:
-    return OutboxEntryRow(
-        topic=topic,
-        routing_key=recipient,
-        body=body,
-        message_id=message_id,
-        created_at=utcnow(),
-        attempts=0,
-    )
+def outbox_values(
+    topic: str, recipient: str, message_id: str, body: bytes, now: Any = None
+) -> dict[str, Any]:
+    """The columns of one outbox row, for ``_INSERT_OUTBOX``."""
+    return {
+        "topic": topic,
+        "routing_key": recipient,
+        "body": body,
+        "message_id": message_id,
+        "created_at": now or utcnow(),
+        "attempts": 0,
+    }
 
 
 async def get_delivery(
     session: AsyncSession, message_id: str, recipient: str, *, lock: bool = True
 ) -> DeliveryRow:
-    query = select(DeliveryRow).where(
-        and_(DeliveryRow.message_id == message_id, DeliveryRow.recipient == recipient)
-    )
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).scalar_one_or_none()
+    query = _DELIVERY_LOCKED if lock else _DELIVERY
+    params = {"mid": message_id, "unit": recipient}
+    row = (await session.execute(query, params)).scalar_one_or_none()
     if row is None:
         raise NotFoundError(
             f"message is not addressed to {recipient}",
@@ -132,22 +195,28 @@ async def advance(
     session: AsyncSession, message_id: str, recipient: str, target: str, actor: str
 ) -> None:
     """Move a delivery forward along the transport states (never back); audit a change."""
-    row = await get_delivery(session, message_id, recipient)
+    await advance_row(session, await get_delivery(session, message_id, recipient), target, actor)
+
+
+async def advance_row(session: AsyncSession, row: DeliveryRow, target: str, actor: str) -> None:
+    """:func:`advance` for a delivery row already read (and locked) in this transaction."""
     new = states.advance_transport(row.state, target)
     if new != row.state:
         old, row.state, row.updated_at = row.state, new, utcnow()
-        await audit.append(
-            session, actor, f"delivery.{new}", message_id, recipient, {"from": old, "to": new}
-        )
+        detail = {"from": old, "to": new}
+        await audit.append(session, actor, f"delivery.{new}", row.message_id, row.recipient, detail)
 
 
 async def deliver(
     session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
 ) -> bool:
-    message = await get_message(session, message_id)
+    message = await message_header(session, message_id)
     if kind == "document":
-        await get_delivery(session, message_id, recipient)
-        return await _add_item(session, message, recipient, kind, ref, message.sender)
+        delivery = await get_delivery(session, message_id, recipient)
+        if not await _add_item(session, message, recipient, kind, ref, message.sender):
+            return False
+        await advance_row(session, delivery, states.QUEUED, "hub")
+        return True
     if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
     receipt = await session.get(ReceiptRow, ref)
@@ -191,42 +260,43 @@ async def _earlier_receipts(
 
 
 async def _has_item(session: AsyncSession, unit: str, kind: str, ref: str) -> bool:
-    seen = select(MailboxItemRow.item_id).where(
-        MailboxItemRow.unit == unit, MailboxItemRow.kind == kind, MailboxItemRow.ref == ref
-    )
-    return (await session.execute(seen)).first() is not None
+    params = {"unit": unit, "kind": kind, "ref": ref}
+    return (await session.execute(_HAS_ITEM, params)).first() is not None
 
 
 async def _add_item(
-    session: AsyncSession, message: MessageRow, recipient: str, kind: str, ref: str, sender: str
+    session: AsyncSession,
+    message: MessageHeader,
+    recipient: str,
+    kind: str,
+    ref: str,
+    sender: str,
 ) -> bool:
     """Insert one mailbox item (audited) unless it is there; ``False`` if it was."""
     message_id = message.id
     if await _has_item(session, recipient, kind, ref):
         return False
-    session.add(
-        MailboxItemRow(
-            unit=recipient,
-            kind=kind,
-            message_id=message_id,
-            ref=ref,
-            sender=sender,
-            subject=message.subject,
-            created_at=utcnow(),
-        )
+    await session.execute(
+        _INSERT_ITEM,
+        {
+            "unit": recipient,
+            "kind": kind,
+            "message_id": message_id,
+            "ref": ref,
+            "sender": sender,
+            "subject": message.subject,
+            "created_at": utcnow(),
+        },
     )
-    await session.flush()
     await audit.append(
         session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
     )
-    if kind == "document":
-        await advance(session, message_id, recipient, states.QUEUED, "hub")
     return True
 
 
 async def insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -> None:
     r = verified.receipt
-    message = await get_message(session, str(r.message_id))
+    message = await message_header(session, str(r.message_id))
     if r.envelope_digest and r.envelope_digest != message.envelope_digest:
         raise ReceiptError(
             "the receipt answers another envelope",
@@ -246,30 +316,24 @@ async def insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -
     old = delivery.state
     delivery.state, delivery.updated_at = states.next_state(old, r.status), utcnow()
     rid = str(r.receipt_id)
-    session.add(
-        ReceiptRow(
-            receipt_id=rid,
-            message_id=message.id,
-            recipient=r.recipient,
-            status_code=r.status.code,
-            status_name=r.status.label,
-            reason=r.reason,
-            issuer=issuer,
-            at=r.timestamp,
-            receipt_xml=verified.xml,
-            digest=verified.digest,
-        )
+    await session.execute(
+        _INSERT_RECEIPT,
+        {
+            "receipt_id": rid,
+            "message_id": message.id,
+            "recipient": r.recipient,
+            "status_code": r.status.code,
+            "status_name": r.status.label,
+            "reason": r.reason,
+            "issuer": issuer,
+            "at": r.timestamp,
+            "receipt_xml": verified.xml,
+            "digest": verified.digest,
+        },
     )
     target = r.recipient if recall else message.sender
-    session.add(
-        outbox(
-            RECEIPTS,
-            target,
-            message.id,
-            body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt"),
-        )
-    )
-    await session.flush()
+    receipt_body = body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt")
+    await session.execute(_INSERT_OUTBOX, outbox_values(RECEIPTS, target, message.id, receipt_body))
     detail: dict[str, Any] = {
         "receipt_id": rid,
         "status": r.status.code,

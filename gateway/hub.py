@@ -305,9 +305,8 @@ class Hub:
                 status=parsed,
                 issuer=unit,
                 reason=reason,
+                ack_document=parsed in _FIRST_ANSWERS,
             )
-            if parsed in _FIRST_ANSWERS:
-                await self._ack_document(unit, message_id)
         return receipt_id
 
     async def _post_signed_receipt(
@@ -324,9 +323,8 @@ class Hub:
         issuer = r.issuer or unit
         if not issuer == unit == verified.signer_unit:
             raise AuthError("the receipt is not signed by the caller", code="auth.forbidden")
-        receipt_id, _ = await self.receipts.store(verified)
-        if r.status is not Status.RECALL_REQUESTED:
-            await self._ack_document(unit, stored.id)
+        ack = None if r.status is Status.RECALL_REQUESTED else unit
+        receipt_id, _ = await self.receipts.store(verified, ack_document=ack)
         return receipt_id
 
     async def report_failure(self, p: authz.PrincipalLike, message_id: str, reason: str) -> str:
@@ -351,8 +349,8 @@ class Hub:
                 reason=reason,
                 receipt_id=hub_receipt_id(stored.id, unit, Status.FAILED),
                 hub_signed=True,
+                ack_document=True,
             )
-            await self._ack_document(unit, message_id)
         return receipt_id
 
     async def recall(
@@ -387,10 +385,6 @@ class Hub:
                 message_id=stored.id,
             )
         return ids
-
-    async def _ack_document(self, unit: str, message_id: str) -> None:
-        """Posting a status for a document also takes it off the pending list."""
-        await self.messages.ack_document(unit, message_id)
 
     # -- mailbox -----------------------------------------------------------------------
 

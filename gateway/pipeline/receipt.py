@@ -100,8 +100,10 @@ class ReceiptIssuer:
         reason: str | None = None,
         receipt_id: uuid.UUID | None = None,
         hub_signed: bool = False,
+        ack_document: bool = False,
     ) -> tuple[str, bool]:
-        """Build, seal and store one receipt; ``(receipt_id, created)``."""
+        """Build, seal and store one receipt; ``(receipt_id, created)``. ``ack_document``:
+        also take the document off the recipient's pending list (same transaction)."""
         receipt = Receipt(
             receipt_id=receipt_id or uuid.uuid4(),
             message_id=uuid.UUID(message_id),
@@ -112,11 +114,15 @@ class ReceiptIssuer:
             reason=reason,
             issuer=issuer,
         )
-        return await self.store(await self.seal(receipt, hub_signed=hub_signed))
+        sealed = await self.seal(receipt, hub_signed=hub_signed)
+        return await self.store(sealed, ack_document=recipient if ack_document else None)
 
-    async def store(self, verified: VerifiedReceiptLike) -> tuple[str, bool]:
-        """Store a sealed or verified receipt and wake the relay if it is new."""
-        receipt_id, created = await self.messages.add_receipt(verified)
+    async def store(
+        self, verified: VerifiedReceiptLike, *, ack_document: str | None = None
+    ) -> tuple[str, bool]:
+        """Store a sealed or verified receipt and wake the relay if it is new
+        (``ack_document``: see :meth:`MessageStore.add_receipt`)."""
+        receipt_id, created = await self.messages.add_receipt(verified, ack_document=ack_document)
         if created:
             self.on_added()
             await self._observe(verified)

@@ -190,7 +190,8 @@ def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> Async
 def _make_sqlite_engine(url: str, echo: bool, *, read_only: bool) -> AsyncEngine:
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     database = make_url(url).database
-    if database and database != ":memory:":
+    inline = bool(database) and database != ":memory:"
+    if database and inline:
         creator = partial(sqlite_driver.connect, database, busy_seconds=timeout)
         engine = create_async_engine(url, echo=echo, async_creator=creator)
     else:
@@ -203,6 +204,9 @@ def _make_sqlite_engine(url: str, echo: bool, *, read_only: bool) -> AsyncEngine
     ]
     if read_only:
         pragmas.append("PRAGMA query_only=ON")
+    elif inline:
+        # Fail at once on another process's lock: the driver retries off the loop thread.
+        pragmas.append("PRAGMA busy_timeout=0")
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy (not the driver) emit BEGIN, so transactions and DDL behave.

@@ -81,7 +81,8 @@ class MessageStore:
                 existing = await session.get(MessageRow, message_id)
                 if existing is not None:
                     return tx.same_message(existing, verified.digest)
-                await tx.insert_message(session, verified, units, submitted_by)
+                stored = await tx.insert_message(session, verified, units, submitted_by)
+            self._remember(stored)
             return AcceptResult(message_id, True)
         except IntegrityError:
             async with self.db.read() as session:  # a concurrent accept won the race
@@ -102,10 +103,13 @@ class MessageStore:
             return cached
         async with self.db.read() as session:
             stored = await queries.stored_message(session, message_id)
-        self._messages[message_id] = stored
+        self._remember(stored)
+        return stored
+
+    def _remember(self, stored: StoredMessage) -> None:
+        self._messages[stored.id] = stored
         if len(self._messages) > _MESSAGE_CACHE:
             self._messages.popitem(last=False)
-        return stored
 
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""
@@ -241,29 +245,7 @@ class MessageStore:
         """Take ``unit``'s document item for ``message_id`` off its pending list in one
         UPDATE (idempotent, no error when there is none); ``True`` if it was pending."""
         async with self.db.session(write=True) as session:
-            result = await session.execute(
-                update(MailboxItemRow)
-                .where(
-                    MailboxItemRow.unit == unit,
-                    MailboxItemRow.kind == "document",
-                    MailboxItemRow.message_id == message_id,
-                    MailboxItemRow.acked_at.is_(None),
-                )
-                .values(acked_at=utcnow())
-                .returning(MailboxItemRow.item_id)
-            )
-            item_ids = list(result.scalars())
-            if not item_ids:
-                return False
-            await audit.append(
-                session,
-                unit,
-                "mailbox.acked",
-                message_id,
-                unit,
-                {"item_id": item_ids[0], "kind": "document", "ref": message_id},
-            )
-            return True
+            return await tx.ack_document(session, unit, message_id)
 
     async def mark_fetched_many(self, unit: str, message_ids: Sequence[str]) -> None:
         """``mark_fetched`` for several documents of ``unit`` in one transaction."""
@@ -301,22 +283,31 @@ class MessageStore:
 
     # -- receipts ------------------------------------------------------------------------
 
-    async def add_receipt(self, verified: VerifiedReceiptLike) -> tuple[str, bool]:
+    async def add_receipt(
+        self, verified: VerifiedReceiptLike, *, ack_document: str | None = None
+    ) -> tuple[str, bool]:
         """Store a receipt, move its delivery, queue it for the other party.
 
         The same receipt id again returns ``(id, False)`` and changes nothing.
+        ``ack_document``: also take the document off that unit's pending list, in the
+        same transaction (a recipient's first answer does).
         """
         receipt_id = str(verified.receipt.receipt_id)
+        message_id = str(verified.receipt.message_id)
         try:
             async with self.db.session(write=True) as session:
-                if await session.get(ReceiptRow, receipt_id) is not None:
-                    return receipt_id, False
-                await tx.insert_receipt(session, verified)
-            return receipt_id, True
+                created = await session.get(ReceiptRow, receipt_id) is None
+                if created:
+                    await tx.insert_receipt(session, verified)
+                if ack_document is not None:
+                    await tx.ack_document(session, ack_document, message_id)
+            return receipt_id, created
         except IntegrityError:
             async with self.db.read() as session:
                 if await session.get(ReceiptRow, receipt_id) is None:
                     raise
+            if ack_document is not None:
+                await self.ack_document(ack_document, message_id)
             return receipt_id, False
 
     async def get_receipt(self, receipt_id: str) -> StoredReceipt:

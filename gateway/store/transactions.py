@@ -7,9 +7,10 @@ function here appends its audit entries in the same transaction as its state cha
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
@@ -25,7 +26,13 @@ from gateway.store.models import (
     ReceiptRow,
     utcnow,
 )
-from gateway.store.records import AcceptResult, VerifiedEnvelopeLike, VerifiedReceiptLike
+from gateway.store.records import (
+    AcceptResult,
+    StoredAttachment,
+    StoredMessage,
+    VerifiedEnvelopeLike,
+    VerifiedReceiptLike,
+)
 
 DOCUMENTS = "documents"
 RECEIPTS = "receipts"
@@ -54,6 +61,17 @@ _INSERT_DELIVERY = insert(DeliveryRow)
 _INSERT_OUTBOX = insert(OutboxEntryRow)
 _INSERT_ITEM = insert(MailboxItemRow)
 _INSERT_RECEIPT = insert(ReceiptRow)
+_ACK_DOCUMENT = (
+    update(MailboxItemRow)
+    .where(
+        MailboxItemRow.unit == bindparam("b_unit"),
+        MailboxItemRow.kind == "document",
+        MailboxItemRow.message_id == bindparam("b_mid"),
+        MailboxItemRow.acked_at.is_(None),
+    )
+    .values(acked_at=bindparam("b_at"))
+    .returning(MailboxItemRow.item_id)
+)
 
 
 class MessageHeader(Protocol):
@@ -100,9 +118,16 @@ async def message_header(session: AsyncSession, message_id: str) -> MessageHeade
     return header
 
 
+def _utc(value: datetime) -> datetime:
+    """As :class:`~gateway.store.models.UTCDateTime` gives it back from the database."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 async def insert_message(
     session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
-) -> None:
+) -> StoredMessage:
+    """Insert the message, its attachments, deliveries and outbox rows; the message as
+    :func:`~gateway.store.queries.stored_message` would read it back."""
     env, now = verified.envelope, utcnow()
     mid = str(env.message_id)
     await session.execute(
@@ -159,6 +184,21 @@ async def insert_message(
         mid,
         env.sender,
         {"recipients": units, "digest": verified.digest, "signer": verified.signer_unit},
+    )
+    return StoredMessage(
+        mid,
+        env.sender,
+        env.document.subject,
+        env.kind.value,
+        str(env.refers_to) if env.refers_to else None,
+        _utc(env.created),
+        _utc(env.expires) if env.expires else None,
+        env.document.due_date,
+        verified.digest,
+        submitted_by,
+        now,
+        tuple(units),
+        tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in env.attachments),
     )
 
 
@@ -342,3 +382,15 @@ async def insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -
         "reason": r.reason,
     }
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
+
+
+async def ack_document(session: AsyncSession, unit: str, message_id: str) -> bool:
+    """Take ``unit``'s document item for ``message_id`` off its pending list (audited);
+    ``True`` if it was pending."""
+    params = {"b_unit": unit, "b_mid": message_id, "b_at": utcnow()}
+    item_ids = list((await session.execute(_ACK_DOCUMENT, params)).scalars())
+    if not item_ids:
+        return False
+    detail = {"item_id": item_ids[0], "kind": "document", "ref": message_id}
+    await audit.append(session, unit, "mailbox.acked", message_id, unit, detail)
+    return True

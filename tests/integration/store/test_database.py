@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from gateway.errors import StoreUnavailable
 from gateway.store.db import Database
@@ -32,18 +36,66 @@ async def test_migrations_match_the_models(db: Any) -> None:
     assert await db.ping() is True
 
 
+_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only")
+
+
 async def test_sqlite_is_durable_and_strict(sqlite_url: str) -> None:
-    """SQLite runs in WAL with synchronous=FULL, foreign keys and a busy timeout."""
+    """SQLite runs in WAL with synchronous=FULL and foreign keys; readers are query-only."""
     db = Database(sqlite_url)
+    await db.upgrade()
     try:
         async with db.session() as session:
-            values = [
-                (await session.execute(text(f"PRAGMA {p}"))).scalar_one()
-                for p in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-            ]
+            writer = [(await session.execute(text(f"PRAGMA {p}"))).scalar_one() for p in _PRAGMAS]
+        async with db.read() as session:
+            reader = [(await session.execute(text(f"PRAGMA {p}"))).scalar_one() for p in _PRAGMAS]
+            with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
+                await session.execute(text("DELETE FROM units"))
     finally:
         await db.dispose()
-    assert values == ["wal", 2, 1, 30000]
+    # The writer fails fast on another process's lock (the driver then waits off the
+    # event loop's thread); the reader waits in SQLite's busy handler, rarely needed in WAL.
+    assert writer == ["wal", 2, 1, 0, 0]
+    assert reader == ["wal", 2, 1, 30000, 1]
+
+
+async def test_sqlite_writer_waits_for_another_process_off_the_loop(sqlite_url: str) -> None:
+    """While another connection holds the write lock, a write session waits for it without
+    blocking the event loop, then commits."""
+    db = Database(sqlite_url)
+    await db.upgrade()
+    path = make_url(db.url).database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with db.session(write=True) as session:
+            await session.execute(
+                text("INSERT INTO units (code, name, created_at) VALUES ('X.1', 'x', '2026-01-01')")
+            )
+
+    tick_task = asyncio.create_task(ticker())
+    try:
+        writing = asyncio.create_task(write())
+        await asyncio.sleep(0.5)
+        assert not writing.done()  # still waiting for the other connection's lock
+        assert ticks >= 20  # ...and the loop kept running meanwhile
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, 10)
+        async with db.read() as session:
+            count = await session.scalar(text("SELECT count(*) FROM units WHERE code = 'X.1'"))
+        assert count == 1
+    finally:
+        tick_task.cancel()
+        other.close()
+        await db.dispose()
 
 
 async def test_unreachable_database_is_store_unavailable() -> None:

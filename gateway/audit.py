@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.store.db import WRITE_LOCKED
 from gateway.store.models import AuditRow, utcnow
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ async def append(
     """
     head: tuple[int, str] | None = session.info.get(_HEAD)
     if head is None:
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
+        postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
+        if postgresql and not session.info.get(WRITE_LOCKED):
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         row = (await session.execute(_HEAD_QUERY)).first()
         head = (row[0], row[1]) if row else (0, GENESIS)

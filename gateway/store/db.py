@@ -17,6 +17,7 @@ Connection failures become :class:`~gateway.errors.StoreUnavailable` (``store.un
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -25,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
 from gateway.errors import GatewayError, StoreUnavailable
 from gateway.store import sqlite_driver
 
-__all__ = ["WRITE_LOCK", "Database", "is_unavailable"]
+__all__ = ["WRITE_LOCK", "WRITE_LOCKED", "Database", "is_unavailable"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A lock key for migrations so two hub processes never upgrade at once.
@@ -45,6 +46,10 @@ _MIGRATION_LOCK = 0x4C54_0001
 #: The audit chain's advisory lock (the same key :mod:`gateway.audit` takes to append).
 #: Every writing transaction takes it first, so row locks are only ever taken by its holder.
 WRITE_LOCK = 0x4C54_A0D1
+#: How long a PostgreSQL writer queues in this process before ``store.unavailable``.
+WRITE_QUEUE_SECONDS = 10.0
+#: ``session.info`` key: this transaction holds ``WRITE_LOCK`` already.
+WRITE_LOCKED = "write_locked"
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -78,6 +83,11 @@ class Database:
         if self.is_sqlite:
             self._reader_engine = _make_sqlite_engine(self.url, echo, read_only=True)
             self._readers = async_sessionmaker(self._reader_engine, expire_on_commit=False)
+        else:
+            # Reads in autocommit: no BEGIN and COMMIT round trips (each statement sees
+            # the latest committed state; what a reader reads does not change once written).
+            autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._readers = async_sessionmaker(autocommit, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -92,15 +102,22 @@ class Database:
         chain): on PostgreSQL its first statement takes the audit advisory lock, so every
         writer takes its locks in one order (advisory lock, then rows) and writers can
         never deadlock on each other. (SQLite's ``BEGIN IMMEDIATE`` is that lock already.)
+        Within one process writers first queue on an :class:`asyncio.Lock` (on SQLite every
+        session does), so at most one pooled connection per process waits for the database
+        lock and readers always find a free connection.
         Connection failures inside the block come out as ``StoreUnavailable``.
         """
         if self.is_sqlite:
-            async with self._sqlite_writer(), self._transaction(self._sessions) as session:
+            async with self._writer(), self._transaction(self._sessions) as session:
                 yield session
             return
-        async with self._transaction(self._sessions) as session:
-            if write:
-                await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+        if not write:
+            async with self._transaction(self._sessions) as session:
+                yield session
+            return
+        async with self._writer(), self._transaction(self._sessions) as session:
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+            session.info[WRITE_LOCKED] = True
             yield session
 
     @asynccontextmanager
@@ -111,11 +128,21 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def _sqlite_writer(self) -> AsyncIterator[None]:
+    async def _writer(self) -> AsyncIterator[None]:
+        """This process's turn to write; ``store.unavailable`` after waiting too long (a
+        writer stuck on an unreachable database must not hold the others for ever)."""
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        async with self._write_lock:
+        wait = SQLITE_BUSY_TIMEOUT_MS / 1000 if self.is_sqlite else WRITE_QUEUE_SECONDS
+        try:
+            async with asyncio.timeout(wait):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise StoreUnavailable(f"no turn to write within {wait:g}s") from None
+        try:
             yield
+        finally:
+            self._write_lock.release()
 
     @asynccontextmanager
     async def _transaction(
@@ -163,6 +190,24 @@ class Database:
             await self._reader_engine.dispose()
 
 
+#: A pooled connection idle longer than this is pinged before use (see ``_ping_if_idle``).
+IDLE_PING_SECONDS = 2.0
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """``pool_pre_ping``, but only for connections that sat idle: a busy hub does not pay
+    a round trip per transaction, and a restarted server is still noticed before use (a
+    dead connection is replaced: the pool retries the checkout)."""
+    now = time.monotonic()
+    idle = now - record.info.get("checked_out_at", now)
+    record.info["checked_out_at"] = now
+    if idle > IDLE_PING_SECONDS:
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError(f"stale pooled connection: {type(exc).__name__}") from exc
+
+
 def _normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``sqlite://`` and pick the async drivers."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -174,16 +219,17 @@ def _normalise_url(url: str) -> str:
 
 def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> AsyncEngine:
     if not is_sqlite:
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_timeout=10,
             pool_recycle=1800,
-            pool_pre_ping=True,
             connect_args={"timeout": 5, "command_timeout": 10},
         )
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+        return engine
     return _make_sqlite_engine(url, echo, read_only=False)
 
 

@@ -142,7 +142,7 @@ def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:
 async def verify(db: Database) -> AuditReport:
     """Walk the whole chain in order; report the first row whose link or hash is wrong."""
     expected_seq, prev, count = 1, GENESIS, 0
-    async with db.read() as session:
+    async with db.session() as session:  # a server-side cursor needs a transaction
         result = await session.stream(select(AuditRow).order_by(AuditRow.seq))
         async for row in result.scalars():
             problem = _check(row, expected_seq, prev)

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.envelope.model import check_unit_code
@@ -25,6 +26,7 @@ from gateway.pipeline import states
 from gateway.store import queries
 from gateway.store import transactions as tx
 from gateway.store.db import Database
+from gateway.store.group_commit import GroupCommit
 from gateway.store.models import (
     MailboxItemRow,
     MessageRow,
@@ -55,12 +57,42 @@ RECEIPTS = tx.RECEIPTS
 _MESSAGE_CACHE = 4096
 
 
+#: (message id, recipient, kind, ref) of one :meth:`MessageStore.deliver`.
+_Delivery = tuple[str, str, str, str]
+
+
+async def _deliver_in(session: AsyncSession, item: _Delivery) -> bool:
+    return await tx.deliver(session, *item)
+
+
+async def _mark_fetched_in(session: AsyncSession, item: tuple[str, tuple[str, ...]]) -> None:
+    unit, wanted = item
+    await session.execute(
+        update(MailboxItemRow)
+        .where(
+            MailboxItemRow.message_id.in_(wanted),
+            MailboxItemRow.unit == unit,
+            MailboxItemRow.kind == "document",
+            MailboxItemRow.fetched_at.is_(None),
+        )
+        .values(fetched_at=utcnow())
+    )
+    for message_id in wanted:
+        await tx.advance(session, message_id, unit, states.DELIVERED, unit)
+
+
 class MessageStore:
     """Messages, deliveries, outbox, mailboxes and receipts over one database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._messages: OrderedDict[str, StoredMessage] = OrderedDict()
+        self._deliveries: GroupCommit[_Delivery, bool] = GroupCommit(
+            db, _deliver_in, self._deliver_alone
+        )
+        self._fetches: GroupCommit[tuple[str, tuple[str, ...]], None] = GroupCommit(
+            db, _mark_fetched_in, self._mark_fetched_alone
+        )
 
     # -- accept --------------------------------------------------------------------------
 
@@ -211,11 +243,14 @@ class MessageStore:
         self, message_id: str, recipient: str, kind: str = "document", ref: str | None = None
     ) -> bool:
         """Put a document (``ref`` = message id) or receipt (``ref`` = receipt id) into
-        ``recipient``'s mailbox; ``False`` when it is already there (idempotent)."""
-        ref = ref or message_id
+        ``recipient``'s mailbox; ``False`` when it is already there (idempotent).
+        Concurrent calls share transactions (:class:`GroupCommit`)."""
+        return await self._deliveries((message_id, recipient, kind, ref or message_id))
+
+    async def _deliver_alone(self, item: _Delivery) -> bool:
         try:
             async with self.db.session(write=True) as session:
-                return await tx.deliver(session, message_id, recipient, kind, ref)
+                return await _deliver_in(session, item)
         except IntegrityError:
             return False  # a concurrent consumer inserted the same item
 
@@ -248,23 +283,15 @@ class MessageStore:
             return await tx.ack_document(session, unit, message_id)
 
     async def mark_fetched_many(self, unit: str, message_ids: Sequence[str]) -> None:
-        """``mark_fetched`` for several documents of ``unit`` in one transaction."""
-        wanted = list(dict.fromkeys(message_ids))
-        if not wanted:
-            return
+        """``mark_fetched`` for several documents of ``unit`` in one transaction (shared
+        with other units' concurrent calls, :class:`GroupCommit`)."""
+        wanted = tuple(dict.fromkeys(message_ids))
+        if wanted:
+            await self._fetches((unit, wanted))
+
+    async def _mark_fetched_alone(self, item: tuple[str, tuple[str, ...]]) -> None:
         async with self.db.session(write=True) as session:
-            await session.execute(
-                update(MailboxItemRow)
-                .where(
-                    MailboxItemRow.message_id.in_(wanted),
-                    MailboxItemRow.unit == unit,
-                    MailboxItemRow.kind == "document",
-                    MailboxItemRow.fetched_at.is_(None),
-                )
-                .values(fetched_at=utcnow())
-            )
-            for message_id in wanted:
-                await tx.advance(session, message_id, unit, states.DELIVERED, unit)
+            await _mark_fetched_in(session, item)
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:
         """The recipient fetched the document: the delivery becomes ``delivered``."""

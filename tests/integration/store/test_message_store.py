@@ -234,3 +234,25 @@ async def test_batch_fetch_and_ack_by_message_id(store: MessageStore) -> None:
     assert await store.ack_document(R1, mids[0]) is False  # already acked
     assert await store.ack_document(R2, mids[0]) is False  # not in R2's mailbox
     assert [i.message_id for i in await store.pending(R1)] == [mids[1]]
+
+
+async def test_concurrent_delivers_share_transactions_and_fail_alone(
+    store: MessageStore, db: Any
+) -> None:
+    """Concurrent delivers commit in shared transactions; an unknown message fails alone."""
+    mids = [str((await accepted(store)).envelope.message_id) for _ in range(12)]
+    together = await asyncio.gather(*(store.deliver(mid, R1) for mid in mids))
+    assert together == [True] * 12
+    assert store._deliveries.groups >= 1  # the calls really shared a transaction
+    unknown = "00000000-0000-4000-8000-000000000000"
+    calls = [store.deliver(mid, R2) for mid in mids]
+    calls.insert(5, store.deliver(unknown, R2))
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(errors) == 1 and isinstance(errors[0], NotFoundError)
+    assert [r for r in results if not isinstance(r, BaseException)] == [True] * 12
+    assert len(await store.pending(R1)) == len(await store.pending(R2)) == 12
+    assert [await store.deliver(mids[0], R1), await store.deliver(mids[0], R2)] == [False] * 2
+    await store.mark_fetched_many(R1, mids)
+    states = [await states_of(store, m) for m in mids]
+    assert {s[R1] for s in states} == {"delivered"} and {s[R2] for s in states} == {"queued"}

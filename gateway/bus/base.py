@@ -11,7 +11,7 @@ loops forever. Delivery is at-least-once: handlers deduplicate by ``message_id``
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol, runtime_checkable
 
@@ -126,6 +126,10 @@ class Bus(Protocol):
 
     async def declare_mailbox(self, unit: str) -> None:
         """Create the unit's mailbox and its bindings (idempotent)."""
+        ...
+
+    async def declare_mailboxes(self, units: Sequence[str]) -> None:
+        """:meth:`declare_mailbox` for many units (in parallel where the bus can)."""
         ...
 
     async def consume(self, unit: str, handler: Handler) -> Consumer:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gateway.bus.base import (
@@ -113,6 +113,13 @@ class LocalBus:
     async def declare_mailbox(self, unit: str) -> None:
         """Create the unit's mailbox if it does not exist yet."""
         self._mailbox(unit)
+
+    async def declare_mailboxes(self, units: Sequence[str]) -> None:
+        """:meth:`declare_mailbox` for each of ``units`` (none if one code is bad)."""
+        for unit in units:
+            check_unit_code(unit)
+        for unit in units:
+            self._mailbox(unit)
 
     def _mailbox(self, unit: str) -> _Mailbox:
         check_unit_code(unit)

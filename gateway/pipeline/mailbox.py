@@ -84,12 +84,11 @@ class MailboxConsumers:
 
     async def sync(self) -> int:
         """Start consumers for units that have none yet; how many were started."""
-        started = 0
-        for unit in await self.directory.list():
-            if unit.code not in self._consumers:
-                await self.add(unit.code)
-                started += 1
-        return started
+        new = [u.code for u in await self.directory.list() if u.code not in self._consumers]
+        await self.bus.declare_mailboxes(new)
+        for code in new:
+            await self.add(code)
+        return len(new)
 
     async def add(self, unit: str) -> None:
         """Consume ``unit``'s mailbox (declaring it) if not already."""

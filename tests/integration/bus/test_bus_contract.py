@@ -7,6 +7,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -76,6 +77,10 @@ async def wait_until(
         await asyncio.sleep(0.05)
 
 
+def one_done(inbox: Inbox) -> bool:
+    return len(inbox.done) == 1
+
+
 class BusContract:
     """Behaviour every bus implementation must have; subclasses provide ``make_bus``."""
 
@@ -109,6 +114,22 @@ class BusContract:
         assert dict(doc.headers) == {"k": "v"}
         assert (doc.attempt, doc.redelivered) == (1, False)
         assert (rcpt.topic, rcpt.message_id, rcpt.body) == ("receipts", "r-1", b"<rcpt/>")
+
+    async def test_declare_many_mailboxes_at_once(self, bus: Bus) -> None:
+        """Mailboxes declared together keep what is published to each, for its consumer."""
+        units = [new_unit() for _ in range(12)]
+        await bus.declare_mailboxes([*units, units[0]])
+        for i, unit in enumerate(units):
+            await bus.publish("documents", unit, b"<doc/>", message_id=f"m-{i}")
+        inboxes = [Inbox() for _ in units]
+        for unit, inbox in zip(units, inboxes, strict=True):
+            await bus.consume(unit, inbox)
+        for i, inbox in enumerate(inboxes):
+            await inbox.wait(partial(one_done, inbox))
+            assert [(d.message_id, d.routing_key) for d in inbox.done] == [(f"m-{i}", units[i])]
+        with pytest.raises(DirectoryError) as info:
+            await bus.declare_mailboxes([new_unit(), "not a unit code"])
+        assert info.value.code == "directory.bad_unit_code"
 
     async def test_ack_only_after_handler_returns(self, bus: Bus) -> None:
         """A message whose handler has not returned is given back when the consumer stops."""

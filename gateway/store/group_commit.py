@@ -1,21 +1,25 @@
-"""Group commit: calls of one write that arrive while a transaction runs share the next.
+"""Group commit: writes that arrive while a transaction runs share the next one.
 
 Writers take turns (see :meth:`gateway.store.db.Database.session`), so under load each
 turn pays a lock, a ``BEGIN``, a ``COMMIT`` (an fsync) and the audit head for one small
-change. :class:`GroupCommit` runs every call queued since the last turn in one write
-transaction instead, each call's function on the shared session in arrival order. A call
-alone pays nothing extra (its turn starts at once).
+change, and every other writer of the process waits through the round trips. A
+:class:`GroupCommit` runs every write queued since the last turn in one write transaction
+instead, each write's ``together`` function on the shared session, in arrival order. A
+write alone pays nothing extra (its turn starts at once).
 
-If the shared transaction fails, nothing of it is kept and every call of the group runs
-again in its own transaction, so one bad call (an unknown message, a lost race) fails
-alone and the others are unaffected, exactly as without grouping.
+If the shared transaction fails, nothing of it is kept and every write of the group runs
+again through its own ``alone`` function (its own transaction, its own error handling),
+so one bad write (an unknown message, a lost race) fails alone and the others are
+unaffected, exactly as without grouping. ``together`` functions therefore must not have
+effects outside the transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,38 +27,40 @@ from gateway.store.db import Database
 
 __all__ = ["GroupCommit"]
 
-T = TypeVar("T")
 R = TypeVar("R")
 
-#: The most calls one shared transaction takes (bounds its length and its lock time).
-GROUP_LIMIT = 256
+#: The most writes one shared transaction takes (bounds its length and its lock time).
+GROUP_LIMIT = 128
 
 
-class GroupCommit(Generic[T, R]):
-    """Run ``one(session, item)`` for queued items in shared write transactions."""
+@dataclass(frozen=True, slots=True)
+class _Write(Generic[R]):
+    together: Callable[[AsyncSession], Awaitable[R]]
+    alone: Callable[[], Awaitable[R]]
+    future: asyncio.Future[R]
 
-    def __init__(
-        self,
-        db: Database,
-        one: Callable[[AsyncSession, T], Awaitable[R]],
-        alone: Callable[[T], Awaitable[R]],
-        *,
-        limit: int = GROUP_LIMIT,
-    ) -> None:
+
+class GroupCommit:
+    """One lane of writes for a database, committed in groups."""
+
+    def __init__(self, db: Database, *, limit: int = GROUP_LIMIT) -> None:
         self.db = db
-        self.one = one
-        self.alone = alone
         self.limit = limit
-        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._queue: list[_Write[Any]] = []
         self._runner: asyncio.Task[None] | None = None
-        #: Groups committed with more than one call, and calls in them (for tests, metrics).
+        #: Groups committed with more than one write, and the writes in them.
         self.groups = 0
-        self.grouped_calls = 0
+        self.grouped_writes = 0
 
-    async def __call__(self, item: T) -> R:
-        """``one(session, item)`` in some write transaction; its result or its error."""
+    async def write(
+        self,
+        together: Callable[[AsyncSession], Awaitable[R]],
+        alone: Callable[[], Awaitable[R]],
+    ) -> R:
+        """``together(session)`` in a shared write transaction, or ``alone()`` if that
+        transaction fails; the result or the error of this write."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.append((item, future))
+        self._queue.append(_Write(together, alone, future))
         runner = self._runner
         if runner is None or runner.done() or runner.get_loop() is not future.get_loop():
             self._runner = asyncio.create_task(self._run(), name="group-commit")
@@ -64,30 +70,31 @@ class GroupCommit(Generic[T, R]):
         while self._queue:
             group, self._queue = self._queue[: self.limit], self._queue[self.limit :]
             if len(group) == 1:
-                await self._settle_alone(*group[0])
+                await _settle_alone(group[0])
                 continue
             try:
-                results = await self._together([item for item, _ in group])
+                results = await self._together(group)
             except Exception:
-                for item, future in group:
-                    await self._settle_alone(item, future)
+                for write in group:
+                    await _settle_alone(write)
                 continue
             self.groups += 1
-            self.grouped_calls += len(group)
-            for (_, future), result in zip(group, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+            self.grouped_writes += len(group)
+            for write, result in zip(group, results, strict=True):
+                if not write.future.done():
+                    write.future.set_result(result)
 
-    async def _together(self, items: list[T]) -> list[R]:
+    async def _together(self, group: list[_Write[Any]]) -> list[Any]:
         async with self.db.session(write=True) as session:
-            return [await self.one(session, item) for item in items]
+            return [await write.together(session) for write in group]
 
-    async def _settle_alone(self, item: T, future: asyncio.Future[R]) -> None:
-        try:
-            result = await self.alone(item)
-        except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
+
+async def _settle_alone(write: _Write[Any]) -> None:
+    try:
+        result = await write.alone()
+    except Exception as exc:
+        if not write.future.done():
+            write.future.set_exception(exc)
+        return
+    if not write.future.done():
+        write.future.set_result(result)

@@ -1,4 +1,7 @@
-"""The persistence of a document's journey; every method is one transaction.
+"""The persistence of a document's journey; every method is one transaction, or part of
+one: the hot writes (accept, deliver, fetch marks, receipts, item acks) go through a
+:class:`~gateway.store.group_commit.GroupCommit` lane, which commits the writes that
+queued up meanwhile together (and each alone again if that shared transaction fails).
 
 accept → (outbox) claim_outbox / mark_published / release → deliver → pending / ack_item /
 ack_document / mark_fetched(_many) → add_receipt → status / search. Every state change
@@ -12,8 +15,10 @@ Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -53,20 +58,55 @@ __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
 
 DOCUMENTS = tx.DOCUMENTS
 RECEIPTS = tx.RECEIPTS
+R = TypeVar("R")
 #: Accepted messages remembered by :meth:`MessageStore.get` (they never change).
 _MESSAGE_CACHE = 4096
 
 
-#: (message id, recipient, kind, ref) of one :meth:`MessageStore.deliver`.
-_Delivery = tuple[str, str, str, str]
+#: An accept's answer, and the message as stored when it is new (cached after commit).
+_Accepted = tuple[AcceptResult, StoredMessage | None]
 
 
-async def _deliver_in(session: AsyncSession, item: _Delivery) -> bool:
-    return await tx.deliver(session, *item)
+async def _accept_in(
+    session: AsyncSession, *, verified: VerifiedEnvelopeLike, units: list[str], by: str
+) -> _Accepted:
+    message_id = str(verified.envelope.message_id)
+    existing = await session.get(MessageRow, message_id)
+    if existing is not None:
+        return tx.same_message(existing, verified.digest), None
+    stored = await tx.insert_message(session, verified, units, by)
+    return AcceptResult(message_id, True), stored
 
 
-async def _mark_fetched_in(session: AsyncSession, item: tuple[str, tuple[str, ...]]) -> None:
-    unit, wanted = item
+async def _deliver_in(
+    session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
+) -> bool:
+    return await tx.deliver(session, message_id, recipient, kind, ref)
+
+
+async def _add_receipt_in(
+    session: AsyncSession, verified: VerifiedReceiptLike, ack_document: str | None
+) -> tuple[str, bool]:
+    receipt_id = str(verified.receipt.receipt_id)
+    created = await session.get(ReceiptRow, receipt_id) is None
+    if created:
+        await tx.insert_receipt(session, verified)
+    if ack_document is not None:
+        await tx.ack_document(session, ack_document, str(verified.receipt.message_id))
+    return receipt_id, created
+
+
+async def _ack_item_in(session: AsyncSession, unit: str, item_id: int) -> None:
+    row = await session.get(MailboxItemRow, item_id)
+    if row is None or row.unit != unit:
+        raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
+    if row.acked_at is None:
+        row.acked_at = utcnow()
+        detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
+        await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
+
+
+async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
     await session.execute(
         update(MailboxItemRow)
         .where(
@@ -87,12 +127,8 @@ class MessageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._messages: OrderedDict[str, StoredMessage] = OrderedDict()
-        self._deliveries: GroupCommit[_Delivery, bool] = GroupCommit(
-            db, _deliver_in, self._deliver_alone
-        )
-        self._fetches: GroupCommit[tuple[str, tuple[str, ...]], None] = GroupCommit(
-            db, _mark_fetched_in, self._mark_fetched_alone
-        )
+        #: The hot writes (accept, deliver, fetch marks, receipts, acks) share transactions.
+        self.lane = GroupCommit(db)
 
     # -- accept --------------------------------------------------------------------------
 
@@ -107,21 +143,25 @@ class MessageStore:
         units = list(dict.fromkeys(check_unit_code(r) for r in recipients))
         if not units:
             raise RoutingError("no recipients", code="routing.no_recipients")
-        message_id = str(verified.envelope.message_id)
+        together = partial(_accept_in, verified=verified, units=units, by=submitted_by)
+        alone = partial(self._accept_alone, verified, units, submitted_by)
+        result, stored = await self.lane.write(together, alone)
+        if stored is not None:
+            self._remember(stored)
+        return result
+
+    async def _accept_alone(
+        self, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
+    ) -> _Accepted:
         try:
             async with self.db.session(write=True) as session:
-                existing = await session.get(MessageRow, message_id)
-                if existing is not None:
-                    return tx.same_message(existing, verified.digest)
-                stored = await tx.insert_message(session, verified, units, submitted_by)
-            self._remember(stored)
-            return AcceptResult(message_id, True)
+                return await _accept_in(session, verified=verified, units=units, by=submitted_by)
         except IntegrityError:
             async with self.db.read() as session:  # a concurrent accept won the race
-                existing = await session.get(MessageRow, message_id)
+                existing = await session.get(MessageRow, str(verified.envelope.message_id))
                 if existing is None:
                     raise
-                return tx.same_message(existing, verified.digest)
+                return tx.same_message(existing, verified.digest), None
 
     async def get(self, message_id: str) -> StoredMessage:
         """A message's row, recipients and attachments; ``message.not_found``.
@@ -245,12 +285,15 @@ class MessageStore:
         """Put a document (``ref`` = message id) or receipt (``ref`` = receipt id) into
         ``recipient``'s mailbox; ``False`` when it is already there (idempotent).
         Concurrent calls share transactions (:class:`GroupCommit`)."""
-        return await self._deliveries((message_id, recipient, kind, ref or message_id))
+        args = (message_id, recipient, kind, ref or message_id)
+        return await self.lane.write(
+            lambda session: _deliver_in(session, *args), partial(self._deliver_alone, *args)
+        )
 
-    async def _deliver_alone(self, item: _Delivery) -> bool:
+    async def _deliver_alone(self, message_id: str, recipient: str, kind: str, ref: str) -> bool:
         try:
             async with self.db.session(write=True) as session:
-                return await _deliver_in(session, item)
+                return await _deliver_in(session, message_id, recipient, kind, ref)
         except IntegrityError:
             return False  # a concurrent consumer inserted the same item
 
@@ -261,20 +304,15 @@ class MessageStore:
 
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
+        await self.lane.write(
+            lambda session: _ack_item_in(session, unit, item_id),
+            partial(self._alone, _ack_item_in, unit, item_id),
+        )
+
+    async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:
+        """``together(session, *args)`` in a write transaction of its own."""
         async with self.db.session(write=True) as session:
-            row = await session.get(MailboxItemRow, item_id)
-            if row is None or row.unit != unit:
-                raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
-            if row.acked_at is None:
-                row.acked_at = utcnow()
-                await audit.append(
-                    session,
-                    unit,
-                    "mailbox.acked",
-                    row.message_id,
-                    unit,
-                    {"item_id": item_id, "kind": row.kind, "ref": row.ref},
-                )
+            return await together(session, *args)
 
     async def ack_document(self, unit: str, message_id: str) -> bool:
         """Take ``unit``'s document item for ``message_id`` off its pending list in one
@@ -287,11 +325,10 @@ class MessageStore:
         with other units' concurrent calls, :class:`GroupCommit`)."""
         wanted = tuple(dict.fromkeys(message_ids))
         if wanted:
-            await self._fetches((unit, wanted))
-
-    async def _mark_fetched_alone(self, item: tuple[str, tuple[str, ...]]) -> None:
-        async with self.db.session(write=True) as session:
-            await _mark_fetched_in(session, item)
+            await self.lane.write(
+                lambda session: _mark_fetched_in(session, unit, wanted),
+                partial(self._alone, _mark_fetched_in, unit, wanted),
+            )
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:
         """The recipient fetched the document: the delivery becomes ``delivered``."""
@@ -319,22 +356,24 @@ class MessageStore:
         ``ack_document``: also take the document off that unit's pending list, in the
         same transaction (a recipient's first answer does).
         """
+        return await self.lane.write(
+            lambda session: _add_receipt_in(session, verified, ack_document),
+            partial(self._add_receipt_alone, verified, ack_document),
+        )
+
+    async def _add_receipt_alone(
+        self, verified: VerifiedReceiptLike, ack_document: str | None
+    ) -> tuple[str, bool]:
         receipt_id = str(verified.receipt.receipt_id)
-        message_id = str(verified.receipt.message_id)
         try:
             async with self.db.session(write=True) as session:
-                created = await session.get(ReceiptRow, receipt_id) is None
-                if created:
-                    await tx.insert_receipt(session, verified)
-                if ack_document is not None:
-                    await tx.ack_document(session, ack_document, message_id)
-            return receipt_id, created
+                return await _add_receipt_in(session, verified, ack_document)
         except IntegrityError:
             async with self.db.read() as session:
                 if await session.get(ReceiptRow, receipt_id) is None:
                     raise
             if ack_document is not None:
-                await self.ack_document(ack_document, message_id)
+                await self.ack_document(ack_document, str(verified.receipt.message_id))
             return receipt_id, False
 
     async def get_receipt(self, receipt_id: str) -> StoredReceipt:

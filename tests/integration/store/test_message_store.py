@@ -243,7 +243,7 @@ async def test_concurrent_delivers_share_transactions_and_fail_alone(
     mids = [str((await accepted(store)).envelope.message_id) for _ in range(12)]
     together = await asyncio.gather(*(store.deliver(mid, R1) for mid in mids))
     assert together == [True] * 12
-    assert store._deliveries.groups >= 1  # the calls really shared a transaction
+    assert store.lane.groups >= 1  # the calls really shared a transaction
     unknown = "00000000-0000-4000-8000-000000000000"
     calls = [store.deliver(mid, R2) for mid in mids]
     calls.insert(5, store.deliver(unknown, R2))

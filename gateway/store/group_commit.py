@@ -10,7 +10,8 @@ write alone pays nothing extra (its turn starts at once).
 If the shared transaction fails, nothing of it is kept and every write of the group runs
 again through its own ``alone`` function (its own transaction, its own error handling),
 so one bad write (an unknown message, a lost race) fails alone and the others are
-unaffected, exactly as without grouping. ``together`` functions therefore must not have
+unaffected, exactly as without grouping. When the database is unavailable every write of
+the group gets ``store.unavailable`` at once instead. ``together`` functions therefore must not have
 effects outside the transaction.
 """
 
@@ -23,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.errors import StoreUnavailable
 from gateway.store.db import Database
 
 __all__ = ["GroupCommit"]
@@ -74,6 +76,13 @@ class GroupCommit:
                 continue
             try:
                 results = await self._together(group)
+            except StoreUnavailable as exc:
+                # Not one write's fault: every write of the group gets the outage at once
+                # (one by one, each would wait out the database's timeouts again).
+                for write in group:
+                    if not write.future.done():
+                        write.future.set_exception(exc)
+                continue
             except Exception:
                 for write in group:
                     await _settle_alone(write)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from gateway.store.db import WRITE_LOCKED
 from gateway.store.models import AuditRow, utcnow
@@ -77,6 +78,8 @@ def entry_hash(
 
 #: The chain's head as this transaction last wrote it (see :func:`append`).
 _HEAD = "audit_head"
+#: Entries appended in this transaction, inserted together when it commits.
+_PENDING = "audit_pending"
 _HEAD_QUERY = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
 _INSERT = insert(AuditRow)
 
@@ -93,7 +96,8 @@ async def append(
 
     The head is read once per transaction (under the lock, which lasts until commit) and
     then carried in ``session.info``: later entries of the same transaction chain on
-    without reading it again.
+    without reading it again. The entries are inserted together, in one statement, when
+    the transaction commits (``before_commit``): a rolled-back transaction leaves none.
     """
     head: tuple[int, str] | None = session.info.get(_HEAD)
     if head is None:
@@ -115,8 +119,7 @@ async def append(
         unit=unit,
         detail=payload,
     )
-    await session.execute(
-        _INSERT,
+    session.info.setdefault(_PENDING, []).append(
         {
             "seq": seq,
             "at": at,
@@ -127,10 +130,18 @@ async def append(
             "detail": payload,
             "prev_hash": prev,
             "hash": digest,
-        },
+        }
     )
     session.info[_HEAD] = (seq, digest)
     return seq
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Insert the transaction's entries in one statement, just before it commits."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:

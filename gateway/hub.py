@@ -18,7 +18,6 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -472,19 +471,16 @@ class Hub:
     async def search(
         self,
         p: authz.PrincipalLike,
+        filters: SearchFilters | None = None,
         *,
-        unit: str | None = None,
-        state: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        text: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> dict[str, Any]:
         """Operators only: ``{"items": [...], "next_cursor"}``."""
         authz.require_operator(p)
-        filters = SearchFilters(unit=unit, state=state, since=since, until=until, text=text)
-        page = await self.messages.search(filters, cursor, max(1, min(limit, _MAX_LIMIT)))
+        page = await self.messages.search(
+            filters or SearchFilters(), cursor, max(1, min(limit, _MAX_LIMIT))
+        )
         return page.to_json()
 
     async def unit_summaries(
@@ -500,20 +496,10 @@ class Hub:
         rows = await self.messages.overdue(limit=max(1, min(limit, 10_000)))
         return [overdue_json(r) for r in rows]
 
-    async def search_csv(
-        self,
-        p: authz.PrincipalLike,
-        *,
-        unit: str | None = None,
-        state: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        text: str | None = None,
-    ) -> str:
+    async def search_csv(self, p: authz.PrincipalLike, filters: SearchFilters | None = None) -> str:
         """Operators: every hit of a search as CSV."""
         authz.require_operator(p)
-        filters = SearchFilters(unit=unit, state=state, since=since, until=until, text=text)
-        return await search_csv(self.messages, filters)
+        return await search_csv(self.messages, filters or SearchFilters())
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open)."""

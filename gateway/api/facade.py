@@ -7,7 +7,6 @@ there. Typing against Protocols keeps the API importable and testable on its own
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,6 +14,7 @@ from cryptography import x509
 
 from gateway.config import Config
 from gateway.envelope.model import Attachment
+from gateway.store.records import SearchFilters
 
 __all__ = [
     "AcceptResultLike",
@@ -127,28 +127,10 @@ class HubFacade(Protocol):
     async def status(self, p: Any, message_id: str) -> dict[str, Any]: ...
 
     async def search(
-        self,
-        p: Any,
-        *,
-        unit: str | None,
-        state: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        text: str | None,
-        cursor: str | None,
-        limit: int,
+        self, p: Any, filters: SearchFilters | None = None, *, cursor: str | None, limit: int
     ) -> dict[str, Any]: ...
 
-    async def search_csv(
-        self,
-        p: Any,
-        *,
-        unit: str | None,
-        state: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        text: str | None,
-    ) -> str: ...
+    async def search_csv(self, p: Any, filters: SearchFilters | None = None) -> str: ...
 
     async def unit_summaries(self, p: Any, unit: str | None = None) -> list[dict[str, Any]]: ...
 

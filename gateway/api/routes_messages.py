@@ -18,6 +18,7 @@ from gateway.api.params import (
 )
 from gateway.api.uploads import read_body, read_multipart
 from gateway.errors import RequestError
+from gateway.store.records import SearchFilters
 
 __all__ = ["routes", "status_url"]
 
@@ -65,26 +66,25 @@ async def search(request: web.Request) -> web.Response:
         return await _search_csv(request)
     result = await hub_of(request).search(
         principal_of(request),
-        unit=text_param(request, "unit"),
-        state=text_param(request, "state"),
-        since=datetime_param(request, "since"),
-        until=datetime_param(request, "until"),
-        text=text_param(request, "q"),
+        _search_filters(request),
         cursor=text_param(request, "cursor"),
         limit=int_param(request, "limit", default=50, low=1, high=_SEARCH_MAX),
     )
     return json_ok(result)
 
 
-async def _search_csv(request: web.Request) -> web.Response:
-    text = await hub_of(request).search_csv(
-        principal_of(request),
+def _search_filters(request: web.Request) -> SearchFilters:
+    return SearchFilters(
         unit=text_param(request, "unit"),
         state=text_param(request, "state"),
         since=datetime_param(request, "since"),
         until=datetime_param(request, "until"),
         text=text_param(request, "q"),
     )
+
+
+async def _search_csv(request: web.Request) -> web.Response:
+    text = await hub_of(request).search_csv(principal_of(request), _search_filters(request))
     return web.Response(
         text=text,
         content_type="text/csv",

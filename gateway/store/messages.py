@@ -20,13 +20,12 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.model import check_unit_code
-from gateway.errors import NotFoundError, RoutingError
+from gateway.errors import RoutingError
 from gateway.pipeline import states
 from gateway.store import queries
 from gateway.store import transactions as tx
@@ -34,9 +33,7 @@ from gateway.store.db import Database
 from gateway.store.group_commit import GroupCommit
 from gateway.store.models import (
     MailboxItemRow,
-    MessageRow,
     OutboxEntryRow,
-    ReceiptRow,
     utcnow,
 )
 from gateway.store.records import (
@@ -71,39 +68,22 @@ async def _accept_in(
     session: AsyncSession, *, verified: VerifiedEnvelopeLike, units: list[str], by: str
 ) -> _Accepted:
     message_id = str(verified.envelope.message_id)
-    existing = await session.get(MessageRow, message_id)
-    if existing is not None:
-        return tx.same_message(existing, verified.digest), None
     stored = await tx.insert_message(session, verified, units, by)
+    if stored is None:
+        return await tx.existing_message(session, message_id, verified.digest), None
     return AcceptResult(message_id, True), stored
 
 
-async def _deliver_in(
-    session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
-) -> bool:
-    return await tx.deliver(session, message_id, recipient, kind, ref)
-
-
 async def _add_receipt_in(
-    session: AsyncSession, verified: VerifiedReceiptLike, ack_document: str | None
+    session: AsyncSession,
+    verified: VerifiedReceiptLike,
+    ack_document: str | None,
+    known: StoredMessage | None = None,
 ) -> tuple[str, bool]:
-    receipt_id = str(verified.receipt.receipt_id)
-    created = await session.get(ReceiptRow, receipt_id) is None
-    if created:
-        await tx.insert_receipt(session, verified)
+    created = await tx.insert_receipt(session, verified, known)
     if ack_document is not None:
         await tx.ack_document(session, ack_document, str(verified.receipt.message_id))
-    return receipt_id, created
-
-
-async def _ack_item_in(session: AsyncSession, unit: str, item_id: int) -> None:
-    row = await session.get(MailboxItemRow, item_id)
-    if row is None or row.unit != unit:
-        raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
-    if row.acked_at is None:
-        row.acked_at = utcnow()
-        detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
-        await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
+    return str(verified.receipt.receipt_id), created
 
 
 async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
@@ -117,8 +97,24 @@ async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, 
         )
         .values(fetched_at=utcnow())
     )
-    for message_id in wanted:
-        await tx.advance(session, message_id, unit, states.DELIVERED, unit)
+    await tx.advance_many(session, [(m, unit) for m in wanted], states.DELIVERED, unit)
+
+
+_PUBLISHED = (
+    update(OutboxEntryRow)
+    .where(
+        OutboxEntryRow.id.in_(bindparam("ids", expanding=True)),
+        OutboxEntryRow.published_at.is_(None),
+    )
+    .values(published_at=bindparam("b_at"), claimed_until=None)
+    .returning(OutboxEntryRow.topic, OutboxEntryRow.message_id, OutboxEntryRow.routing_key)
+)
+
+
+async def _mark_published_in(session: AsyncSession, ids: list[int]) -> None:
+    rows = (await session.execute(_PUBLISHED, {"ids": ids, "b_at": utcnow()})).all()
+    documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
+    await tx.advance_many(session, documents, states.QUEUED, "relay")
 
 
 class MessageStore:
@@ -158,10 +154,8 @@ class MessageStore:
                 return await _accept_in(session, verified=verified, units=units, by=submitted_by)
         except IntegrityError:
             async with self.db.read() as session:  # a concurrent accept won the race
-                existing = await session.get(MessageRow, str(verified.envelope.message_id))
-                if existing is None:
-                    raise
-                return tx.same_message(existing, verified.digest), None
+                message_id = str(verified.envelope.message_id)
+                return await tx.existing_message(session, message_id, verified.digest), None
 
     async def get(self, message_id: str) -> StoredMessage:
         """A message's row, recipients and attachments; ``message.not_found``.
@@ -230,20 +224,13 @@ class MessageStore:
             ]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
-        """The bus confirmed these rows: done; their deliveries move ``accepted → queued``."""
-        if not ids:
-            return
-        now = utcnow()
-        async with self.db.session(write=True) as session:
-            query = select(OutboxEntryRow).where(
-                OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None)
+        """The bus confirmed these rows: done; their deliveries move ``submitted → queued``."""
+        if ids:
+            wanted = list(ids)
+            await self.lane.write(
+                lambda session: _mark_published_in(session, wanted),
+                partial(self._alone, _mark_published_in, wanted),
             )
-            for row in (await session.execute(query)).scalars().all():
-                row.published_at, row.claimed_until = now, None
-                if row.topic == DOCUMENTS:
-                    await tx.advance(
-                        session, row.message_id, row.routing_key, states.QUEUED, "relay"
-                    )
 
     async def release(self, ids: Sequence[int]) -> None:
         """Give rows back (nack, timeout) so the next claim retries them."""
@@ -285,17 +272,10 @@ class MessageStore:
         """Put a document (``ref`` = message id) or receipt (``ref`` = receipt id) into
         ``recipient``'s mailbox; ``False`` when it is already there (idempotent).
         Concurrent calls share transactions (:class:`GroupCommit`)."""
-        args = (message_id, recipient, kind, ref or message_id)
+        args = (message_id, recipient, kind, ref or message_id, self._messages.get(message_id))
         return await self.lane.write(
-            lambda session: _deliver_in(session, *args), partial(self._deliver_alone, *args)
+            lambda session: tx.deliver(session, *args), partial(self._alone, tx.deliver, *args)
         )
-
-    async def _deliver_alone(self, message_id: str, recipient: str, kind: str, ref: str) -> bool:
-        try:
-            async with self.db.session(write=True) as session:
-                return await _deliver_in(session, message_id, recipient, kind, ref)
-        except IntegrityError:
-            return False  # a concurrent consumer inserted the same item
 
     async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:
         """Items not yet acked, oldest first."""
@@ -305,8 +285,8 @@ class MessageStore:
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
         await self.lane.write(
-            lambda session: _ack_item_in(session, unit, item_id),
-            partial(self._alone, _ack_item_in, unit, item_id),
+            lambda session: tx.ack_item(session, unit, item_id),
+            partial(self._alone, tx.ack_item, unit, item_id),
         )
 
     async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:
@@ -356,25 +336,17 @@ class MessageStore:
         ``ack_document``: also take the document off that unit's pending list, in the
         same transaction (a recipient's first answer does).
         """
+        known = self._messages.get(str(verified.receipt.message_id))
         return await self.lane.write(
-            lambda session: _add_receipt_in(session, verified, ack_document),
-            partial(self._add_receipt_alone, verified, ack_document),
+            lambda session: _add_receipt_in(session, verified, ack_document, known),
+            partial(self._add_receipt_alone, verified, ack_document, known),
         )
 
     async def _add_receipt_alone(
-        self, verified: VerifiedReceiptLike, ack_document: str | None
+        self, verified: VerifiedReceiptLike, ack_document: str | None, known: StoredMessage | None
     ) -> tuple[str, bool]:
-        receipt_id = str(verified.receipt.receipt_id)
-        try:
-            async with self.db.session(write=True) as session:
-                return await _add_receipt_in(session, verified, ack_document)
-        except IntegrityError:
-            async with self.db.read() as session:
-                if await session.get(ReceiptRow, receipt_id) is None:
-                    raise
-            if ack_document is not None:
-                await self.ack_document(ack_document, str(verified.receipt.message_id))
-            return receipt_id, False
+        async with self.db.session(write=True) as session:
+            return await _add_receipt_in(session, verified, ack_document, known)
 
     async def get_receipt(self, receipt_id: str) -> StoredReceipt:
         """A stored receipt with its signed XML; ``not_found`` if there is none."""

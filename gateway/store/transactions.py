@@ -7,11 +7,14 @@ function here appends its audit entries in the same transaction as its state cha
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from gateway import audit
 from gateway.envelope.model import Status
@@ -42,25 +45,83 @@ RECEIPTS = "receipts"
 _HEADER = select(
     MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest
 ).where(MessageRow.id == bindparam("mid"))
-_DELIVERY = select(DeliveryRow).where(
+_DELIVERIES = select(
+    DeliveryRow.id, DeliveryRow.message_id, DeliveryRow.recipient, DeliveryRow.state
+)
+_DELIVERY = _DELIVERIES.where(
     DeliveryRow.message_id == bindparam("mid"), DeliveryRow.recipient == bindparam("unit")
 )
 _DELIVERY_LOCKED = _DELIVERY.with_for_update()
-_HAS_ITEM = (
-    select(MailboxItemRow.item_id)
-    .where(
-        MailboxItemRow.unit == bindparam("unit"),
-        MailboxItemRow.kind == bindparam("kind"),
-        MailboxItemRow.ref == bindparam("ref"),
-    )
-    .limit(1)
+_DELIVERY_TABLE = cast(Table, DeliveryRow.__table__)
+#: A Core statement on the table (an ORM one run with many rows would be a "bulk
+#: update by primary key", which refuses extra WHERE criteria).
+_SET_STATE = (
+    update(_DELIVERY_TABLE)
+    .where(_DELIVERY_TABLE.c.id == bindparam("b_id"))
+    .values(state=bindparam("b_state"), updated_at=bindparam("b_at"))
 )
-_INSERT_MESSAGE = insert(MessageRow)
+_RECEIPT_EXISTS = select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
+_DIGEST = select(MessageRow.id, MessageRow.envelope_digest).where(MessageRow.id == bindparam("mid"))
+
+
+def _if_new(make: Any, row: Any, keys: list[str], returning: Any) -> Insert:
+    stmt: Insert = make(row).on_conflict_do_nothing(index_elements=keys).returning(returning)
+    return stmt
+
+
+def _by_dialect(row: Any, keys: list[str], returning: Any) -> dict[str, Insert]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement that inserts a row
+    unless its key is there, and says which (SQLite ≥ 3.35 and PostgreSQL)."""
+    return {
+        "sqlite": _if_new(sqlite.insert, row, keys, returning),
+        "postgresql": _if_new(postgresql.insert, row, keys, returning),
+    }
+
+
+_ITEM_IF_NEW = _by_dialect(MailboxItemRow, ["unit", "kind", "ref"], MailboxItemRow.item_id)
+_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], MessageRow.id)
+_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], ReceiptRow.receipt_id)
+_ITEM_OF_RECEIPT = MailboxItemRow.__table__.alias("item")
+_SAME_DELIVERY = ReceiptRow.__table__.alias("this")
+#: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
+#: item in ``unit``'s mailbox (``None`` when it has none yet): one statement.
+_DELIVERY_RECEIPTS = (
+    select(
+        ReceiptRow.receipt_id,
+        ReceiptRow.message_id,
+        ReceiptRow.recipient,
+        ReceiptRow.status_code,
+        ReceiptRow.issuer,
+        ReceiptRow.at,
+        _ITEM_OF_RECEIPT.c.item_id,
+    )
+    .join(
+        _SAME_DELIVERY,
+        (_SAME_DELIVERY.c.message_id == ReceiptRow.message_id)
+        & (_SAME_DELIVERY.c.recipient == ReceiptRow.recipient),
+    )
+    .outerjoin(
+        _ITEM_OF_RECEIPT,
+        (_ITEM_OF_RECEIPT.c.unit == bindparam("unit"))
+        & (_ITEM_OF_RECEIPT.c.kind == "receipt")
+        & (_ITEM_OF_RECEIPT.c.ref == ReceiptRow.receipt_id),
+    )
+    .where(_SAME_DELIVERY.c.receipt_id == bindparam("ref"))
+)
+_ACK_ITEM = (
+    update(MailboxItemRow)
+    .where(
+        MailboxItemRow.item_id == bindparam("b_item"),
+        MailboxItemRow.unit == bindparam("b_unit"),
+        MailboxItemRow.acked_at.is_(None),
+    )
+    .values(acked_at=bindparam("b_at"))
+    .returning(MailboxItemRow.kind, MailboxItemRow.ref, MailboxItemRow.message_id)
+)
+_ITEM_OWNER = select(MailboxItemRow.unit).where(MailboxItemRow.item_id == bindparam("b_item"))
 _INSERT_ATTACHMENT = insert(AttachmentRow)
 _INSERT_DELIVERY = insert(DeliveryRow)
 _INSERT_OUTBOX = insert(OutboxEntryRow)
-_INSERT_ITEM = insert(MailboxItemRow)
-_INSERT_RECEIPT = insert(ReceiptRow)
 _ACK_DOCUMENT = (
     update(MailboxItemRow)
     .where(
@@ -92,7 +153,30 @@ def body(**fields: str) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-def same_message(existing: MessageRow, digest: str) -> AcceptResult:
+class Digested(Protocol):
+    """A stored message's id and envelope digest (a ``MessageRow`` or a row of ``_DIGEST``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def envelope_digest(self) -> str: ...
+
+
+class Delivery(NamedTuple):
+    """One delivery's key and state (a row of ``_DELIVERY``)."""
+
+    id: int
+    message_id: str
+    recipient: str
+    state: str
+
+
+def dialect(session: AsyncSession) -> str:
+    """``sqlite`` or ``postgresql``: which of the prebuilt dialect statements to run."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def same_message(existing: Digested, digest: str) -> AcceptResult:
     if existing.envelope_digest != digest:
         raise ConflictError(
             "this message id was already used for a different envelope",
@@ -102,6 +186,15 @@ def same_message(existing: MessageRow, digest: str) -> AcceptResult:
     return AcceptResult(existing.id, False)
 
 
+async def existing_message(session: AsyncSession, message_id: str, digest: str) -> AcceptResult:
+    """:func:`same_message` for a message id already stored (read back: id and digest)."""
+    row = (await session.execute(_DIGEST, {"mid": message_id})).first()
+    if row is None:
+        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+    found: Digested = row
+    return same_message(found, digest)
+
+
 async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     row = await session.get(MessageRow, message_id)
     if row is None:
@@ -109,8 +202,16 @@ async def get_message(session: AsyncSession, message_id: str) -> MessageRow:
     return row
 
 
-async def message_header(session: AsyncSession, message_id: str) -> MessageHeader:
-    """Id, sender, subject and digest of a message (not its XML); ``message.not_found``."""
+async def message_header(
+    session: AsyncSession, message_id: str, known: MessageHeader | None = None
+) -> MessageHeader:
+    """Id, sender, subject and digest of a message (not its XML); ``message.not_found``.
+
+    ``known``: the header as the caller already has it (accepted messages never change),
+    which spares the read.
+    """
+    if known is not None and known.id == message_id:
+        return known
     row = (await session.execute(_HEADER, {"mid": message_id})).first()
     if row is None:
         raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
@@ -125,28 +226,28 @@ def _utc(value: datetime) -> datetime:
 
 async def insert_message(
     session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
-) -> StoredMessage:
+) -> StoredMessage | None:
     """Insert the message, its attachments, deliveries and outbox rows; the message as
-    :func:`~gateway.store.queries.stored_message` would read it back."""
+    :func:`~gateway.store.queries.stored_message` would read it back, or ``None`` (and
+    nothing written) when a message with this id is stored already."""
     env, now = verified.envelope, utcnow()
     mid = str(env.message_id)
-    await session.execute(
-        _INSERT_MESSAGE,
-        {
-            "id": mid,
-            "sender": env.sender,
-            "subject": env.document.subject,
-            "kind": env.kind.value,
-            "refers_to": str(env.refers_to) if env.refers_to else None,
-            "created_at": env.created,
-            "expires_at": env.expires,
-            "due_date": env.document.due_date,
-            "envelope_digest": verified.digest,
-            "envelope_xml": verified.xml,
-            "submitted_by": submitted_by,
-            "accepted_at": now,
-        },
-    )
+    values = {
+        "id": mid,
+        "sender": env.sender,
+        "subject": env.document.subject,
+        "kind": env.kind.value,
+        "refers_to": str(env.refers_to) if env.refers_to else None,
+        "created_at": env.created,
+        "expires_at": env.expires,
+        "due_date": env.document.due_date,
+        "envelope_digest": verified.digest,
+        "envelope_xml": verified.xml,
+        "submitted_by": submitted_by,
+        "accepted_at": now,
+    }
+    if (await session.execute(_MESSAGE_IF_NEW[dialect(session)], values)).first() is None:
+        return None
     if env.attachments:
         await session.execute(
             _INSERT_ATTACHMENT,
@@ -218,17 +319,22 @@ def outbox_values(
 
 async def get_delivery(
     session: AsyncSession, message_id: str, recipient: str, *, lock: bool = True
-) -> DeliveryRow:
+) -> Delivery:
     query = _DELIVERY_LOCKED if lock else _DELIVERY
     params = {"mid": message_id, "unit": recipient}
-    row = (await session.execute(query, params)).scalar_one_or_none()
+    row = (await session.execute(query, params)).first()
     if row is None:
         raise NotFoundError(
             f"message is not addressed to {recipient}",
             code="message.not_found",
             message_id=message_id,
         )
-    return row
+    return Delivery(*row)
+
+
+async def set_state(session: AsyncSession, delivery: Delivery, state: str) -> None:
+    """Write a delivery's new state (and the time it changed)."""
+    await session.execute(_SET_STATE, {"b_id": delivery.id, "b_state": state, "b_at": utcnow()})
 
 
 async def advance(
@@ -238,19 +344,51 @@ async def advance(
     await advance_row(session, await get_delivery(session, message_id, recipient), target, actor)
 
 
-async def advance_row(session: AsyncSession, row: DeliveryRow, target: str, actor: str) -> None:
+async def advance_many(
+    session: AsyncSession, pairs: list[tuple[str, str]], target: str, actor: str
+) -> None:
+    """:func:`advance` for several ``(message id, recipient)`` pairs: one read for all, one
+    batch of updates for those that move (pairs without a delivery are skipped)."""
+    if not pairs:
+        return
+    query = _DELIVERIES.where(
+        tuple_(DeliveryRow.message_id, DeliveryRow.recipient).in_(pairs)
+    ).order_by(DeliveryRow.id)
+    if dialect(session) == "postgresql":
+        query = query.with_for_update()
+    rows = [Delivery(*r) for r in await session.execute(query)]
+    moved = [(r, states.advance_transport(r.state, target)) for r in rows]
+    moved = [(r, new) for r, new in moved if new != r.state]
+    if not moved:
+        return
+    now = utcnow()
+    await session.execute(
+        _SET_STATE, [{"b_id": r.id, "b_state": new, "b_at": now} for r, new in moved]
+    )
+    for r, new in moved:
+        detail = {"from": r.state, "to": new}
+        await audit.append(session, actor, f"delivery.{new}", r.message_id, r.recipient, detail)
+
+
+async def advance_row(session: AsyncSession, row: Delivery, target: str, actor: str) -> None:
     """:func:`advance` for a delivery row already read (and locked) in this transaction."""
     new = states.advance_transport(row.state, target)
     if new != row.state:
-        old, row.state, row.updated_at = row.state, new, utcnow()
-        detail = {"from": old, "to": new}
+        await set_state(session, row, new)
+        detail = {"from": row.state, "to": new}
         await audit.append(session, actor, f"delivery.{new}", row.message_id, row.recipient, detail)
 
 
 async def deliver(
-    session: AsyncSession, message_id: str, recipient: str, kind: str, ref: str
+    session: AsyncSession,
+    message_id: str,
+    recipient: str,
+    kind: str,
+    ref: str,
+    known: MessageHeader | None = None,
 ) -> bool:
-    message = await message_header(session, message_id)
+    """Put a document or receipt into ``recipient``'s mailbox unless it is there."""
+    message = await message_header(session, message_id, known)
     if kind == "document":
         delivery = await get_delivery(session, message_id, recipient)
         if not await _add_item(session, message, recipient, kind, ref, message.sender):
@@ -259,49 +397,39 @@ async def deliver(
         return True
     if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
-    receipt = await session.get(ReceiptRow, ref)
+    rows = (await session.execute(_DELIVERY_RECEIPTS, {"ref": ref, "unit": recipient})).all()
+    receipt = next((r for r in rows if r.receipt_id == ref), None)
     if receipt is None or receipt.message_id != message_id:
         raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
-    if await _has_item(session, recipient, kind, ref):
+    if receipt.item_id is not None:
         return False
     # The bus may hand over a delivery's receipts out of order (concurrent publishes and
     # handlers): put the earlier ones (issued before, so committed) in first, so that a
     # mailbox always lists one delivery's receipts in the order they were issued.
-    for earlier in await _earlier_receipts(session, receipt, recipient, message.sender):
+    for earlier in _earlier_receipts(rows, receipt, recipient, message.sender):
         await _add_item(session, message, recipient, kind, earlier.receipt_id, earlier.issuer)
     return await _add_item(session, message, recipient, kind, ref, receipt.issuer)
 
 
-def _issue_order(r: ReceiptRow) -> tuple[Any, str, str]:
+def _issue_order(r: Any) -> tuple[Any, str, str]:
     """Receipts of one delivery in the order they were issued (the state only moves on)."""
     return (r.at, r.status_code, r.receipt_id)
 
 
-async def _earlier_receipts(
-    session: AsyncSession, receipt: ReceiptRow, unit: str, sender: str
-) -> list[ReceiptRow]:
-    """Receipts of the same delivery, routed to ``unit``, issued before ``receipt``, whose
-    mailbox item does not exist yet."""
-    query = select(ReceiptRow).where(
-        ReceiptRow.message_id == receipt.message_id,
-        ReceiptRow.recipient == receipt.recipient,
-        ReceiptRow.receipt_id != receipt.receipt_id,
-    )
+def _earlier_receipts(rows: Sequence[Any], receipt: Any, unit: str, sender: str) -> list[Any]:
+    """Of a delivery's receipts (rows of ``_DELIVERY_RECEIPTS``), those routed to ``unit``,
+    issued before ``receipt``, whose mailbox item does not exist yet; in issue order."""
     found = []
-    for r in (await session.execute(query)).scalars():
+    for r in rows:
         target = r.recipient if r.status_code == Status.RECALL_REQUESTED.code else sender
         if (
             target == unit
+            and r.item_id is None
+            and r.receipt_id != receipt.receipt_id
             and _issue_order(r) < _issue_order(receipt)
-            and not await _has_item(session, unit, "receipt", r.receipt_id)
         ):
             found.append(r)
     return sorted(found, key=_issue_order)
-
-
-async def _has_item(session: AsyncSession, unit: str, kind: str, ref: str) -> bool:
-    params = {"unit": unit, "kind": kind, "ref": ref}
-    return (await session.execute(_HAS_ITEM, params)).first() is not None
 
 
 async def _add_item(
@@ -314,29 +442,31 @@ async def _add_item(
 ) -> bool:
     """Insert one mailbox item (audited) unless it is there; ``False`` if it was."""
     message_id = message.id
-    if await _has_item(session, recipient, kind, ref):
+    values = {
+        "unit": recipient,
+        "kind": kind,
+        "message_id": message_id,
+        "ref": ref,
+        "sender": sender,
+        "subject": message.subject,
+        "created_at": utcnow(),
+    }
+    if (await session.execute(_ITEM_IF_NEW[dialect(session)], values)).first() is None:
         return False
-    await session.execute(
-        _INSERT_ITEM,
-        {
-            "unit": recipient,
-            "kind": kind,
-            "message_id": message_id,
-            "ref": ref,
-            "sender": sender,
-            "subject": message.subject,
-            "created_at": utcnow(),
-        },
-    )
     await audit.append(
         session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
     )
     return True
 
 
-async def insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -> None:
+async def insert_receipt(
+    session: AsyncSession, verified: VerifiedReceiptLike, known: MessageHeader | None = None
+) -> bool:
+    """Store a receipt, move its delivery, queue it for the other party; ``False`` (and
+    nothing changed) when a receipt with this id is stored already."""
     r = verified.receipt
-    message = await message_header(session, str(r.message_id))
+    rid = str(r.receipt_id)
+    message = await message_header(session, str(r.message_id), known)
     if r.envelope_digest and r.envelope_digest != message.envelope_digest:
         raise ReceiptError(
             "the receipt answers another envelope",
@@ -353,35 +483,54 @@ async def insert_receipt(session: AsyncSession, verified: VerifiedReceiptLike) -
             code="receipt.wrong_party",
             message_id=message.id,
         )
-    old = delivery.state
-    delivery.state, delivery.updated_at = states.next_state(old, r.status), utcnow()
-    rid = str(r.receipt_id)
-    await session.execute(
-        _INSERT_RECEIPT,
-        {
-            "receipt_id": rid,
-            "message_id": message.id,
-            "recipient": r.recipient,
-            "status_code": r.status.code,
-            "status_name": r.status.label,
-            "reason": r.reason,
-            "issuer": issuer,
-            "at": r.timestamp,
-            "receipt_xml": verified.xml,
-            "digest": verified.digest,
-        },
-    )
+    try:
+        new = states.next_state(delivery.state, r.status)
+    except ReceiptError:
+        # the same receipt again (it moved the delivery on the first time): no error
+        if (await session.execute(_RECEIPT_EXISTS, {"rid": rid})).first() is not None:
+            return False
+        raise
+    values = {
+        "receipt_id": rid,
+        "message_id": message.id,
+        "recipient": r.recipient,
+        "status_code": r.status.code,
+        "status_name": r.status.label,
+        "reason": r.reason,
+        "issuer": issuer,
+        "at": r.timestamp,
+        "receipt_xml": verified.xml,
+        "digest": verified.digest,
+    }
+    if (await session.execute(_RECEIPT_IF_NEW[dialect(session)], values)).first() is None:
+        return False
+    await set_state(session, delivery, new)
     target = r.recipient if recall else message.sender
     receipt_body = body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt")
     await session.execute(_INSERT_OUTBOX, outbox_values(RECEIPTS, target, message.id, receipt_body))
     detail: dict[str, Any] = {
         "receipt_id": rid,
         "status": r.status.code,
-        "from": old,
-        "to": delivery.state,
+        "from": delivery.state,
+        "to": new,
         "reason": r.reason,
     }
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
+    return True
+
+
+async def ack_item(session: AsyncSession, unit: str, item_id: int) -> None:
+    """Take one of ``unit``'s mailbox items off its pending list (idempotent, audited);
+    ``mailbox.item_not_found`` when ``unit`` has no such item."""
+    params = {"b_item": item_id, "b_unit": unit, "b_at": utcnow()}
+    row = (await session.execute(_ACK_ITEM, params)).first()
+    if row is None:
+        owner = (await session.execute(_ITEM_OWNER, {"b_item": item_id})).scalar()
+        if owner != unit:
+            raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
+        return
+    detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
+    await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
 
 
 async def ack_document(session: AsyncSession, unit: str, message_id: str) -> bool:

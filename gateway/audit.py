@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from gateway.store.db import WRITE_LOCKED
-from gateway.store.models import AuditRow, utcnow
+from gateway.store.models import AuditRow, table, utcnow
 
 if TYPE_CHECKING:
     from gateway.store.db import Database
@@ -81,7 +81,7 @@ _HEAD = "audit_head"
 #: Entries appended in this transaction, inserted together when it commits.
 _PENDING = "audit_pending"
 _HEAD_QUERY = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-_INSERT = insert(AuditRow)
+_INSERT = insert(table(AuditRow))
 
 
 async def append(

@@ -32,8 +32,8 @@ from gateway.store import transactions as tx
 from gateway.store.db import Database
 from gateway.store.group_commit import GroupCommit
 from gateway.store.models import (
-    MailboxItemRow,
     OutboxEntryRow,
+    table,
     utcnow,
 )
 from gateway.store.records import (
@@ -87,27 +87,17 @@ async def _add_receipt_in(
 
 
 async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
-    await session.execute(
-        update(MailboxItemRow)
-        .where(
-            MailboxItemRow.message_id.in_(wanted),
-            MailboxItemRow.unit == unit,
-            MailboxItemRow.kind == "document",
-            MailboxItemRow.fetched_at.is_(None),
-        )
-        .values(fetched_at=utcnow())
-    )
+    params = {"b_mids": list(wanted), "b_unit": unit, "b_at": utcnow()}
+    await session.execute(tx.FETCHED, params)
     await tx.advance_many(session, [(m, unit) for m in wanted], states.DELIVERED, unit)
 
 
+_OUTBOX = table(OutboxEntryRow)
 _PUBLISHED = (
-    update(OutboxEntryRow)
-    .where(
-        OutboxEntryRow.id.in_(bindparam("ids", expanding=True)),
-        OutboxEntryRow.published_at.is_(None),
-    )
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.published_at.is_(None))
     .values(published_at=bindparam("b_at"), claimed_until=None)
-    .returning(OutboxEntryRow.topic, OutboxEntryRow.message_id, OutboxEntryRow.routing_key)
+    .returning(_OUTBOX.c.topic, _OUTBOX.c.message_id, _OUTBOX.c.routing_key)
 )
 
 
@@ -312,18 +302,7 @@ class MessageStore:
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:
         """The recipient fetched the document: the delivery becomes ``delivered``."""
-        async with self.db.session(write=True) as session:
-            await session.execute(
-                update(MailboxItemRow)
-                .where(
-                    MailboxItemRow.message_id == message_id,
-                    MailboxItemRow.unit == unit,
-                    MailboxItemRow.kind == "document",
-                    MailboxItemRow.fetched_at.is_(None),
-                )
-                .values(fetched_at=utcnow())
-            )
-            await tx.advance(session, message_id, unit, states.DELIVERED, unit)
+        await self.mark_fetched_many(unit, [message_id])
 
     # -- receipts ------------------------------------------------------------------------
 

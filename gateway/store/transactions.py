@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -27,6 +27,7 @@ from gateway.store.models import (
     MessageRow,
     OutboxEntryRow,
     ReceiptRow,
+    table,
     utcnow,
 )
 from gateway.store.records import (
@@ -45,14 +46,18 @@ RECEIPTS = "receipts"
 _HEADER = select(
     MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest
 ).where(MessageRow.id == bindparam("mid"))
+_DELIVERY_TABLE = table(DeliveryRow)
 _DELIVERIES = select(
-    DeliveryRow.id, DeliveryRow.message_id, DeliveryRow.recipient, DeliveryRow.state
+    _DELIVERY_TABLE.c.id,
+    _DELIVERY_TABLE.c.message_id,
+    _DELIVERY_TABLE.c.recipient,
+    _DELIVERY_TABLE.c.state,
 )
 _DELIVERY = _DELIVERIES.where(
-    DeliveryRow.message_id == bindparam("mid"), DeliveryRow.recipient == bindparam("unit")
+    _DELIVERY_TABLE.c.message_id == bindparam("mid"),
+    _DELIVERY_TABLE.c.recipient == bindparam("unit"),
 )
 _DELIVERY_LOCKED = _DELIVERY.with_for_update()
-_DELIVERY_TABLE = cast(Table, DeliveryRow.__table__)
 #: A Core statement on the table (an ORM one run with many rows would be a "bulk
 #: update by primary key", which refuses extra WHERE criteria).
 _SET_STATE = (
@@ -64,12 +69,13 @@ _RECEIPT_EXISTS = select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == b
 _DIGEST = select(MessageRow.id, MessageRow.envelope_digest).where(MessageRow.id == bindparam("mid"))
 
 
-def _if_new(make: Any, row: Any, keys: list[str], returning: Any) -> Insert:
-    stmt: Insert = make(row).on_conflict_do_nothing(index_elements=keys).returning(returning)
+def _if_new(make: Any, row: Any, keys: list[str], returning: str) -> Insert:
+    t = table(row)
+    stmt: Insert = make(t).on_conflict_do_nothing(index_elements=keys).returning(t.c[returning])
     return stmt
 
 
-def _by_dialect(row: Any, keys: list[str], returning: Any) -> dict[str, Insert]:
+def _by_dialect(row: Any, keys: list[str], returning: str) -> dict[str, Insert]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement that inserts a row
     unless its key is there, and says which (SQLite ≥ 3.35 and PostgreSQL)."""
     return {
@@ -78,11 +84,11 @@ def _by_dialect(row: Any, keys: list[str], returning: Any) -> dict[str, Insert]:
     }
 
 
-_ITEM_IF_NEW = _by_dialect(MailboxItemRow, ["unit", "kind", "ref"], MailboxItemRow.item_id)
-_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], MessageRow.id)
-_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], ReceiptRow.receipt_id)
-_ITEM_OF_RECEIPT = MailboxItemRow.__table__.alias("item")
-_SAME_DELIVERY = ReceiptRow.__table__.alias("this")
+_ITEM_IF_NEW = _by_dialect(MailboxItemRow, ["unit", "kind", "ref"], "item_id")
+_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], "id")
+_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], "receipt_id")
+_ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
+_SAME_DELIVERY = table(ReceiptRow).alias("this")
 #: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
 #: item in ``unit``'s mailbox (``None`` when it has none yet): one statement.
 _DELIVERY_RECEIPTS = (
@@ -108,30 +114,42 @@ _DELIVERY_RECEIPTS = (
     )
     .where(_SAME_DELIVERY.c.receipt_id == bindparam("ref"))
 )
+_ITEMS = table(MailboxItemRow)
 _ACK_ITEM = (
-    update(MailboxItemRow)
+    update(_ITEMS)
     .where(
-        MailboxItemRow.item_id == bindparam("b_item"),
-        MailboxItemRow.unit == bindparam("b_unit"),
-        MailboxItemRow.acked_at.is_(None),
+        _ITEMS.c.item_id == bindparam("b_item"),
+        _ITEMS.c.unit == bindparam("b_unit"),
+        _ITEMS.c.acked_at.is_(None),
     )
     .values(acked_at=bindparam("b_at"))
-    .returning(MailboxItemRow.kind, MailboxItemRow.ref, MailboxItemRow.message_id)
+    .returning(_ITEMS.c.kind, _ITEMS.c.ref, _ITEMS.c.message_id)
 )
 _ITEM_OWNER = select(MailboxItemRow.unit).where(MailboxItemRow.item_id == bindparam("b_item"))
-_INSERT_ATTACHMENT = insert(AttachmentRow)
-_INSERT_DELIVERY = insert(DeliveryRow)
-_INSERT_OUTBOX = insert(OutboxEntryRow)
+_INSERT_ATTACHMENT = insert(table(AttachmentRow))
+_INSERT_DELIVERY = insert(table(DeliveryRow))
+_INSERT_OUTBOX = insert(table(OutboxEntryRow))
 _ACK_DOCUMENT = (
-    update(MailboxItemRow)
+    update(_ITEMS)
     .where(
-        MailboxItemRow.unit == bindparam("b_unit"),
-        MailboxItemRow.kind == "document",
-        MailboxItemRow.message_id == bindparam("b_mid"),
-        MailboxItemRow.acked_at.is_(None),
+        _ITEMS.c.unit == bindparam("b_unit"),
+        _ITEMS.c.kind == "document",
+        _ITEMS.c.message_id == bindparam("b_mid"),
+        _ITEMS.c.acked_at.is_(None),
     )
     .values(acked_at=bindparam("b_at"))
-    .returning(MailboxItemRow.item_id)
+    .returning(_ITEMS.c.item_id)
+)
+#: Fetch marks of one unit's documents (``mark_fetched_many``).
+FETCHED = (
+    update(_ITEMS)
+    .where(
+        _ITEMS.c.message_id.in_(bindparam("b_mids", expanding=True)),
+        _ITEMS.c.unit == bindparam("b_unit"),
+        _ITEMS.c.kind == "document",
+        _ITEMS.c.fetched_at.is_(None),
+    )
+    .values(fetched_at=bindparam("b_at"))
 )
 
 
@@ -352,8 +370,8 @@ async def advance_many(
     if not pairs:
         return
     query = _DELIVERIES.where(
-        tuple_(DeliveryRow.message_id, DeliveryRow.recipient).in_(pairs)
-    ).order_by(DeliveryRow.id)
+        tuple_(_DELIVERY_TABLE.c.message_id, _DELIVERY_TABLE.c.recipient).in_(pairs)
+    ).order_by(_DELIVERY_TABLE.c.id)
     if dialect(session) == "postgresql":
         query = query.with_for_update()
     rows = [Delivery(*r) for r in await session.execute(query)]

@@ -23,7 +23,7 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from gateway.store.db import WRITE_LOCKED
+from gateway.store.db import WRITE_LOCKED, execute
 from gateway.store.models import AuditRow, table, utcnow
 
 if TYPE_CHECKING:
@@ -103,9 +103,9 @@ async def append(
     if head is None:
         postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
         if postgresql and not session.info.get(WRITE_LOCKED):
-            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-        row = (await session.execute(_HEAD_QUERY)).first()
-        head = (row[0], row[1]) if row else (0, GENESIS)
+            await execute(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        row = (await execute(session, _HEAD_QUERY)).first()
+        head = (row.seq, row.hash) if row else (0, GENESIS)
     seq, prev = head[0] + 1, head[1]
     at = utcnow()
     payload = _json_roundtrip(detail or {})
@@ -141,7 +141,7 @@ def _write_pending(session: Session) -> None:
     """Insert the transaction's entries in one statement, just before it commits."""
     rows = session.info.pop(_PENDING, None)
     if rows:
-        session.execute(_INSERT, rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, literal, select, update
+from sqlalchemy import Select, bindparam, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,8 +23,8 @@ from gateway.directory.principal import Principal
 from gateway.directory.tokens import TokenInfo, TokenRegistry
 from gateway.envelope.model import check_unit_code
 from gateway.errors import DirectoryError, RoutingError
-from gateway.store.db import Database
-from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, utcnow
+from gateway.store.db import Database, execute
+from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, table, utcnow
 
 __all__ = ["Directory", "Group", "Unit"]
 
@@ -338,8 +338,11 @@ async def _group_members(session: AsyncSession, group: GroupRow) -> builtins.lis
     return [r.code for r in rows]
 
 
+_UNIT = select(table(UnitRow).c.code).where(table(UnitRow).c.code == bindparam("code"))
+
+
 async def _expand_one(session: AsyncSession, code: str) -> builtins.list[str]:
-    if await session.get(UnitRow, code) is not None:
+    if (await execute(session, _UNIT, {"code": code})).first() is not None:
         return [code]
     group = await session.get(GroupRow, code)
     if group is None:

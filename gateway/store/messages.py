@@ -29,7 +29,7 @@ from gateway.errors import RoutingError
 from gateway.pipeline import states
 from gateway.store import queries
 from gateway.store import transactions as tx
-from gateway.store.db import Database
+from gateway.store.db import Database, execute
 from gateway.store.group_commit import GroupCommit
 from gateway.store.models import (
     OutboxEntryRow,
@@ -88,7 +88,7 @@ async def _add_receipt_in(
 
 async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
     params = {"b_mids": list(wanted), "b_unit": unit, "b_at": utcnow()}
-    await session.execute(tx.FETCHED, params)
+    await execute(session, tx.FETCHED, params)
     await tx.advance_many(session, [(m, unit) for m in wanted], states.DELIVERED, unit)
 
 
@@ -99,10 +99,12 @@ _PUBLISHED = (
     .values(published_at=bindparam("b_at"), claimed_until=None)
     .returning(_OUTBOX.c.topic, _OUTBOX.c.message_id, _OUTBOX.c.routing_key)
 )
+#: The columns of an :class:`OutboxRow`, in its order.
+_CLAIMED = [_OUTBOX.c[n] for n in ("id", "topic", "routing_key", "body", "message_id", "attempts")]
 
 
 async def _mark_published_in(session: AsyncSession, ids: list[int]) -> None:
-    rows = (await session.execute(_PUBLISHED, {"ids": ids, "b_at": utcnow()})).all()
+    rows = (await execute(session, _PUBLISHED, {"ids": ids, "b_at": utcnow()})).all()
     documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
     await tx.advance_many(session, documents, states.QUEUED, "relay")
 
@@ -181,37 +183,30 @@ class MessageStore:
         now = utcnow()
         # Not a ``write`` session: SKIP LOCKED never waits for a row and the claim waits
         # for nothing else, so it cannot close a wait cycle; parallel relays stay parallel.
+        free = or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now)
+        claimable = (
+            select(_OUTBOX.c.id)
+            .where(_OUTBOX.c.published_at.is_(None), free)
+            .order_by(_OUTBOX.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(claimable))
+            .values(
+                claimed_by=worker,
+                claimed_until=now + timedelta(seconds=lease_seconds),
+                attempts=_OUTBOX.c.attempts + 1,
+            )
+            .returning(*_CLAIMED)
+        )
         async with self.db.session() as session:
-            free = or_(OutboxEntryRow.claimed_until.is_(None), OutboxEntryRow.claimed_until < now)
-            query = (
-                select(OutboxEntryRow.id)
-                .where(OutboxEntryRow.published_at.is_(None), free)
-                .order_by(OutboxEntryRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            ids = list((await session.execute(query)).scalars())
-            if not ids:
-                return []
-            await session.execute(
-                update(OutboxEntryRow)
-                .where(OutboxEntryRow.id.in_(ids))
-                .values(
-                    claimed_by=worker,
-                    claimed_until=now + timedelta(seconds=lease_seconds),
-                    attempts=OutboxEntryRow.attempts + 1,
-                )
-            )
-            rows = await session.execute(
-                select(OutboxEntryRow)
-                .where(OutboxEntryRow.id.in_(ids))
-                .order_by(OutboxEntryRow.id)
-                .execution_options(populate_existing=True)
-            )
-            return [
-                OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts)
-                for r in rows.scalars()
-            ]
+            rows = (await execute(session, claim)).all()
+        claimed = (
+            OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts) for r in rows
+        )
+        return sorted(claimed, key=lambda r: r.id)
 
     async def mark_published(self, ids: Sequence[int]) -> None:
         """The bus confirmed these rows: done; their deliveries move ``submitted → queued``."""
@@ -227,10 +222,11 @@ class MessageStore:
         if not ids:
             return
         async with self.db.session(write=True) as session:
-            await session.execute(
+            await execute(
+                session,
                 update(OutboxEntryRow)
                 .where(OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_(None))
-                .values(claimed_by=None, claimed_until=None)
+                .values(claimed_by=None, claimed_until=None),
             )
 
     async def unconsumed_published(self, limit: int = 500) -> list[OutboxRow]:
@@ -247,10 +243,11 @@ class MessageStore:
         if not ids:
             return 0
         async with self.db.session(write=True) as session:
-            result = await session.execute(
+            result = await execute(
+                session,
                 update(OutboxEntryRow)
                 .where(OutboxEntryRow.id.in_(list(ids)), OutboxEntryRow.published_at.is_not(None))
-                .values(published_at=None, claimed_by=None, claimed_until=None)
+                .values(published_at=None, claimed_by=None, claimed_until=None),
             )
             return int(getattr(result, "rowcount", 0) or 0)
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError, RequestError
 from gateway.pipeline.states import is_final
+from gateway.store.db import execute
 from gateway.store.models import (
     AttachmentRow,
     DeliveryRow,
@@ -25,6 +26,7 @@ from gateway.store.models import (
     OutboxEntryRow,
     ReceiptRow,
     UnitRow,
+    table,
 )
 from gateway.store.records import (
     MailboxItem,
@@ -57,6 +59,24 @@ __all__ = [
 
 MAX_PAGE = 500
 #: States that need nothing more from anyone (not overdue any longer).
+_ITEMS = table(MailboxItemRow)
+#: The columns of a :class:`MailboxItem`, in its order (Core: no ORM objects to build).
+_PENDING = select(
+    *(
+        _ITEMS.c[n]
+        for n in (
+            "item_id",
+            "unit",
+            "kind",
+            "message_id",
+            "ref",
+            "sender",
+            "subject",
+            "created_at",
+            "fetched_at",
+        )
+    )
+)
 _FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
 
 
@@ -121,25 +141,11 @@ async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceip
 async def pending(session: AsyncSession, unit: str, limit: int) -> list[MailboxItem]:
     """A unit's unacked mailbox items, oldest first."""
     query = (
-        select(MailboxItemRow)
-        .where(MailboxItemRow.unit == unit, MailboxItemRow.acked_at.is_(None))
-        .order_by(MailboxItemRow.item_id)
+        _PENDING.where(_ITEMS.c.unit == unit, _ITEMS.c.acked_at.is_(None))
+        .order_by(_ITEMS.c.item_id)
         .limit(max(1, min(limit, MAX_PAGE)))
     )
-    return [
-        MailboxItem(
-            i.item_id,
-            i.unit,
-            i.kind,
-            i.message_id,
-            i.ref,
-            i.sender,
-            i.subject,
-            i.created_at,
-            i.fetched_at,
-        )
-        for i in (await session.execute(query)).scalars()
-    ]
+    return [MailboxItem(**i._mapping) for i in await execute(session, query)]
 
 
 async def status(session: AsyncSession, message_id: str) -> MessageStatus:

@@ -20,6 +20,7 @@ from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import ConflictError, NotFoundError, ReceiptError
 from gateway.pipeline import states
+from gateway.store.db import execute
 from gateway.store.models import (
     AttachmentRow,
     DeliveryRow,
@@ -206,7 +207,7 @@ def same_message(existing: Digested, digest: str) -> AcceptResult:
 
 async def existing_message(session: AsyncSession, message_id: str, digest: str) -> AcceptResult:
     """:func:`same_message` for a message id already stored (read back: id and digest)."""
-    row = (await session.execute(_DIGEST, {"mid": message_id})).first()
+    row = (await execute(session, _DIGEST, {"mid": message_id})).first()
     if row is None:
         raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
     found: Digested = row
@@ -230,7 +231,7 @@ async def message_header(
     """
     if known is not None and known.id == message_id:
         return known
-    row = (await session.execute(_HEADER, {"mid": message_id})).first()
+    row = (await execute(session, _HEADER, {"mid": message_id})).first()
     if row is None:
         raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
     header: MessageHeader = row
@@ -264,10 +265,11 @@ async def insert_message(
         "submitted_by": submitted_by,
         "accepted_at": now,
     }
-    if (await session.execute(_MESSAGE_IF_NEW[dialect(session)], values)).first() is None:
+    if (await execute(session, _MESSAGE_IF_NEW[dialect(session)], values)).first() is None:
         return None
     if env.attachments:
-        await session.execute(
+        await execute(
+            session,
             _INSERT_ATTACHMENT,
             [
                 {
@@ -280,14 +282,16 @@ async def insert_message(
                 for a in env.attachments
             ],
         )
-    await session.execute(
+    await execute(
+        session,
         _INSERT_DELIVERY,
         [
             {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
             for u in units
         ],
     )
-    await session.execute(
+    await execute(
+        session,
         _INSERT_OUTBOX,
         [
             outbox_values(
@@ -340,19 +344,19 @@ async def get_delivery(
 ) -> Delivery:
     query = _DELIVERY_LOCKED if lock else _DELIVERY
     params = {"mid": message_id, "unit": recipient}
-    row = (await session.execute(query, params)).first()
+    row = (await execute(session, query, params)).first()
     if row is None:
         raise NotFoundError(
             f"message is not addressed to {recipient}",
             code="message.not_found",
             message_id=message_id,
         )
-    return Delivery(*row)
+    return Delivery(row.id, row.message_id, row.recipient, row.state)
 
 
 async def set_state(session: AsyncSession, delivery: Delivery, state: str) -> None:
     """Write a delivery's new state (and the time it changed)."""
-    await session.execute(_SET_STATE, {"b_id": delivery.id, "b_state": state, "b_at": utcnow()})
+    await execute(session, _SET_STATE, {"b_id": delivery.id, "b_state": state, "b_at": utcnow()})
 
 
 async def advance(
@@ -374,14 +378,16 @@ async def advance_many(
     ).order_by(_DELIVERY_TABLE.c.id)
     if dialect(session) == "postgresql":
         query = query.with_for_update()
-    rows = [Delivery(*r) for r in await session.execute(query)]
+    rows = [
+        Delivery(r.id, r.message_id, r.recipient, r.state) for r in await execute(session, query)
+    ]
     moved = [(r, states.advance_transport(r.state, target)) for r in rows]
     moved = [(r, new) for r, new in moved if new != r.state]
     if not moved:
         return
     now = utcnow()
-    await session.execute(
-        _SET_STATE, [{"b_id": r.id, "b_state": new, "b_at": now} for r, new in moved]
+    await execute(
+        session, _SET_STATE, [{"b_id": r.id, "b_state": new, "b_at": now} for r, new in moved]
     )
     for r, new in moved:
         detail = {"from": r.state, "to": new}
@@ -415,7 +421,7 @@ async def deliver(
         return True
     if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
-    rows = (await session.execute(_DELIVERY_RECEIPTS, {"ref": ref, "unit": recipient})).all()
+    rows = (await execute(session, _DELIVERY_RECEIPTS, {"ref": ref, "unit": recipient})).all()
     receipt = next((r for r in rows if r.receipt_id == ref), None)
     if receipt is None or receipt.message_id != message_id:
         raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
@@ -469,7 +475,7 @@ async def _add_item(
         "subject": message.subject,
         "created_at": utcnow(),
     }
-    if (await session.execute(_ITEM_IF_NEW[dialect(session)], values)).first() is None:
+    if (await execute(session, _ITEM_IF_NEW[dialect(session)], values)).first() is None:
         return False
     await audit.append(
         session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
@@ -505,7 +511,7 @@ async def insert_receipt(
         new = states.next_state(delivery.state, r.status)
     except ReceiptError:
         # the same receipt again (it moved the delivery on the first time): no error
-        if (await session.execute(_RECEIPT_EXISTS, {"rid": rid})).first() is not None:
+        if (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None:
             return False
         raise
     values = {
@@ -520,12 +526,14 @@ async def insert_receipt(
         "receipt_xml": verified.xml,
         "digest": verified.digest,
     }
-    if (await session.execute(_RECEIPT_IF_NEW[dialect(session)], values)).first() is None:
+    if (await execute(session, _RECEIPT_IF_NEW[dialect(session)], values)).first() is None:
         return False
     await set_state(session, delivery, new)
     target = r.recipient if recall else message.sender
     receipt_body = body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt")
-    await session.execute(_INSERT_OUTBOX, outbox_values(RECEIPTS, target, message.id, receipt_body))
+    await execute(
+        session, _INSERT_OUTBOX, outbox_values(RECEIPTS, target, message.id, receipt_body)
+    )
     detail: dict[str, Any] = {
         "receipt_id": rid,
         "status": r.status.code,
@@ -541,9 +549,9 @@ async def ack_item(session: AsyncSession, unit: str, item_id: int) -> None:
     """Take one of ``unit``'s mailbox items off its pending list (idempotent, audited);
     ``mailbox.item_not_found`` when ``unit`` has no such item."""
     params = {"b_item": item_id, "b_unit": unit, "b_at": utcnow()}
-    row = (await session.execute(_ACK_ITEM, params)).first()
+    row = (await execute(session, _ACK_ITEM, params)).first()
     if row is None:
-        owner = (await session.execute(_ITEM_OWNER, {"b_item": item_id})).scalar()
+        owner = (await execute(session, _ITEM_OWNER, {"b_item": item_id})).scalar()
         if owner != unit:
             raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
         return
@@ -555,7 +563,7 @@ async def ack_document(session: AsyncSession, unit: str, message_id: str) -> boo
     """Take ``unit``'s document item for ``message_id`` off its pending list (audited);
     ``True`` if it was pending."""
     params = {"b_unit": unit, "b_mid": message_id, "b_at": utcnow()}
-    item_ids = list((await session.execute(_ACK_DOCUMENT, params)).scalars())
+    item_ids = list((await execute(session, _ACK_DOCUMENT, params)).scalars())
     if not item_ids:
         return False
     detail = {"item_id": item_ids[0], "kind": "document", "ref": message_id}

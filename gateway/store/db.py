@@ -86,7 +86,7 @@ def is_unavailable(exc: BaseException) -> bool:
 class Database:
     """An async SQLAlchemy engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = _normalise_url(url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -239,7 +239,7 @@ def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> Async
             url,
             echo=echo,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            max_overflow=0,
             pool_timeout=10,
             pool_recycle=1800,
             connect_args={"timeout": 5, "command_timeout": 10},

@@ -2,7 +2,11 @@
 
 For each size, a fresh home with that many units (one CSV import), then a hub
 subprocess: startup is spawn → first ``/healthz`` 200 (the hub declares and consumes every
-unit's mailbox before it listens); RSS is read once it is up. On RabbitMQ the vhost's
+unit's mailbox before it listens); RSS is read once it is up. Each size is started twice:
+the *first start* creates every mailbox queue (on RabbitMQ a quorum queue per unit, the
+one-time provisioning of a new directory), the *restart* finds them in place (what every
+later start of the hub, after an upgrade or a crash, costs). The startup target is judged
+on both, reported apart. On RabbitMQ the vhost's
 queue count and the broker's memory growth (``erlang:memory(total)``, a shared broker:
 other work moves it too) are recorded. The embedded stack (SQLite + local bus) shows
 the hub's own cost per unit without the broker.
@@ -32,7 +36,9 @@ from bench.common import (
 from bench.hubproc import HubProcess
 from bench.world import prepare, unit_codes, write_config
 
-TARGETS = {"max_rss_mib": 300.0, "max_startup_s": 2.0}
+#: The startup target holds for both starts: a restart, and the first start that creates
+#: every mailbox (reported apart, because it happens once per directory).
+TARGETS = {"max_rss_mib": 300.0, "max_startup_s": 2.0, "max_first_start_s": 2.0}
 MAX_QUEUE_SHARE = 0.6
 GOAL_UNITS = 10_000
 
@@ -50,12 +56,19 @@ async def _rabbit_size(units: int) -> dict[str, Any]:
                     row = {
                         "stack": "PostgreSQL + RabbitMQ",
                         "units": units + 1,
-                        "startup_s": round(hub.startup_seconds, 2),
+                        "first_start_s": round(hub.startup_seconds, 2),
                         "rss_mib": round(hub.rss_mib(), 1),
                         "queues": queue_count(amqp_url),
                         "broker_memory_mib": round((broker_memory() - memory_before) / MIB, 1),
                     }
+                row["startup_s"] = _restart_seconds(home, port)
     return row
+
+
+def _restart_seconds(home: Any, port: int) -> float:
+    """Start the hub again on the same home (its mailboxes exist now): startup seconds."""
+    with HubProcess(home, port).start(timeout=900) as hub:
+        return round(hub.startup_seconds, 2)
 
 
 async def _embedded_size(units: int) -> dict[str, Any]:
@@ -67,12 +80,14 @@ async def _embedded_size(units: int) -> dict[str, Any]:
         await prepare(config, unit_codes(units))
         with HubProcess(home, port).start(timeout=900) as hub:
             await asyncio.sleep(1.0)
-            return {
+            row: dict[str, Any] = {
                 "stack": "SQLite + local bus",
                 "units": units + 1,
-                "startup_s": round(hub.startup_seconds, 2),
+                "first_start_s": round(hub.startup_seconds, 2),
                 "rss_mib": round(hub.rss_mib(), 1),
             }
+        row["startup_s"] = _restart_seconds(home, port)
+        return row
 
 
 def extrapolate(rows: list[dict[str, Any]], goal: int = GOAL_UNITS) -> dict[str, float]:
@@ -90,9 +105,13 @@ def extrapolate(rows: list[dict[str, Any]], goal: int = GOAL_UNITS) -> dict[str,
     return {
         "units": goal,
         "startup_s": at_goal("startup_s"),
+        "first_start_s": at_goal("first_start_s"),
         "rss_mib": at_goal("rss_mib"),
         "broker_memory_mib": at_goal("broker_memory_mib"),
         "startup_ms_per_unit": round(1000 * (b["startup_s"] - a["startup_s"]) / span, 2),
+        "first_start_ms_per_unit": round(
+            1000 * (b["first_start_s"] - a["first_start_s"]) / span, 2
+        ),
     }
 
 
@@ -115,10 +134,12 @@ async def measure(*, rabbit_sizes: list[int], embedded_sizes: list[int]) -> dict
         "extrapolated_rabbit": extrapolate(rows),
         "max_rss_mib": max(r["rss_mib"] for r in rows),
         "max_startup_s": max(r["startup_s"] for r in rows),
+        "max_first_start_s": max(r["first_start_s"] for r in rows),
         "largest_units": largest["units"],
     }
     result["targets"] = {
         key: {"target": target, "value": result[key], "met": result[key] <= target}
         for key, target in TARGETS.items()
     }
+
     return result

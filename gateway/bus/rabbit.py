@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,10 @@ __all__ = ["RabbitBus"]
 CLOSE_CALLBACKS_WAIT = 1.0  # seconds; see _close_callbacks_done
 #: Channels :meth:`RabbitBus.declare_mailboxes` declares over at once.
 DECLARE_CHANNELS = 8
+#: Channels the mailbox consumers are spread over. A channel carries one broker call at a
+#: time, so starting (or, after a reconnect, restoring) 500 consumers on one channel is
+#: 1,000 round trips one after the other; over 8 channels they overlap.
+SUBSCRIBE_CHANNELS = 8
 
 
 class RabbitBus:
@@ -99,7 +104,7 @@ class RabbitBus:
         self.drain_timeout = drain_timeout
         self._connection: AbstractRobustConnection | None = None
         self._pub: AbstractRobustChannel | None = None
-        self._sub: AbstractRobustChannel | None = None
+        self._subs: list[AbstractRobustChannel] = []
         self._exchanges: dict[str, AbstractExchange] = {}
         self._dlx: AbstractExchange | None = None
         self._declared: set[str] = set()
@@ -137,8 +142,9 @@ class RabbitBus:
 
     async def _open_channels(self, conn: AbstractRobustConnection) -> None:
         pub = await conn.channel(publisher_confirms=True, on_return_raises=True)
-        sub = await conn.channel()
-        await sub.set_qos(prefetch_count=self.prefetch)
+        subs = [await conn.channel() for _ in range(SUBSCRIBE_CHANNELS)]
+        for sub in subs:
+            await sub.set_qos(prefetch_count=self.prefetch)
         for topic, name in topo.EXCHANGES.items():
             self._exchanges[topic] = await pub.declare_exchange(
                 name, aio_pika.ExchangeType.DIRECT, durable=True
@@ -148,11 +154,11 @@ class RabbitBus:
             topo.DEAD_QUEUE, durable=True, arguments=dict(topo.DEAD_ARGUMENTS)
         )
         await dead.bind(self._dlx)
-        self._pub, self._sub = pub, sub
+        self._pub, self._subs = pub, subs
 
     async def _abandon(self) -> None:
         conn, self._connection = self._connection, None
-        channels, self._pub, self._sub = (self._pub, self._sub), None, None
+        channels, self._pub, self._subs = (self._pub, *self._subs), None, []
         if conn is None:
             return
         for channel in channels:
@@ -278,7 +284,9 @@ class RabbitBus:
     async def consume(self, unit: str, handler: Handler) -> Consumer:
         """Declare the mailbox and start a consumer on it."""
         await self.declare_mailbox(unit)
-        queue = await self._declare_queue(self._require(self._sub), unit)
+        subs = self._subs
+        channel = subs[zlib.crc32(unit.encode()) % len(subs)] if subs else None
+        queue = await self._declare_queue(self._require(channel), unit)
         consumer = RabbitConsumer(self, unit, queue, handler)
         await self._bounded(consumer.start())
         self._consumers.add(consumer)

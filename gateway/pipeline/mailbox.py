@@ -86,8 +86,12 @@ class MailboxConsumers:
         """Start consumers for units that have none yet; how many were started."""
         new = [u.code for u in await self.directory.list() if u.code not in self._consumers]
         await self.bus.declare_mailboxes(new)
-        for code in new:
-            await self.add(code)
+        # at once: a bus may overlap the broker calls (RabbitBus spreads consumers over
+        # several channels); a unit that fails is picked up again by the next sync
+        results = await asyncio.gather(*(self.add(c) for c in new), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return len(new)
 
     async def add(self, unit: str) -> None:

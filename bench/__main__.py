@@ -71,7 +71,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
     if name == "directory":
         from bench import directory
 
-        rabbit = _sizes(args.directory_sizes, [5, 20] if quick else [164, 500])
+        rabbit = _sizes(args.directory_sizes, [5, 20] if quick else [164, 250])
         embedded = _sizes(args.embedded_sizes, [20] if quick else [164, 10_000])
         return await directory.measure(rabbit_sizes=rabbit, embedded_sizes=embedded)
     if name == "envelope":

@@ -87,9 +87,7 @@ async def _add_receipt_in(
 
 
 async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
-    params = {"b_mids": list(wanted), "b_unit": unit, "b_at": utcnow()}
-    await execute(session, tx.FETCHED, params)
-    await tx.advance_many(session, [(m, unit) for m in wanted], states.DELIVERED, unit)
+    await tx.mark_fetched(session, [(unit, wanted)])
 
 
 _OUTBOX = table(OutboxEntryRow)
@@ -259,9 +257,13 @@ class MessageStore:
         """Put a document (``ref`` = message id) or receipt (``ref`` = receipt id) into
         ``recipient``'s mailbox; ``False`` when it is already there (idempotent).
         Concurrent calls share transactions (:class:`GroupCommit`)."""
-        args = (message_id, recipient, kind, ref or message_id, self._messages.get(message_id))
+        known = self._messages.get(message_id)
+        args = (message_id, recipient, kind, ref or message_id, known)
+        document = kind == "document" and args[3] == message_id
         return await self.lane.write(
-            lambda session: tx.deliver(session, *args), partial(self._alone, tx.deliver, *args)
+            lambda session: tx.deliver(session, *args),
+            partial(self._alone, tx.deliver, *args),
+            batch=(tx.deliver_documents, (message_id, recipient, known)) if document else None,
         )
 
     async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:
@@ -295,6 +297,7 @@ class MessageStore:
             await self.lane.write(
                 lambda session: _mark_fetched_in(session, unit, wanted),
                 partial(self._alone, _mark_fetched_in, unit, wanted),
+                batch=(tx.mark_fetched, (unit, wanted)),
             )
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:

@@ -70,13 +70,13 @@ _RECEIPT_EXISTS = select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == b
 _DIGEST = select(MessageRow.id, MessageRow.envelope_digest).where(MessageRow.id == bindparam("mid"))
 
 
-def _if_new(make: Any, row: Any, keys: list[str], returning: str) -> Insert:
+def _if_new(make: Any, row: Any, keys: list[str], returning: list[str]) -> Insert:
     t = table(row)
-    stmt: Insert = make(t).on_conflict_do_nothing(index_elements=keys).returning(t.c[returning])
-    return stmt
+    stmt: Insert = make(t).on_conflict_do_nothing(index_elements=keys)
+    return stmt.returning(*(t.c[name] for name in returning))
 
 
-def _by_dialect(row: Any, keys: list[str], returning: str) -> dict[str, Insert]:
+def _by_dialect(row: Any, keys: list[str], returning: list[str]) -> dict[str, Insert]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement that inserts a row
     unless its key is there, and says which (SQLite ≥ 3.35 and PostgreSQL)."""
     return {
@@ -85,9 +85,10 @@ def _by_dialect(row: Any, keys: list[str], returning: str) -> dict[str, Insert]:
     }
 
 
-_ITEM_IF_NEW = _by_dialect(MailboxItemRow, ["unit", "kind", "ref"], "item_id")
-_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], "id")
-_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], "receipt_id")
+_ITEM_KEY = ["unit", "kind", "ref"]
+_ITEM_IF_NEW = _by_dialect(MailboxItemRow, _ITEM_KEY, ["item_id", *_ITEM_KEY])
+_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], ["id"])
+_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], ["receipt_id"])
 _ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
 _SAME_DELIVERY = table(ReceiptRow).alias("this")
 #: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
@@ -140,17 +141,6 @@ _ACK_DOCUMENT = (
     )
     .values(acked_at=bindparam("b_at"))
     .returning(_ITEMS.c.item_id)
-)
-#: Fetch marks of one unit's documents (``mark_fetched_many``).
-FETCHED = (
-    update(_ITEMS)
-    .where(
-        _ITEMS.c.message_id.in_(bindparam("b_mids", expanding=True)),
-        _ITEMS.c.unit == bindparam("b_unit"),
-        _ITEMS.c.kind == "document",
-        _ITEMS.c.fetched_at.is_(None),
-    )
-    .values(fetched_at=bindparam("b_at"))
 )
 
 
@@ -366,32 +356,120 @@ async def advance(
     await advance_row(session, await get_delivery(session, message_id, recipient), target, actor)
 
 
-async def advance_many(
-    session: AsyncSession, pairs: list[tuple[str, str]], target: str, actor: str
-) -> None:
-    """:func:`advance` for several ``(message id, recipient)`` pairs: one read for all, one
-    batch of updates for those that move (pairs without a delivery are skipped)."""
-    if not pairs:
-        return
+async def _deliveries_of(
+    session: AsyncSession, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Delivery]:
+    """The deliveries of ``(message id, recipient)`` pairs in one read (locked on
+    PostgreSQL), by pair; pairs without a delivery are absent."""
     query = _DELIVERIES.where(
-        tuple_(_DELIVERY_TABLE.c.message_id, _DELIVERY_TABLE.c.recipient).in_(pairs)
+        tuple_(_DELIVERY_TABLE.c.message_id, _DELIVERY_TABLE.c.recipient).in_(list(pairs))
     ).order_by(_DELIVERY_TABLE.c.id)
     if dialect(session) == "postgresql":
         query = query.with_for_update()
-    rows = [
-        Delivery(r.id, r.message_id, r.recipient, r.state) for r in await execute(session, query)
-    ]
-    moved = [(r, states.advance_transport(r.state, target)) for r in rows]
-    moved = [(r, new) for r, new in moved if new != r.state]
-    if not moved:
+    rows = await execute(session, query)
+    return {
+        (r.message_id, r.recipient): Delivery(r.id, r.message_id, r.recipient, r.state)
+        for r in rows
+    }
+
+
+async def _move(
+    session: AsyncSession, moves: list[tuple[Delivery, str]], actor: str | None
+) -> None:
+    """Write and audit delivery state changes in one batch (``actor`` None: the recipient)."""
+    if not moves:
         return
     now = utcnow()
     await execute(
-        session, _SET_STATE, [{"b_id": r.id, "b_state": new, "b_at": now} for r, new in moved]
+        session, _SET_STATE, [{"b_id": d.id, "b_state": new, "b_at": now} for d, new in moves]
     )
-    for r, new in moved:
-        detail = {"from": r.state, "to": new}
-        await audit.append(session, actor, f"delivery.{new}", r.message_id, r.recipient, detail)
+    for d, new in moves:
+        detail = {"from": d.state, "to": new}
+        who = actor or d.recipient
+        await audit.append(session, who, f"delivery.{new}", d.message_id, d.recipient, detail)
+
+
+async def advance_many(
+    session: AsyncSession, pairs: list[tuple[str, str]], target: str, actor: str | None
+) -> None:
+    """:func:`advance` for several ``(message id, recipient)`` pairs: one read for all, one
+    batch of updates for those that move (pairs without a delivery are skipped);
+    ``actor`` None: each delivery's recipient."""
+    if not pairs:
+        return
+    rows = (await _deliveries_of(session, pairs)).values()
+    moved = [(r, states.advance_transport(r.state, target)) for r in rows]
+    await _move(session, [(r, new) for r, new in moved if new != r.state], actor)
+
+
+#: One document for :func:`deliver_documents`: message id, recipient, known header.
+DocumentDelivery = tuple[str, str, "MessageHeader | None"]
+
+
+async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDelivery]) -> list[bool]:
+    """:func:`deliver` of many documents in a few statements: one read of their deliveries,
+    one insert of the mailbox items that are new, one batch of state updates. One result
+    per item (``False``: already in the mailbox, or an earlier item of this call)."""
+    headers: dict[str, MessageHeader] = {}
+    for mid, _unit, known in items:
+        if mid not in headers:
+            headers[mid] = await message_header(session, mid, known)
+    deliveries = await _deliveries_of(session, [(mid, unit) for mid, unit, _ in items])
+    for mid, unit, _ in items:
+        if (mid, unit) not in deliveries:
+            raise NotFoundError(
+                f"message is not addressed to {unit}", code="message.not_found", message_id=mid
+            )
+    now = utcnow()
+    values = [
+        {
+            "unit": unit,
+            "kind": "document",
+            "message_id": mid,
+            "ref": mid,
+            "sender": headers[mid].sender,
+            "subject": headers[mid].subject,
+            "created_at": now,
+        }
+        for mid, unit, _ in dict.fromkeys((m, u, None) for m, u, _k in items)
+    ]
+    rows = await execute(session, _ITEM_IF_NEW[dialect(session)], values)
+    inserted = {(r.unit, r.ref): r.item_id for r in rows}
+    results, moves = [], []
+    for mid, unit, _ in items:
+        item_id = inserted.pop((unit, mid), None)
+        results.append(item_id is not None)
+        if item_id is None:
+            continue
+        detail = {"kind": "document", "ref": mid}
+        await audit.append(session, "hub", "mailbox.added", mid, unit, detail)
+        delivery = deliveries[(mid, unit)]
+        new = states.advance_transport(delivery.state, states.QUEUED)
+        if new != delivery.state:
+            moves.append((delivery, new))
+    await _move(session, moves, "hub")
+    return results
+
+
+async def mark_fetched(
+    session: AsyncSession, items: Sequence[tuple[str, Sequence[str]]]
+) -> list[None]:
+    """Fetch marks for ``(unit, message ids)`` items at once: the document items are marked
+    fetched and their deliveries become ``delivered`` (each by its recipient)."""
+    pairs = list(dict.fromkeys((mid, unit) for unit, mids in items for mid in mids))
+    if pairs:
+        fetched = (
+            update(_ITEMS)
+            .where(
+                tuple_(_ITEMS.c.message_id, _ITEMS.c.unit).in_(pairs),
+                _ITEMS.c.kind == "document",
+                _ITEMS.c.fetched_at.is_(None),
+            )
+            .values(fetched_at=utcnow())
+        )
+        await execute(session, fetched)
+        await advance_many(session, pairs, states.DELIVERED, None)
+    return [None] * len(items)
 
 
 async def advance_row(session: AsyncSession, row: Delivery, target: str, actor: str) -> None:

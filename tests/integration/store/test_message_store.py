@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from gateway.envelope.model import Status
 from gateway.errors import ConflictError, NotFoundError, ReceiptError, RoutingError
 from gateway.store.messages import MessageStore
-from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow
+from gateway.store.models import AuditRow, DeliveryRow, MessageRow, OutboxEntryRow
 from gateway.store.records import SearchFilters
 from tests.support.store_builders import make_envelope, make_receipt
 
@@ -234,6 +234,30 @@ async def test_batch_fetch_and_ack_by_message_id(store: MessageStore) -> None:
     assert await store.ack_document(R1, mids[0]) is False  # already acked
     assert await store.ack_document(R2, mids[0]) is False  # not in R2's mailbox
     assert [i.message_id for i in await store.pending(R1)] == [mids[1]]
+
+
+async def test_batched_delivers_and_fetch_marks_count_duplicates_once(
+    store: MessageStore, db: Any
+) -> None:
+    """A group's deliveries and fetch marks run as batches: a duplicate counts once, every
+    change is audited once, the states move as they do one by one."""
+    mids = [str((await accepted(store)).envelope.message_id) for _ in range(6)]
+    groups = store.lane.groups
+    calls = [store.deliver(m, unit) for m in mids for unit in (R1, R2)]
+    results = await asyncio.gather(*calls, store.deliver(mids[0], R1))
+    assert store.lane.groups > groups
+    assert sorted(results) == [False] + [True] * 12
+    assert len(await store.pending(R1)) == len(await store.pending(R2)) == 6
+    await asyncio.gather(*(store.mark_fetched_many(u, mids) for u in (R1, R2)))
+    assert [await states_of(store, m) for m in mids] == [{R1: "delivered", R2: "delivered"}] * 6
+    async with db.read() as session:
+        rows = await session.execute(
+            select(AuditRow.action, func.count())
+            .where(AuditRow.message_id.in_(mids))
+            .group_by(AuditRow.action)
+        )
+        actions = dict(rows.all())
+    assert actions["mailbox.added"] == 12 and actions["delivery.delivered"] == 12
 
 
 async def test_concurrent_delivers_share_transactions_and_fail_alone(

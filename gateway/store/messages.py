@@ -276,6 +276,7 @@ class MessageStore:
         await self.lane.write(
             lambda session: tx.ack_item(session, unit, item_id),
             partial(self._alone, tx.ack_item, unit, item_id),
+            batch=(tx.ack_items, (unit, item_id)),
         )
 
     async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:
@@ -319,6 +320,7 @@ class MessageStore:
         return await self.lane.write(
             lambda session: _add_receipt_in(session, verified, ack_document, known),
             partial(self._add_receipt_alone, verified, ack_document, known),
+            batch=(tx.add_receipts, (verified, ack_document, known)),
         )
 
     async def _add_receipt_alone(

@@ -131,6 +131,8 @@ _ITEM_OWNER = select(MailboxItemRow.unit).where(MailboxItemRow.item_id == bindpa
 _INSERT_ATTACHMENT = insert(table(AttachmentRow))
 _INSERT_DELIVERY = insert(table(DeliveryRow))
 _INSERT_OUTBOX = insert(table(OutboxEntryRow))
+_RECEIPTS = table(ReceiptRow)
+_INSERT_RECEIPT = insert(_RECEIPTS)
 _ACK_DOCUMENT = (
     update(_ITEMS)
     .where(
@@ -561,21 +563,16 @@ async def _add_item(
     return True
 
 
-async def insert_receipt(
-    session: AsyncSession, verified: VerifiedReceiptLike, known: MessageHeader | None = None
-) -> bool:
-    """Store a receipt, move its delivery, queue it for the other party; ``False`` (and
-    nothing changed) when a receipt with this id is stored already."""
-    r = verified.receipt
-    rid = str(r.receipt_id)
-    message = await message_header(session, str(r.message_id), known)
+def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, str, str]:
+    """``(issuer, new state, party it goes to)`` for receipt ``r`` on a delivery in
+    ``state``; ``receipt.digest_mismatch``, ``receipt.wrong_party`` or
+    ``receipt.illegal_transition``."""
     if r.envelope_digest and r.envelope_digest != message.envelope_digest:
         raise ReceiptError(
             "the receipt answers another envelope",
             code="receipt.digest_mismatch",
             message_id=message.id,
         )
-    delivery = await get_delivery(session, message.id, r.recipient)
     recall = r.status is Status.RECALL_REQUESTED
     expected = message.sender if recall else r.recipient
     issuer = r.issuer or expected
@@ -585,16 +582,19 @@ async def insert_receipt(
             code="receipt.wrong_party",
             message_id=message.id,
         )
-    try:
-        new = states.next_state(delivery.state, r.status)
-    except ReceiptError:
-        # the same receipt again (it moved the delivery on the first time): no error
-        if (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None:
-            return False
-        raise
-    values = {
+    new = states.next_state(state, r.status)
+    return issuer, new, r.recipient if recall else message.sender
+
+
+def _receipt_rows(
+    verified: VerifiedReceiptLike, issuer: str, target: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The receipts row and the outbox row (to ``target``) of a receipt being stored."""
+    r = verified.receipt
+    rid, mid = str(r.receipt_id), str(r.message_id)
+    receipt = {
         "receipt_id": rid,
-        "message_id": message.id,
+        "message_id": mid,
         "recipient": r.recipient,
         "status_code": r.status.code,
         "status_name": r.status.label,
@@ -604,23 +604,124 @@ async def insert_receipt(
         "receipt_xml": verified.xml,
         "digest": verified.digest,
     }
-    if (await execute(session, _RECEIPT_IF_NEW[dialect(session)], values)).first() is None:
-        return False
-    await set_state(session, delivery, new)
-    target = r.recipient if recall else message.sender
-    receipt_body = body(receipt_id=rid, message_id=message.id, recipient=target, kind="receipt")
-    await execute(
-        session, _INSERT_OUTBOX, outbox_values(RECEIPTS, target, message.id, receipt_body)
-    )
-    detail: dict[str, Any] = {
-        "receipt_id": rid,
+    outbox_body = body(receipt_id=rid, message_id=mid, recipient=target, kind="receipt")
+    return receipt, outbox_values(RECEIPTS, target, mid, outbox_body)
+
+
+def _receipt_detail(r: Any, old: str, new: str) -> dict[str, Any]:
+    return {
+        "receipt_id": str(r.receipt_id),
         "status": r.status.code,
-        "from": delivery.state,
+        "from": old,
         "to": new,
         "reason": r.reason,
     }
+
+
+async def insert_receipt(
+    session: AsyncSession, verified: VerifiedReceiptLike, known: MessageHeader | None = None
+) -> bool:
+    """Store a receipt, move its delivery, queue it for the other party; ``False`` (and
+    nothing changed) when a receipt with this id is stored already."""
+    r = verified.receipt
+    rid = str(r.receipt_id)
+    message = await message_header(session, str(r.message_id), known)
+    delivery = await get_delivery(session, message.id, r.recipient)
+    try:
+        issuer, new, target = _checked_receipt(r, message, delivery.state)
+    except ReceiptError as exc:
+        # the same receipt again (it moved the delivery on the first time): no error
+        if exc.code == "receipt.illegal_transition" and (
+            (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None
+        ):
+            return False
+        raise
+    receipt, outbox = _receipt_rows(verified, issuer, target)
+    if (await execute(session, _RECEIPT_IF_NEW[dialect(session)], receipt)).first() is None:
+        return False
+    await set_state(session, delivery, new)
+    await execute(session, _INSERT_OUTBOX, outbox)
+    detail = _receipt_detail(r, delivery.state, new)
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
     return True
+
+
+#: One receipt for :func:`add_receipts`: the receipt, the unit whose document it also
+#: acks (or None), the message header if known.
+ReceiptWrite = tuple[VerifiedReceiptLike, "str | None", "MessageHeader | None"]
+
+
+async def add_receipts(
+    session: AsyncSession, items: Sequence[ReceiptWrite]
+) -> list[tuple[str, bool]]:
+    """:func:`insert_receipt` (+ :func:`ack_document`) for many receipts in a few
+    statements; ``(receipt id, created)`` per item. Receipts of one delivery chain in
+    order; any refused receipt raises (the group then runs each write alone)."""
+    headers: dict[str, MessageHeader] = {}
+    for verified, _ack, known in items:
+        mid = str(verified.receipt.message_id)
+        if mid not in headers:
+            headers[mid] = await message_header(session, mid, known)
+    keys = [(str(v.receipt.message_id), v.receipt.recipient) for v, _a, _k in items]
+    deliveries = await _deliveries_of(session, keys)
+    rids = [str(v.receipt.receipt_id) for v, _a, _k in items]
+    stored = select(_RECEIPTS.c.receipt_id).where(_RECEIPTS.c.receipt_id.in_(rids))
+    seen = {row.receipt_id for row in await execute(session, stored)}
+    state = {key: d.state for key, d in deliveries.items()}
+    receipts, outbox, results, details = [], [], [], []
+    for (verified, _ack, _known), key, rid in zip(items, keys, rids, strict=True):
+        if rid in seen:
+            results.append((rid, False))
+            continue
+        if key not in deliveries:
+            raise NotFoundError(
+                f"message is not addressed to {key[1]}", code="message.not_found", message_id=key[0]
+            )
+        r = verified.receipt
+        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key])
+        details.append((issuer, key, _receipt_detail(r, state[key], new)))
+        state[key] = new
+        seen.add(rid)
+        receipt, queued = _receipt_rows(verified, issuer, target)
+        receipts.append(receipt)
+        outbox.append(queued)
+        results.append((rid, True))
+    if receipts:
+        await execute(session, _INSERT_RECEIPT, receipts)
+        await execute(session, _INSERT_OUTBOX, outbox)
+        now = utcnow()
+        changed = {key for _issuer, key, _detail in details}
+        moved = [
+            {"b_id": d.id, "b_state": state[key], "b_at": now}
+            for key, d in deliveries.items()
+            if key in changed
+        ]
+        await execute(session, _SET_STATE, moved)
+        for issuer, (mid, recipient), detail in details:
+            await audit.append(session, issuer, "receipt.added", mid, recipient, detail)
+    acks = list(
+        dict.fromkeys((a, m) for (_v, a, _k), (m, _r) in zip(items, keys, strict=True) if a)
+    )
+    if acks:
+        await _ack_documents(session, acks)
+    return results
+
+
+async def _ack_documents(session: AsyncSession, pairs: list[tuple[str, str]]) -> None:
+    """:func:`ack_document` for ``(unit, message id)`` pairs in one update."""
+    acked = (
+        update(_ITEMS)
+        .where(
+            tuple_(_ITEMS.c.unit, _ITEMS.c.message_id).in_(pairs),
+            _ITEMS.c.kind == "document",
+            _ITEMS.c.acked_at.is_(None),
+        )
+        .values(acked_at=utcnow())
+        .returning(_ITEMS.c.item_id, _ITEMS.c.unit, _ITEMS.c.message_id)
+    )
+    for row in await execute(session, acked):
+        detail = {"item_id": row.item_id, "kind": "document", "ref": row.message_id}
+        await audit.append(session, row.unit, "mailbox.acked", row.message_id, row.unit, detail)
 
 
 async def ack_item(session: AsyncSession, unit: str, item_id: int) -> None:
@@ -635,6 +736,35 @@ async def ack_item(session: AsyncSession, unit: str, item_id: int) -> None:
         return
     detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
     await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
+
+
+async def ack_items(session: AsyncSession, items: Sequence[tuple[str, int]]) -> list[None]:
+    """:func:`ack_item` for many ``(unit, item id)`` at once: one update for all; if one of
+    them is not that unit's item, ``mailbox.item_not_found`` (the group runs each alone)."""
+    pairs = list(dict.fromkeys(items))
+    acked = (
+        update(_ITEMS)
+        .where(
+            tuple_(_ITEMS.c.unit, _ITEMS.c.item_id).in_(pairs),
+            _ITEMS.c.acked_at.is_(None),
+        )
+        .values(acked_at=utcnow())
+        .returning(
+            _ITEMS.c.unit, _ITEMS.c.item_id, _ITEMS.c.kind, _ITEMS.c.ref, _ITEMS.c.message_id
+        )
+    )
+    done = {(r.unit, r.item_id): r for r in await execute(session, acked)}
+    others = [item_id for unit, item_id in pairs if (unit, item_id) not in done]
+    if others:
+        owners = select(_ITEMS.c.item_id, _ITEMS.c.unit).where(_ITEMS.c.item_id.in_(others))
+        found = {(r.unit, r.item_id) for r in await execute(session, owners)}
+        for unit, item_id in pairs:
+            if (unit, item_id) not in done and (unit, item_id) not in found:
+                raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
+    for (unit, item_id), row in done.items():
+        detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
+        await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
+    return [None] * len(items)
 
 
 async def ack_document(session: AsyncSession, unit: str, message_id: str) -> bool:

@@ -131,6 +131,40 @@ async def test_receipts_follow_the_state_machine(store: MessageStore) -> None:
     ]
 
 
+async def test_concurrent_receipts_share_a_group_and_chain_in_order(
+    store: MessageStore, db: Any
+) -> None:
+    """Receipts posted at once share a transaction: a delivery's statuses chain in arrival
+    order, a repeated id counts once, documents are acked, a refused one fails alone."""
+    verified = [await accepted(store) for _ in range(4)]
+    for v in verified:
+        await store.deliver(str(v.envelope.message_id), R1)
+    first = [make_receipt(v, R1, Status.RECEIVED) for v in verified]
+    chained = make_receipt(verified[0], R1, Status.ACCEPTED)
+    refused = make_receipt(verified[1], R1, Status.REJECTED, issuer=SENDER)
+    groups = store.lane.groups
+    calls = [store.add_receipt(r, ack_document=R1) for r in first]
+    results = await asyncio.gather(*calls, store.add_receipt(chained), store.add_receipt(first[2]))
+    assert store.lane.groups > groups
+    assert sorted(created for _rid, created in results) == [False] + [True] * 5
+    later = make_receipt(verified[3], R1, Status.ACCEPTED)
+    outcome = await asyncio.gather(
+        store.add_receipt(refused), store.add_receipt(later), return_exceptions=True
+    )
+    assert isinstance(outcome[0], ReceiptError) and outcome[0].code == "receipt.wrong_party"
+    assert outcome[1] == (str(later.receipt.receipt_id), True)
+    mids = [str(v.envelope.message_id) for v in verified]
+    assert [(await states_of(store, m))[R1] for m in mids] == [
+        "accepted",
+        "received",
+        "received",
+        "accepted",
+    ]
+    assert await store.pending(R1) == []  # every document acked with its first answer
+    receipts_out = [r for r in await store.claim_outbox(100, "w1") if r.topic == "receipts"]
+    assert len(receipts_out) == 6
+
+
 async def test_same_receipt_twice_returns_the_original(store: MessageStore, db: Any) -> None:
     """Posting one receipt id again is (id, False) and queues nothing new."""
     verified = await accepted(store)

@@ -131,7 +131,8 @@ class MessageStore:
             raise RoutingError("no recipients", code="routing.no_recipients")
         together = partial(_accept_in, verified=verified, units=units, by=submitted_by)
         alone = partial(self._accept_alone, verified, units, submitted_by)
-        result, stored = await self.lane.write(together, alone)
+        batch = (tx.accept_messages, (verified, units, submitted_by))
+        result, stored = await self.lane.write(together, alone, batch=batch)
         if stored is not None:
             self._remember(stored)
         return result

@@ -235,15 +235,13 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def insert_message(
-    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
-) -> StoredMessage | None:
-    """Insert the message, its attachments, deliveries and outbox rows; the message as
-    :func:`~gateway.store.queries.stored_message` would read it back, or ``None`` (and
-    nothing written) when a message with this id is stored already."""
-    env, now = verified.envelope, utcnow()
+def _message_rows(
+    verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The message row, its attachment rows, delivery rows and outbox rows."""
+    env = verified.envelope
     mid = str(env.message_id)
-    values = {
+    message = {
         "id": mid,
         "sender": env.sender,
         "subject": env.document.subject,
@@ -257,51 +255,34 @@ async def insert_message(
         "submitted_by": submitted_by,
         "accepted_at": now,
     }
-    if (await execute(session, _MESSAGE_IF_NEW[dialect(session)], values)).first() is None:
-        return None
-    if env.attachments:
-        await execute(
-            session,
-            _INSERT_ATTACHMENT,
-            [
-                {
-                    "message_id": mid,
-                    "name": a.name,
-                    "media_type": a.media_type,
-                    "size": a.size,
-                    "sha256": a.sha256,
-                }
-                for a in env.attachments
-            ],
-        )
-    await execute(
-        session,
-        _INSERT_DELIVERY,
-        [
-            {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
-            for u in units
-        ],
-    )
-    await execute(
-        session,
-        _INSERT_OUTBOX,
-        [
-            outbox_values(
-                DOCUMENTS, u, mid, body(message_id=mid, recipient=u, kind="document"), now
-            )
-            for u in units
-        ],
-    )
-    await audit.append(
-        session,
-        submitted_by,
-        "message.accepted",
-        mid,
-        env.sender,
-        {"recipients": units, "digest": verified.digest, "signer": verified.signer_unit},
-    )
+    attachments = [
+        {
+            "message_id": mid,
+            "name": a.name,
+            "media_type": a.media_type,
+            "size": a.size,
+            "sha256": a.sha256,
+        }
+        for a in env.attachments
+    ]
+    deliveries = [
+        {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
+        for u in units
+    ]
+    outbox = [
+        outbox_values(DOCUMENTS, u, mid, body(message_id=mid, recipient=u, kind="document"), now)
+        for u in units
+    ]
+    return message, attachments, deliveries, outbox
+
+
+def _stored(
+    verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str, now: datetime
+) -> StoredMessage:
+    """The message as :func:`~gateway.store.queries.stored_message` would read it back."""
+    env = verified.envelope
     return StoredMessage(
-        mid,
+        str(env.message_id),
         env.sender,
         env.document.subject,
         env.kind.value,
@@ -315,6 +296,68 @@ async def insert_message(
         tuple(units),
         tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in env.attachments),
     )
+
+
+async def _audit_accepted(
+    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
+) -> None:
+    env = verified.envelope
+    detail = {"recipients": units, "digest": verified.digest, "signer": verified.signer_unit}
+    await audit.append(
+        session, submitted_by, "message.accepted", str(env.message_id), env.sender, detail
+    )
+
+
+async def _insert_rows(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
+    """The attachment, delivery and outbox rows of messages just inserted."""
+    for statement, index in ((_INSERT_ATTACHMENT, 1), (_INSERT_DELIVERY, 2), (_INSERT_OUTBOX, 3)):
+        values = [v for row in rows for v in row[index]]
+        if values:
+            await execute(session, statement, values)
+
+
+async def insert_message(
+    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
+) -> StoredMessage | None:
+    """Insert the message, its attachments, deliveries and outbox rows; the message as
+    :func:`~gateway.store.queries.stored_message` would read it back, or ``None`` (and
+    nothing written) when a message with this id is stored already."""
+    now = utcnow()
+    rows = _message_rows(verified, units, submitted_by, now)
+    if (await execute(session, _MESSAGE_IF_NEW[dialect(session)], rows[0])).first() is None:
+        return None
+    await _insert_rows(session, [rows])
+    await _audit_accepted(session, verified, units, submitted_by)
+    return _stored(verified, units, submitted_by, now)
+
+
+#: One accept for :func:`accept_messages`: the verified envelope, its recipient units, by.
+AcceptWrite = tuple[VerifiedEnvelopeLike, list[str], str]
+
+
+async def accept_messages(
+    session: AsyncSession, items: Sequence[AcceptWrite]
+) -> list[tuple[AcceptResult, StoredMessage | None]]:
+    """:func:`insert_message` for many envelopes in one insert per table; per item the
+    accept result and, when new, the message as stored. A reused id with another digest
+    raises ``message.duplicate_id`` (the group then runs each write alone)."""
+    now = utcnow()
+    rows = [_message_rows(v, units, by, now) for v, units, by in items]
+    statement = _MESSAGE_IF_NEW[dialect(session)]
+    inserted = {r.id for r in await execute(session, statement, [row[0] for row in rows])}
+    new_rows: list[tuple[Any, ...]] = []
+    results: list[tuple[AcceptResult, StoredMessage | None]] = []
+    for (verified, units, by), row in zip(items, rows, strict=True):
+        mid = str(verified.envelope.message_id)
+        if mid in inserted:
+            inserted.discard(mid)  # a second item with this id is a resubmission
+            new_rows.append(row)
+            await _audit_accepted(session, verified, units, by)
+            results.append((AcceptResult(mid, True), _stored(verified, units, by, now)))
+        else:
+            results.append((await existing_message(session, mid, verified.digest), None))
+    await _insert_rows(session, new_rows)
+    return results
 
 
 def outbox_values(

@@ -76,6 +76,28 @@ async def test_concurrent_accepts_of_one_message_store_it_once(
     assert (await count(db, MessageRow), await count(db, DeliveryRow)) == (1, 1)
 
 
+async def test_concurrent_accepts_share_a_group_and_a_reused_id_fails_alone(
+    store: MessageStore, db: Any
+) -> None:
+    """Accepts at once share one insert per table; a reused id with other bytes fails
+    alone with ``message.duplicate_id`` and the others are stored whole."""
+    first = await accepted(store)
+    envelopes = [make_envelope(SENDER, (R1, R2)) for _ in range(5)]
+    groups = store.lane.groups
+    results = await asyncio.gather(*(store.accept(v, [R1, R2], SENDER) for v in envelopes))
+    assert store.lane.groups > groups and all(r.created for r in results)
+    reused = make_envelope(SENDER, (R1,), message_id=first.envelope.message_id, xml=b"<y/>")
+    more = [make_envelope(SENDER, (R1,)) for _ in range(3)]
+    calls = [store.accept(v, [R1], SENDER) for v in more]
+    calls.insert(1, store.accept(reused, [R1], SENDER))
+    outcome = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(outcome[1], ConflictError) and outcome[1].code == "message.duplicate_id"
+    assert [r.created for r in outcome if not isinstance(r, BaseException)] == [True] * 3
+    counts = (await count(db, MessageRow), await count(db, DeliveryRow))
+    assert counts == (1 + 5 + 3, 2 + 10 + 3)
+    assert (await store.get(str(more[2].envelope.message_id))).recipients == (R1,)
+
+
 async def test_transport_states_and_idempotent_deliver(store: MessageStore) -> None:
     """published → queued; deliver once only; fetch → delivered; ack clears the mailbox."""
     verified = await accepted(store)

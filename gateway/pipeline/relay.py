@@ -7,7 +7,10 @@ releases the others for a later retry. A hub that dies between the commit and th
 leaves its rows in the outbox; their lease runs out and any relay picks them up again.
 A hub that dies after the publish but before marking publishes twice: consumers dedupe.
 
-It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise.
+It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise. In its
+loop, marking a batch published (a write that queues behind the other writes) runs beside
+the next claim instead of before it, so rows committed meanwhile do not wait for it: the
+rows being marked are still leased to this relay, so no claim takes them again.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import structlog
 from gateway.errors import GatewayError, Recoverable
 
 __all__ = ["OutboxSource", "Publisher", "Relay"]
+
+#: Batches whose marking may run beside the next claim before the loop waits for one.
+SETTLING_LIMIT = 4
 
 log = structlog.get_logger("gateway.pipeline.relay")
 
@@ -70,6 +76,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._settling: set[asyncio.Task[None]] = set()
         self.published = 0
 
     def wake(self) -> None:
@@ -92,6 +99,7 @@ class Relay:
             return
         await self._task
         self._task = None
+        await asyncio.gather(*self._settling)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(flush_seconds):
                 while await self._pass_safely():
@@ -99,7 +107,7 @@ class Relay:
 
     async def _loop(self) -> None:
         while not self._stopping:
-            busy = await self._pass_safely()
+            busy = await self._pass_safely(pipelined=True)
             if busy:
                 continue
             with contextlib.suppress(TimeoutError):
@@ -107,9 +115,9 @@ class Relay:
                     await self._wake.wait()
             self._wake.clear()
 
-    async def _pass_safely(self) -> int:
+    async def _pass_safely(self, *, pipelined: bool = False) -> int:
         try:
-            return await self.run_once()
+            return await (self._run_pipelined() if pipelined else self.run_once())
         except Recoverable as exc:
             log.warning("relay.unavailable", error=str(exc))
             await asyncio.sleep(self.poll_seconds)
@@ -120,21 +128,50 @@ class Relay:
 
     async def run_once(self) -> int:
         """Claim one batch, publish it, settle it; the number of rows published."""
+        done, failed = await self._claim_and_publish()
+        await self._settle(done, failed)
+        return len(done)
+
+    async def _run_pipelined(self) -> int:
+        """:meth:`run_once`, with the settling left to run beside the next pass."""
+        done, failed = await self._claim_and_publish()
+        if done or failed:
+            task = asyncio.create_task(self._settle_logged(done, failed))
+            self._settling.add(task)
+            task.add_done_callback(self._settling.discard)
+            if len(self._settling) >= SETTLING_LIMIT:
+                await asyncio.wait(self._settling, return_when=asyncio.FIRST_COMPLETED)
+        return len(done)
+
+    async def _claim_and_publish(self) -> tuple[list[Any], list[Any]]:
+        """Claim a batch and publish it: the ids confirmed, and the ids that were not."""
         rows = await self.outbox.claim_outbox(self.batch, self.worker, self.lease_seconds)
         if not rows:
-            return 0
+            return [], []
         results = await asyncio.gather(*(self._publish_one(row) for row in rows))
         done = [row.id for row, ok in zip(rows, results, strict=True) if ok]
         failed = [row.id for row, ok in zip(rows, results, strict=True) if not ok]
+        self.published += len(done)
+        return done, failed
+
+    async def _settle(self, done: list[Any], failed: list[Any]) -> None:
         if done:
             # One transaction for the batch: every writer takes the store's write lock
             # first (``Database.session(write=True)``), so this cannot deadlock.
             await self.outbox.mark_published(done)
         if failed:
             await self.outbox.release(failed)
-        self.published += len(done)
         log.debug("relay.pass", published=len(done), released=len(failed))
-        return len(done)
+
+    async def _settle_logged(self, done: list[Any], failed: list[Any]) -> None:
+        """:meth:`_settle` in the background: a failure leaves the rows leased (they are
+        published again when the lease runs out; consumers dedupe)."""
+        try:
+            await self._settle(done, failed)
+        except Recoverable as exc:
+            log.warning("relay.settle_failed", error=str(exc))
+        except Exception:
+            log.exception("relay.settle_failed")
 
     async def _publish_one(self, row: Any) -> bool:
         async with self._slots:

@@ -67,11 +67,7 @@ _Accepted = tuple[AcceptResult, StoredMessage | None]
 async def _accept_in(
     session: AsyncSession, *, verified: VerifiedEnvelopeLike, units: list[str], by: str
 ) -> _Accepted:
-    message_id = str(verified.envelope.message_id)
-    stored = await tx.insert_message(session, verified, units, by)
-    if stored is None:
-        return await tx.existing_message(session, message_id, verified.digest), None
-    return AcceptResult(message_id, True), stored
+    return (await tx.accept_messages(session, [(verified, units, by)]))[0]
 
 
 async def _add_receipt_in(
@@ -275,8 +271,8 @@ class MessageStore:
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
         await self.lane.write(
-            lambda session: tx.ack_item(session, unit, item_id),
-            partial(self._alone, tx.ack_item, unit, item_id),
+            lambda session: tx.ack_items(session, [(unit, item_id)]),
+            partial(self._alone, tx.ack_items, [(unit, item_id)]),
             batch=(tx.ack_items, (unit, item_id)),
         )
 

@@ -117,33 +117,11 @@ _DELIVERY_RECEIPTS = (
     .where(_SAME_DELIVERY.c.receipt_id == bindparam("ref"))
 )
 _ITEMS = table(MailboxItemRow)
-_ACK_ITEM = (
-    update(_ITEMS)
-    .where(
-        _ITEMS.c.item_id == bindparam("b_item"),
-        _ITEMS.c.unit == bindparam("b_unit"),
-        _ITEMS.c.acked_at.is_(None),
-    )
-    .values(acked_at=bindparam("b_at"))
-    .returning(_ITEMS.c.kind, _ITEMS.c.ref, _ITEMS.c.message_id)
-)
-_ITEM_OWNER = select(MailboxItemRow.unit).where(MailboxItemRow.item_id == bindparam("b_item"))
 _INSERT_ATTACHMENT = insert(table(AttachmentRow))
 _INSERT_DELIVERY = insert(table(DeliveryRow))
 _INSERT_OUTBOX = insert(table(OutboxEntryRow))
 _RECEIPTS = table(ReceiptRow)
 _INSERT_RECEIPT = insert(_RECEIPTS)
-_ACK_DOCUMENT = (
-    update(_ITEMS)
-    .where(
-        _ITEMS.c.unit == bindparam("b_unit"),
-        _ITEMS.c.kind == "document",
-        _ITEMS.c.message_id == bindparam("b_mid"),
-        _ITEMS.c.acked_at.is_(None),
-    )
-    .values(acked_at=bindparam("b_at"))
-    .returning(_ITEMS.c.item_id)
-)
 
 
 class MessageHeader(Protocol):
@@ -180,6 +158,11 @@ class Delivery(NamedTuple):
     message_id: str
     recipient: str
     state: str
+
+
+def _delivery(row: Any) -> Delivery:
+    """A row of ``_DELIVERIES`` as a :class:`Delivery`."""
+    return Delivery(row.id, row.message_id, row.recipient, row.state)
 
 
 def dialect(session: AsyncSession) -> str:
@@ -316,21 +299,6 @@ async def _insert_rows(session: AsyncSession, rows: list[tuple[Any, ...]]) -> No
             await execute(session, statement, values)
 
 
-async def insert_message(
-    session: AsyncSession, verified: VerifiedEnvelopeLike, units: list[str], submitted_by: str
-) -> StoredMessage | None:
-    """Insert the message, its attachments, deliveries and outbox rows; the message as
-    :func:`~gateway.store.queries.stored_message` would read it back, or ``None`` (and
-    nothing written) when a message with this id is stored already."""
-    now = utcnow()
-    rows = _message_rows(verified, units, submitted_by, now)
-    if (await execute(session, _MESSAGE_IF_NEW[dialect(session)], rows[0])).first() is None:
-        return None
-    await _insert_rows(session, [rows])
-    await _audit_accepted(session, verified, units, submitted_by)
-    return _stored(verified, units, submitted_by, now)
-
-
 #: One accept for :func:`accept_messages`: the verified envelope, its recipient units, by.
 AcceptWrite = tuple[VerifiedEnvelopeLike, list[str], str]
 
@@ -338,9 +306,11 @@ AcceptWrite = tuple[VerifiedEnvelopeLike, list[str], str]
 async def accept_messages(
     session: AsyncSession, items: Sequence[AcceptWrite]
 ) -> list[tuple[AcceptResult, StoredMessage | None]]:
-    """:func:`insert_message` for many envelopes in one insert per table; per item the
-    accept result and, when new, the message as stored. A reused id with another digest
-    raises ``message.duplicate_id`` (the group then runs each write alone)."""
+    """Store envelopes: the messages, their attachments, deliveries and outbox rows, one
+    insert per table for all of them. Per item the accept result and, when new, the
+    message as :func:`~gateway.store.queries.stored_message` reads it back. A reused id
+    with another digest raises ``message.duplicate_id`` (in a group, each write then runs
+    alone)."""
     now = utcnow()
     rows = [_message_rows(v, units, by, now) for v, units, by in items]
     statement = _MESSAGE_IF_NEW[dialect(session)]
@@ -386,19 +356,12 @@ async def get_delivery(
             code="message.not_found",
             message_id=message_id,
         )
-    return Delivery(row.id, row.message_id, row.recipient, row.state)
+    return _delivery(row)
 
 
 async def set_state(session: AsyncSession, delivery: Delivery, state: str) -> None:
     """Write a delivery's new state (and the time it changed)."""
     await execute(session, _SET_STATE, {"b_id": delivery.id, "b_state": state, "b_at": utcnow()})
-
-
-async def advance(
-    session: AsyncSession, message_id: str, recipient: str, target: str, actor: str
-) -> None:
-    """Move a delivery forward along the transport states (never back); audit a change."""
-    await advance_row(session, await get_delivery(session, message_id, recipient), target, actor)
 
 
 async def _deliveries_of(
@@ -412,10 +375,7 @@ async def _deliveries_of(
     if dialect(session) == "postgresql":
         query = query.with_for_update()
     rows = await execute(session, query)
-    return {
-        (r.message_id, r.recipient): Delivery(r.id, r.message_id, r.recipient, r.state)
-        for r in rows
-    }
+    return {(r.message_id, r.recipient): _delivery(r) for r in rows}
 
 
 async def _move(
@@ -501,29 +461,11 @@ async def mark_fetched(
 ) -> list[None]:
     """Fetch marks for ``(unit, message ids)`` items at once: the document items are marked
     fetched and their deliveries become ``delivered`` (each by its recipient)."""
-    pairs = list(dict.fromkeys((mid, unit) for unit, mids in items for mid in mids))
+    pairs = list(dict.fromkeys((unit, mid) for unit, mids in items for mid in mids))
     if pairs:
-        fetched = (
-            update(_ITEMS)
-            .where(
-                tuple_(_ITEMS.c.message_id, _ITEMS.c.unit).in_(pairs),
-                _ITEMS.c.kind == "document",
-                _ITEMS.c.fetched_at.is_(None),
-            )
-            .values(fetched_at=utcnow())
-        )
-        await execute(session, fetched)
-        await advance_many(session, pairs, states.DELIVERED, None)
+        await execute(session, _document_items(pairs, "fetched_at"))
+        await advance_many(session, [(m, u) for u, m in pairs], states.DELIVERED, None)
     return [None] * len(items)
-
-
-async def advance_row(session: AsyncSession, row: Delivery, target: str, actor: str) -> None:
-    """:func:`advance` for a delivery row already read (and locked) in this transaction."""
-    new = states.advance_transport(row.state, target)
-    if new != row.state:
-        await set_state(session, row, new)
-        detail = {"from": row.state, "to": new}
-        await audit.append(session, actor, f"delivery.{new}", row.message_id, row.recipient, detail)
 
 
 async def deliver(
@@ -534,14 +476,11 @@ async def deliver(
     ref: str,
     known: MessageHeader | None = None,
 ) -> bool:
-    """Put a document or receipt into ``recipient``'s mailbox unless it is there."""
+    """Put a document (``ref`` = its message id) or receipt into ``recipient``'s mailbox
+    unless it is there."""
+    if kind == "document" and ref == message_id:
+        return (await deliver_documents(session, [(message_id, recipient, known)]))[0]
     message = await message_header(session, message_id, known)
-    if kind == "document":
-        delivery = await get_delivery(session, message_id, recipient)
-        if not await _add_item(session, message, recipient, kind, ref, message.sender):
-            return False
-        await advance_row(session, delivery, states.QUEUED, "hub")
-        return True
     if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
     rows = (await execute(session, _DELIVERY_RECEIPTS, {"ref": ref, "unit": recipient})).all()
@@ -750,40 +689,36 @@ async def add_receipts(
     return results
 
 
-async def _ack_documents(session: AsyncSession, pairs: list[tuple[str, str]]) -> None:
-    """:func:`ack_document` for ``(unit, message id)`` pairs in one update."""
-    acked = (
+def _document_items(pairs: list[tuple[str, str]], column: str) -> Any:
+    """Set ``column`` (``fetched_at``/``acked_at``) to now on the document items of
+    ``(unit, message id)`` pairs where it is not set; returns the items changed."""
+    return (
         update(_ITEMS)
         .where(
             tuple_(_ITEMS.c.unit, _ITEMS.c.message_id).in_(pairs),
             _ITEMS.c.kind == "document",
-            _ITEMS.c.acked_at.is_(None),
+            _ITEMS.c[column].is_(None),
         )
-        .values(acked_at=utcnow())
+        .values({column: utcnow()})
         .returning(_ITEMS.c.item_id, _ITEMS.c.unit, _ITEMS.c.message_id)
     )
-    for row in await execute(session, acked):
+
+
+async def _ack_documents(session: AsyncSession, pairs: list[tuple[str, str]]) -> int:
+    """Take the document items of ``(unit, message id)`` pairs off their pending lists in
+    one update (audited); how many were pending."""
+    acked = 0
+    for row in await execute(session, _document_items(pairs, "acked_at")):
         detail = {"item_id": row.item_id, "kind": "document", "ref": row.message_id}
         await audit.append(session, row.unit, "mailbox.acked", row.message_id, row.unit, detail)
-
-
-async def ack_item(session: AsyncSession, unit: str, item_id: int) -> None:
-    """Take one of ``unit``'s mailbox items off its pending list (idempotent, audited);
-    ``mailbox.item_not_found`` when ``unit`` has no such item."""
-    params = {"b_item": item_id, "b_unit": unit, "b_at": utcnow()}
-    row = (await execute(session, _ACK_ITEM, params)).first()
-    if row is None:
-        owner = (await execute(session, _ITEM_OWNER, {"b_item": item_id})).scalar()
-        if owner != unit:
-            raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")
-        return
-    detail = {"item_id": item_id, "kind": row.kind, "ref": row.ref}
-    await audit.append(session, unit, "mailbox.acked", row.message_id, unit, detail)
+        acked += 1
+    return acked
 
 
 async def ack_items(session: AsyncSession, items: Sequence[tuple[str, int]]) -> list[None]:
-    """:func:`ack_item` for many ``(unit, item id)`` at once: one update for all; if one of
-    them is not that unit's item, ``mailbox.item_not_found`` (the group runs each alone)."""
+    """Take ``(unit, item id)`` mailbox items off their pending lists (idempotent, audited),
+    one update for all; ``mailbox.item_not_found`` if one is not that unit's item (in a
+    group, every write then runs alone)."""
     pairs = list(dict.fromkeys(items))
     acked = (
         update(_ITEMS)
@@ -813,10 +748,4 @@ async def ack_items(session: AsyncSession, items: Sequence[tuple[str, int]]) -> 
 async def ack_document(session: AsyncSession, unit: str, message_id: str) -> bool:
     """Take ``unit``'s document item for ``message_id`` off its pending list (audited);
     ``True`` if it was pending."""
-    params = {"b_unit": unit, "b_mid": message_id, "b_at": utcnow()}
-    item_ids = list((await execute(session, _ACK_DOCUMENT, params)).scalars())
-    if not item_ids:
-        return False
-    detail = {"item_id": item_ids[0], "kind": "document", "ref": message_id}
-    await audit.append(session, unit, "mailbox.acked", message_id, unit, detail)
-    return True
+    return await _ack_documents(session, [(unit, message_id)]) > 0

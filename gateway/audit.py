@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from gateway.store.db import WRITE_LOCKED, execute
+from gateway.store.db import BEFORE_COMMIT, LOCK_WRITES, WRITE_LOCKED, execute
 from gateway.store.models import AuditRow, table, utcnow
+from gateway.store.prepared import Prepared, insert_of
 
 if TYPE_CHECKING:
     from gateway.store.db import Database
@@ -80,8 +81,11 @@ def entry_hash(
 _HEAD = "audit_head"
 #: Entries appended in this transaction, inserted together when it commits.
 _PENDING = "audit_pending"
-_HEAD_QUERY = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-_INSERT = insert(table(AuditRow))
+_HEAD_QUERY = Prepared(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1))
+_INSERT = insert_of(
+    table(AuditRow),
+    ["seq", "at", "actor", "action", "message_id", "unit", "detail", "prev_hash", "hash"],
+)
 
 
 async def append(
@@ -103,7 +107,7 @@ async def append(
     if head is None:
         postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
         if postgresql and not session.info.get(WRITE_LOCKED):
-            await execute(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            await execute(session, LOCK_WRITES, {"k": _LOCK_KEY})
         row = (await execute(session, _HEAD_QUERY)).first()
         head = (row.seq, row.hash) if row else (0, GENESIS)
     seq, prev = head[0] + 1, head[1]
@@ -136,12 +140,23 @@ async def append(
     return seq
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    """Insert the transaction's entries in one statement, just before it commits."""
+async def flush(session: AsyncSession) -> None:
+    """Insert the transaction's entries in one statement (``Database`` calls it just
+    before every commit)."""
     rows = session.info.pop(_PENDING, None)
     if rows:
-        session.connection().execute(_INSERT, rows)
+        await execute(session, _INSERT, rows)
+
+
+BEFORE_COMMIT.append(flush)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """The same for a session that commits outside ``Database`` (nothing is lost)."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT.statement, rows)
 
 
 def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from gateway.envelope.model import check_unit_code
 from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database, execute
 from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, table, utcnow
+from gateway.store.prepared import Prepared
 
 __all__ = ["Directory", "Group", "Unit"]
 
@@ -338,7 +339,7 @@ async def _group_members(session: AsyncSession, group: GroupRow) -> builtins.lis
     return [r.code for r in rows]
 
 
-_UNIT = select(table(UnitRow).c.code).where(table(UnitRow).c.code == bindparam("code"))
+_UNIT = Prepared(select(table(UnitRow).c.code).where(table(UnitRow).c.code == bindparam("code")))
 
 
 async def _expand_one(session: AsyncSession, code: str) -> builtins.list[str]:

@@ -7,7 +7,9 @@ releases the others for a later retry. A hub that dies between the commit and th
 leaves its rows in the outbox; their lease runs out and any relay picks them up again.
 A hub that dies after the publish but before marking publishes twice: consumers dedupe.
 
-It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise. In its
+It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise. Only a
+full batch makes it claim again at once; after a smaller one the outbox was drained, and
+it waits for the next wake (an empty claim is a transaction of its own). In its
 loop, marking a batch published (a write that queues behind the other writes) runs beside
 the next claim instead of before it, so rows committed meanwhile do not wait for it: the
 rows being marked are still leased to this relay, so no claim takes them again.
@@ -107,9 +109,10 @@ class Relay:
 
     async def _loop(self) -> None:
         while not self._stopping:
-            busy = await self._pass_safely(pipelined=True)
-            if busy:
-                continue
+            claimed = await self._pass_safely(pipelined=True)
+            if claimed >= self.batch:
+                continue  # a full batch: there may be more right away
+            # else the outbox was drained; a commit during the pass has set the event
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_seconds):
                     await self._wake.wait()
@@ -133,7 +136,8 @@ class Relay:
         return len(done)
 
     async def _run_pipelined(self) -> int:
-        """:meth:`run_once`, with the settling left to run beside the next pass."""
+        """:meth:`run_once`, with the settling left to run beside the next pass; the
+        number of rows claimed."""
         done, failed = await self._claim_and_publish()
         if done or failed:
             task = asyncio.create_task(self._settle_logged(done, failed))
@@ -141,7 +145,7 @@ class Relay:
             task.add_done_callback(self._settling.discard)
             if len(self._settling) >= SETTLING_LIMIT:
                 await asyncio.wait(self._settling, return_when=asyncio.FIRST_COMPLETED)
-        return len(done)
+        return len(done) + len(failed)
 
     async def _claim_and_publish(self) -> tuple[list[Any], list[Any]]:
         """Claim a batch and publish it: the ids confirmed, and the ids that were not."""

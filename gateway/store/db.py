@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, CursorResult, make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -37,9 +37,18 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gateway.errors import GatewayError, StoreUnavailable
-from gateway.store import sqlite_driver
+from gateway.store import prepared, sqlite_driver
+from gateway.store.prepared import Prepared
 
-__all__ = ["WRITE_LOCK", "WRITE_LOCKED", "Database", "execute", "is_unavailable"]
+__all__ = [
+    "BEFORE_COMMIT",
+    "LOCK_WRITES",
+    "WRITE_LOCK",
+    "WRITE_LOCKED",
+    "Database",
+    "execute",
+    "is_unavailable",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A lock key for migrations so two hub processes never upgrade at once.
@@ -52,20 +61,35 @@ WRITE_QUEUE_SECONDS = 10.0
 #: ``session.info`` key: this transaction holds ``WRITE_LOCK`` already.
 WRITE_LOCKED = "write_locked"
 _CONNECTION = "core_connection"
+_DRIVER = "driver_connection"
+#: Called with every session of :class:`Database` just before it commits (the audit log
+#: inserts the entries of the transaction here).
+BEFORE_COMMIT: list[Callable[[AsyncSession], Awaitable[None]]] = []
+#: The audit chain's advisory lock, taken as the first statement of a write transaction.
+LOCK_WRITES = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
 
 
-async def execute(session: AsyncSession, statement: Any, params: Any = None) -> CursorResult[Any]:
+async def execute(session: AsyncSession, statement: Any, params: Any = None) -> Any:
     """Run a Core statement on the session's connection, in its transaction.
 
     ``AsyncSession.execute`` builds an ORM execution context around every statement, Core
     ones too: measured at about 3× the CPU of the statement on its connection. The hot
-    write paths hold no ORM objects, so they skip it.
+    write paths hold no ORM objects, so they skip it. A :class:`Prepared` statement goes
+    further and runs on the driver itself (:mod:`gateway.store.prepared`); its result has
+    ``first()``, ``all()``, ``rowcount`` and iteration, like a ``CursorResult``.
     """
     connection: AsyncConnection | None = session.info.get(_CONNECTION)
     if connection is None:
         connection = session.info[_CONNECTION] = await session.connection()
-    result: CursorResult[Any] = await connection.execute(statement, params)
-    return result
+    if isinstance(statement, Prepared):
+        driver = session.info.get(_DRIVER)
+        if driver is None:
+            adapter = (await connection.get_raw_connection()).dbapi_connection
+            driver = session.info[_DRIVER] = (prepared.driver_of(adapter) or "", adapter)
+        if driver[0]:
+            return await prepared.run(connection, driver[1], driver[0], statement, params)
+        statement = statement.statement
+    return await connection.execute(statement, params)
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -132,7 +156,7 @@ class Database:
                 yield session
             return
         async with self._writer(), self._transaction(self._sessions) as session:
-            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+            await execute(session, LOCK_WRITES, {"k": WRITE_LOCK})
             session.info[WRITE_LOCKED] = True
             yield session
 
@@ -167,6 +191,8 @@ class Database:
         try:
             async with sessions() as session, session.begin():
                 yield session
+                for hook in BEFORE_COMMIT:
+                    await hook(session)
         except GatewayError:
             raise
         except Exception as exc:

@@ -36,6 +36,7 @@ from gateway.store.models import (
     table,
     utcnow,
 )
+from gateway.store.prepared import Prepared
 from gateway.store.records import (
     AcceptResult,
     MailboxItem,
@@ -95,6 +96,32 @@ _PUBLISHED = (
 )
 #: The columns of an :class:`OutboxRow`, in its order.
 _CLAIMED = [_OUTBOX.c[n] for n in ("id", "topic", "routing_key", "body", "message_id", "attempts")]
+#: Lease up to ``:lim`` unpublished rows whose lease is free at ``:now`` to ``:worker``
+#: until ``:until`` (``SKIP LOCKED``: rows another relay is claiming are left to it).
+_CLAIM = Prepared(
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(
+            select(_OUTBOX.c.id)
+            .where(
+                _OUTBOX.c.published_at.is_(None),
+                or_(
+                    _OUTBOX.c.claimed_until.is_(None),
+                    _OUTBOX.c.claimed_until < bindparam("now"),
+                ),
+            )
+            .order_by(_OUTBOX.c.id)
+            .limit(bindparam("lim"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(
+        claimed_by=bindparam("worker"),
+        claimed_until=bindparam("until"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+    .returning(*_CLAIMED)
+)
 
 
 async def _mark_published_in(session: AsyncSession, ids: list[int]) -> None:
@@ -176,28 +203,12 @@ class MessageStore:
     ) -> list[OutboxRow]:
         """Lease up to ``limit`` unpublished rows to ``worker`` (disjoint across workers)."""
         now = utcnow()
+        until = now + timedelta(seconds=lease_seconds)
+        params = {"now": now, "worker": worker, "until": until, "lim": limit}
         # Not a ``write`` session: SKIP LOCKED never waits for a row and the claim waits
         # for nothing else, so it cannot close a wait cycle; parallel relays stay parallel.
-        free = or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now)
-        claimable = (
-            select(_OUTBOX.c.id)
-            .where(_OUTBOX.c.published_at.is_(None), free)
-            .order_by(_OUTBOX.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claim = (
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id.in_(claimable))
-            .values(
-                claimed_by=worker,
-                claimed_until=now + timedelta(seconds=lease_seconds),
-                attempts=_OUTBOX.c.attempts + 1,
-            )
-            .returning(*_CLAIMED)
-        )
         async with self.db.session() as session:
-            rows = (await execute(session, claim)).all()
+            rows = (await execute(session, _CLAIM, params)).all()
         claimed = (
             OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts) for r in rows
         )

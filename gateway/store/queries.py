@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError, RequestError
@@ -28,6 +28,7 @@ from gateway.store.models import (
     UnitRow,
     table,
 )
+from gateway.store.prepared import Prepared
 from gateway.store.records import (
     MailboxItem,
     MessageStatus,
@@ -58,7 +59,6 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
-#: States that need nothing more from anyone (not overdue any longer).
 _ITEMS = table(MailboxItemRow)
 #: The columns of a :class:`MailboxItem`, in its order (Core: no ORM objects to build).
 _PENDING = select(
@@ -77,7 +77,14 @@ _PENDING = select(
         )
     )
 )
+#: States that need nothing more from anyone (not overdue any longer).
 _FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
+#: A unit's unacked items, oldest first (``:unit``, at most ``:lim``).
+_UNACKED = Prepared(
+    _PENDING.where(_ITEMS.c.unit == bindparam("unit"), _ITEMS.c.acked_at.is_(None))
+    .order_by(_ITEMS.c.item_id)
+    .limit(bindparam("lim"))
+)
 
 
 async def _message(session: AsyncSession, message_id: str) -> MessageRow:
@@ -140,12 +147,8 @@ async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceip
 
 async def pending(session: AsyncSession, unit: str, limit: int) -> list[MailboxItem]:
     """A unit's unacked mailbox items, oldest first."""
-    query = (
-        _PENDING.where(_ITEMS.c.unit == unit, _ITEMS.c.acked_at.is_(None))
-        .order_by(_ITEMS.c.item_id)
-        .limit(max(1, min(limit, MAX_PAGE)))
-    )
-    return [MailboxItem(**i._mapping) for i in await execute(session, query)]
+    rows = await execute(session, _UNACKED, {"unit": unit, "lim": max(1, min(limit, MAX_PAGE))})
+    return [MailboxItem(*row) for row in rows]
 
 
 async def status(session: AsyncSession, message_id: str) -> MessageStatus:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -31,6 +31,7 @@ from gateway.store.models import (
     table,
     utcnow,
 )
+from gateway.store.prepared import Prepared, insert_of
 from gateway.store.records import (
     AcceptResult,
     StoredAttachment,
@@ -44,9 +45,11 @@ RECEIPTS = "receipts"
 
 # Statements built once: building and cache-keying a statement per call cost more CPU
 # than running it.
-_HEADER = select(
-    MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest
-).where(MessageRow.id == bindparam("mid"))
+_HEADER = Prepared(
+    select(MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest).where(
+        MessageRow.id == bindparam("mid")
+    )
+)
 _DELIVERY_TABLE = table(DeliveryRow)
 _DELIVERIES = select(
     _DELIVERY_TABLE.c.id,
@@ -54,20 +57,25 @@ _DELIVERIES = select(
     _DELIVERY_TABLE.c.recipient,
     _DELIVERY_TABLE.c.state,
 )
-_DELIVERY = _DELIVERIES.where(
+_ONE_DELIVERY = _DELIVERIES.where(
     _DELIVERY_TABLE.c.message_id == bindparam("mid"),
     _DELIVERY_TABLE.c.recipient == bindparam("unit"),
 )
-_DELIVERY_LOCKED = _DELIVERY.with_for_update()
+_DELIVERY = Prepared(_ONE_DELIVERY)
+_DELIVERY_LOCKED = Prepared(_ONE_DELIVERY.with_for_update())
 #: A Core statement on the table (an ORM one run with many rows would be a "bulk
 #: update by primary key", which refuses extra WHERE criteria).
-_SET_STATE = (
+_SET_STATE = Prepared(
     update(_DELIVERY_TABLE)
     .where(_DELIVERY_TABLE.c.id == bindparam("b_id"))
     .values(state=bindparam("b_state"), updated_at=bindparam("b_at"))
 )
-_RECEIPT_EXISTS = select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
-_DIGEST = select(MessageRow.id, MessageRow.envelope_digest).where(MessageRow.id == bindparam("mid"))
+_RECEIPT_EXISTS = Prepared(
+    select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
+)
+_DIGEST = Prepared(
+    select(MessageRow.id, MessageRow.envelope_digest).where(MessageRow.id == bindparam("mid"))
+)
 
 
 def _if_new(make: Any, row: Any, keys: list[str], returning: list[str]) -> Insert:
@@ -93,7 +101,7 @@ _ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
 _SAME_DELIVERY = table(ReceiptRow).alias("this")
 #: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
 #: item in ``unit``'s mailbox (``None`` when it has none yet): one statement.
-_DELIVERY_RECEIPTS = (
+_DELIVERY_RECEIPTS = Prepared(
     select(
         ReceiptRow.receipt_id,
         ReceiptRow.message_id,
@@ -117,11 +125,26 @@ _DELIVERY_RECEIPTS = (
     .where(_SAME_DELIVERY.c.receipt_id == bindparam("ref"))
 )
 _ITEMS = table(MailboxItemRow)
-_INSERT_ATTACHMENT = insert(table(AttachmentRow))
-_INSERT_DELIVERY = insert(table(DeliveryRow))
-_INSERT_OUTBOX = insert(table(OutboxEntryRow))
+_INSERT_ATTACHMENT = insert_of(
+    table(AttachmentRow), ["message_id", "name", "media_type", "size", "sha256"]
+)
+_INSERT_DELIVERY = insert_of(table(DeliveryRow), ["message_id", "recipient", "state", "updated_at"])
+_OUTBOX_COLUMNS = ["topic", "routing_key", "body", "message_id", "created_at", "attempts"]
+_INSERT_OUTBOX = insert_of(table(OutboxEntryRow), _OUTBOX_COLUMNS)
 _RECEIPTS = table(ReceiptRow)
-_INSERT_RECEIPT = insert(_RECEIPTS)
+_RECEIPT_COLUMNS = [
+    "receipt_id",
+    "message_id",
+    "recipient",
+    "status_code",
+    "status_name",
+    "reason",
+    "issuer",
+    "at",
+    "receipt_xml",
+    "digest",
+]
+_INSERT_RECEIPT = insert_of(_RECEIPTS, _RECEIPT_COLUMNS)
 
 
 class MessageHeader(Protocol):

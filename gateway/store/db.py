@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gateway.errors import GatewayError, StoreUnavailable
-from gateway.store import prepared, sqlite_driver
+from gateway.store import migrations, prepared, sqlite_driver
 from gateway.store.prepared import Prepared
 
 __all__ = [
@@ -210,7 +210,12 @@ class Database:
         return True
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Run the Alembic migrations up to ``revision`` (safe with several processes)."""
+        """Run the Alembic migrations up to ``revision`` (safe with several processes).
+
+        A database already at the newest revision is left alone without loading Alembic
+        (what every restart of the hub finds)."""
+        if revision == "head" and await self.revision() == migrations.HEAD:
+            return
         try:
             async with self.engine.begin() as conn:
                 if self.is_postgresql:
@@ -224,6 +229,15 @@ class Database:
             if is_unavailable(exc):
                 raise StoreUnavailable(f"database unavailable: {exc}") from exc
             raise
+
+    async def revision(self) -> str | None:
+        """The schema revision the database is at (``None``: not migrated, or unreachable)."""
+        try:
+            async with self.engine.connect() as conn:
+                found = await conn.execute(text("SELECT version_num FROM alembic_version"))
+                return found.scalar_one_or_none()
+        except Exception:
+            return None
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -7,16 +7,23 @@ the live connection in ``config.attributes["connection"]``; no ``alembic.ini`` i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-__all__ = ["alembic_config"]
+__all__ = ["HEAD", "alembic_config"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+#: The newest revision in ``versions/`` (a test checks it against Alembic's head): a
+#: database already there needs no upgrade, and the hub starts without loading Alembic.
+HEAD = "0001"
 
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at these migrations (``url`` only for offline tools)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:

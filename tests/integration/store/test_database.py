@@ -129,3 +129,27 @@ async def test_recovers_after_the_connection_is_cut(pg_url: str) -> None:
     finally:
         await db.dispose()
         await proxy.close()
+
+
+def test_head_names_alembics_newest_revision() -> None:
+    """``migrations.HEAD`` is Alembic's head: a database there is not upgraded again."""
+    from alembic.script import ScriptDirectory
+
+    from gateway.store.migrations import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_revision_is_none_before_the_first_upgrade(db_url: str) -> None:
+    """An empty database has no revision; after ``upgrade`` it is at ``HEAD``."""
+    from gateway.store.migrations import HEAD
+
+    db = Database(db_url)
+    try:
+        assert await db.revision() is None
+        await db.upgrade()
+        assert await db.revision() == HEAD
+        await db.upgrade()  # at head: nothing to do
+        assert await db.revision() == HEAD
+    finally:
+        await db.dispose()

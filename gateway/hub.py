@@ -17,7 +17,7 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,8 @@ class Hub:
         self._run_relay = relay
         self._run_consumers = consume
         self._started = False
+        #: Writes running beside a response (see :meth:`mailbox`), awaited by :meth:`stop`.
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -139,6 +141,7 @@ class Hub:
         """
         self._started = False
         self.signals.notify_all()
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.relay.stop()
         if self._run_consumers:
             await self._drain_local_bus(drain_seconds)
@@ -388,9 +391,16 @@ class Hub:
     # -- mailbox -----------------------------------------------------------------------
 
     async def mailbox(
-        self, p: authz.PrincipalLike, *, wait: float, limit: int
+        self, p: authz.PrincipalLike, *, wait: float, limit: int, record_later: bool = False
     ) -> list[dict[str, Any]]:
-        """Pending items, waiting up to ``wait`` seconds for the first one."""
+        """Pending items, waiting up to ``wait`` seconds for the first one.
+
+        Documents fetched for the first time become ``delivered``. With ``record_later``
+        (the HTTP API) that write runs beside the response instead of before it: the
+        recipient does not wait for the write lane, and the state follows within
+        milliseconds. If the write fails, the document is still unacked and not marked
+        fetched, so the next fetch returns it again and records it then.
+        """
         unit = authz.require_unit(p)
         limit = max(1, min(limit, _MAX_LIMIT))
         loop = asyncio.get_running_loop()
@@ -409,8 +419,23 @@ class Hub:
                     continue
                 fetched.append(item.message_id)
             fresh.append(item.to_json())
-        await self.messages.mark_fetched_many(unit, fetched)
+        if record_later and fetched:
+            self._beside(self.messages.mark_fetched_many(unit, fetched), "mailbox.record_failed")
+        else:
+            await self.messages.mark_fetched_many(unit, fetched)
         return fresh
+
+    def _beside(self, write: Coroutine[Any, Any, None], failure: str) -> None:
+        """Run ``write`` in the background (awaited by :meth:`stop`); log its failure."""
+        task = asyncio.create_task(write)
+        self._background.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.warning(failure, error=repr(finished.exception()))
+
+        task.add_done_callback(done)
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
         """Take an item off the caller's pending list."""

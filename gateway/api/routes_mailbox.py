@@ -26,6 +26,7 @@ async def mailbox(request: web.Request) -> web.Response:
         principal_of(request),
         wait=float_param(request, "wait", default=0.0, high=MAX_WAIT_SECONDS),
         limit=int_param(request, "limit", default=100, low=1, high=_MAX_ITEMS),
+        record_later=True,
     )
     return json_ok({"items": items})
 

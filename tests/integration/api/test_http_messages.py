@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from sqlalchemy import select
+
+from gateway.store.models import AuditRow
 from tests.integration.api.conftest import A, B, C, World
 
 _BODY = b"0123456789" * 100  # the file World.send attaches
@@ -97,6 +101,21 @@ async def test_mailbox_ack_removes_the_item(world: World) -> None:
     resp = await world.client.post(f"/api/v1/mailbox/{item_id}/ack", headers=world.auth(B))
     assert resp.status == 200
     assert await world.mailbox(B, wait=0) == []
+
+
+async def test_a_fetch_is_recorded_beside_the_response(world: World) -> None:
+    """The first fetch over HTTP makes the delivery ``delivered`` (written beside the answer);
+    a fetch racing that write returns the document again, and it is recorded once."""
+    message_id = await world.send()
+    first, again = await asyncio.gather(world.mailbox(B), world.mailbox(B))
+    assert [i["message_id"] for i in first] == [message_id]
+    assert [i["message_id"] for i in again] == [message_id]  # unacked: still pending
+    await world.wait_state(message_id, B, {"delivered"})
+    async with world.hub.db.read() as session:
+        actions = (
+            await session.execute(select(AuditRow.action).where(AuditRow.message_id == message_id))
+        ).scalars()
+        assert list(actions).count("delivery.delivered") == 1
 
 
 async def test_receipts_show_in_status_and_reach_the_sender(world: World) -> None:

@@ -280,6 +280,9 @@ def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> Async
             echo=echo,
             pool_size=pool_size,
             max_overflow=0,
+            # the most recently used connection first: the busy few stay warm (their
+            # prepared statements cached) instead of every pooled connection in turn
+            pool_use_lifo=True,
             pool_timeout=10,
             pool_recycle=1800,
             connect_args={"timeout": 5, "command_timeout": 10},

@@ -88,9 +88,9 @@ async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, 
 
 
 _OUTBOX = table(OutboxEntryRow)
-_PUBLISHED = (
+_PUBLISHED = Prepared(
     update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.published_at.is_(None))
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.published_at.is_(None))
     .values(published_at=bindparam("b_at"), claimed_until=None)
     .returning(_OUTBOX.c.topic, _OUTBOX.c.message_id, _OUTBOX.c.routing_key)
 )
@@ -125,7 +125,8 @@ _CLAIM = Prepared(
 
 
 async def _mark_published_in(session: AsyncSession, ids: list[int]) -> None:
-    rows = (await execute(session, _PUBLISHED, {"ids": ids, "b_at": utcnow()})).all()
+    now = utcnow()
+    rows = await execute(session, _PUBLISHED, [{"b_id": i, "b_at": now} for i in ids])
     documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
     await tx.advance_many(session, documents, states.QUEUED, "relay")
 

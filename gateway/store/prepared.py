@@ -12,12 +12,15 @@ pooled driver connection of the session's transaction:
 - SQLite: on the connection of :mod:`gateway.store.sqlite_driver` (inline, retried on
   the worker thread only when another process holds the lock).
 
-Parameters go through the same bind processors (``UTCDateTime``, SQLite dates) and result
-columns through the same result processors as on the SQLAlchemy path. Driver errors come
+A list of parameter sets runs the statement once per set, in one round trip on
+PostgreSQL (asyncpg's ``executemany``, or ``fetchmany`` when it returns rows: the rows of
+every run, in order). Parameters go through the same bind processors (``UTCDateTime``,
+SQLite dates) and result columns through the same result processors as on the
+SQLAlchemy path. Driver errors come
 out as SQLAlchemy's exceptions (``IntegrityError``, ``OperationalError``, …), a lost
 connection is invalidated, so callers see what they saw before. Statements with
-*expanding* parameters (``IN`` lists) or ``RETURNING`` over many rows stay on the
-SQLAlchemy path; so does any other driver.
+*expanding* parameters (``IN`` lists) cannot be prepared: run a one-row statement with a
+list of parameter sets instead. Any other driver takes the SQLAlchemy path.
 """
 
 from __future__ import annotations
@@ -156,11 +159,12 @@ async def run(
     plan = prepared.plan(dialect)
     many = isinstance(params, Sequence) and not isinstance(params, Mapping)
     args: Any = [plan.args(p) for p in params] if many else plan.args(params)  # type: ignore[union-attr,arg-type]
+    rows = plan.row is not None
     try:
         if driver == "asyncpg":
-            raw, count = await _asyncpg(adapter, plan.sql, args, many)
+            raw, count = await _asyncpg(adapter, plan.sql, args, many, rows)
         else:
-            raw, count = await _sqlite(adapter, plan.sql, args, many)
+            raw, count = await _sqlite(adapter, plan.sql, args, many, rows)
     except sa_exc.SQLAlchemyError:
         raise
     except Exception as error:
@@ -168,12 +172,14 @@ async def run(
     return Rows(plan.rows(raw), count)
 
 
-async def _asyncpg(adapter: Any, sql: str, args: Any, many: bool) -> tuple[Any, int]:
+async def _asyncpg(adapter: Any, sql: str, args: Any, many: bool, rows: bool) -> tuple[Any, int]:
     async with adapter._execute_mutex:
         if adapter._transaction is None:
             await adapter._start_transaction()  # a no-op in autocommit
         statement, _attributes = await adapter._prepare(sql, 0)
-        if many:
+        if many:  # every parameter set in one round trip (asyncpg pipelines them)
+            if rows:
+                return await statement.fetchmany(args), -1
             await statement.executemany(args)
             return [], -1
         records = await statement.fetch(*args)
@@ -181,10 +187,15 @@ async def _asyncpg(adapter: Any, sql: str, args: Any, many: bool) -> tuple[Any, 
         return records, int(match.group(1)) if match else -1
 
 
-async def _sqlite(adapter: Any, sql: str, args: Any, many: bool) -> tuple[Any, int]:
+async def _sqlite(adapter: Any, sql: str, args: Any, many: bool, rows: bool) -> tuple[Any, int]:
     inline: InlineConnection = adapter._connection
     raw = inline._connection
     assert raw is not None
+    if many and rows:  # sqlite3's executemany gives no rows back
+        found: list[Any] = []
+        for one in args:
+            found.extend((await _sqlite(adapter, sql, one, False, True))[0])
+        return found, -1
     cursor = await inline._execute(raw.executemany if many else raw.execute, sql, args)
     try:
         rows = cursor.fetchall() if cursor.description is not None else []

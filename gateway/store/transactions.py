@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
 
 from gateway import audit
 from gateway.envelope.model import Status
@@ -78,25 +77,57 @@ _DIGEST = Prepared(
 )
 
 
-def _if_new(make: Any, row: Any, keys: list[str], returning: list[str]) -> Insert:
+def _if_new(make: Any, row: Any, columns: list[str], keys: list[str], returning: list[str]) -> Any:
     t = table(row)
-    stmt: Insert = make(t).on_conflict_do_nothing(index_elements=keys)
-    return stmt.returning(*(t.c[name] for name in returning))
+    stmt = make(t).values({name: bindparam(name) for name in columns})
+    return Prepared(
+        stmt.on_conflict_do_nothing(index_elements=keys).returning(*(t.c[n] for n in returning))
+    )
 
 
-def _by_dialect(row: Any, keys: list[str], returning: list[str]) -> dict[str, Insert]:
+def _by_dialect(
+    row: Any, columns: list[str], keys: list[str], returning: list[str]
+) -> dict[str, Prepared]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING``: one statement that inserts a row
-    unless its key is there, and says which (SQLite ≥ 3.35 and PostgreSQL)."""
+    unless its key is there, and says which (SQLite ≥ 3.35 and PostgreSQL). Run with a
+    list of rows, it returns the new ones."""
     return {
-        "sqlite": _if_new(sqlite.insert, row, keys, returning),
-        "postgresql": _if_new(postgresql.insert, row, keys, returning),
+        "sqlite": _if_new(sqlite.insert, row, columns, keys, returning),
+        "postgresql": _if_new(postgresql.insert, row, columns, keys, returning),
     }
 
 
 _ITEM_KEY = ["unit", "kind", "ref"]
-_ITEM_IF_NEW = _by_dialect(MailboxItemRow, _ITEM_KEY, ["item_id", *_ITEM_KEY])
-_MESSAGE_IF_NEW = _by_dialect(MessageRow, ["id"], ["id"])
-_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, ["receipt_id"], ["receipt_id"])
+_ITEM_COLUMNS = [*_ITEM_KEY, "message_id", "sender", "subject", "created_at"]
+_ITEM_IF_NEW = _by_dialect(MailboxItemRow, _ITEM_COLUMNS, _ITEM_KEY, ["item_id", *_ITEM_KEY])
+_MESSAGE_COLUMNS = [
+    "id",
+    "sender",
+    "subject",
+    "kind",
+    "refers_to",
+    "created_at",
+    "expires_at",
+    "due_date",
+    "envelope_digest",
+    "envelope_xml",
+    "submitted_by",
+    "accepted_at",
+]
+_MESSAGE_IF_NEW = _by_dialect(MessageRow, _MESSAGE_COLUMNS, ["id"], ["id"])
+_RECEIPT_COLUMNS = [
+    "receipt_id",
+    "message_id",
+    "recipient",
+    "status_code",
+    "status_name",
+    "reason",
+    "issuer",
+    "at",
+    "receipt_xml",
+    "digest",
+]
+_RECEIPT_IF_NEW = _by_dialect(ReceiptRow, _RECEIPT_COLUMNS, ["receipt_id"], ["receipt_id"])
 _ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
 _SAME_DELIVERY = table(ReceiptRow).alias("this")
 #: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
@@ -132,18 +163,6 @@ _INSERT_DELIVERY = insert_of(table(DeliveryRow), ["message_id", "recipient", "st
 _OUTBOX_COLUMNS = ["topic", "routing_key", "body", "message_id", "created_at", "attempts"]
 _INSERT_OUTBOX = insert_of(table(OutboxEntryRow), _OUTBOX_COLUMNS)
 _RECEIPTS = table(ReceiptRow)
-_RECEIPT_COLUMNS = [
-    "receipt_id",
-    "message_id",
-    "recipient",
-    "status_code",
-    "status_name",
-    "reason",
-    "issuer",
-    "at",
-    "receipt_xml",
-    "digest",
-]
 _INSERT_RECEIPT = insert_of(_RECEIPTS, _RECEIPT_COLUMNS)
 
 
@@ -390,14 +409,10 @@ async def set_state(session: AsyncSession, delivery: Delivery, state: str) -> No
 async def _deliveries_of(
     session: AsyncSession, pairs: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], Delivery]:
-    """The deliveries of ``(message id, recipient)`` pairs in one read (locked on
+    """The deliveries of ``(message id, recipient)`` pairs in one round trip (locked on
     PostgreSQL), by pair; pairs without a delivery are absent."""
-    query = _DELIVERIES.where(
-        tuple_(_DELIVERY_TABLE.c.message_id, _DELIVERY_TABLE.c.recipient).in_(list(pairs))
-    ).order_by(_DELIVERY_TABLE.c.id)
-    if dialect(session) == "postgresql":
-        query = query.with_for_update()
-    rows = await execute(session, query)
+    wanted = [{"mid": mid, "unit": unit} for mid, unit in dict.fromkeys(pairs)]
+    rows = await execute(session, _DELIVERY_LOCKED, wanted) if wanted else []
     return {(r.message_id, r.recipient): _delivery(r) for r in rows}
 
 
@@ -486,7 +501,7 @@ async def mark_fetched(
     fetched and their deliveries become ``delivered`` (each by its recipient)."""
     pairs = list(dict.fromkeys((unit, mid) for unit, mids in items for mid in mids))
     if pairs:
-        await execute(session, _document_items(pairs, "fetched_at"))
+        await _document_items(session, _FETCHED, pairs)
         await advance_many(session, [(m, u) for u, m in pairs], states.DELIVERED, None)
     return [None] * len(items)
 
@@ -670,8 +685,8 @@ async def add_receipts(
     keys = [(str(v.receipt.message_id), v.receipt.recipient) for v, _a, _k in items]
     deliveries = await _deliveries_of(session, keys)
     rids = [str(v.receipt.receipt_id) for v, _a, _k in items]
-    stored = select(_RECEIPTS.c.receipt_id).where(_RECEIPTS.c.receipt_id.in_(rids))
-    seen = {row.receipt_id for row in await execute(session, stored)}
+    asked = [{"rid": rid} for rid in dict.fromkeys(rids)]
+    seen = {row.receipt_id for row in await execute(session, _RECEIPT_EXISTS, asked)}
     state = {key: d.state for key, d in deliveries.items()}
     receipts, outbox, results, details = [], [], [], []
     for (verified, _ack, _known), key, rid in zip(items, keys, rids, strict=True):
@@ -712,26 +727,54 @@ async def add_receipts(
     return results
 
 
-def _document_items(pairs: list[tuple[str, str]], column: str) -> Any:
-    """Set ``column`` (``fetched_at``/``acked_at``) to now on the document items of
-    ``(unit, message id)`` pairs where it is not set; returns the items changed."""
-    return (
+def _unset_on_documents(column: str) -> Prepared:
+    """Set ``column`` to ``:now`` on the document item of ``(:unit, :mid)`` if it is not
+    set yet; returns the item if it changed."""
+    return Prepared(
         update(_ITEMS)
         .where(
-            tuple_(_ITEMS.c.unit, _ITEMS.c.message_id).in_(pairs),
+            _ITEMS.c.unit == bindparam("unit"),
+            _ITEMS.c.message_id == bindparam("mid"),
             _ITEMS.c.kind == "document",
             _ITEMS.c[column].is_(None),
         )
-        .values({column: utcnow()})
+        .values({column: bindparam("now")})
         .returning(_ITEMS.c.item_id, _ITEMS.c.unit, _ITEMS.c.message_id)
     )
+
+
+_FETCHED = _unset_on_documents("fetched_at")
+_ACKED_DOCUMENT = _unset_on_documents("acked_at")
+_ACKED_ITEM = Prepared(
+    update(_ITEMS)
+    .where(
+        _ITEMS.c.unit == bindparam("unit"),
+        _ITEMS.c.item_id == bindparam("item"),
+        _ITEMS.c.acked_at.is_(None),
+    )
+    .values(acked_at=bindparam("now"))
+    .returning(_ITEMS.c.unit, _ITEMS.c.item_id, _ITEMS.c.kind, _ITEMS.c.ref, _ITEMS.c.message_id)
+)
+_ITEM_OWNER = Prepared(
+    select(_ITEMS.c.item_id, _ITEMS.c.unit).where(_ITEMS.c.item_id == bindparam("item"))
+)
+
+
+async def _document_items(
+    session: AsyncSession, statement: Prepared, pairs: Sequence[tuple[str, str]]
+) -> list[Any]:
+    """Run ``_FETCHED`` or ``_ACKED_DOCUMENT`` for ``(unit, message id)`` pairs: the items
+    changed."""
+    now = utcnow()
+    wanted = [{"unit": unit, "mid": mid, "now": now} for unit, mid in dict.fromkeys(pairs)]
+    return (await execute(session, statement, wanted)).all() if wanted else []
 
 
 async def _ack_documents(session: AsyncSession, pairs: list[tuple[str, str]]) -> int:
     """Take the document items of ``(unit, message id)`` pairs off their pending lists in
     one update (audited); how many were pending."""
     acked = 0
-    for row in await execute(session, _document_items(pairs, "acked_at")):
+    for row in await _document_items(session, _ACKED_DOCUMENT, pairs):
         detail = {"item_id": row.item_id, "kind": "document", "ref": row.message_id}
         await audit.append(session, row.unit, "mailbox.acked", row.message_id, row.unit, detail)
         acked += 1
@@ -743,22 +786,12 @@ async def ack_items(session: AsyncSession, items: Sequence[tuple[str, int]]) -> 
     one update for all; ``mailbox.item_not_found`` if one is not that unit's item (in a
     group, every write then runs alone)."""
     pairs = list(dict.fromkeys(items))
-    acked = (
-        update(_ITEMS)
-        .where(
-            tuple_(_ITEMS.c.unit, _ITEMS.c.item_id).in_(pairs),
-            _ITEMS.c.acked_at.is_(None),
-        )
-        .values(acked_at=utcnow())
-        .returning(
-            _ITEMS.c.unit, _ITEMS.c.item_id, _ITEMS.c.kind, _ITEMS.c.ref, _ITEMS.c.message_id
-        )
-    )
-    done = {(r.unit, r.item_id): r for r in await execute(session, acked)}
-    others = [item_id for unit, item_id in pairs if (unit, item_id) not in done]
+    now = utcnow()
+    wanted = [{"unit": unit, "item": item_id, "now": now} for unit, item_id in pairs]
+    done = {(r.unit, r.item_id): r for r in await execute(session, _ACKED_ITEM, wanted)}
+    others = [{"item": item_id} for unit, item_id in pairs if (unit, item_id) not in done]
     if others:
-        owners = select(_ITEMS.c.item_id, _ITEMS.c.unit).where(_ITEMS.c.item_id.in_(others))
-        found = {(r.unit, r.item_id) for r in await execute(session, owners)}
+        found = {(r.unit, r.item_id) for r in await execute(session, _ITEM_OWNER, others)}
         for unit, item_id in pairs:
             if (unit, item_id) not in done and (unit, item_id) not in found:
                 raise NotFoundError(f"no mailbox item {item_id}", code="mailbox.item_not_found")

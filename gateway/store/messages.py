@@ -30,7 +30,7 @@ from gateway.pipeline import states
 from gateway.store import queries
 from gateway.store import transactions as tx
 from gateway.store.db import Database, execute
-from gateway.store.group_commit import GroupCommit
+from gateway.store.group_commit import Batch, GroupCommit
 from gateway.store.models import (
     OutboxEntryRow,
     table,
@@ -268,11 +268,16 @@ class MessageStore:
         Concurrent calls share transactions (:class:`GroupCommit`)."""
         known = self._messages.get(message_id)
         args = (message_id, recipient, kind, ref or message_id, known)
-        document = kind == "document" and args[3] == message_id
+        ref = args[3]
+        batch: Batch | None = None
+        if kind == "document" and ref == message_id:
+            batch = (tx.deliver_documents, (message_id, recipient, known))
+        elif kind == "receipt":
+            batch = (tx.deliver_receipts, (message_id, recipient, ref, known))
         return await self.lane.write(
             lambda session: tx.deliver(session, *args),
             partial(self._alone, tx.deliver, *args),
-            batch=(tx.deliver_documents, (message_id, recipient, known)) if document else None,
+            batch=batch,
         )
 
     async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:

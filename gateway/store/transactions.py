@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -141,6 +141,8 @@ _DELIVERY_RECEIPTS = Prepared(
         ReceiptRow.issuer,
         ReceiptRow.at,
         _ITEM_OF_RECEIPT.c.item_id,
+        # which question the row answers (one run of the statement per receipt asked)
+        bindparam("asked", type_=String).label("asked"),
     )
     .join(
         _SAME_DELIVERY,
@@ -518,21 +520,72 @@ async def deliver(
     unless it is there."""
     if kind == "document" and ref == message_id:
         return (await deliver_documents(session, [(message_id, recipient, known)]))[0]
-    message = await message_header(session, message_id, known)
     if kind != "receipt":
         raise ValueError(f"unknown mailbox item kind {kind!r}")
-    rows = (await execute(session, _DELIVERY_RECEIPTS, {"ref": ref, "unit": recipient})).all()
-    receipt = next((r for r in rows if r.receipt_id == ref), None)
-    if receipt is None or receipt.message_id != message_id:
-        raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=message_id)
-    if receipt.item_id is not None:
-        return False
-    # The bus may hand over a delivery's receipts out of order (concurrent publishes and
-    # handlers): put the earlier ones (issued before, so committed) in first, so that a
-    # mailbox always lists one delivery's receipts in the order they were issued.
-    for earlier in _earlier_receipts(rows, receipt, recipient, message.sender):
-        await _add_item(session, message, recipient, kind, earlier.receipt_id, earlier.issuer)
-    return await _add_item(session, message, recipient, kind, ref, receipt.issuer)
+    return (await deliver_receipts(session, [(message_id, recipient, ref, known)]))[0]
+
+
+#: One receipt for :func:`deliver_receipts`: message id, mailbox unit, receipt id, header.
+ReceiptDelivery = tuple[str, str, str, "MessageHeader | None"]
+
+
+async def deliver_receipts(session: AsyncSession, items: Sequence[ReceiptDelivery]) -> list[bool]:
+    """Put receipts into mailboxes, unless there: one read of their deliveries' receipts,
+    one insert of the new items. One result per item (``False``: already in the mailbox,
+    or put there by an earlier item of this call).
+
+    The bus may hand over a delivery's receipts out of order (concurrent publishes and
+    handlers): the earlier ones (issued before, so committed) go in first, so that a
+    mailbox always lists one delivery's receipts in the order they were issued.
+    """
+    headers: dict[str, MessageHeader] = {}
+    for mid, _unit, _ref, known in items:
+        if mid not in headers:
+            headers[mid] = await message_header(session, mid, known)
+    asked = [{"ref": ref, "unit": unit, "asked": ref} for _m, unit, ref, _k in items]
+    by_ref: dict[str, list[Any]] = {}
+    for row in await execute(session, _DELIVERY_RECEIPTS, asked):
+        by_ref.setdefault(row.asked, []).append(row)
+    planned: dict[tuple[str, str], dict[str, Any]] = {}
+    own: list[tuple[str, str] | None] = []
+    for mid, unit, ref, _known in items:
+        rows = by_ref.get(ref, [])
+        receipt = next((r for r in rows if r.receipt_id == ref), None)
+        if receipt is None or receipt.message_id != mid:
+            raise NotFoundError(f"no receipt {ref}", code="not_found", message_id=mid)
+        if receipt.item_id is not None or (unit, ref) in planned:
+            own.append(None)
+            continue
+        message = headers[mid]
+        for earlier in _earlier_receipts(rows, receipt, unit, message.sender):
+            key = (unit, earlier.receipt_id)
+            if key not in planned:
+                planned[key] = _receipt_item(message, unit, earlier.receipt_id, earlier.issuer)
+        planned[(unit, ref)] = _receipt_item(message, unit, ref, receipt.issuer)
+        own.append((unit, ref))
+    values = list(planned.values())
+    rows = await execute(session, _ITEM_IF_NEW[dialect(session)], values) if values else []
+    added = {(r.unit, r.ref) for r in rows}
+    for value in values:
+        if (value["unit"], value["ref"]) in added:
+            detail = {"kind": "receipt", "ref": value["ref"]}
+            await audit.append(
+                session, "hub", "mailbox.added", value["message_id"], value["unit"], detail
+            )
+    return [key is not None and key in added for key in own]
+
+
+def _receipt_item(message: MessageHeader, unit: str, ref: str, sender: str) -> dict[str, Any]:
+    """The mailbox item of receipt ``ref`` in ``unit``'s mailbox (``sender``: its issuer)."""
+    return {
+        "unit": unit,
+        "kind": "receipt",
+        "message_id": message.id,
+        "ref": ref,
+        "sender": sender,
+        "subject": message.subject,
+        "created_at": utcnow(),
+    }
 
 
 def _issue_order(r: Any) -> tuple[Any, str, str]:
@@ -554,33 +607,6 @@ def _earlier_receipts(rows: Sequence[Any], receipt: Any, unit: str, sender: str)
         ):
             found.append(r)
     return sorted(found, key=_issue_order)
-
-
-async def _add_item(
-    session: AsyncSession,
-    message: MessageHeader,
-    recipient: str,
-    kind: str,
-    ref: str,
-    sender: str,
-) -> bool:
-    """Insert one mailbox item (audited) unless it is there; ``False`` if it was."""
-    message_id = message.id
-    values = {
-        "unit": recipient,
-        "kind": kind,
-        "message_id": message_id,
-        "ref": ref,
-        "sender": sender,
-        "subject": message.subject,
-        "created_at": utcnow(),
-    }
-    if (await execute(session, _ITEM_IF_NEW[dialect(session)], values)).first() is None:
-        return False
-    await audit.append(
-        session, "hub", "mailbox.added", message_id, recipient, {"kind": kind, "ref": ref}
-    )
-    return True
 
 
 def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, str, str]:

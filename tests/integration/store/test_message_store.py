@@ -336,3 +336,43 @@ async def test_concurrent_delivers_share_transactions_and_fail_alone(
     await store.mark_fetched_many(R1, mids)
     states = [await states_of(store, m) for m in mids]
     assert {s[R1] for s in states} == {"delivered"} and {s[R2] for s in states} == {"queued"}
+
+
+async def test_batched_receipt_deliveries_keep_issue_order_and_fail_alone(
+    store: MessageStore, db: Any
+) -> None:
+    """Receipts delivered at once share a batch: handed over late-first they still list in
+    issue order, a repeat counts once, an unknown receipt fails alone."""
+    one, two = await accepted(store), await accepted(store)
+    received = make_receipt(one, R1, Status.RECEIVED)
+    accepted_later = make_receipt(one, R1, Status.ACCEPTED)
+    other = make_receipt(two, R2, Status.RECEIVED)
+    for receipt in (received, accepted_later, other):
+        await store.add_receipt(receipt)
+    mid1, mid2 = str(one.envelope.message_id), str(two.envelope.message_id)
+    rid = {r: str(r.receipt.receipt_id) for r in (received, accepted_later, other)}
+    groups = store.lane.groups
+    results = await asyncio.gather(
+        store.deliver(mid1, SENDER, "receipt", rid[accepted_later]),
+        store.deliver(mid1, SENDER, "receipt", rid[received]),
+        store.deliver(mid1, SENDER, "receipt", rid[accepted_later]),
+        store.deliver(mid2, SENDER, "receipt", rid[other]),
+    )
+    assert store.lane.groups > groups
+    assert results == [True, False, False, True]
+    unknown = "00000000-0000-4000-8000-000000000000"
+    again = await asyncio.gather(
+        store.deliver(mid2, SENDER, "receipt", unknown),
+        store.deliver(mid2, SENDER, "receipt", rid[other]),
+        return_exceptions=True,
+    )
+    assert isinstance(again[0], NotFoundError) and again[1] is False
+    items = await store.pending(SENDER)
+    assert [i.ref for i in items] == [rid[received], rid[accepted_later], rid[other]]
+    async with db.read() as session:
+        added = await session.execute(
+            select(func.count()).where(
+                AuditRow.action == "mailbox.added", AuditRow.message_id.in_([mid1, mid2])
+            )
+        )
+        assert added.scalar_one() == 3

@@ -192,14 +192,14 @@ async def _sqlite(adapter: Any, sql: str, args: Any, many: bool, rows: bool) -> 
     raw = inline._connection
     assert raw is not None
     if many and rows:  # sqlite3's executemany gives no rows back
-        found: list[Any] = []
+        every: list[Any] = []
         for one in args:
-            found.extend((await _sqlite(adapter, sql, one, False, True))[0])
-        return found, -1
+            every.extend((await _sqlite(adapter, sql, one, False, True))[0])
+        return every, -1
     cursor = await inline._execute(raw.executemany if many else raw.execute, sql, args)
     try:
-        rows = cursor.fetchall() if cursor.description is not None else []
-        return rows, cursor.rowcount
+        found = cursor.fetchall() if cursor.description is not None else []
+        return found, cursor.rowcount
     finally:
         cursor.close()
 

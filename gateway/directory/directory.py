@@ -64,6 +64,9 @@ class Directory:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.tokens = TokenRegistry(db)
+        #: Codes found to be units. The directory never removes a unit, so a code once
+        #: found stays one: addressing a known unit needs no read.
+        self._units: set[str] = set()
 
     # -- units -------------------------------------------------------------------------
 
@@ -199,10 +202,17 @@ class Directory:
         ``routing.unknown_recipient`` for a code that is neither; ``routing.no_recipients``
         when nothing is left.
         """
+        codes = builtins.list(addressees)
+        if codes and all(code in self._units for code in codes):
+            return builtins.list(dict.fromkeys(codes))
         result: dict[str, None] = {}
         async with self.db.read() as session:
-            for code in addressees:
-                for unit in await _expand_one(session, code):
+            for code in codes:
+                if code in self._units or await _is_unit(session, code):
+                    self._units.add(code)
+                    result.setdefault(code, None)
+                    continue
+                for unit in await _group_units(session, code):
                     result.setdefault(unit, None)
         if not result:
             raise RoutingError("no recipients", code="routing.no_recipients")
@@ -342,9 +352,12 @@ async def _group_members(session: AsyncSession, group: GroupRow) -> builtins.lis
 _UNIT = Prepared(select(table(UnitRow).c.code).where(table(UnitRow).c.code == bindparam("code")))
 
 
-async def _expand_one(session: AsyncSession, code: str) -> builtins.list[str]:
-    if (await execute(session, _UNIT, {"code": code})).first() is not None:
-        return [code]
+async def _is_unit(session: AsyncSession, code: str) -> bool:
+    return (await execute(session, _UNIT, {"code": code})).first() is not None
+
+
+async def _group_units(session: AsyncSession, code: str) -> builtins.list[str]:
+    """The member units of group ``code``; ``routing.unknown_recipient`` if it is none."""
     group = await session.get(GroupRow, code)
     if group is None:
         raise RoutingError(f"unknown recipient {code[:40]!r}", code="routing.unknown_recipient")

@@ -41,7 +41,7 @@ BatchRun = Callable[[AsyncSession, list[Any]], Awaitable[list[Any]]]
 Batch = tuple[BatchRun, Any]
 
 #: The most writes one shared transaction takes (bounds its length and its lock time).
-GROUP_LIMIT = 128
+GROUP_LIMIT = 256
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,25 @@ async def test_expand_refuses_unknown_and_empty(tree: Directory) -> None:
     assert info.value.code == "routing.no_recipients"
 
 
+async def test_known_units_are_addressed_without_a_read(
+    tree: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit found once is routed from memory; unknown codes and group members are still
+    looked up each time."""
+    assert await tree.expand([D1, C11, D1]) == [D1, C11]
+    reads = []
+    read = tree.db.read
+    monkeypatch.setattr(tree.db, "read", lambda: reads.append(1) or read())
+    assert await tree.expand([C11, D1]) == [C11, D1]
+    assert reads == []
+    with pytest.raises(RoutingError):
+        await tree.expand([D1, "000.77.77.H77"])
+    await tree.add("000.01.03.H01", "Xã mới", D1)
+    await tree.add_group("000.00.00.G05", ["000.01.03.H01"])
+    assert await tree.expand([D1, "000.00.00.G05"]) == [D1, "000.01.03.H01"]
+    assert len(reads) == 2
+
+
 async def test_group_codes_do_not_clash(tree: Directory) -> None:
     """A group cannot take a unit's code or another group's, nor list unknown units."""
     with pytest.raises(DirectoryError) as info:

@@ -122,12 +122,12 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:
             self._reader_engine = _make_sqlite_engine(self.url, echo, read_only=True)
-            self._readers = async_sessionmaker(self._reader_engine, expire_on_commit=False)
+            self._reading: AsyncEngine = self._reader_engine
         else:
             # Reads in autocommit: no BEGIN and COMMIT round trips (each statement sees
             # the latest committed state; what a reader reads does not change once written).
-            autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            self._readers = async_sessionmaker(autocommit, expire_on_commit=False)
+            self._reading = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._readers = async_sessionmaker(self._reading, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -166,6 +166,23 @@ class Database:
         never queues behind writers; on PostgreSQL the same as :meth:`session`)."""
         async with self._transaction(self._readers) as session:
             yield session
+
+    async def query(self, statement: Prepared, params: Any = None) -> Any:
+        """One prepared read on a reader connection, without a session around it (the
+        cheapest read: for the hot single-statement reads such as mailbox long-polls)."""
+        try:
+            async with self._reading.connect() as connection:
+                adapter = (await connection.get_raw_connection()).dbapi_connection
+                driver = prepared.driver_of(adapter)
+                if driver is None:
+                    return await connection.execute(statement.statement, params)
+                return await prepared.run(connection, adapter, driver, statement, params)
+        except GatewayError:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
 
     @asynccontextmanager
     async def _writer(self) -> AsyncIterator[None]:

@@ -282,8 +282,7 @@ class MessageStore:
 
     async def pending(self, unit: str, limit: int = 100) -> list[MailboxItem]:
         """Items not yet acked, oldest first."""
-        async with self.db.read() as session:
-            return await queries.pending(session, unit, limit)
+        return await queries.pending(self.db, unit, limit)
 
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""

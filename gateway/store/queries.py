@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError, RequestError
 from gateway.pipeline.states import is_final
-from gateway.store.db import execute
+from gateway.store.db import Database
 from gateway.store.models import (
     AttachmentRow,
     DeliveryRow,
@@ -145,9 +145,10 @@ async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceip
     )
 
 
-async def pending(session: AsyncSession, unit: str, limit: int) -> list[MailboxItem]:
-    """A unit's unacked mailbox items, oldest first."""
-    rows = await execute(session, _UNACKED, {"unit": unit, "lim": max(1, min(limit, MAX_PAGE))})
+async def pending(db: Database, unit: str, limit: int) -> list[MailboxItem]:
+    """A unit's unacked mailbox items, oldest first (one read, no session: long-polls run
+    it for every wake-up)."""
+    rows = await db.query(_UNACKED, {"unit": unit, "lim": max(1, min(limit, MAX_PAGE))})
     return [MailboxItem(*row) for row in rows]
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.errors import StoreUnavailable
 from gateway.store.db import Database, execute
 from gateway.store.models import UnitRow, table
 from gateway.store.prepared import Prepared, driver_of, insert_of
@@ -97,3 +98,22 @@ async def test_both_databases_take_the_driver_path(db: Database) -> None:
         connection = await session.connection()
         adapter = (await connection.get_raw_connection()).dbapi_connection
     assert driver_of(adapter) == ("sqlite" if db.is_sqlite else "asyncpg")
+
+
+async def test_a_single_read_needs_no_session(db: Database) -> None:
+    """``Database.query`` runs one prepared read on a reader connection: committed rows."""
+    async with db.session(write=True) as session:
+        await execute(session, _INSERT, _unit("000.00.01.H05"))
+    found = (await db.query(_ONE, {"code": "000.00.01.H05"})).first()
+    assert found.code == "000.00.01.H05" and found.created_at == _AT
+    assert (await db.query(_ONE, {"code": "000.00.09.H05"})).all() == []
+
+
+async def test_a_single_read_of_an_unreachable_database_is_unavailable() -> None:
+    """No server behind the URL: ``store.unavailable``, not a driver error."""
+    db = Database("postgresql://postgres@127.0.0.1:1/nowhere")
+    try:
+        with pytest.raises(StoreUnavailable):
+            await db.query(_ONE, {"code": "000.00.01.H05"})
+    finally:
+        await db.dispose()

@@ -70,17 +70,22 @@ class _Plan:
     """A statement compiled for one dialect, with what it takes to run it."""
 
     sql: str
-    compiled: Any
     names: tuple[str, ...]
     binds: tuple[Callable[[Any], Any] | None, ...]
+    #: The values written into the statement itself (``kind == "receipt"``, ``LIMIT 1``).
+    fixed: Mapping[str, Any]
     row: Callable[..., Any] | None
     results: tuple[Callable[[Any], Any] | None, ...]
 
     def args(self, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        values = self.compiled.construct_params(params, _check=False)
+        given, fixed = params or {}, self.fixed
         return tuple(
             v if bind is None else bind(v)
-            for v, bind in zip((values[n] for n in self.names), self.binds, strict=True)
+            for v, bind in zip(
+                (given[n] if n in given else fixed.get(n) for n in self.names),
+                self.binds,
+                strict=True,
+            )
         )
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
@@ -128,11 +133,14 @@ def _compile(statement: Any, dialect: Dialect) -> _Plan:
     if columns:
         row = namedtuple("Row", [c.keyname for c in columns], rename=True)  # type: ignore[misc,no-redef]
     results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+    fixed = {
+        k: v for k, v in compiled.construct_params(None, _check=False).items() if v is not None
+    }
     return _Plan(
         str(compiled),
-        compiled,
         names,
         tuple(processors.get(n) for n in names),
+        fixed,
         row,
         results,
     )

@@ -167,9 +167,15 @@ class Database:
         async with self._transaction(self._readers) as session:
             yield session
 
-    async def query(self, statement: Prepared, params: Any = None) -> Any:
-        """One prepared read on a reader connection, without a session around it (the
-        cheapest read: for the hot single-statement reads such as mailbox long-polls)."""
+    async def query(self, statement: Prepared, params: Any = None, *, write: bool = False) -> Any:
+        """One prepared statement, without a session around it: the cheapest read (for the
+        hot single-statement reads such as mailbox long-polls). ``write=True`` for a single
+        statement that changes rows but appends nothing to the audit chain (the outbox
+        claim): on PostgreSQL it runs in autocommit (the statement is its own
+        transaction), on SQLite in a write transaction."""
+        if write and self.is_sqlite:
+            async with self.session(write=True) as session:
+                return await execute(session, statement, params)
         try:
             async with self._reading.connect() as connection:
                 adapter = (await connection.get_raw_connection()).dbapi_connection

@@ -206,10 +206,10 @@ class MessageStore:
         now = utcnow()
         until = now + timedelta(seconds=lease_seconds)
         params = {"now": now, "worker": worker, "until": until, "lim": limit}
-        # Not a ``write`` session: SKIP LOCKED never waits for a row and the claim waits
-        # for nothing else, so it cannot close a wait cycle; parallel relays stay parallel.
-        async with self.db.session() as session:
-            rows = (await execute(session, _CLAIM, params)).all()
+        # One statement, its own transaction on PostgreSQL (no BEGIN/COMMIT round trips),
+        # outside the write lane: SKIP LOCKED never waits for a row and the claim appends
+        # nothing to the audit chain, so it cannot close a wait cycle; relays stay parallel.
+        rows = await self.db.query(_CLAIM, params, write=True)
         claimed = (
             OutboxRow(r.id, r.topic, r.routing_key, r.body, r.message_id, r.attempts) for r in rows
         )

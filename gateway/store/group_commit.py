@@ -17,7 +17,10 @@ effects outside the transaction.
 A write may also name a *batch*: ``(run, item)``. The writes of a group with the same
 ``run`` are done by one call ``run(session, [item, ...])`` (one result per item, in
 order), after the group's other writes: a hundred mailbox deliveries then cost a few
-statements instead of a few hundred round trips one after the other.
+statements instead of a few hundred round trips one after the other. Batches run in the
+order their kind first arrived, except the kinds named ``early``, which run first: a write
+that later writes of the group may depend on across kinds (a recipient's fetch, recorded
+beside the response that lets it answer, before that answer).
 """
 
 from __future__ import annotations
@@ -55,9 +58,13 @@ class _Write(Generic[R]):
 class GroupCommit:
     """One lane of writes for a database, committed in groups."""
 
-    def __init__(self, db: Database, *, limit: int = GROUP_LIMIT) -> None:
+    def __init__(
+        self, db: Database, *, limit: int = GROUP_LIMIT, early: tuple[BatchRun, ...] = ()
+    ) -> None:
         self.db = db
         self.limit = limit
+        #: Batch kinds that run before the group's other batches (see the module docstring).
+        self.early = early
         self._queue: list[_Write[Any]] = []
         self._runner: asyncio.Task[None] | None = None
         #: Groups committed with more than one write, and the writes in them.
@@ -114,7 +121,8 @@ class GroupCommit:
                     results[i] = await write.together(session)
                 else:
                     batches.setdefault(write.batch[0], []).append(i)
-            for run, indexes in batches.items():
+            ordered = sorted(batches.items(), key=lambda kv: kv[0] not in self.early)
+            for run, indexes in ordered:
                 items = [group[i].batch[1] for i in indexes]  # type: ignore[index]
                 for i, result in zip(indexes, await run(session, items), strict=True):
                     results[i] = result

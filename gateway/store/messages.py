@@ -138,7 +138,9 @@ class MessageStore:
         self.db = db
         self._messages: OrderedDict[str, StoredMessage] = OrderedDict()
         #: The hot writes (accept, deliver, fetch marks, receipts, acks) share transactions.
-        self.lane = GroupCommit(db)
+        # a fetch is recorded before the answers of the same group (Hub.mailbox records a
+        # fetch beside the response, so the recipient's answer may join its group)
+        self.lane = GroupCommit(db, early=(tx.mark_fetched,))
 
     # -- accept --------------------------------------------------------------------------
 

@@ -79,13 +79,12 @@ class _Plan:
 
     def args(self, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
         given, fixed = params or {}, self.fixed
+        try:
+            values = [given[n] if n in given else fixed[n] for n in self.names]
+        except KeyError as exc:
+            raise ValueError(f"a value is required for parameter {exc.args[0]!r}") from None
         return tuple(
-            v if bind is None else bind(v)
-            for v, bind in zip(
-                (given[n] if n in given else fixed.get(n) for n in self.names),
-                self.binds,
-                strict=True,
-            )
+            v if bind is None else bind(v) for v, bind in zip(values, self.binds, strict=True)
         )
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
@@ -118,7 +117,8 @@ class Prepared:
 
 def insert_of(table: Any, columns: Sequence[str]) -> Prepared:
     """``INSERT INTO table (columns…)``, run with a dict (or a list of dicts) holding
-    exactly those keys: columns left out get their server default, as on SQLAlchemy."""
+    every one of those keys (a missing one is a ``ValueError``, not a NULL); the table's
+    other columns get their defaults."""
     return Prepared(insert(table).values({name: bindparam(name) for name in columns}))
 
 
@@ -133,9 +133,8 @@ def _compile(statement: Any, dialect: Dialect) -> _Plan:
     if columns:
         row = namedtuple("Row", [c.keyname for c in columns], rename=True)  # type: ignore[misc,no-redef]
     results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
-    fixed = {
-        k: v for k, v in compiled.construct_params(None, _check=False).items() if v is not None
-    }
+    written = compiled.construct_params(None, _check=False)
+    fixed = {n: written[n] for n in names if not compiled.binds[n].required}
     return _Plan(
         str(compiled),
         names,

@@ -376,3 +376,30 @@ async def test_batched_receipt_deliveries_keep_issue_order_and_fail_alone(
             )
         )
         assert added.scalar_one() == 3
+
+
+async def test_a_fetch_runs_before_the_answers_of_its_group(store: MessageStore, db: Any) -> None:
+    """A recipient's fetch mark and its first answer in one group: the fetch is recorded
+    first, even when another receipt opened the group (the delivery passes ``delivered``)."""
+    one, two = await accepted(store), await accepted(store)
+    mid1, mid2 = str(one.envelope.message_id), str(two.envelope.message_id)
+    await store.deliver(mid1, R1)
+    await store.deliver(mid2, R2)
+    groups = store.lane.groups
+    await asyncio.gather(
+        store.add_receipt(make_receipt(two, R2, Status.RECEIVED), ack_document=R2),
+        store.mark_fetched_many(R1, [mid1]),
+        store.add_receipt(make_receipt(one, R1, Status.RECEIVED), ack_document=R1),
+    )
+    assert store.lane.groups > groups
+    assert (await states_of(store, mid1))[R1] == "received"
+    async with db.read() as session:
+        actions = (
+            await session.execute(
+                select(AuditRow.action)
+                .where(AuditRow.message_id == mid1, AuditRow.unit == R1)
+                .order_by(AuditRow.seq)
+            )
+        ).scalars()
+        moves = [a for a in actions if a.startswith("delivery.") or a == "receipt.added"]
+    assert moves.index("delivery.delivered") < moves.index("receipt.added")

@@ -117,3 +117,13 @@ async def test_a_single_read_of_an_unreachable_database_is_unavailable() -> None
             await db.query(_ONE, {"code": "000.00.01.H05"})
     finally:
         await db.dispose()
+
+
+async def test_a_missing_parameter_is_refused_not_null(db: Database) -> None:
+    """A row without one of the statement's columns fails before it reaches the database."""
+    row = _unit("000.00.01.H06")
+    del row["name"]
+    with pytest.raises(ValueError, match="name"):
+        async with db.session(write=True) as session:
+            await execute(session, _INSERT, row)
+    assert (await db.query(_ONE, {"code": "000.00.01.H06"})).first() is None

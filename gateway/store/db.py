@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,22 @@ async def execute(session: AsyncSession, statement: Any, params: Any = None) -> 
             return await prepared.run(connection, driver[1], driver[0], statement, params)
         statement = statement.statement
     return await connection.execute(statement, params)
+
+
+@contextmanager
+def _unavailable_as_store_error(*, detail: bool = False) -> Iterator[None]:
+    """Connection failures inside the block come out as ``StoreUnavailable`` (naming the
+    error's type, or with ``detail`` its text: for startup, not for API answers); anything
+    else (our own errors, integrity errors) passes through untouched."""
+    try:
+        yield
+    except GatewayError:
+        raise
+    except Exception as exc:
+        if is_unavailable(exc):
+            reason = str(exc) if detail else type(exc).__name__
+            raise StoreUnavailable(f"database unavailable: {reason}") from exc
+        raise
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -176,19 +192,13 @@ class Database:
         if write and self.is_sqlite:
             async with self.session(write=True) as session:
                 return await execute(session, statement, params)
-        try:
+        with _unavailable_as_store_error():
             async with self._reading.connect() as connection:
                 adapter = (await connection.get_raw_connection()).dbapi_connection
                 driver = prepared.driver_of(adapter)
                 if driver is None:
                     return await connection.execute(statement.statement, params)
                 return await prepared.run(connection, adapter, driver, statement, params)
-        except GatewayError:
-            raise
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-            raise
 
     @asynccontextmanager
     async def _writer(self) -> AsyncIterator[None]:
@@ -211,17 +221,11 @@ class Database:
     async def _transaction(
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
-        try:
+        with _unavailable_as_store_error():
             async with sessions() as session, session.begin():
                 yield session
                 for hook in BEFORE_COMMIT:
                     await hook(session)
-        except GatewayError:
-            raise
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-            raise
 
     async def ping(self) -> bool:
         """True when a trivial query succeeds (readiness); never raises."""
@@ -239,19 +243,13 @@ class Database:
         (what every restart of the hub finds)."""
         if revision == "head" and await self.revision() == migrations.HEAD:
             return
-        try:
+        with _unavailable_as_store_error(detail=True):
             async with self.engine.begin() as conn:
                 if self.is_postgresql:
                     await conn.execute(
                         text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
                     )
                 await conn.run_sync(_run_alembic_upgrade, revision)
-        except GatewayError:
-            raise
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StoreUnavailable(f"database unavailable: {exc}") from exc
-            raise
 
     async def revision(self) -> str | None:
         """The schema revision the database is at (``None``: not migrated, or unreachable)."""

@@ -41,6 +41,7 @@ def open_configured_bus(config: Config) -> Bus:
     options: dict[str, Any] = {"prefetch": bus.prefetch, "delivery_limit": bus.delivery_limit}
     if not bus.url.startswith("local"):
         options["confirm_timeout"] = bus.confirm_timeout_seconds
+        options["shards"] = bus.shards
     return open_bus(bus.url, **options)
 
 

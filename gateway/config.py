@@ -58,6 +58,8 @@ class BusConfig:
     prefetch: int = 256
     delivery_limit: int = 5
     confirm_timeout_seconds: float = 10.0
+    #: 0: a quorum queue per unit; N: units share N delivery queues (large directories).
+    shards: int = 0
 
 
 @dataclass(frozen=True)

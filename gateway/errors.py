@@ -318,6 +318,8 @@ ERROR_CODES: dict[str, str] = {
     "bus.timeout": "the bus did not confirm a publish in time (outcome unknown: retried)",
     "bus.nacked": "the broker refused a publish (negative confirm)",
     "bus.unroutable": "no mailbox is declared for the routing key (the message came back)",
+    "bus.no_consumer": "a shared delivery queue held a message for a unit no handler of "
+    "this process takes (retried, then dead-lettered)",
     "bus.unknown_topic": "the bus topic is neither documents nor receipts",
     "bus.topology_mismatch": "a bus queue exists with other arguments than configured",
     "adapter.unavailable": "an adapter's remote system cannot be reached",

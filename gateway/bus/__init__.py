@@ -45,6 +45,7 @@ def open_bus(url: str, **opts: Any) -> Bus:
     """A not yet connected bus for ``url``; ``opts`` go to the implementation.
 
     Options: ``prefetch``, ``delivery_limit``, ``confirm_timeout`` (RabbitMQ only),
+    ``shards`` (RabbitMQ only: 0 = a mailbox queue per unit, N = N shared delivery queues),
     ``backoff_base``, ``backoff_max``, ``drain_timeout``, ``reconnect_interval``
     (RabbitMQ only).
     """
@@ -54,10 +55,16 @@ def open_bus(url: str, **opts: Any) -> Bus:
 
         opts.pop("confirm_timeout", None)
         opts.pop("reconnect_interval", None)
+        opts.pop("shards", None)  # one process: nothing to shard
         return LocalBus(**opts)
     if scheme in ("amqp", "amqps"):
         from gateway.bus.rabbit import RabbitBus
 
+        shards = opts.pop("shards", 0)
+        if shards:
+            from gateway.bus.rabbit_sharded import ShardedRabbitBus
+
+            return ShardedRabbitBus(url, shards=shards, **opts)
         return RabbitBus(url, **opts)
     hint = _suggest(scheme)
     raise ConfigError(

@@ -185,7 +185,12 @@ class RabbitBus:
         if exchange is None or self._pub is None:
             raise BusUnavailable("the bus is not connected", code="bus.unavailable")
         message = _message(topic, body, message_id, headers, expiration)
-        await self._confirmed(exchange, message, routing_key)
+        await self._confirmed(exchange, message, self._route(routing_key, message))
+
+    def _route(self, unit: str, message: aio_pika.Message) -> str:
+        """The broker routing key for a message to ``unit`` (here: the unit code itself,
+        bound to the unit's own mailbox queue)."""
+        return unit
 
     async def _confirmed(
         self, exchange: AbstractExchange, message: aio_pika.Message, routing_key: str
@@ -215,7 +220,7 @@ class RabbitBus:
         async with self._declaring.setdefault(unit, asyncio.Lock()):
             if unit in self._declared:
                 return
-            queue = await self._declare_queue(self._require(self._pub), unit)
+            queue = await self._declare_queue(self._require(self._pub), topo.mailbox_queue(unit))
             for exchange in self._exchanges.values():
                 await self._bounded(queue.bind(exchange, routing_key=unit))
             self._declared.add(unit)
@@ -247,23 +252,23 @@ class RabbitBus:
 
     async def _declare_all(self, channel: AbstractRobustChannel, units: Sequence[str]) -> None:
         for unit in units:
-            queue = await self._declare_queue(channel, unit)
+            queue = await self._declare_queue(channel, topo.mailbox_queue(unit))
             for exchange in self._exchanges.values():
                 await self._bounded(queue.bind(exchange.name, routing_key=unit))
             self._declared.add(unit)
 
-    async def _declare_queue(self, channel: AbstractRobustChannel, unit: str) -> Any:
+    async def _declare_queue(self, channel: AbstractRobustChannel, name: str) -> Any:
         try:
             return await self._bounded(
                 channel.declare_queue(
-                    topo.mailbox_queue(unit),
+                    name,
                     durable=True,
                     arguments=topo.mailbox_arguments(self.policy.delivery_limit),
                 )
             )
         except ChannelPreconditionFailed as exc:
             raise ConfigError(
-                f"mailbox {unit} exists with other arguments: {exc}",
+                f"queue {name} exists with other arguments: {exc}",
                 code="bus.topology_mismatch",
             ) from exc
 
@@ -286,7 +291,7 @@ class RabbitBus:
         await self.declare_mailbox(unit)
         subs = self._subs
         channel = subs[zlib.crc32(unit.encode()) % len(subs)] if subs else None
-        queue = await self._declare_queue(self._require(channel), unit)
+        queue = await self._declare_queue(self._require(channel), topo.mailbox_queue(unit))
         consumer = RabbitConsumer(self, unit, queue, handler)
         await self._bounded(consumer.start())
         self._consumers.add(consumer)
@@ -341,7 +346,7 @@ class RabbitBus:
     async def queue_depths(self, units: Iterable[str] | None = None) -> dict[str, int]:
         """Ready messages per mailbox (passive declares; unknown mailboxes are left out)."""
         wanted = sorted(self._declared) if units is None else [check_unit_code(u) for u in units]
-        return await self._dead.depths(wanted)
+        return await self._dead.depths({u: topo.mailbox_queue(u) for u in wanted})
 
     async def close(self) -> None:
         """Drain and cancel every consumer, then close the connection."""

@@ -99,7 +99,8 @@ def to_delivery(message: AbstractIncomingMessage) -> tuple[BusDelivery, float | 
     delivery = BusDelivery(
         body=message.body,
         message_id=message.message_id or "",
-        routing_key=message.routing_key or "",
+        # on a shared delivery queue the routing key names the queue: the unit is a header
+        routing_key=str(headers.get(topo.H_UNIT) or message.routing_key or ""),
         topic=topic,
         headers=user_headers(headers),
         redelivered=bool(message.redelivered),

@@ -9,7 +9,7 @@ scans the same way and acks only the matching message(s).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -98,16 +98,17 @@ class DeadLetterBox:
             headers=dict(dead.headers),
         )
 
-    async def depths(self, units: list[str]) -> dict[str, int]:
-        """Ready messages per existing mailbox; a missing one costs a fresh channel."""
+    async def depths(self, queues: Mapping[str, str]) -> dict[str, int]:
+        """Ready messages per existing queue (``{key: queue name}`` → ``{key: count}``); a
+        missing queue is left out and costs a fresh channel."""
         result: dict[str, int] = {}
-        pending = list(units)
+        pending = list(queues.items())
         while pending:
             async with self._scratch() as channel:
                 while pending:
-                    unit = pending.pop(0)
+                    key, name = pending.pop(0)
                     try:
-                        result[unit] = await _depth(channel, topo.mailbox_queue(unit))
+                        result[key] = await _depth(channel, name)
                     except ChannelNotFoundEntity:
                         break  # the 404 closed this channel; go on with a new one
         return result
@@ -121,7 +122,7 @@ class DeadLetterBox:
         return DeadLetter(
             message_id=message.message_id or "",
             topic=str(headers.get(topo.H_TOPIC) or ""),
-            routing_key=message.routing_key or "",
+            routing_key=str(headers.get(topo.H_UNIT) or message.routing_key or ""),
             reason=reason,
             attempts=int(headers.get(topo.H_ATTEMPTS) or default_attempts),
             body=message.body,

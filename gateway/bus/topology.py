@@ -8,6 +8,12 @@
                                           ▼
                                  lienthong.dlx (fanout) ──► lienthong.dead (quorum)
 
+With ``[bus] shards = N`` (N > 0) the units share N delivery queues instead
+(:mod:`gateway.bus.rabbit_sharded`)::
+
+    lienthong.documents ─┐ routing key = lienthong.delivery.<NN>, header x-lienthong-unit
+    lienthong.receipts  ─┴─► lienthong.delivery.<NN>  (quorum, durable; NN = crc32(unit) mod N)
+
 Mailboxes are quorum queues (replicated, a confirm means a quorum has the message on
 disk) with an explicit ``x-delivery-limit`` (3.10 has no default, a poison message would
 loop forever) and at-least-once dead-lettering (``x-dead-letter-strategy=at-least-once``
@@ -18,6 +24,7 @@ different ``delivery_limit`` on an existing mailbox is refused by the broker
 
 from __future__ import annotations
 
+import zlib
 from typing import Final
 
 from gateway.bus.base import DOCUMENTS, RECEIPTS
@@ -35,11 +42,25 @@ H_REASON: Final = "x-lienthong-reason"
 H_ERROR: Final = "x-lienthong-error"
 H_ATTEMPTS: Final = "x-lienthong-attempts"
 H_DELIVERY_COUNT: Final = "x-delivery-count"  # set by quorum queues: earlier returns
+H_UNIT: Final = "x-lienthong-unit"  # the recipient unit, on a shared delivery queue
+SHARD_PREFIX: Final = "lienthong.delivery."
+#: The most delivery queues a hub may shard its units over.
+MAX_SHARDS: Final = 1024
 
 
 def mailbox_queue(unit: str) -> str:
     """The queue name of a unit's mailbox (the unit code is already checked)."""
     return MAILBOX_PREFIX + unit
+
+
+def shard_of(unit: str, shards: int) -> int:
+    """The delivery queue of ``unit`` among ``shards`` (stable across processes and runs)."""
+    return zlib.crc32(unit.encode()) % shards
+
+
+def shard_queue(shard: int) -> str:
+    """The name (and routing key) of delivery queue number ``shard``."""
+    return f"{SHARD_PREFIX}{shard:02d}"
 
 
 def mailbox_arguments(delivery_limit: int) -> dict[str, str | int]:

@@ -74,14 +74,18 @@ class Stack:
         return hub
 
 
-@pytest.fixture(params=["sqlite-local", "postgresql-rabbitmq"])
+@pytest.fixture(params=["sqlite-local", "postgresql-rabbitmq", "postgresql-rabbitmq-sharded"])
 def stack(request: pytest.FixtureRequest, tmp_home: Path) -> Stack:
-    """Each test runs on both stacks, each on its own database and vhost."""
+    """Each test runs on every stack, each on its own database and vhost: the embedded one,
+    PostgreSQL + RabbitMQ with a queue per unit, and with units sharded over 3 queues."""
     if request.param == "sqlite-local":
         db_url, bus_url = request.getfixturevalue("sqlite_url"), "local://"
     else:
         db_url, bus_url = request.getfixturevalue("pg_url"), request.getfixturevalue("amqp_url")
-    return Stack(request.param, make_config(tmp_home, db_url, bus_url))
+    config = make_config(tmp_home, db_url, bus_url)
+    if request.param.endswith("-sharded"):
+        config = replace(config, bus=replace(config.bus, shards=3))
+    return Stack(request.param, config)
 
 
 @pytest.fixture

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         "--directory-sizes", default=None, help="directory: units per size, e.g. 164,500"
     )
     p.add_argument("--embedded-sizes", default=None, help="directory: units on the embedded stack")
+    p.add_argument(
+        "--sharded-sizes", default=None, help="directory: units on RabbitMQ with shared queues"
+    )
     return p
 
 
@@ -73,7 +76,10 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
         rabbit = _sizes(args.directory_sizes, [5, 20] if quick else [164, 250])
         embedded = _sizes(args.embedded_sizes, [20] if quick else [164, 10_000])
-        return await directory.measure(rabbit_sizes=rabbit, embedded_sizes=embedded)
+        sharded = _sizes(args.sharded_sizes, [20] if quick else [164, 10_000])
+        return await directory.measure(
+            rabbit_sizes=rabbit, embedded_sizes=embedded, sharded_sizes=sharded
+        )
     if name == "envelope":
         return _envelope(runs, 0.2 if quick else 1.0)
     raise ValueError(name)

@@ -95,7 +95,8 @@ def vhost() -> Iterator[str]:
 
 def queue_count(amqp_url: str) -> int:
     """How many queues the URL's vhost holds."""
-    out = rabbitmqctl("list_queues", "-p", amqp_url.rsplit("/", 1)[1], "name")
+    vhost_name = amqp_url.rsplit("/", 1)[1]
+    out = rabbitmqctl("list_queues", "-p", vhost_name, "name", "--no-table-headers")
     return sum(1 for line in out.splitlines() if line.strip())
 
 

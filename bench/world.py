@@ -32,9 +32,16 @@ def unit_codes(count: int) -> list[str]:
 
 
 def write_config(
-    home: Path, db_url: str, bus_url: str, port: int, *, max_body: int = 64 * 1024 * 1024
+    home: Path,
+    db_url: str,
+    bus_url: str,
+    port: int,
+    *,
+    max_body: int = 64 * 1024 * 1024,
+    shards: int = 0,
 ) -> Config:
-    """``home/config.toml`` for a benchmark hub; returns the loaded config."""
+    """``home/config.toml`` for a benchmark hub (``shards``: ``[bus] shards``); returns the
+    loaded config."""
     home.mkdir(parents=True, exist_ok=True)
     text = (
         "[hub]\n"
@@ -44,7 +51,7 @@ def write_config(
         "[database]\n"
         f'url = "{db_url}"\n'
         "[bus]\n"
-        f'url = "{bus_url}"\n'
+        f'url = "{bus_url}"\n' + (f"shards = {shards}\n" if shards else "")
     )
     (home / "config.toml").write_text(text)
     os.environ["LIENTHONG_KEY_PASSPHRASE"] = PASSPHRASE

@@ -88,10 +88,14 @@ def test_large_streams_the_file_and_reports_rss_and_throughput():
 
 
 def test_directory_reports_each_size_with_queues_on_rabbitmq():
-    """directory: a row per size (first start and restart), queue counts grow with units."""
+    """directory: a row per size (first start and restart); a queue per unit grows with the
+    units, shared delivery queues do not."""
     r = bench("directory")
-    rabbit = [row for row in r["sizes"] if "queues" in row]
+    rabbit = [row for row in r["sizes"] if "queues" in row and "shared" not in row["stack"]]
     assert len(rabbit) == 2 and rabbit[0]["queues"] < rabbit[1]["queues"]
+    (sharded,) = [row for row in r["sizes"] if "shared" in row["stack"]]
+    assert sharded["queues"] == 16 + 1 < sharded["units"]  # the shards and the dead queue
+    assert "per_unit_max_first_start_s" in r
     assert all(row["startup_s"] > 0 and row["rss_mib"] > 0 for row in r["sizes"])
     assert all(row["first_start_s"] > 0 for row in r["sizes"])
     assert_targets(r, {"max_rss_mib", "max_startup_s", "max_first_start_s"})

@@ -45,11 +45,11 @@ def broker_queues(amqp_url: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def make_bus(amqp_url: str) -> Callable[..., ShardedRabbitBus]:
-    """A sharded bus factory on a fresh vhost of its own (queues are counted)."""
+def make_bus(amqp_module_url: str) -> Callable[..., ShardedRabbitBus]:
+    """A sharded bus factory on this module's vhost (each test leaves its queues empty)."""
 
     def make(**opts: Any) -> ShardedRabbitBus:
-        bus = open_bus(amqp_url, confirm_timeout=5.0, shards=SHARDS, **{**FAST, **opts})
+        bus = open_bus(amqp_module_url, confirm_timeout=5.0, shards=SHARDS, **{**FAST, **opts})
         assert isinstance(bus, ShardedRabbitBus)
         return bus
 
@@ -68,7 +68,7 @@ async def bus(make_bus: Callable[..., ShardedRabbitBus]) -> AsyncIterator[Sharde
 
 
 async def test_many_units_cost_only_the_delivery_queues(
-    bus: ShardedRabbitBus, amqp_url: str
+    bus: ShardedRabbitBus, amqp_module_url: str
 ) -> None:
     """Forty units consumed: the broker holds the shard queues and the dead queue, no more."""
     units = [new_unit() for _ in range(40)]
@@ -83,7 +83,7 @@ async def test_many_units_cost_only_the_delivery_queues(
         (f"m-{i}", unit) for i, unit in enumerate(units)
     )
     assert all(d.topic == "documents" and dict(d.headers) == {} for d in inbox.done)
-    names = set(broker_queues(amqp_url))
+    names = set(broker_queues(amqp_module_url))
     assert names == {topo.shard_queue(s) for s in range(SHARDS)} | {topo.DEAD_QUEUE}
 
 

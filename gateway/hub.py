@@ -420,7 +420,8 @@ class Hub:
                 fetched.append(item.message_id)
             fresh.append(item.to_json())
         if record_later and fetched:
-            self._beside(self.messages.mark_fetched_many(unit, fetched), "mailbox.record_failed")
+            recording = self.messages.mark_fetched_many(unit, fetched, lazy=True)
+            self._beside(recording, "mailbox.record_failed")
         else:
             await self.messages.mark_fetched_many(unit, fetched)
         return fresh

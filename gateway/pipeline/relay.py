@@ -40,8 +40,8 @@ class OutboxSource(Protocol):
     async def claim_outbox(self, limit: int, worker: str, lease_seconds: float) -> Sequence[Any]:
         """Rows to publish, leased to ``worker``."""
 
-    async def mark_published(self, ids: Sequence[Any]) -> Any:
-        """The rows were confirmed by the bus."""
+    async def mark_published(self, ids: Sequence[Any], *, lazy: bool = False) -> Any:
+        """The rows were confirmed by the bus (``lazy``: no one waits for the mark)."""
 
     async def release(self, ids: Sequence[Any]) -> Any:
         """The rows were not confirmed: give them back now."""
@@ -158,11 +158,11 @@ class Relay:
         self.published += len(done)
         return done, failed
 
-    async def _settle(self, done: list[Any], failed: list[Any]) -> None:
+    async def _settle(self, done: list[Any], failed: list[Any], *, lazy: bool = False) -> None:
         if done:
             # One transaction for the batch: every writer takes the store's write lock
             # first (``Database.session(write=True)``), so this cannot deadlock.
-            await self.outbox.mark_published(done)
+            await self.outbox.mark_published(done, lazy=lazy)
         if failed:
             await self.outbox.release(failed)
         log.debug("relay.pass", published=len(done), released=len(failed))
@@ -171,7 +171,7 @@ class Relay:
         """:meth:`_settle` in the background: a failure leaves the rows leased (they are
         published again when the lease runs out; consumers dedupe)."""
         try:
-            await self._settle(done, failed)
+            await self._settle(done, failed, lazy=True)
         except Recoverable as exc:
             log.warning("relay.settle_failed", error=str(exc))
         except Exception:

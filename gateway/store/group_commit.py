@@ -45,6 +45,8 @@ Batch = tuple[BatchRun, Any]
 
 #: The most writes one shared transaction takes (bounds its length and its lock time).
 GROUP_LIMIT = 256
+#: How long lazy writes alone wait for others before their transaction starts.
+LINGER_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +55,25 @@ class _Write(Generic[R]):
     alone: Callable[[], Awaitable[R]]
     future: asyncio.Future[R]
     batch: Batch | None = None
+    lazy: bool = False
 
 
 class GroupCommit:
     """One lane of writes for a database, committed in groups."""
 
     def __init__(
-        self, db: Database, *, limit: int = GROUP_LIMIT, early: tuple[BatchRun, ...] = ()
+        self,
+        db: Database,
+        *,
+        limit: int = GROUP_LIMIT,
+        early: tuple[BatchRun, ...] = (),
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self.db = db
         self.limit = limit
+        #: How long a group of lazy writes only waits for company before it runs.
+        self.linger = linger
+        self._urgent: asyncio.Event | None = None
         #: Batch kinds that run before the group's other batches (see the module docstring).
         self.early = early
         self._queue: list[_Write[Any]] = []
@@ -77,11 +88,18 @@ class GroupCommit:
         alone: Callable[[], Awaitable[R]],
         *,
         batch: Batch | None = None,
+        lazy: bool = False,
     ) -> R:
         """``together(session)`` (or its part of ``batch``) in a shared write transaction,
-        or ``alone()`` if that transaction fails; the result or the error of this write."""
+        or ``alone()`` if that transaction fails; the result or the error of this write.
+
+        A ``lazy`` write (one nobody waits for: a bookkeeping mark written beside the
+        answer) lets its group wait up to ``linger`` seconds for other writes to join it;
+        any other write starts the group at once."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Write(together, alone, future, batch))
+        self._queue.append(_Write(together, alone, future, batch, lazy))
+        if not lazy and self._urgent is not None:
+            self._urgent.set()
         runner = self._runner
         if runner is None or runner.done() or runner.get_loop() is not future.get_loop():
             self._runner = asyncio.create_task(self._run(), name="group-commit")
@@ -89,6 +107,8 @@ class GroupCommit:
 
     async def _run(self) -> None:
         while self._queue:
+            if self.linger > 0 and all(w.lazy for w in self._queue):
+                await self._wait_for_company()
             group, self._queue = self._queue[: self.limit], self._queue[self.limit :]
             if len(group) == 1:
                 await _settle_alone(group[0])
@@ -111,6 +131,17 @@ class GroupCommit:
             for write, result in zip(group, results, strict=True):
                 if not write.future.done():
                     write.future.set_result(result)
+
+    async def _wait_for_company(self) -> None:
+        """Only lazy writes are queued: wait (up to ``linger``) for an urgent one."""
+        urgent = self._urgent = asyncio.Event()
+        try:
+            async with asyncio.timeout(self.linger):
+                await urgent.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self._urgent = None
 
     async def _together(self, group: list[_Write[Any]]) -> list[Any]:
         results: list[Any] = [None] * len(group)

@@ -217,13 +217,15 @@ class MessageStore:
         )
         return sorted(claimed, key=lambda r: r.id)
 
-    async def mark_published(self, ids: Sequence[int]) -> None:
-        """The bus confirmed these rows: done; their deliveries move ``submitted → queued``."""
+    async def mark_published(self, ids: Sequence[int], *, lazy: bool = False) -> None:
+        """The bus confirmed these rows: done; their deliveries move ``submitted → queued``
+        (``lazy``: nobody waits for it, see :meth:`GroupCommit.write`)."""
         if ids:
             wanted = list(ids)
             await self.lane.write(
                 lambda session: _mark_published_in(session, wanted),
                 partial(self._alone, _mark_published_in, wanted),
+                lazy=lazy,
             )
 
     async def release(self, ids: Sequence[int]) -> None:
@@ -305,15 +307,19 @@ class MessageStore:
         async with self.db.session(write=True) as session:
             return await tx.ack_document(session, unit, message_id)
 
-    async def mark_fetched_many(self, unit: str, message_ids: Sequence[str]) -> None:
+    async def mark_fetched_many(
+        self, unit: str, message_ids: Sequence[str], *, lazy: bool = False
+    ) -> None:
         """``mark_fetched`` for several documents of ``unit`` in one transaction (shared
-        with other units' concurrent calls, :class:`GroupCommit`)."""
+        with other units' concurrent calls, :class:`GroupCommit`; ``lazy``: nobody waits
+        for it)."""
         wanted = tuple(dict.fromkeys(message_ids))
         if wanted:
             await self.lane.write(
                 lambda session: _mark_fetched_in(session, unit, wanted),
                 partial(self._alone, _mark_fetched_in, unit, wanted),
                 batch=(tx.mark_fetched, (unit, wanted)),
+                lazy=lazy,
             )
 
     async def mark_fetched(self, message_id: str, unit: str) -> None:

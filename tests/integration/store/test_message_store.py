@@ -403,3 +403,41 @@ async def test_a_fetch_runs_before_the_answers_of_its_group(store: MessageStore,
         ).scalars()
         moves = [a for a in actions if a.startswith("delivery.") or a == "receipt.added"]
     assert moves.index("delivery.delivered") < moves.index("receipt.added")
+
+
+async def test_lazy_marks_wait_for_company_and_an_urgent_write_takes_them(
+    store: MessageStore,
+) -> None:
+    """Lazy fetch marks linger for a partner; an accept arriving meanwhile shares their turn."""
+    verified = await accepted(store)
+    mid = str(verified.envelope.message_id)
+    for unit in (R1, R2):
+        await store.deliver(mid, unit, "document", mid)
+    store.lane.linger = 5.0  # long enough that only the urgent write can start the group
+    groups, writes = store.lane.groups, store.lane.grouped_writes
+    marks = [
+        asyncio.create_task(store.mark_fetched_many(unit, [mid], lazy=True)) for unit in (R1, R2)
+    ]
+    await asyncio.sleep(0.2)
+    assert not any(m.done() for m in marks)  # still waiting for company
+    assert await states_of(store, mid) == {R1: "queued", R2: "queued"}
+    other = make_envelope(SENDER, (R1,))
+    started = asyncio.get_running_loop().time()
+    await store.accept(other, [R1], submitted_by=SENDER)
+    await asyncio.gather(*marks)
+    assert asyncio.get_running_loop().time() - started < 2.0
+    assert (store.lane.groups, store.lane.grouped_writes) == (groups + 1, writes + 3)
+    assert await states_of(store, mid) == {R1: "delivered", R2: "delivered"}
+
+
+async def test_lazy_marks_alone_run_after_the_linger(store: MessageStore) -> None:
+    """With nothing else to write, lazy marks still run once the linger is over."""
+    verified = await accepted(store)
+    mid = str(verified.envelope.message_id)
+    await store.deliver(mid, R1, "document", mid)
+    store.lane.linger = 0.3
+    started = asyncio.get_running_loop().time()
+    await store.mark_fetched_many(R1, [mid], lazy=True)
+    waited = asyncio.get_running_loop().time() - started
+    assert 0.25 <= waited < 3.0
+    assert (await states_of(store, mid))[R1] == "delivered"

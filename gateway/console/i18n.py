@@ -60,6 +60,38 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Delivery states in Vietnamese: the hub's own three, then the edXML status names of
+#: QCVN 102:2016 (01 Đã đến … 16 Từ chối lấy lại), then the hub's final verdicts.
+_STATE_NAMES_VI: dict[str, str] = {
+    "submitted": "Đã gửi lên trục",
+    "queued": "Đang chuyển",
+    "delivered": "Đã đến hộp thư",
+    "received": "Đã đến",
+    "rejected": "Từ chối tiếp nhận",
+    "accepted": "Đã tiếp nhận",
+    "assigned": "Phân công",
+    "processing": "Đang xử lý",
+    "completed": "Hoàn thành",
+    "recall_requested": "Yêu cầu lấy lại",
+    "recall_agreed": "Đồng ý lấy lại",
+    "recall_refused": "Từ chối lấy lại",
+    "expired": "Hết hạn",
+    "failed": "Thất bại",
+}
+
+
+def state_namer(lang: str) -> Callable[[str], str]:
+    """A function from a delivery state (``received``) to its name in ``lang`` (English:
+    the state itself; an unknown state comes back as is)."""
+    if lang == "en":
+        return lambda state: state
+
+    def name(state: str) -> str:
+        return _STATE_NAMES_VI.get(state, state)
+
+    return name
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """A function from label key to text in ``lang`` (unknown keys come back as is)."""
     index = 1 if lang == "en" else 0

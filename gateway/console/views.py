@@ -16,7 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.console.context import CODEC, DATA, HUB, STOP
-from gateway.console.i18n import pick_language, translator
+from gateway.console.i18n import pick_language, state_namer, translator
 from gateway.console.session import COOKIE, ConsoleSession, check_csrf, set_cookie
 from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
 from gateway.reports import search_csv
@@ -44,6 +44,7 @@ def _context(request: web.Request, page: str, **extra: Any) -> dict[str, Any]:
     return {
         "lang": lang,
         "_": translator(lang),
+        "state_name": state_namer(lang),
         "page": page,
         "operator": session.operator if session else None,
         "csrf": session.csrf if session else "",
@@ -141,10 +142,7 @@ async def messages(request: web.Request) -> web.Response:
     page = await request.app[HUB].messages.search(
         _filters(query), cursor=query.get("cursor") or None, limit=50
     )
-    items = [
-        {**m.to_json(), "recipients_summary": ", ".join(f"{k}: {v}" for k, v in m.states.items())}
-        for m in page.items
-    ]
+    items = [{**m.to_json(), "state_counts": dict(m.states)} for m in page.items]
     plain = {k: v for k, v in query.items() if k not in ("cursor", "lang") and v}
     next_query = urlencode({**plain, "cursor": page.next_cursor or ""})
     return _render(

@@ -59,7 +59,11 @@ async def test_overview_counts_and_overdue(live: SeededHub) -> None:
         assert re.search(r'id="n-today">3<', page)
         assert re.search(r'id="n-overdue">1<', page)
         assert live.documents["overdue"] in page
-        assert f"{DISTRICTS[0]} (received)" in page and f"{DISTRICTS[1]} (delivered)" in page
+        # states in Vietnamese by default (QCVN 102 names), in English with ?lang=en
+        assert f"{DISTRICTS[0]} (Đã đến)" in page and f"{DISTRICTS[1]} (Đã đến hộp thư)" in page
+        async with client.get(f"{live.url}/console?lang=en") as r:
+            english = await r.text()
+        assert f"{DISTRICTS[0]} (received)" in english and f"{DISTRICTS[1]} (delivered)" in english
 
 
 async def test_subject_is_escaped(live: SeededHub) -> None:
@@ -74,11 +78,17 @@ async def test_subject_is_escaped(live: SeededHub) -> None:
 async def test_search_filters_and_english(live: SeededHub) -> None:
     """Search by state finds only matching documents; ?lang=en switches the labels."""
     client, _ = await _login(live)
-    async with client, client.get(f"{live.url}/console/messages?state=rejected&lang=en") as r:
-        page = await r.text()
+    async with client:
+        async with client.get(f"{live.url}/console/messages?state=rejected&lang=en") as r:
+            page = await r.text()
+        async with client.get(f"{live.url}/console/messages?state=rejected&lang=vi") as r:
+            vietnamese = await r.text()
     assert live.documents["rejected"] in page
     assert live.documents["done"] not in page
     assert "Documents" in page and "Search" in page
+    assert '<option value="rejected" selected>rejected</option>' in page
+    assert '<option value="rejected" selected>Từ chối tiếp nhận</option>' in vietnamese
+    assert "Từ chối tiếp nhận: 1" in vietnamese  # the recipients' states column
 
 
 async def test_timeline_and_audit_trail(live: SeededHub) -> None:

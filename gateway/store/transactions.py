@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import String, bindparam, select, update
+from sqlalchemy import String, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +69,29 @@ _SET_STATE = Prepared(
     .where(_DELIVERY_TABLE.c.id == bindparam("b_id"))
     .values(state=bindparam("b_state"), updated_at=bindparam("b_at"))
 )
+
+
+def _advance_to(target: str) -> Prepared:
+    """PostgreSQL: move ``(mid, unit)``'s delivery to the transport state ``target`` if it
+    is still before it, in one statement; returns the rows moved with their old state (the
+    self-join reads the row as it was; every writer holds the write lock, see ``Database``)."""
+    t, old = _DELIVERY_TABLE, _DELIVERY_TABLE.alias("old")
+    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
+    return Prepared(
+        update(t)
+        .where(
+            t.c.message_id == bindparam("mid"),
+            t.c.recipient == bindparam("unit"),
+            or_(*(t.c.state == state for state in earlier)),
+            old.c.id == t.c.id,
+        )
+        .values(state=target, updated_at=bindparam("at"))
+        .returning(t.c.id, t.c.message_id, t.c.recipient, old.c.state.label("old_state"))
+    )
+
+
+#: :func:`advance_many` on PostgreSQL, by target state.
+_ADVANCE = {target: _advance_to(target) for target in (states.QUEUED, states.DELIVERED)}
 _RECEIPT_EXISTS = Prepared(
     select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
 )
@@ -442,9 +465,25 @@ async def advance_many(
     ``actor`` None: each delivery's recipient."""
     if not pairs:
         return
+    if target in _ADVANCE and dialect(session) == "postgresql":
+        await _advance_in_one(session, pairs, target, actor)
+        return
     rows = (await _deliveries_of(session, pairs)).values()
     moved = [(r, states.advance_transport(r.state, target)) for r in rows]
     await _move(session, [(r, new) for r, new in moved if new != r.state], actor)
+
+
+async def _advance_in_one(
+    session: AsyncSession, pairs: list[tuple[str, str]], target: str, actor: str | None
+) -> None:
+    """:func:`advance_many` as one ``UPDATE … RETURNING`` per pair, all in one round trip."""
+    now = utcnow()
+    wanted = [{"mid": mid, "unit": unit, "at": now} for mid, unit in dict.fromkeys(pairs)]
+    action = f"delivery.{target}"
+    for row in await execute(session, _ADVANCE[target], wanted):
+        detail = {"from": row.old_state, "to": target}
+        who = actor or row.recipient
+        await audit.append(session, who, action, row.message_id, row.recipient, detail)
 
 
 #: One document for :func:`deliver_documents`: message id, recipient, known header.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from support.rabbit import broker_queues
 
 from gateway.bus import BusDelivery, open_bus
 from gateway.bus import topology as topo
@@ -28,20 +28,6 @@ def same_shard_units(count: int) -> list[str]:
         if topo.shard_of(code, SHARDS) == topo.shard_of(first, SHARDS):
             found.append(code)
     return found
-
-
-def broker_queues(amqp_url: str) -> dict[str, int]:
-    """Queue name → ready messages in the URL's vhost, as the broker lists them."""
-    vhost = amqp_url.rsplit("/", 1)[1]
-    out = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
-    rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
-    return {name: int(count) for name, count in rows if name != "name"}
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from jepsen_model import (
     provisioned_home,
 )
 from support.hubproc import HubProcess
+from support.rabbit import broker_queues
 from support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -108,20 +108,6 @@ async def submit_until_accepted(
             history.attempts.append(trial)
         await asyncio.sleep(0.5)
     pytest.fail(f"the hub did not recover within {within}s of the database coming back")
-
-
-def queue_depths(amqp_url: str) -> dict[str, int]:
-    """Messages per queue in the test's vhost (``lienthong.dead`` is the dead-letter queue)."""
-    vhost = amqp_url.rsplit("/", 1)[1]
-    done = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    rows = [line.split("\t") for line in done.stdout.splitlines()[1:]]
-    return {name: int(n) for name, n in rows}
 
 
 #: Documents a relay has taken (being published, or published) that no mailbox has yet:
@@ -206,13 +192,13 @@ async def test_database_outage_answers_503_and_recovers_without_restart(
         try:
             await Endpoint(history, home.tokens, [hub.url]).drain(asyncpg_dsn(pg_url), timeout=45.0)
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\nqueues: {queue_depths(amqp_url)}") from None
+            raise AssertionError(f"{exc}\nqueues: {broker_queues(amqp_url)}") from None
         verdict = assert_exactly_once(history, min_ok=FAULT_AFTER + AFTER)
         print("verdict", verdict, "on the bus at the cut", outage.caught_on_the_bus)
         # An outage is not a poison message: a document a consumer could not commit must
         # wait for the database, not go to the dead-letter queue (where it is lost to its
         # mailbox unless the outbox happens to publish it again).
-        dead = queue_depths(amqp_url).get("lienthong.dead", 0)
+        dead = broker_queues(amqp_url).get("lienthong.dead", 0)
         assert dead == 0, f"the database outage dead-lettered {dead} bus messages"
     finally:
         pg_proxy.resume()

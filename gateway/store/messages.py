@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.envelope.model import check_unit_code
 from gateway.errors import RoutingError
-from gateway.pipeline import states
 from gateway.store import queries
 from gateway.store import transactions as tx
 from gateway.store.db import Database, execute
@@ -88,12 +87,6 @@ async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, 
 
 
 _OUTBOX = table(OutboxEntryRow)
-_PUBLISHED = Prepared(
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.published_at.is_(None))
-    .values(published_at=bindparam("b_at"), claimed_until=None)
-    .returning(_OUTBOX.c.topic, _OUTBOX.c.message_id, _OUTBOX.c.routing_key)
-)
 #: The columns of an :class:`OutboxRow`, in its order.
 _CLAIMED = [_OUTBOX.c[n] for n in ("id", "topic", "routing_key", "body", "message_id", "attempts")]
 #: Lease up to ``:lim`` unpublished rows whose lease is free at ``:now`` to ``:worker``
@@ -122,13 +115,6 @@ _CLAIM = Prepared(
     )
     .returning(*_CLAIMED)
 )
-
-
-async def _mark_published_in(session: AsyncSession, ids: list[int]) -> None:
-    now = utcnow()
-    rows = await execute(session, _PUBLISHED, [{"b_id": i, "b_at": now} for i in ids])
-    documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
-    await tx.advance_many(session, documents, states.QUEUED, "relay")
 
 
 class MessageStore:
@@ -223,8 +209,8 @@ class MessageStore:
         if ids:
             wanted = list(ids)
             await self.lane.write(
-                lambda session: _mark_published_in(session, wanted),
-                partial(self._alone, _mark_published_in, wanted),
+                lambda session: tx.mark_published(session, wanted),
+                partial(self._alone, tx.mark_published, wanted),
                 lazy=lazy,
             )
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import String, bindparam, or_, select, update
+from sqlalchemy import String, bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,17 +71,18 @@ _SET_STATE = Prepared(
 )
 
 
-def _advance_to(target: str) -> Prepared:
-    """PostgreSQL: move ``(mid, unit)``'s delivery to the transport state ``target`` if it
-    is still before it, in one statement; returns the rows moved with their old state (the
-    self-join reads the row as it was; every writer holds the write lock, see ``Database``)."""
+def _advance_to(target: str, mid: Any = None, unit: Any = None) -> Any:
+    """PostgreSQL: move the delivery of ``(mid, unit)`` (by default the parameters ``:mid``
+    and ``:unit``) to the transport state ``target`` if it is still before it, in one
+    statement; returns the rows moved with their old state (the self-join reads the row as
+    it was; every writer holds the write lock, see ``Database``)."""
     t, old = _DELIVERY_TABLE, _DELIVERY_TABLE.alias("old")
     earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
-    return Prepared(
+    return (
         update(t)
         .where(
-            t.c.message_id == bindparam("mid"),
-            t.c.recipient == bindparam("unit"),
+            t.c.message_id == (bindparam("mid") if mid is None else mid),
+            t.c.recipient == (bindparam("unit") if unit is None else unit),
             or_(*(t.c.state == state for state in earlier)),
             old.c.id == t.c.id,
         )
@@ -91,7 +92,33 @@ def _advance_to(target: str) -> Prepared:
 
 
 #: :func:`advance_many` on PostgreSQL, by target state.
-_ADVANCE = {target: _advance_to(target) for target in (states.QUEUED, states.DELIVERED)}
+_ADVANCE = {target: Prepared(_advance_to(target)) for target in (states.QUEUED, states.DELIVERED)}
+
+
+def _touch_to(target: str) -> Prepared:
+    """PostgreSQL: like :func:`_advance_to`, but every delivery of ``(mid, unit)`` comes
+    back (with its old state; a delivery already at or past ``target`` is left as it is):
+    the read that says it exists and its move in one statement."""
+    t, old = _DELIVERY_TABLE, _DELIVERY_TABLE.alias("old")
+    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
+    moves = or_(*(old.c.state == state for state in earlier))
+    at = bindparam("at", type_=t.c.updated_at.type)
+    return Prepared(
+        update(t)
+        .where(
+            t.c.message_id == bindparam("mid"),
+            t.c.recipient == bindparam("unit"),
+            old.c.id == t.c.id,
+        )
+        .values(
+            state=case((moves, target), else_=old.c.state),
+            updated_at=case((moves, at), else_=old.c.updated_at),
+        )
+        .returning(t.c.id, t.c.message_id, t.c.recipient, old.c.state.label("old_state"))
+    )
+
+
+_TOUCH_QUEUED = _touch_to(states.QUEUED)
 _RECEIPT_EXISTS = Prepared(
     select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
 )
@@ -150,6 +177,7 @@ _RECEIPT_COLUMNS = [
     "receipt_xml",
     "digest",
 ]
+_OUTBOX_COLUMNS = ["topic", "routing_key", "body", "message_id", "created_at", "attempts"]
 _RECEIPT_IF_NEW = _by_dialect(ReceiptRow, _RECEIPT_COLUMNS, ["receipt_id"], ["receipt_id"])
 _ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
 _SAME_DELIVERY = table(ReceiptRow).alias("this")
@@ -181,11 +209,49 @@ _DELIVERY_RECEIPTS = Prepared(
     .where(_SAME_DELIVERY.c.receipt_id == bindparam("ref"))
 )
 _ITEMS = table(MailboxItemRow)
+#: PostgreSQL: the delivery of ``(:mid, :unit)`` locked, and whether receipt ``:rid`` is
+#: stored already (``seen``), in one statement (run with one parameter set per receipt).
+_DELIVERY_AND_RECEIPT = Prepared(
+    select(
+        _DELIVERY_TABLE.c.id,
+        _DELIVERY_TABLE.c.message_id,
+        _DELIVERY_TABLE.c.recipient,
+        _DELIVERY_TABLE.c.state,
+        bindparam("rid", type_=String).label("asked"),
+        select(ReceiptRow.receipt_id)
+        .where(ReceiptRow.receipt_id == bindparam("rid"))
+        .scalar_subquery()
+        .label("seen"),
+    )
+    .where(
+        _DELIVERY_TABLE.c.message_id == bindparam("mid"),
+        _DELIVERY_TABLE.c.recipient == bindparam("unit"),
+    )
+    .with_for_update(of=_DELIVERY_TABLE)
+)
+
+
+def _prefixed(row: Any, prefix: str, columns: list[str]) -> Any:
+    """``INSERT INTO row's table (columns…)`` with parameters named ``prefix`` + column."""
+    t = table(row)
+    return insert(t).values({name: bindparam(prefix + name) for name in columns})
+
+
+#: PostgreSQL: a stored receipt's three writes (its row, its outbox row, its delivery's new
+#: state) as one statement: one round trip for every receipt of a group.
+_RECEIPT_WRITES = Prepared(
+    update(_DELIVERY_TABLE)
+    .where(_DELIVERY_TABLE.c.id == bindparam("b_id"))
+    .values(state=bindparam("b_state"), updated_at=bindparam("b_at"))
+    .add_cte(
+        _prefixed(ReceiptRow, "r_", _RECEIPT_COLUMNS).cte("new_receipt"),
+        _prefixed(OutboxEntryRow, "o_", _OUTBOX_COLUMNS).cte("new_outbox"),
+    )
+)
 _INSERT_ATTACHMENT = insert_of(
     table(AttachmentRow), ["message_id", "name", "media_type", "size", "sha256"]
 )
 _INSERT_DELIVERY = insert_of(table(DeliveryRow), ["message_id", "recipient", "state", "updated_at"])
-_OUTBOX_COLUMNS = ["topic", "routing_key", "body", "message_id", "created_at", "attempts"]
 _INSERT_OUTBOX = insert_of(table(OutboxEntryRow), _OUTBOX_COLUMNS)
 _RECEIPTS = table(ReceiptRow)
 _INSERT_RECEIPT = insert_of(_RECEIPTS, _RECEIPT_COLUMNS)
@@ -479,8 +545,13 @@ async def _advance_in_one(
     """:func:`advance_many` as one ``UPDATE … RETURNING`` per pair, all in one round trip."""
     now = utcnow()
     wanted = [{"mid": mid, "unit": unit, "at": now} for mid, unit in dict.fromkeys(pairs)]
+    await _audit_moved(session, await execute(session, _ADVANCE[target], wanted), target, actor)
+
+
+async def _audit_moved(session: AsyncSession, rows: Any, target: str, actor: str | None) -> None:
+    """Audit the deliveries an advance statement moved (``actor`` None: each recipient)."""
     action = f"delivery.{target}"
-    for row in await execute(session, _ADVANCE[target], wanted):
+    for row in rows:
         detail = {"from": row.old_state, "to": target}
         who = actor or row.recipient
         await audit.append(session, who, action, row.message_id, row.recipient, detail)
@@ -498,6 +569,8 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
     for mid, _unit, known in items:
         if mid not in headers:
             headers[mid] = await message_header(session, mid, known)
+    if dialect(session) == "postgresql":
+        return await _deliver_documents_in_two(session, items, headers)
     deliveries = await _deliveries_of(session, [(mid, unit) for mid, unit, _ in items])
     for mid, unit, _ in items:
         if (mid, unit) not in deliveries:
@@ -506,16 +579,8 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
             )
     now = utcnow()
     values = [
-        {
-            "unit": unit,
-            "kind": "document",
-            "message_id": mid,
-            "ref": mid,
-            "sender": headers[mid].sender,
-            "subject": headers[mid].subject,
-            "created_at": now,
-        }
-        for mid, unit, _ in dict.fromkeys((m, u, None) for m, u, _k in items)
+        _document_item(mid, unit, headers[mid], now)
+        for mid, unit in dict.fromkeys((m, u) for m, u, _k in items)
     ]
     rows = await execute(session, _ITEM_IF_NEW[dialect(session)], values)
     inserted = {(r.unit, r.ref): r.item_id for r in rows}
@@ -535,16 +600,101 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
     return results
 
 
+def _document_item(mid: str, unit: str, header: MessageHeader, now: datetime) -> dict[str, Any]:
+    """The mailbox item of document ``mid`` in ``unit``'s mailbox."""
+    return {
+        "unit": unit,
+        "kind": "document",
+        "message_id": mid,
+        "ref": mid,
+        "sender": header.sender,
+        "subject": header.subject,
+        "created_at": now,
+    }
+
+
+async def _deliver_documents_in_two(
+    session: AsyncSession, items: Sequence[DocumentDelivery], headers: dict[str, MessageHeader]
+) -> list[bool]:
+    """:func:`deliver_documents` on PostgreSQL in two statements: insert the new mailbox
+    items, then move every item's delivery to ``queued`` (``_TOUCH_QUEUED``, which also says
+    that each delivery exists; a missing one raises, and the transaction with it)."""
+    now = utcnow()
+    pairs = list(dict.fromkeys((mid, unit) for mid, unit, _ in items))
+    values = [_document_item(mid, unit, headers[mid], now) for mid, unit in pairs]
+    new_items = await execute(session, _ITEM_IF_NEW["postgresql"], values)
+    inserted = {(r.unit, r.ref) for r in new_items}
+    wanted = [{"mid": mid, "unit": unit, "at": now} for mid, unit in pairs]
+    rows = await execute(session, _TOUCH_QUEUED, wanted)
+    touched = {(r.message_id, r.recipient): r for r in rows}
+    for mid, unit in pairs:
+        if (mid, unit) not in touched:
+            raise NotFoundError(
+                f"message is not addressed to {unit}", code="message.not_found", message_id=mid
+            )
+    results = []
+    for mid, unit, _ in items:
+        new = (unit, mid) in inserted
+        inserted.discard((unit, mid))
+        results.append(new)
+        if new:
+            detail = {"kind": "document", "ref": mid}
+            await audit.append(session, "hub", "mailbox.added", mid, unit, detail)
+    for row in touched.values():
+        if states.advance_transport(row.old_state, states.QUEUED) != row.old_state:
+            detail = {"from": row.old_state, "to": states.QUEUED}
+            await audit.append(
+                session, "hub", "delivery.queued", row.message_id, row.recipient, detail
+            )
+    return results
+
+
 async def mark_fetched(
     session: AsyncSession, items: Sequence[tuple[str, Sequence[str]]]
 ) -> list[None]:
     """Fetch marks for ``(unit, message ids)`` items at once: the document items are marked
     fetched and their deliveries become ``delivered`` (each by its recipient)."""
     pairs = list(dict.fromkeys((unit, mid) for unit, mids in items for mid in mids))
-    if pairs:
+    if pairs and dialect(session) == "postgresql":
+        now = utcnow()
+        wanted = [{"unit": unit, "mid": mid, "now": now, "at": now} for unit, mid in pairs]
+        moved = await execute(session, _FETCH_AND_DELIVER, wanted)
+        await _audit_moved(session, moved, states.DELIVERED, None)
+    elif pairs:
         await _document_items(session, _FETCHED, pairs)
         await advance_many(session, [(m, u) for u, m in pairs], states.DELIVERED, None)
     return [None] * len(items)
+
+
+_OUTBOX = table(OutboxEntryRow)
+_PUBLISHED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.published_at.is_(None))
+    .values(published_at=bindparam("b_at"), claimed_until=None)
+    .returning(_OUTBOX.c.topic, _OUTBOX.c.message_id, _OUTBOX.c.routing_key)
+)
+_MARK_PUBLISHED = Prepared(_PUBLISHED)
+_JUST_PUBLISHED = _PUBLISHED.cte("published")
+#: PostgreSQL: an outbox row's publish mark and, for a document, its delivery's move to
+#: ``queued``, in one statement (returns the deliveries moved).
+_PUBLISH_AND_QUEUE = Prepared(
+    _advance_to(states.QUEUED, _JUST_PUBLISHED.c.message_id, _JUST_PUBLISHED.c.routing_key).where(
+        _JUST_PUBLISHED.c.topic == DOCUMENTS
+    )
+)
+
+
+async def mark_published(session: AsyncSession, ids: list[int]) -> None:
+    """Mark outbox rows published; their documents' deliveries become ``queued``."""
+    now = utcnow()
+    wanted = [{"b_id": i, "b_at": now, "at": now} for i in ids]
+    if dialect(session) == "postgresql":
+        moved = await execute(session, _PUBLISH_AND_QUEUE, wanted)
+        await _audit_moved(session, moved, states.QUEUED, "relay")
+        return
+    rows = await execute(session, _MARK_PUBLISHED, wanted)
+    documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
+    await advance_many(session, documents, states.QUEUED, "relay")
 
 
 async def deliver(
@@ -748,10 +898,14 @@ async def add_receipts(
         if mid not in headers:
             headers[mid] = await message_header(session, mid, known)
     keys = [(str(v.receipt.message_id), v.receipt.recipient) for v, _a, _k in items]
-    deliveries = await _deliveries_of(session, keys)
     rids = [str(v.receipt.receipt_id) for v, _a, _k in items]
-    asked = [{"rid": rid} for rid in dict.fromkeys(rids)]
-    seen = {row.receipt_id for row in await execute(session, _RECEIPT_EXISTS, asked)}
+    in_one = dialect(session) == "postgresql"
+    if in_one:
+        deliveries, seen = await _deliveries_and_receipts(session, keys, rids)
+    else:
+        deliveries = await _deliveries_of(session, keys)
+        asked = [{"rid": rid} for rid in dict.fromkeys(rids)]
+        seen = {row.receipt_id for row in await execute(session, _RECEIPT_EXISTS, asked)}
     state = {key: d.state for key, d in deliveries.items()}
     receipts, outbox, results, details = [], [], [], []
     for (verified, _ack, _known), key, rid in zip(items, keys, rids, strict=True):
@@ -772,16 +926,25 @@ async def add_receipts(
         outbox.append(queued)
         results.append((rid, True))
     if receipts:
-        await execute(session, _INSERT_RECEIPT, receipts)
-        await execute(session, _INSERT_OUTBOX, outbox)
         now = utcnow()
-        changed = {key for _issuer, key, _detail in details}
-        moved = [
-            {"b_id": d.id, "b_state": state[key], "b_at": now}
-            for key, d in deliveries.items()
-            if key in changed
-        ]
-        await execute(session, _SET_STATE, moved)
+        if in_one:
+            writes = [
+                _receipt_writes(receipt, queued, deliveries[key].id, detail["to"], now)
+                for receipt, queued, (_issuer, key, detail) in zip(
+                    receipts, outbox, details, strict=True
+                )
+            ]
+            await execute(session, _RECEIPT_WRITES, writes)
+        else:
+            await execute(session, _INSERT_RECEIPT, receipts)
+            await execute(session, _INSERT_OUTBOX, outbox)
+            changed = {key for _issuer, key, _detail in details}
+            moved = [
+                {"b_id": d.id, "b_state": state[key], "b_at": now}
+                for key, d in deliveries.items()
+                if key in changed
+            ]
+            await execute(session, _SET_STATE, moved)
         for issuer, (mid, recipient), detail in details:
             await audit.append(session, issuer, "receipt.added", mid, recipient, detail)
     acks = list(
@@ -790,6 +953,33 @@ async def add_receipts(
     if acks:
         await _ack_documents(session, acks)
     return results
+
+
+async def _deliveries_and_receipts(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], rids: Sequence[str]
+) -> tuple[dict[tuple[str, str], Delivery], set[str]]:
+    """PostgreSQL: the deliveries of ``(message id, recipient)`` keys (locked) and which of
+    the receipt ids ``rids`` are stored already, in one round trip. (A stored receipt's
+    delivery exists, so a missing delivery never hides a stored receipt.)"""
+    pairs = zip(keys, rids, strict=True)
+    wanted = [{"mid": mid, "unit": unit, "rid": rid} for (mid, unit), rid in pairs]
+    rows = await execute(session, _DELIVERY_AND_RECEIPT, wanted)
+    deliveries, seen = {}, set()
+    for row in rows:
+        deliveries[(row.message_id, row.recipient)] = _delivery(row)
+        if row.seen is not None:
+            seen.add(row.asked)
+    return deliveries, seen
+
+
+def _receipt_writes(
+    receipt: dict[str, Any], queued: dict[str, Any], delivery: int, state: str, now: datetime
+) -> dict[str, Any]:
+    """The parameters of ``_RECEIPT_WRITES`` for one receipt."""
+    params = {"b_id": delivery, "b_state": state, "b_at": now}
+    params.update({"r_" + k: v for k, v in receipt.items()})
+    params.update({"o_" + k: v for k, v in queued.items()})
+    return params
 
 
 def _unset_on_documents(column: str) -> Prepared:
@@ -809,6 +999,11 @@ def _unset_on_documents(column: str) -> Prepared:
 
 
 _FETCHED = _unset_on_documents("fetched_at")
+#: PostgreSQL: :func:`mark_fetched` of one ``(unit, mid)`` in one statement: the item's
+#: fetch mark (a CTE) and the delivery's move to ``delivered`` (returns it if it moved).
+_FETCH_AND_DELIVER = Prepared(
+    _advance_to(states.DELIVERED).add_cte(_FETCHED.statement.cte("fetched"))
+)
 _ACKED_DOCUMENT = _unset_on_documents("acked_at")
 _ACKED_ITEM = Prepared(
     update(_ITEMS)

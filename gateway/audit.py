@@ -23,7 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from gateway.store.db import BEFORE_COMMIT, LOCK_WRITES, WRITE_LOCKED, execute
+from gateway.store.db import BEFORE_COMMIT, LOCK_WRITES, LOCKED_HEAD, WRITE_LOCKED, execute
 from gateway.store.models import AuditRow, table, utcnow
 from gateway.store.prepared import Prepared, insert_of
 
@@ -98,12 +98,16 @@ async def append(
 ) -> int:
     """Append one entry in the session's transaction; returns its ``seq``.
 
-    The head is read once per transaction (under the lock, which lasts until commit) and
-    then carried in ``session.info``: later entries of the same transaction chain on
-    without reading it again. The entries are inserted together, in one statement, when
+    The head is read once per transaction (under the lock, which lasts until commit; a
+    ``Database`` write session reads it with the lock) and then carried in
+    ``session.info``: later entries of the same transaction chain on without reading it
+    again. The entries are inserted together, in one statement, when
     the transaction commits (``before_commit``): a rolled-back transaction leaves none.
     """
     head: tuple[int, str] | None = session.info.get(_HEAD)
+    locked: tuple[int, str | None] | None = session.info.get(LOCKED_HEAD)
+    if head is None and locked is not None:
+        head = (locked[0], locked[1] or GENESIS)
     if head is None:
         postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
         if postgresql and not session.info.get(WRITE_LOCKED):

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import BigInteger, String, column, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -42,6 +42,7 @@ from gateway.store.prepared import Prepared
 
 __all__ = [
     "BEFORE_COMMIT",
+    "LOCKED_HEAD",
     "LOCK_WRITES",
     "WRITE_LOCK",
     "WRITE_LOCKED",
@@ -67,6 +68,16 @@ _DRIVER = "driver_connection"
 BEFORE_COMMIT: list[Callable[[AsyncSession], Awaitable[None]]] = []
 #: The audit chain's advisory lock, taken as the first statement of a write transaction.
 LOCK_WRITES = Prepared(text("SELECT pg_advisory_xact_lock(:k)"))
+#: The same lock and then the chain's head (``seq``, ``hash``; no row when it is empty), in
+#: one round trip (the function of migration 0002).
+LOCK_WRITES_AND_HEAD = Prepared(
+    text("SELECT seq, hash FROM lienthong_write_lock(:k)").columns(
+        column("seq", BigInteger), column("hash", String)
+    )
+)
+#: ``session.info`` key: the audit chain's head as the write lock found it, ``(seq, hash)``
+#: (``hash`` None: the chain is empty).
+LOCKED_HEAD = "locked_audit_head"
 
 
 async def execute(session: AsyncSession, statement: Any, params: Any = None) -> Any:
@@ -172,8 +183,9 @@ class Database:
                 yield session
             return
         async with self._writer(), self._transaction(self._sessions) as session:
-            await execute(session, LOCK_WRITES, {"k": WRITE_LOCK})
+            head = (await execute(session, LOCK_WRITES_AND_HEAD, {"k": WRITE_LOCK})).first()
             session.info[WRITE_LOCKED] = True
+            session.info[LOCKED_HEAD] = (head.seq, head.hash) if head else (0, None)
             yield session
 
     @asynccontextmanager

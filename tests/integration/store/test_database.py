@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.errors import StoreUnavailable
 from gateway.store.db import Database
+from gateway.store.migrations import HEAD
 from gateway.store.models import Base
 from tests.support.tcpproxy import TcpProxy
 
@@ -32,7 +33,7 @@ async def test_migrations_match_the_models(db: Any) -> None:
     async with db.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
-    assert version == "0001"
+    assert version == HEAD
     assert await db.ping() is True
 
 

@@ -53,3 +53,24 @@ async def test_batches_deliveries_and_fetches_do_not_deadlock(pg_url: str) -> No
         assert (await audit.verify(db)).ok
     finally:
         await db.dispose()
+
+
+async def test_two_processes_writing_at_once_keep_one_chain(pg_url: str) -> None:
+    """Two Database objects (two hubs' pools) appending at once: the head read with the
+    lock is never stale, so no seq is taken twice and the chain stays whole."""
+    first, second = Database(pg_url, pool_size=4), Database(pg_url, pool_size=4)
+    await first.upgrade()
+
+    async def write(db: Database, n: int) -> None:
+        for i in range(n):
+            async with db.session(write=True) as session:
+                await audit.append(session, "tester", "test.write", detail={"i": i})
+                await audit.append(session, "tester", "test.second", detail={"i": i})
+
+    try:
+        await asyncio.gather(*(write(db, 15) for db in (first, second) for _ in range(3)))
+        report = await audit.verify(first)
+        assert report.ok and report.entries == 2 * 15 * 6
+    finally:
+        await first.dispose()
+        await second.dispose()

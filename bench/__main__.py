@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.common import machine
+from bench.common import host_speed, machine
 from gateway.logging import configure_logging
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(level="WARNING")
     names = [s for s in SCENARIOS if s != "raw"] if args.scenario == "all" else [args.scenario]
     info = machine()
+    info["rsa_sign_per_s_start"] = host_speed()
     results: dict[str, dict[str, Any]] = {}
     began = time.perf_counter()
     for name in names:
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = asyncio.run(run(name, args))
         results[name]["wall_s"] = round(time.perf_counter() - t0, 1)
     total = round(time.perf_counter() - began, 1)
+    info["rsa_sign_per_s_end"] = host_speed()
     if args.json:
         print(json.dumps({"machine": info, "wall_s": total, "results": results}, default=str))
     else:

@@ -121,6 +121,15 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _host_speed(machine: dict[str, Any]) -> list[str]:
+    """The host's speed around the run (RSA-2048 signatures/s on one core), when measured."""
+    start, end = machine.get("rsa_sign_per_s_start"), machine.get("rsa_sign_per_s_end")
+    if start is None:
+        return []
+    text = f"Host speed, RSA-2048 signatures/s on one core: {fmt(start)} at the start"
+    return ["", text + (f", {fmt(end)} at the end." if end is not None else ".")]
+
+
 def markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any], argv: str) -> str:
     """The generated section: machine, command, the target table, scenario details."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -130,6 +139,7 @@ def markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any], argv: 
         f"**Last run**: {when}, `{argv}`. Machine: {machine['nproc']} cores "
         f"({machine['cpu']}), Python {machine['python']}, load average at start "
         f"{', '.join(str(x) for x in machine['load_average'])}. Figures are medians of the runs.",
+        *_host_speed(machine),
         "",
         "| measurement | figure | target | verdict |",
         "|---|---:|---:|---|",

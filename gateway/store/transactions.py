@@ -251,7 +251,15 @@ _RECEIPT_WRITES = Prepared(
 _INSERT_ATTACHMENT = insert_of(
     table(AttachmentRow), ["message_id", "name", "media_type", "size", "sha256"]
 )
-_INSERT_DELIVERY = insert_of(table(DeliveryRow), ["message_id", "recipient", "state", "updated_at"])
+_DELIVERY_COLUMNS = ["message_id", "recipient", "state", "updated_at"]
+_INSERT_DELIVERY = insert_of(table(DeliveryRow), _DELIVERY_COLUMNS)
+#: PostgreSQL: a new message's delivery to one unit and that delivery's outbox row, as one
+#: statement (the delivery in a data-modifying CTE): one round trip for both tables.
+_DELIVERY_AND_OUTBOX = Prepared(
+    _prefixed(OutboxEntryRow, "o_", _OUTBOX_COLUMNS).add_cte(
+        _prefixed(DeliveryRow, "d_", _DELIVERY_COLUMNS).cte("new_delivery")
+    )
+)
 _INSERT_OUTBOX = insert_of(table(OutboxEntryRow), _OUTBOX_COLUMNS)
 _RECEIPTS = table(ReceiptRow)
 _INSERT_RECEIPT = insert_of(_RECEIPTS, _RECEIPT_COLUMNS)
@@ -425,11 +433,21 @@ async def _audit_accepted(
 
 
 async def _insert_rows(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """The attachment, delivery and outbox rows of messages just inserted."""
-    for statement, index in ((_INSERT_ATTACHMENT, 1), (_INSERT_DELIVERY, 2), (_INSERT_OUTBOX, 3)):
-        values = [v for row in rows for v in row[index]]
-        if values:
-            await execute(session, statement, values)
+    """The attachment, delivery and outbox rows of messages just inserted (on PostgreSQL
+    each delivery with its outbox row, one statement)."""
+    attachments = [v for row in rows for v in row[1]]
+    if attachments:
+        await execute(session, _INSERT_ATTACHMENT, attachments)
+    deliveries = [v for row in rows for v in row[2]]
+    outbox = [v for row in rows for v in row[3]]
+    if not deliveries:
+        return
+    if dialect(session) == "postgresql":
+        pairs = zip(deliveries, outbox, strict=True)
+        await execute(session, _DELIVERY_AND_OUTBOX, [_prefixed_params(d=d, o=o) for d, o in pairs])
+        return
+    await execute(session, _INSERT_DELIVERY, deliveries)
+    await execute(session, _INSERT_OUTBOX, outbox)
 
 
 #: One accept for :func:`accept_messages`: the verified envelope, its recipient units, by.
@@ -972,14 +990,22 @@ async def _deliveries_and_receipts(
     return deliveries, seen
 
 
+def _prefixed_params(**rows: dict[str, Any]) -> dict[str, Any]:
+    """One parameter set for a statement built with :func:`_prefixed`: each row's values
+    under its prefix (``r={"id": 1}`` → ``{"r_id": 1}``)."""
+    return {f"{prefix}_{k}": v for prefix, row in rows.items() for k, v in row.items()}
+
+
 def _receipt_writes(
     receipt: dict[str, Any], queued: dict[str, Any], delivery: int, state: str, now: datetime
 ) -> dict[str, Any]:
     """The parameters of ``_RECEIPT_WRITES`` for one receipt."""
-    params = {"b_id": delivery, "b_state": state, "b_at": now}
-    params.update({"r_" + k: v for k, v in receipt.items()})
-    params.update({"o_" + k: v for k, v in queued.items()})
-    return params
+    return {
+        "b_id": delivery,
+        "b_state": state,
+        "b_at": now,
+        **_prefixed_params(r=receipt, o=queued),
+    }
 
 
 def _unset_on_documents(column: str) -> Prepared:

@@ -15,6 +15,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests.support.rabbit import add_vhost, delete_vhost_later, wait_for_deletions
+
 PG_ADMIN_DSN = os.environ.get("LIENTHONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -67,22 +69,15 @@ async def db(db_url: str) -> AsyncIterator[Any]:
 AMQP_BASE = os.environ.get("LIENTHONG_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 
 
-def _rabbitmqctl(*args: str) -> None:
-    import subprocess
-
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture
 def amqp_url() -> Iterator[str]:
     """An AMQP URL on a fresh RabbitMQ vhost (guest has all rights), deleted after the test."""
     vhost = f"lt_test_{secrets.token_hex(6)}"
-    _rabbitmqctl("add_vhost", vhost)
+    add_vhost(vhost)
     try:
-        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         yield f"{AMQP_BASE}/{vhost}"
     finally:
-        _rabbitmqctl("delete_vhost", vhost)
+        delete_vhost_later(vhost)
 
 
 @pytest.fixture
@@ -110,15 +105,19 @@ def amqp_url_for(vhost: str, *, port: int | None = None, query: str = "") -> str
 def amqp_module_vhost() -> Iterator[str]:
     """A fresh RabbitMQ vhost with a random name shared by one test module, deleted after."""
     name = f"lt_test_{secrets.token_hex(6)}"
-    _rabbitmqctl("add_vhost", name)
+    add_vhost(name)
     try:
-        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
         yield name
     finally:
-        _rabbitmqctl("delete_vhost", name)
+        delete_vhost_later(name)
 
 
 @pytest.fixture(scope="module")
 def amqp_module_url(amqp_module_vhost: str) -> str:
     """Like ``amqp_url`` but one vhost per module (tests must use their own unit codes)."""
     return amqp_url_for(amqp_module_vhost)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Wait for the test vhosts still being deleted in the background."""
+    wait_for_deletions()

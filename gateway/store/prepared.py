@@ -115,11 +115,13 @@ class Prepared:
         return plan
 
 
-def insert_of(table: Any, columns: Sequence[str]) -> Prepared:
+def insert_of(table: Any, columns: Sequence[str], prefix: str = "") -> Prepared:
     """``INSERT INTO table (columns…)``, run with a dict (or a list of dicts) holding
     every one of those keys (a missing one is a ``ValueError``, not a NULL); the table's
-    other columns get their defaults."""
-    return Prepared(insert(table).values({name: bindparam(name) for name in columns}))
+    other columns get their defaults. ``prefix``: the keys are ``prefix`` + column (for
+    statements that insert into several tables, as CTEs)."""
+    values: dict[str, Any] = {name: bindparam(prefix + name) for name in columns}
+    return Prepared(insert(table).values(values))
 
 
 def _compile(statement: Any, dialect: Dialect) -> _Plan:

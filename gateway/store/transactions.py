@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import String, bindparam, case, insert, or_, select, update
+from sqlalchemy import String, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,23 +71,38 @@ _SET_STATE = Prepared(
 )
 
 
+#: The delivery row as it was before an ``UPDATE`` (a self-join: the statement reads it
+#: with its snapshot; every writer holds the write lock, see ``Database``).
+_OLD = _DELIVERY_TABLE.alias("old")
+
+
+def _before(target: str, column: Any) -> Any:
+    """``column`` holds a transport state before ``target``."""
+    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
+    return or_(*(column == state for state in earlier))
+
+
+def _moving(mid: Any, unit: Any) -> Any:
+    """``UPDATE deliveries … FROM deliveries AS old`` for ``(mid, unit)``'s delivery,
+    returning it with its old state (``old_state``)."""
+    t = _DELIVERY_TABLE
+    return (
+        update(t)
+        .where(t.c.message_id == mid, t.c.recipient == unit, _OLD.c.id == t.c.id)
+        .returning(t.c.id, t.c.message_id, t.c.recipient, _OLD.c.state.label("old_state"))
+    )
+
+
 def _advance_to(target: str, mid: Any = None, unit: Any = None) -> Any:
     """PostgreSQL: move the delivery of ``(mid, unit)`` (by default the parameters ``:mid``
     and ``:unit``) to the transport state ``target`` if it is still before it, in one
-    statement; returns the rows moved with their old state (the self-join reads the row as
-    it was; every writer holds the write lock, see ``Database``)."""
-    t, old = _DELIVERY_TABLE, _DELIVERY_TABLE.alias("old")
-    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
+    statement; returns the rows moved with their old state."""
+    mid = bindparam("mid") if mid is None else mid
+    unit = bindparam("unit") if unit is None else unit
     return (
-        update(t)
-        .where(
-            t.c.message_id == (bindparam("mid") if mid is None else mid),
-            t.c.recipient == (bindparam("unit") if unit is None else unit),
-            or_(*(t.c.state == state for state in earlier)),
-            old.c.id == t.c.id,
-        )
+        _moving(mid, unit)
+        .where(_before(target, _DELIVERY_TABLE.c.state))
         .values(state=target, updated_at=bindparam("at"))
-        .returning(t.c.id, t.c.message_id, t.c.recipient, old.c.state.label("old_state"))
     )
 
 
@@ -99,22 +114,13 @@ def _touch_to(target: str) -> Prepared:
     """PostgreSQL: like :func:`_advance_to`, but every delivery of ``(mid, unit)`` comes
     back (with its old state; a delivery already at or past ``target`` is left as it is):
     the read that says it exists and its move in one statement."""
-    t, old = _DELIVERY_TABLE, _DELIVERY_TABLE.alias("old")
-    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
-    moves = or_(*(old.c.state == state for state in earlier))
-    at = bindparam("at", type_=t.c.updated_at.type)
+    moves = _before(target, _OLD.c.state)
+    at = bindparam("at", type_=_DELIVERY_TABLE.c.updated_at.type)
     return Prepared(
-        update(t)
-        .where(
-            t.c.message_id == bindparam("mid"),
-            t.c.recipient == bindparam("unit"),
-            old.c.id == t.c.id,
+        _moving(bindparam("mid"), bindparam("unit")).values(
+            state=case((moves, target), else_=_OLD.c.state),
+            updated_at=case((moves, at), else_=_OLD.c.updated_at),
         )
-        .values(
-            state=case((moves, target), else_=old.c.state),
-            updated_at=case((moves, at), else_=old.c.updated_at),
-        )
-        .returning(t.c.id, t.c.message_id, t.c.recipient, old.c.state.label("old_state"))
     )
 
 
@@ -232,9 +238,8 @@ _DELIVERY_AND_RECEIPT = Prepared(
 
 
 def _prefixed(row: Any, prefix: str, columns: list[str]) -> Any:
-    """``INSERT INTO row's table (columns…)`` with parameters named ``prefix`` + column."""
-    t = table(row)
-    return insert(t).values({name: bindparam(prefix + name) for name in columns})
+    """The statement of :func:`insert_of` on ``row``'s table with prefixed parameters."""
+    return insert_of(table(row), columns, prefix).statement
 
 
 #: PostgreSQL: a stored receipt's three writes (its row, its outbox row, its delivery's new

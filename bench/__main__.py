@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", type=int, default=None, help="documents per e2e/embedded run")
     p.add_argument("--units", type=int, default=None, help="units in e2e/embedded")
     p.add_argument("--concurrency", type=int, default=None, help="e2e submitters")
+    p.add_argument(
+        "--profile", action="store_true", help="e2e/embedded: py-spy the hub, print its hot spots"
+    )
+    p.add_argument("--workers", type=int, default=1, help="e2e: hub processes (serve --workers)")
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")
     p.add_argument(
@@ -61,7 +65,15 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
         conc = args.concurrency or (8 if quick else 64)
         if name == "raw":
             return await _raw_only(docs, units)
-        return await e2e.measure(name, runs=runs, docs=docs, units=units, concurrency=conc)
+        return await e2e.measure(
+            name,
+            runs=runs,
+            docs=docs,
+            units=units,
+            concurrency=conc,
+            profile=args.profile,
+            workers=args.workers,
+        )
     if name == "fanout":
         from bench import fanout
 

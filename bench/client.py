@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 
 from bench.common import percentile
+from bench.cpu import CpuLedger
 
 
 class Load:
@@ -37,6 +38,7 @@ class Load:
         self.concurrency: int = int(spec.get("concurrency", 32))
         self.rate: float = float(spec.get("rate", 0))
         self.timeout: float = float(spec.get("timeout", 120))
+        self.hub_pid: int = int(spec.get("hub_pid", 0))
         self.mids = {d[0] for d in self.docs}
         self.submitted: dict[str, float] = {}
         self.delivered: dict[str, float] = {}
@@ -120,16 +122,19 @@ class Load:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             self.session = session
             endpoints = [asyncio.create_task(self.endpoint(u)) for u in self.tokens]
-            began = time.perf_counter()
-            await (self.closed_loop() if self.mode == "closed" else self.open_loop())
-            submitted_in = time.perf_counter() - began
-            try:
-                await asyncio.wait_for(self.done.wait(), self.timeout)
-            except TimeoutError:
-                self.errors.append("timeout: not every receipt reached its sender")
+            with CpuLedger(self.hub_pid) as ledger:
+                began = time.perf_counter()
+                await (self.closed_loop() if self.mode == "closed" else self.open_loop())
+                submitted_in = time.perf_counter() - began
+                try:
+                    await asyncio.wait_for(self.done.wait(), self.timeout)
+                except TimeoutError:
+                    self.errors.append("timeout: not every receipt reached its sender")
             self.done.set()
             await asyncio.gather(*endpoints, return_exceptions=True)
-        return self.figures(began, submitted_in)
+        figures = self.figures(began, submitted_in)
+        figures["cpu_ms_per_doc"] = ledger.per_doc(len(self.mids))
+        return figures
 
     def figures(self, began: float, submitted_in: float) -> dict[str, Any]:
         mids = self.mids

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from bench import raw
 from bench.common import free_port, median, medians, pg_database, python, temp_home, vhost
 from bench.hubproc import HubProcess
+from bench.profile import Profiler
 from bench.world import World, prepare, signed_documents, unit_codes, write_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,17 +68,33 @@ def run_client(home: Path, spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _load(world: World, hub: HubProcess, docs: list[Any], **load: Any) -> dict[str, Any]:
+def _load(
+    world: World, hub: HubProcess, docs: list[Any], profile: str = "", **load: Any
+) -> dict[str, Any]:
+    """One client run; with ``profile``, py-spy samples the hub meanwhile and the busiest
+    functions come back under ``profile``."""
     tokens = {u: world.tokens[u] for u in world.units}
-    spec = {"base": hub.base, "tokens": tokens, "docs": docs, **load}
-    cpu = hub.cpu_seconds()
-    result = run_client(world.config.home, spec)
-    result["hub_cpu_ms_per_doc"] = round((hub.cpu_seconds() - cpu) * 1000 / max(len(docs), 1), 2)
+    spec = {"base": hub.base, "tokens": tokens, "docs": docs, "hub_pid": hub.pid, **load}
+    if profile:
+        out = Path(tempfile.gettempdir()) / f"lienthong-bench-profile-{profile}.txt"
+        with Profiler(hub.pid, out) as profiler:
+            result = run_client(world.config.home, spec)
+        result["profile"] = profiler.top(25)
+    else:
+        result = run_client(world.config.home, spec)
+    result["hub_cpu_ms_per_doc"] = round(result["cpu_ms_per_doc"]["hub"], 2)
     return result
 
 
 async def measure(
-    kind: str, *, runs: int = 3, docs: int = 1500, units: int = 20, concurrency: int = 64
+    kind: str,
+    *,
+    runs: int = 3,
+    docs: int = 1500,
+    units: int = 20,
+    concurrency: int = 64,
+    profile: bool = False,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Run the scenario; one JSON-able dict of medians and per-run figures."""
     with temp_home() as home:
@@ -86,14 +104,18 @@ async def measure(
             codes = unit_codes(units)
             world = await prepare(config, codes, tokens=codes, keys=codes)
             raw_result = await _raw_median(world, codes, docs, runs)
-            with HubProcess(home, port) as hub:
-                result = _loads(world, hub, runs=runs, docs=docs, concurrency=concurrency)
+            env = {"LIENTHONG_HUB_WORKERS": str(workers)}
+            with HubProcess(home, port, extra_env=env) as hub:
+                result = _loads(
+                    world, hub, runs=runs, docs=docs, concurrency=concurrency, profile=profile
+                )
                 result["hub_startup_s"] = round(hub.startup_seconds, 2)
                 result["hub_rss_mib"] = round(hub.rss_mib(), 1)
     result["raw"] = raw_result
     result["raw_docs_per_s"] = round(raw_result["docs_per_s"], 1)
     result["ratio"] = round(result["docs_per_s"] / raw_result["docs_per_s"], 3)
     result.update(scenario=kind, units=units, docs=docs, runs=runs, concurrency=concurrency)
+    result["hub_workers"] = workers
     result["targets"] = _targets(kind, result)
     return result
 
@@ -109,21 +131,23 @@ async def _raw_median(world: World, codes: list[str], docs: int, runs: int) -> d
 
 
 def _loads(
-    world: World, hub: HubProcess, *, runs: int, docs: int, concurrency: int
+    world: World, hub: HubProcess, *, runs: int, docs: int, concurrency: int, profile: bool
 ) -> dict[str, Any]:
     codes = world.units
     _load(world, hub, signed_documents(world, pairs(codes, min(docs, 100))), concurrency=8)
     full = []
     for r in range(runs):
         batch = signed_documents(world, pairs(codes, docs, offset=r))
-        full.append(_load(world, hub, batch, mode="closed", concurrency=concurrency))
+        sample = "full" if profile and r == 0 else ""
+        full.append(_load(world, hub, batch, sample, mode="closed", concurrency=concurrency))
     rate = median([f["docs_per_s"] for f in full])
     half_rate = max(rate / 2, 1.0)
     half_docs = max(min(docs, 20), min(docs, int(half_rate * 5)))
     half = []
     for r in range(runs):
         batch = signed_documents(world, pairs(codes, half_docs, offset=r + 7))
-        half.append(_load(world, hub, batch, mode="rate", rate=half_rate))
+        sample = "half" if profile and r == 0 else ""
+        half.append(_load(world, hub, batch, sample, mode="rate", rate=half_rate))
     keys = (
         "docs_per_s",
         "delivered_p50_ms",
@@ -134,14 +158,26 @@ def _loads(
     summary: dict[str, Any] = medians([{k: f[k] for k in (*keys, "receipt_p99_ms")} for f in full])
     cpu_ms = summary["hub_cpu_ms_per_doc"]
     summary["hub_one_core_docs_per_s"] = round(1000 / cpu_ms, 1) if cpu_ms else 0.0
+    summary["cpu_ms_per_doc"] = split = medians([f["cpu_ms_per_doc"] for f in full])
+    summary["cpu_split"] = cpu_split(split)
     summary["half_load_docs_per_s"] = round(half_rate, 1)
     summary["half_load_delivered_p50_ms"] = median([h["delivered_p50_ms"] for h in half])
     summary["half_load_delivered_p99_ms"] = median([h["delivered_p99_ms"] for h in half])
     summary["half_load_receipt_p99_ms"] = median([h["receipt_p99_ms"] for h in half])
     summary["errors"] = sum(f["error_count"] for f in full + half)
     summary["lost"] = sum(f["docs"] - f["receipted"] for f in full + half)
+    if profile:
+        summary["profile"] = {"full": full[0].pop("profile"), "half": half[0].pop("profile")}
     summary["per_run"] = {"full": full, "half": half}
     return summary
+
+
+def cpu_split(split: dict[str, float]) -> str:
+    """``hub 2.2 · PostgreSQL 0.9 · … ms; cores 97 % busy`` for the table."""
+    names = {"hub": "hub", "postgres": "PostgreSQL", "rabbitmq": "RabbitMQ", "client": "client"}
+    parts = [f"{label} {split[key]:.2f}" for key, label in names.items() if split.get(key)]
+    parts.append(f"rest {split['other']:.2f}")
+    return f"{' · '.join(parts)} ms; cores {split['machine_busy_share']:.0%} busy"
 
 
 def _targets(kind: str, result: dict[str, Any]) -> dict[str, dict[str, Any]]:

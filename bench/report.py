@@ -20,6 +20,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("e2e", "ratio", "e2e / raw pipeline", "×", "≥ 0.5"),
     ("e2e", "raw_docs_per_s", "raw pipeline: verify, sign receipt, publish, consume", "docs/s", ""),
     ("e2e", "hub_cpu_ms_per_doc", "e2e hub CPU per document", "ms", ""),
+    ("e2e", "cpu_split", "e2e CPU per document by process, full load", "", ""),
     ("e2e", "hub_one_core_docs_per_s", "e2e docs/s one hub core would carry", "docs/s", ""),
     ("e2e", "delivered_p50_ms", "e2e p50 submit→delivered, full load", "ms", ""),
     ("e2e", "delivered_p99_ms", "e2e p99 submit→delivered, full load", "ms", ""),
@@ -73,6 +74,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("embedded", "docs_per_s", "embedded documents/s (SQLite + local bus)", "docs/s", "≥ 800"),
     ("embedded", "ratio", "embedded / raw pipeline", "×", ""),
     ("embedded", "hub_cpu_ms_per_doc", "embedded hub CPU per document", "ms", ""),
+    ("embedded", "cpu_split", "embedded CPU per document by process, full load", "", ""),
     ("embedded", "half_load_delivered_p99_ms", "embedded p99 submit→delivered, half", "ms", ""),
 ]
 
@@ -118,7 +120,24 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         extra = result.get("notes")
         if extra:
             lines.append(f"{name}: {extra}")
+        lines += profile_lines(name, result.get("profile") or {})
     return "\n".join(lines)
+
+
+def profile_lines(name: str, profiles: dict[str, dict[str, Any]], limit: int = 15) -> list[str]:
+    """The hub's busiest functions per sampled load (``--profile``), self and inclusive."""
+    lines = []
+    for load, top in profiles.items():
+        if not top:
+            lines.append(f"{name} {load} load: no profile (py-spy missing or not permitted)")
+            continue
+        lines.append(
+            f"{name} {load} load, hub profile: {top['samples']} working samples, stacks in "
+            f"{top.get('raw', '?')}; % self (any code) | % inclusive (the hub's code)"
+        )
+        pairs = zip(top["self"][:limit], top["inclusive"][:limit], strict=False)
+        lines += [f"  {s:5.1f} {fs[:60]:<60} | {i:5.1f} {fi[:60]}" for (fs, s), (fi, i) in pairs]
+    return lines
 
 
 def _host_speed(machine: dict[str, Any]) -> list[str]:

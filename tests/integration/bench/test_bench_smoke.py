@@ -47,7 +47,7 @@ def assert_targets(result: dict[str, Any], names: set[str]) -> None:
 
 def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
     """e2e: every document delivered and receipted; rates, latencies and ratio present."""
-    r = bench("e2e")
+    r = bench("e2e", "--profile")
     assert r["lost"] == 0 and r["errors"] == 0
     assert r["docs_per_s"] > 0 and r["raw_docs_per_s"] > 0
     # the report rounds the ratio to 3 places
@@ -56,6 +56,21 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
     assert 0 < r["delivered_p50_ms"] <= r["delivered_p99_ms"] <= r["receipt_p99_ms"]
     assert r["half_load_delivered_p99_ms"] > 0 and r["hub_cpu_ms_per_doc"] > 0
     assert_targets(r, {"docs_per_s", "ratio", "half_load_delivered_p99_ms"})
+    assert_cpu_split(r["cpu_ms_per_doc"], broker=True)
+    for load in ("full", "half"):
+        profile = r["profile"][load]
+        assert profile["samples"] > 0 and Path(profile["raw"]).stat().st_size > 0
+        names = [name for name, _ in profile["inclusive"]]
+        assert any("routes_messages.py" in name for name in names), names
+
+
+def assert_cpu_split(split: dict[str, float], *, broker: bool) -> None:
+    """Every process that did work shows CPU per document; the machine was busy."""
+    assert split["hub"] > 0 and split["client"] > 0
+    if broker:
+        assert split["rabbitmq"] > 0 and split["postgres"] > 0
+    assert 0 < split["machine_busy_share"] <= 1
+    assert split["machine"] >= split["hub"]
 
 
 def test_embedded_runs_on_sqlite_and_the_local_bus():
@@ -63,6 +78,7 @@ def test_embedded_runs_on_sqlite_and_the_local_bus():
     r = bench("embedded")
     assert r["scenario"] == "embedded" and r["lost"] == 0 and r["docs_per_s"] > 0
     assert_targets(r, {"docs_per_s"})
+    assert_cpu_split(r["cpu_ms_per_doc"], broker=False)
 
 
 def test_raw_pipeline_reports_a_rate():

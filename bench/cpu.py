@@ -1,0 +1,114 @@
+"""Where the machine's CPU goes during a load: the hub, PostgreSQL, RabbitMQ, the client.
+
+``CpuLedger(hub_pid)`` reads, when entered and when left, the CPU time of the hub process
+and its children (the workers of ``serve --workers N``), of every ``postgres`` process, of
+every ``beam.smp`` (RabbitMQ) process, of the process using it (the load client, which
+enters it at its first submit and leaves it at the last receipt) and of the whole machine
+(``/proc/stat``). :meth:`CpuLedger.per_doc` turns the differences into milliseconds of CPU
+per document, plus how busy the machine's cores were. On the embedded stack the broker and
+the database server still show what they used meanwhile (little: they are idle).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import cpu_seconds
+
+COMPONENTS = {"postgres": ("postgres",), "rabbitmq": ("beam.smp",)}
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live children (``serve --workers N`` runs N)."""
+    return cpu_seconds(pid) + sum(cpu_seconds(c) for c in _pids() if _parent(c) == pid)
+
+
+def _component_seconds(names: tuple[str, ...]) -> float:
+    """CPU seconds used so far by every live process called one of ``names``, with the
+    children they have reaped (a PostgreSQL backend that ended is counted by the
+    postmaster)."""
+    total = 0.0
+    for pid in _pids():
+        if _comm(pid) in names:
+            total += cpu_seconds(pid) + _reaped_seconds(pid)
+    return total
+
+
+def _reaped_seconds(pid: int) -> float:
+    """cutime + cstime of ``pid`` (its waited-for children), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the machine since boot, all cores."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    total = sum(fields[:8])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / ticks, total / ticks
+
+
+class CpuLedger:
+    """CPU time per component between ``__enter__`` and ``__exit__``."""
+
+    def __init__(self, hub_pid: int) -> None:
+        self.hub_pid = hub_pid
+        self._start: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+        self.wall = 0.0
+        self.cores_total = 0.0
+
+    def _read(self) -> dict[str, float]:
+        busy, total = _machine_busy_seconds()
+        out = {name: _component_seconds(names) for name, names in COMPONENTS.items()}
+        out.update(hub=tree_seconds(self.hub_pid), client=time.process_time())
+        out.update(machine=busy, machine_total=total, wall=time.monotonic())
+        return out
+
+    def __enter__(self) -> CpuLedger:
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._read()
+        delta = {k: max(end[k] - self._start[k], 0.0) for k in end}
+        self.wall = delta.pop("wall")
+        self.cores_total = delta.pop("machine_total")
+        self.used = delta
+
+    def per_doc(self, docs: int) -> dict[str, Any]:
+        """Milliseconds of CPU per document for each component, the rest of the machine
+        (``other``), and the machine's busy share of its cores."""
+        n = max(docs, 1)
+        out: dict[str, Any] = {k: round(v * 1000 / n, 3) for k, v in self.used.items()}
+        named = sum(v for k, v in self.used.items() if k != "machine")
+        out["other"] = round(max(self.used["machine"] - named, 0.0) * 1000 / n, 3)
+        out["machine_busy_share"] = (
+            round(self.used["machine"] / self.cores_total, 3) if self.cores_total else 0.0
+        )
+        return out

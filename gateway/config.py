@@ -48,6 +48,11 @@ class DatabaseConfig:
     """``[database]``: SQLAlchemy async URL; empty means SQLite in the home."""
 
     url: str = ""
+    #: PostgreSQL: every this many seconds, vacuum the queue tables that have at least
+    #: ``vacuum_dead_rows`` dead rows (:mod:`gateway.store.vacuum`); 0: leave it to
+    #: autovacuum.
+    vacuum_seconds: float = 10.0
+    vacuum_dead_rows: int = 1000
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, search_csv, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.records import SearchFilters, StoredMessage
+from gateway.store.vacuum import Vacuum
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
 
@@ -81,6 +82,11 @@ class Hub:
     def __init__(self, config: Config, *, relay: bool = True, consume: bool = True) -> None:
         self.config = with_passphrase(config)
         self.db = Database(self.config.database_url)
+        self.vacuum = Vacuum(
+            self.db,
+            every_seconds=self.config.database.vacuum_seconds,
+            dead_rows=self.config.database.vacuum_dead_rows,
+        )
         self.blobs = BlobStore(self.config.blob_dir)
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
@@ -130,6 +136,7 @@ class Hub:
         if self._run_relay:
             await self._recover_local_bus()
             self.relay.start()
+        self.vacuum.start()
         self._started = True
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
 
@@ -147,6 +154,7 @@ class Hub:
             await self._drain_local_bus(drain_seconds)
             await self.consumers.stop()
         await self.bus.close()
+        await self.vacuum.stop()
         await self.db.dispose()
 
     async def _recover_local_bus(self) -> int:

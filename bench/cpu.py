@@ -16,8 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import cpu_seconds
-
 COMPONENTS = {"postgres": ("postgres",), "rabbitmq": ("beam.smp",)}
 
 
@@ -32,16 +30,27 @@ def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
-def _parent(pid: int) -> int:
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name ([] if the process is gone):
+    [1] the parent, [11] + [12] its own CPU ticks, [13] + [14] its reaped children's."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _seconds(fields: list[str], first: int) -> float:
+    if len(fields) <= first + 1:
+        return 0.0
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_seconds(pid: int) -> float:
     """CPU seconds of ``pid`` and its live children (``serve --workers N`` runs N)."""
-    return cpu_seconds(pid) + sum(cpu_seconds(c) for c in _pids() if _parent(c) == pid)
+    children = (_stat(c) for c in _pids())
+    return _seconds(_stat(pid), 11) + sum(
+        _seconds(f, 11) for f in children if f and f[1] == str(pid)
+    )
 
 
 def _component_seconds(names: tuple[str, ...]) -> float:
@@ -51,17 +60,9 @@ def _component_seconds(names: tuple[str, ...]) -> float:
     total = 0.0
     for pid in _pids():
         if _comm(pid) in names:
-            total += cpu_seconds(pid) + _reaped_seconds(pid)
+            fields = _stat(pid)
+            total += _seconds(fields, 11) + _seconds(fields, 13)
     return total
-
-
-def _reaped_seconds(pid: int) -> float:
-    """cutime + cstime of ``pid`` (its waited-for children), in seconds."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def _machine_busy_seconds() -> tuple[float, float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -19,15 +18,8 @@ pytestmark = pytest.mark.integration
 RECIPIENTS = tuple(f"000.00.{i:02d}.H01" for i in range(1, 21))
 
 
-@pytest.fixture
-async def pg_db(pg_url: str) -> AsyncIterator[Database]:
-    """A migrated PostgreSQL database of its own."""
-    database = Database(pg_url)
-    await database.upgrade()
-    try:
-        yield database
-    finally:
-        await database.dispose()
+#: The tests below run on PostgreSQL only (the ``db`` fixture of ``tests/conftest.py``).
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 async def churn(store: MessageStore, messages: int = 3) -> int:
@@ -41,9 +33,9 @@ async def churn(store: MessageStore, messages: int = 3) -> int:
     return claimed
 
 
-async def table_stats(pg_url: str, table: str) -> Any:
+async def table_stats(db_url: str, table: str) -> Any:
     """The table's row in ``pg_stat_user_tables`` (read on a connection of its own)."""
-    conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         return await conn.fetchrow(
             "SELECT n_dead_tup, last_vacuum FROM pg_stat_user_tables WHERE relname = $1", table
@@ -61,30 +53,33 @@ async def until_vacuumed(vacuum: Vacuum, seconds: float = 20.0) -> list[str]:
     return tables
 
 
-async def test_dead_rows_of_the_queue_tables_are_vacuumed(pg_db: Database, pg_url: str) -> None:
+@ON_POSTGRESQL
+async def test_dead_rows_of_the_queue_tables_are_vacuumed(db: Database, db_url: str) -> None:
     """Updated outbox rows leave dead rows; a pass vacuums the table and they are gone."""
-    assert await churn(MessageStore(pg_db)) == 60
-    vacuum = Vacuum(pg_db, every_seconds=10, dead_rows=50)
+    assert await churn(MessageStore(db)) == 60
+    vacuum = Vacuum(db, every_seconds=10, dead_rows=50)
     tables = await until_vacuumed(vacuum)
     assert "outbox" in tables and set(tables) <= set(HOT_TABLES)
-    stats = await table_stats(pg_url, "outbox")
+    stats = await table_stats(db_url, "outbox")
     assert stats["last_vacuum"] is not None and stats["n_dead_tup"] == 0
     assert vacuum.vacuumed == len(tables)
 
 
-async def test_tables_under_the_threshold_are_left_alone(pg_db: Database, pg_url: str) -> None:
+@ON_POSTGRESQL
+async def test_tables_under_the_threshold_are_left_alone(db: Database, db_url: str) -> None:
     """Fewer dead rows than ``dead_rows``: no VACUUM runs at all."""
-    await churn(MessageStore(pg_db), messages=1)
-    vacuum = Vacuum(pg_db, every_seconds=10, dead_rows=1_000_000)
+    await churn(MessageStore(db), messages=1)
+    vacuum = Vacuum(db, every_seconds=10, dead_rows=1_000_000)
     await asyncio.sleep(1.5)  # let the statistics arrive, so the threshold is what decides
     assert await vacuum.run_once() == []
-    assert (await table_stats(pg_url, "outbox"))["last_vacuum"] is None
+    assert (await table_stats(db_url, "outbox"))["last_vacuum"] is None
 
 
-async def test_the_loop_vacuums_in_the_background_and_stops(pg_db: Database) -> None:
+@ON_POSTGRESQL
+async def test_the_loop_vacuums_in_the_background_and_stops(db: Database) -> None:
     """Started, the loop vacuums on its own; stopped, it is gone."""
-    await churn(MessageStore(pg_db))
-    vacuum = Vacuum(pg_db, every_seconds=0.2, dead_rows=20)
+    await churn(MessageStore(db))
+    vacuum = Vacuum(db, every_seconds=0.2, dead_rows=20)
     vacuum.start()
     try:
         async with asyncio.timeout(20):
@@ -95,17 +90,18 @@ async def test_the_loop_vacuums_in_the_background_and_stops(pg_db: Database) -> 
     assert vacuum._task is None
 
 
-async def test_sqlite_and_a_zero_period_do_nothing(sqlite_url: str, pg_db: Database) -> None:
-    """SQLite has no dead row versions; ``vacuum_seconds = 0`` leaves it to autovacuum."""
-    sqlite = Database(sqlite_url)
-    await sqlite.upgrade()
-    try:
-        on_sqlite = Vacuum(sqlite, every_seconds=10, dead_rows=1)
-        assert not on_sqlite.enabled and await on_sqlite.run_once() == []
-        on_sqlite.start()
-        assert on_sqlite._task is None
-    finally:
-        await sqlite.dispose()
-    switched_off = Vacuum(pg_db, every_seconds=0, dead_rows=1)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_sqlite_does_nothing(db: Database) -> None:
+    """SQLite has no dead row versions: the vacuum is off and a pass does nothing."""
+    on_sqlite = Vacuum(db, every_seconds=10, dead_rows=1)
+    assert not on_sqlite.enabled and await on_sqlite.run_once() == []
+    on_sqlite.start()
+    assert on_sqlite._task is None
+
+
+@ON_POSTGRESQL
+async def test_a_zero_period_leaves_it_to_autovacuum(db: Database) -> None:
+    """``vacuum_seconds = 0``: no loop on PostgreSQL either."""
+    switched_off = Vacuum(db, every_seconds=0, dead_rows=1)
     switched_off.start()
     assert not switched_off.enabled and switched_off._task is None

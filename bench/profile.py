@@ -7,6 +7,7 @@ both *self* (the frame on top) and *inclusive* (anywhere on the stack), as perce
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -62,11 +63,18 @@ IDLE = {
     ("EpollSelector.select", "selectors.py"),
     ("wait", "threading.py"),
 }
+#: Top frames that wait only on one line: aiosqlite's thread blocks in ``tx.get()`` (C, so
+#: it is the top frame) and works a few lines below. (function, file name, line) triples.
+IDLE_AT = {("_connection_worker_thread", "core.py", "59")}
+#: ``func (path:line)``; anything else is a piece of a process title that held a ``;``.
+FRAME = re.compile(r"^\S.* \(.+:\d+\)$")
 
 
 def _idle(raw: str) -> bool:
     name, _, where = raw.partition(" (")
-    return (name, Path(where.rstrip(")").rsplit(":", 1)[0]).name) in IDLE
+    path, _, line = where.rstrip(")").rpartition(":")
+    file = Path(path).name
+    return (name, file) in IDLE or (name, file, line) in IDLE_AT
 
 
 def _frame(raw: str) -> tuple[str, bool]:
@@ -92,7 +100,7 @@ def top(path: Path, limit: int = 15) -> dict[str, Any]:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        raws = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+        raws = [f for f in stack.split(";") if FRAME.match(f)]
         if not raws:
             continue
         frames = [_frame(f) for f in raws]

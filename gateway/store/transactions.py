@@ -1015,13 +1015,18 @@ def _receipt_writes(
 
 def _unset_on_documents(column: str) -> Prepared:
     """Set ``column`` to ``:now`` on the document item of ``(:unit, :mid)`` if it is not
-    set yet; returns the item if it changed."""
+    set yet; returns the item if it changed.
+
+    A document item's ``ref`` is its message id: naming it makes the lookup one probe of the
+    unique ``(unit, kind, ref)`` index, where SQLite otherwise scans every document of the
+    unit through that index's first two columns (72 µs per statement at 6,000 documents)."""
     return Prepared(
         update(_ITEMS)
         .where(
             _ITEMS.c.unit == bindparam("unit"),
-            _ITEMS.c.message_id == bindparam("mid"),
             _ITEMS.c.kind == "document",
+            _ITEMS.c.ref == bindparam("mid"),
+            _ITEMS.c.message_id == bindparam("mid"),
             _ITEMS.c[column].is_(None),
         )
         .values({column: bindparam("now")})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -57,6 +57,39 @@ async def test_sqlite_is_durable_and_strict(sqlite_url: str) -> None:
     # event loop's thread); the reader waits in SQLite's busy handler, rarely needed in WAL.
     assert writer == ["wal", 2, 1, 0, 0]
     assert reader == ["wal", 2, 1, 30000, 1]
+
+
+async def test_sqlite_readers_stay_open_between_bursts(sqlite_url: str) -> None:
+    """A burst of readers up to the pool size opens no new connection the second time."""
+    db = Database(sqlite_url, pool_size=12)
+    await db.upgrade()
+    assert db._reader_engine is not None
+    opened = 0
+
+    def count(*_: Any) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(db._reader_engine.sync_engine, "connect", count)
+    release = asyncio.Event()
+
+    async def reader() -> None:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+            await release.wait()
+
+    per_burst = []
+    try:
+        for _ in range(2):
+            release.clear()
+            burst = [asyncio.create_task(reader()) for _ in range(12)]
+            await asyncio.sleep(0.2)
+            release.set()
+            await asyncio.gather(*burst)
+            per_burst.append(opened)
+    finally:
+        await db.dispose()
+    assert per_burst == [12, 12]
 
 
 async def test_sqlite_writer_waits_for_another_process_off_the_loop(sqlite_url: str) -> None:
@@ -154,3 +187,28 @@ async def test_revision_is_none_before_the_first_upgrade(db_url: str) -> None:
         assert await db.revision() == HEAD
     finally:
         await db.dispose()
+
+
+async def test_a_documents_fetch_and_ack_marks_probe_the_unique_index(sqlite_url: str) -> None:
+    """Marking a document fetched or acked finds its item by (unit, kind, ref), no scan."""
+    from gateway.store import transactions
+
+    db = Database(sqlite_url)
+    await db.upgrade()
+    try:
+        async with db.read() as session:
+            plans = []
+            for prepared in (transactions._FETCHED, transactions._ACKED_DOCUMENT):
+                compiled = prepared.statement.compile(dialect=db.engine.dialect)
+                values = compiled.construct_params(_MARK_PARAMS)
+                args = tuple(values[name] for name in compiled.positiontup or ())
+                conn = await session.connection()
+                rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)
+                plans.append(" ".join(str(row[-1]) for row in rows))
+    finally:
+        await db.dispose()
+    for plan in plans:
+        assert "(unit=? AND kind=? AND ref=?)" in plan, plan
+
+
+_MARK_PARAMS = {"unit": "000.00.01.H01", "mid": "m-1", "now": "2026-11-25 00:00:00"}

@@ -39,3 +39,24 @@ def test_idle_threads_are_left_out_and_shares_are_of_working_samples(tmp_path: P
 def test_an_empty_profile_gives_no_summary(tmp_path: Path) -> None:
     """Nothing sampled (the hub was idle): an empty summary, not a division by zero."""
     assert top(_write(tmp_path, [])) == {}
+
+
+def test_aiosqlite_waiting_and_pieces_of_the_process_title_are_not_work(tmp_path: Path) -> None:
+    """aiosqlite's thread blocked on its queue is idle; a ``;`` in the title is no frame."""
+    title = 'process 7:"python -c from gateway.cli import main; main() serve"'
+    worker = "Thread.run (threading.py:982);_connection_worker_thread (aiosqlite/core.py"
+    path = _write(
+        tmp_path,
+        [
+            f"{title};{worker}:59) 30",
+            f"{title};{worker}:63) 3",
+            f"{title} 5",
+            f"{title};{MAIN};submit (gateway/api/routes_messages.py:90);{SIGN} 1",
+        ],
+    )
+    summary = top(path)
+    assert summary["samples"] == 4 and summary["idle_samples"] == 30
+    assert dict(summary["self"]) == {
+        "_connection_worker_thread (aiosqlite/core.py)": 75.0,
+        "sign_element (envelope/signing.py)": 25.0,
+    }

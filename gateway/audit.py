@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,8 +48,10 @@ class AuditReport:
 
 
 def _iso(at: datetime) -> str:
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``%Y-%m-%dT%H:%M:%S.%fZ`` in UTC (the hashed form), without strftime's cost."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds") + "Z"
 
 
 def entry_hash(
@@ -163,8 +165,16 @@ def _write_pending(session: Session) -> None:
         session.connection().execute(_INSERT.statement, rows)
 
 
+_SCALARS: Final = (str, int, bool, type(None))
+
+
 def _json_roundtrip(detail: dict[str, Any]) -> dict[str, Any]:
-    """What the database will give back (tuples become lists, keys become strings)."""
+    """What the database will give back (tuples become lists, keys become strings).
+
+    Most details are flat (text and numbers under text keys): those come back as they are,
+    without a JSON dump and load per entry."""
+    if all(type(k) is str and type(v) in _SCALARS for k, v in detail.items()):
+        return dict(detail)
     result: dict[str, Any] = json.loads(json.dumps(detail, default=str))
     return result
 

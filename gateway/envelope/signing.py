@@ -13,6 +13,7 @@ The profile (and nothing else) that :mod:`gateway.envelope.verify` accepts:
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections import OrderedDict
 from typing import Final
@@ -34,7 +35,7 @@ _CACHE_SIZE: Final = 64
 
 # xmlsec.Key objects are costly to build (PEM parse); keep the recent ones. Each entry holds
 # the cryptography key object itself, so its id() cannot be reused while it is cached.
-_keys: OrderedDict[tuple[int, bytes], tuple[PrivateKey, xmlsec.Key]] = OrderedDict()
+_keys: OrderedDict[tuple[int, bytes], tuple[PrivateKey, xmlsec.Key, str]] = OrderedDict()
 _keys_lock = threading.Lock()
 
 
@@ -59,12 +60,14 @@ def sign_element(el: etree._Element, key: PrivateKey, cert: x509.Certificate) ->
     method = signature_method_for(key)
     signature = _template(el, method)
     context = xmlsec.SignatureContext()
-    context.key = _xmlsec_key(key, cert)
+    xmlsec_key, cert_base64 = _xmlsec_key(key, cert)
+    context.key = xmlsec_key
     try:
         context.sign(signature)
     except xmlsec.Error as exc:  # pragma: no cover - xmlsec only fails on broken keys
         el.remove(signature)
         raise SignatureError(f"signing failed: {exc}", code="signature.invalid") from exc
+    _append_key_info(signature, cert_base64)
     return etree.tostring(el, encoding="UTF-8", xml_declaration=True)
 
 
@@ -76,25 +79,37 @@ def _template(el: etree._Element, method: xmlsec.constants.__Transform) -> etree
     reference = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256, uri="")
     xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
     xmlsec.template.add_transform(reference, xmlsec.constants.TransformExclC14N)
-    key_info = xmlsec.template.ensure_key_info(signature)
-    x509_data = xmlsec.template.add_x509_data(key_info)
-    xmlsec.template.x509_data_add_certificate(x509_data)
     return signature
 
 
-def _xmlsec_key(key: PrivateKey, cert: x509.Certificate) -> xmlsec.Key:
+def _append_key_info(signature: etree._Element, cert_base64: str) -> None:
+    """KeyInfo/X509Data/X509Certificate after SignatureValue. KeyInfo is outside SignedInfo
+    (nothing signs it), so it is written here from a cached base64 DER: a key that carries
+    its certificate costs xmlsec a certificate copy and a base64 encoding on every sign
+    (about 50 µs of 315)."""
+    ds = signature.prefix
+    nsmap = {ds: DSIG_NS}
+    key_info = etree.SubElement(signature, f"{{{DSIG_NS}}}KeyInfo", nsmap=nsmap)
+    x509_data = etree.SubElement(key_info, f"{{{DSIG_NS}}}X509Data", nsmap=nsmap)
+    certificate = etree.SubElement(x509_data, f"{{{DSIG_NS}}}X509Certificate", nsmap=nsmap)
+    certificate.text = cert_base64
+
+
+def _xmlsec_key(key: PrivateKey, cert: x509.Certificate) -> tuple[xmlsec.Key, str]:
+    """The xmlsec key for ``key`` and ``cert``'s DER in base64, cached."""
     cache_key = (id(key), cert.fingerprint(hashes.SHA256()))
     with _keys_lock:
         hit = _keys.get(cache_key)
         if hit is not None and hit[0] is key:
             _keys.move_to_end(cache_key)
-            return hit[1]
+            return hit[1], hit[2]
     loaded = _load_key(key, cert)
+    cert_base64 = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
     with _keys_lock:
-        _keys[cache_key] = (key, loaded)
+        _keys[cache_key] = (key, loaded, cert_base64)
         while len(_keys) > _CACHE_SIZE:
             _keys.popitem(last=False)
-    return loaded
+    return loaded, cert_base64
 
 
 def _load_key(key: PrivateKey, cert: x509.Certificate) -> xmlsec.Key:
@@ -108,6 +123,4 @@ def _load_key(key: PrivateKey, cert: x509.Certificate) -> xmlsec.Key:
     key_pem = key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    loaded = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
-    loaded.load_cert_from_memory(cert.public_bytes(pem), xmlsec.constants.KeyDataFormatCertPem)
-    return loaded
+    return xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)

@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
         "--profile", action="store_true", help="e2e/embedded: py-spy the hub, print its hot spots"
     )
     p.add_argument("--workers", type=int, default=1, help="e2e: hub processes (serve --workers)")
+    p.add_argument(
+        "--signing-threads",
+        type=int,
+        default=None,
+        help="e2e/embedded: [hub] signing_threads (default: 2 embedded, 0 e2e)",
+    )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")
     p.add_argument(
@@ -73,6 +79,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             concurrency=conc,
             profile=args.profile,
             workers=args.workers,
+            signing_threads=args.signing_threads,
         )
     if name == "fanout":
         from bench import fanout

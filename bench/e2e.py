@@ -33,6 +33,9 @@ TARGETS = {
     "e2e": {"docs_per_s": 500.0, "ratio": 0.5, "half_load_delivered_p99_ms": 100.0},
     "embedded": {"docs_per_s": 800.0},
 }
+#: ``[hub] signing_threads`` per scenario: threads pay where a core is free beside the hub
+#: (embedded), not where PostgreSQL and RabbitMQ share its two cores (docs/benchmarks.md).
+SIGNING_THREADS = {"e2e": 0, "embedded": 2}
 
 
 @contextlib.asynccontextmanager
@@ -95,6 +98,7 @@ async def measure(
     concurrency: int = 64,
     profile: bool = False,
     workers: int = 1,
+    signing_threads: int | None = None,
 ) -> dict[str, Any]:
     """Run the scenario; one JSON-able dict of medians and per-run figures."""
     with temp_home() as home:
@@ -104,7 +108,11 @@ async def measure(
             codes = unit_codes(units)
             world = await prepare(config, codes, tokens=codes, keys=codes)
             raw_result = await _raw_median(world, codes, docs, runs)
-            env = {"LIENTHONG_HUB_WORKERS": str(workers)}
+            threads = SIGNING_THREADS[kind] if signing_threads is None else signing_threads
+            env = {
+                "LIENTHONG_HUB_WORKERS": str(workers),
+                "LIENTHONG_HUB_SIGNING_THREADS": str(threads),
+            }
             with HubProcess(home, port, extra_env=env) as hub:
                 result = _loads(
                     world, hub, runs=runs, docs=docs, concurrency=concurrency, profile=profile
@@ -116,6 +124,7 @@ async def measure(
     result["ratio"] = round(result["docs_per_s"] / raw_result["docs_per_s"], 3)
     result.update(scenario=kind, units=units, docs=docs, runs=runs, concurrency=concurrency)
     result["hub_workers"] = workers
+    result["signing_threads"] = threads
     result["targets"] = _targets(kind, result)
     return result
 

@@ -36,11 +36,18 @@ class HubConfig:
     rate_per_minute: int = 6000
     created_window_seconds: int = 86400
     workers: int = 1
+    #: Threads that sign receipts and envelopes beside the event loop; 0: on the loop.
+    #: Worth it where a core is free beside the hub (see :mod:`gateway.envelope.seal`).
+    signing_threads: int = 0
     #: TLS for the listener: server certificate and its unencrypted key (PEM files outside
     #: the repository). Empty: plain HTTP. Clients may then log in with certificates
     #: issued by the hub CA.
     tls_cert: str = ""
     tls_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.signing_threads, int) or not 0 <= self.signing_threads <= 64:
+            raise ValueError(f"signing_threads must be 0 to 64, not {self.signing_threads!r}")
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def _section(cls: type[Any], name: str, values: Mapping[str, Any], env: Mapping[
             merged[key] = _coerce(override, fld.default, f"{name}.{key}")
     try:
         return cls(**merged)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"[{name}]: {exc}") from exc
 
 

@@ -30,7 +30,7 @@ from gateway.bus import Bus
 from gateway.config import Config
 from gateway.directory import Directory, Principal
 from gateway.envelope.model import Attachment, Envelope, Status
-from gateway.envelope.seal import seal_envelope
+from gateway.envelope.seal import Sealing
 from gateway.errors import (
     AuthError,
     BusUnavailable,
@@ -99,7 +99,10 @@ class Hub:
         )
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.relay = Relay(self.messages, self._publish, worker=self.worker)
-        self.receipts = ReceiptIssuer(self.signers, self.messages, on_added=self.relay.wake)
+        self.sealing = Sealing(self.config.hub.signing_threads)
+        self.receipts = ReceiptIssuer(
+            self.signers, self.messages, on_added=self.relay.wake, sealing=self.sealing
+        )
         self.flow = build_submit_flow(
             self.config,
             trust=self.trust,
@@ -155,6 +158,7 @@ class Hub:
             await self.consumers.stop()
         await self.bus.close()
         await self.vacuum.stop()
+        self.sealing.close()
         await self.db.dispose()
 
     async def _recover_local_bus(self) -> int:
@@ -258,7 +262,7 @@ class Hub:
                 if (known := await self._resubmitted(unit, str(env.message_id))) is not None:
                     return known
             key, cert = await self.signers.for_document(unit)
-            xml = seal_envelope(env, key, cert)
+            xml = await self.sealing.seal(env, key, cert)
         try:
             return await self.flow(xml, unit, f"unit:{unit}")
         except ConflictError as exc:  # a concurrent resubmit of the same id won the race

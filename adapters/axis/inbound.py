@@ -23,7 +23,6 @@ from gateway.directory.principal import Principal
 from gateway.edxml import EdxmlDocument, EdxmlStatus, read_message
 from gateway.edxml.mapping import edxml_status_to_receipt, edxml_to_envelope
 from gateway.envelope.model import Attachment, Status
-from gateway.envelope.seal import seal_envelope
 from gateway.errors import EdxmlError, ForbiddenError, NotFoundError, ReceiptError
 
 __all__ = ["MessageType", "Submitted", "submit_edxml"]
@@ -87,7 +86,7 @@ async def submit_document(hub: Any, doc: EdxmlDocument, units: Collection[str]) 
     if await _already_sent(hub, p, message_id):
         return Submitted(message_id, "edoc", created=False)
     key, cert = await hub.signers.for_document(unit)
-    result = await hub.submit_envelope(p, seal_envelope(env, key, cert))
+    result = await hub.submit_envelope(p, await hub.sealing.seal(env, key, cert))
     return Submitted(str(result.message_id), "edoc", created=bool(result.created))
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from gateway.envelope.model import Receipt, Status
-from gateway.envelope.seal import seal_receipt
+from gateway.envelope.seal import Sealing
 from gateway.errors import GatewayError
 from gateway.pipeline.signers import Signers
 from gateway.pki.trust import unit_code_of
@@ -69,8 +69,10 @@ class ReceiptIssuer:
         *,
         on_added: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _now,
+        sealing: Sealing | None = None,
     ) -> None:
         self.signers = signers
+        self.sealing = sealing or Sealing()
         self.messages = messages
         self.on_added = on_added
         self.clock = clock
@@ -85,7 +87,7 @@ class ReceiptIssuer:
             key, cert = await self.signers.hub()
         else:
             key, cert = await self.signers.for_receipt(receipt.issuer or receipt.recipient)
-        xml = seal_receipt(receipt, key, cert)
+        xml = await self.sealing.seal(receipt, key, cert)
         digest = hashlib.sha256(xml).hexdigest()
         return SealedReceipt(receipt, xml, digest, unit_code_of(cert))
 

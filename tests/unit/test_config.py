@@ -45,10 +45,12 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("[hub\n", {}),
         ("", {"LIENTHONG_HUB_RATE_PER_MINUTE": "many"}),
         ("[[adapters]]\nunit = 'x'\n", {}),
+        ("[hub]\nsigning_threads = -1\n", {}),
+        ("", {"LIENTHONG_HUB_SIGNING_THREADS": "1000"}),
     ],
 )
 def test_bad_config_is_a_typed_error(tmp_path: Path, text: str, env: dict[str, str]) -> None:
-    """Unknown keys, broken TOML, non-numeric numbers and nameless adapters raise ConfigError."""
+    """Unknown keys, broken TOML, bad numbers and nameless adapters raise ConfigError."""
     (tmp_path / "config.toml").write_text(text)
     with pytest.raises(ConfigError):
         load_config(home=tmp_path, env=env)

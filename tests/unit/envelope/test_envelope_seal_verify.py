@@ -135,3 +135,27 @@ def test_extensions_survive_signing(sender: Issued, trust: TrustStore) -> None:
     env = dataclasses.replace(sample_envelope(), extensions=ext)
     verified = verify_envelope(seal_envelope(env, sender.key, sender.cert), trust)
     assert verified.envelope.extensions == ext
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+async def test_the_hubs_sealing_on_the_loop_or_on_threads(
+    sender: Issued, trust: TrustStore, threads: int
+) -> None:
+    """Sealing signs envelopes and receipts that verify, on signing threads when asked."""
+    import asyncio
+    import threading
+
+    from gateway.envelope.seal import Sealing
+
+    sealing = Sealing(threads)
+    try:
+        env, receipt = sample_envelope(), sample_receipt()
+        sealed = await asyncio.gather(
+            *(sealing.seal(m, sender.key, sender.cert) for m in (env, receipt) * 4)
+        )
+        signing = {t.name for t in threading.enumerate() if t.name.startswith("seal_")}
+    finally:
+        sealing.close()
+    assert all(verify_envelope(x, trust).envelope == env for x in sealed[0::2])
+    assert all(verify_receipt(x, trust).receipt == receipt for x in sealed[1::2])
+    assert bool(signing) == bool(threads)

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "--signing-threads",
         type=int,
         default=None,
-        help="e2e/embedded: [hub] signing_threads (default: 2 embedded, 0 e2e)",
+        help="e2e/embedded: [hub] signing_threads (default 0)",
     )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")

@@ -33,9 +33,9 @@ TARGETS = {
     "e2e": {"docs_per_s": 500.0, "ratio": 0.5, "half_load_delivered_p99_ms": 100.0},
     "embedded": {"docs_per_s": 800.0},
 }
-#: ``[hub] signing_threads`` per scenario: threads pay where a core is free beside the hub
-#: (embedded), not where PostgreSQL and RabbitMQ share its two cores (docs/benchmarks.md).
-SIGNING_THREADS = {"e2e": 0, "embedded": 2}
+#: ``[hub] signing_threads`` unless ``--signing-threads`` says otherwise: the default, 0.
+#: On this two-core machine threads paid nowhere clearly (docs/benchmarks.md, eighth round).
+SIGNING_THREADS = {"e2e": 0, "embedded": 0}
 
 
 @contextlib.asynccontextmanager

@@ -3,11 +3,12 @@
 A ``lienthong serve`` subprocess on a prepared home; ``units`` units each send and
 receive. The load generator (:mod:`bench.client`) is another process. Per run:
 
-1. the raw pipeline (:mod:`bench.raw`) over the same kind of documents, for the ratio;
-2. ``runs`` closed-loop runs (``concurrency`` submitters): documents/s from the first
+1. ``runs`` closed-loop runs (``concurrency`` submitters): documents/s from the first
    submit to the last receipt at its sender, p50/p99 submit→delivered and
-   submit→receipt-at-sender;
-3. ``runs`` open-loop runs at half the measured rate: p99 submit→delivered there.
+   submit→receipt-at-sender; each right after a run of the raw pipeline
+   (:mod:`bench.raw`) over the same kind of documents, for the ratio (interleaved, so a
+   host that speeds up or slows down during the scenario moves both alike);
+2. ``runs`` open-loop runs at half the measured rate: p99 submit→delivered there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import pickle
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,18 +108,30 @@ async def measure(
             config = write_config(home, db_url, bus_url, port)
             codes = unit_codes(units)
             world = await prepare(config, codes, tokens=codes, keys=codes)
-            raw_result = await _raw_median(world, codes, docs, runs)
+            raw_batch = signed_documents(world, pairs(codes, docs))
+            raw_runs: list[dict[str, Any]] = []
+
+            async def raw_run() -> None:
+                raw_runs.append(await raw.measure(raw_batch, world))
+
             threads = SIGNING_THREADS[kind] if signing_threads is None else signing_threads
             env = {
                 "LIENTHONG_HUB_WORKERS": str(workers),
                 "LIENTHONG_HUB_SIGNING_THREADS": str(threads),
             }
             with HubProcess(home, port, extra_env=env) as hub:
-                result = _loads(
-                    world, hub, runs=runs, docs=docs, concurrency=concurrency, profile=profile
+                result = await _loads(
+                    world,
+                    hub,
+                    runs=runs,
+                    docs=docs,
+                    concurrency=concurrency,
+                    profile=profile,
+                    before_full=raw_run,
                 )
                 result["hub_startup_s"] = round(hub.startup_seconds, 2)
                 result["hub_rss_mib"] = round(hub.rss_mib(), 1)
+    raw_result = _raw_median(raw_runs)
     result["raw"] = raw_result
     result["raw_docs_per_s"] = round(raw_result["docs_per_s"], 1)
     result["ratio"] = round(result["docs_per_s"] / raw_result["docs_per_s"], 3)
@@ -129,23 +142,29 @@ async def measure(
     return result
 
 
-async def _raw_median(world: World, codes: list[str], docs: int, runs: int) -> dict[str, Any]:
-    """The raw pipeline ``runs`` times (a second or so each, so one run is noisy): the
-    median run, with every run's rate."""
-    batch = signed_documents(world, pairs(codes, docs))
-    every = [await raw.measure(batch, world) for _ in range(max(runs, 1))]
+def _raw_median(every: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of the raw pipeline's runs (a second or so each, so one run is noisy),
+    with every run's rate."""
     rates = [r["docs_per_s"] for r in every]
     middle = sorted(every, key=lambda r: r["docs_per_s"])[len(every) // 2]
     return {**middle, "per_run_docs_per_s": [round(x, 1) for x in rates]}
 
 
-def _loads(
-    world: World, hub: HubProcess, *, runs: int, docs: int, concurrency: int, profile: bool
+async def _loads(
+    world: World,
+    hub: HubProcess,
+    *,
+    runs: int,
+    docs: int,
+    concurrency: int,
+    profile: bool,
+    before_full: Callable[[], Awaitable[None]],
 ) -> dict[str, Any]:
     codes = world.units
     _load(world, hub, signed_documents(world, pairs(codes, min(docs, 100))), concurrency=8)
     full = []
-    for r in range(runs):
+    for r in range(max(runs, 1)):
+        await before_full()
         batch = signed_documents(world, pairs(codes, docs, offset=r))
         sample = "full" if profile and r == 0 else ""
         full.append(_load(world, hub, batch, sample, mode="closed", concurrency=concurrency))

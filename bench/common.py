@@ -184,14 +184,25 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def proc_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name ([] if the process is gone):
+    [1] the parent, [11] + [12] its own CPU ticks, [13] + [14] its reaped children's."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def stat_seconds(fields: list[str], first: int) -> float:
+    """Seconds of the two tick fields from ``first`` (0.0 for a gone process)."""
+    if len(fields) <= first + 1:
+        return 0.0
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time ``pid`` has used so far (0.0 if gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return stat_seconds(proc_stat(pid), 11)
 
 
 def rss_mib(pid: int) -> float:

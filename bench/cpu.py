@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import proc_stat, stat_seconds
+
 COMPONENTS = {"postgres": ("postgres",), "rabbitmq": ("beam.smp",)}
 
 
@@ -30,26 +32,11 @@ def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
-def _stat(pid: int) -> list[str]:
-    """The fields of ``/proc/PID/stat`` after the command name ([] if the process is gone):
-    [1] the parent, [11] + [12] its own CPU ticks, [13] + [14] its reaped children's."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def _seconds(fields: list[str], first: int) -> float:
-    if len(fields) <= first + 1:
-        return 0.0
-    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
-
-
 def tree_seconds(pid: int) -> float:
     """CPU seconds of ``pid`` and its live children (``serve --workers N`` runs N)."""
-    children = (_stat(c) for c in _pids())
-    return _seconds(_stat(pid), 11) + sum(
-        _seconds(f, 11) for f in children if f and f[1] == str(pid)
+    children = (proc_stat(c) for c in _pids())
+    return stat_seconds(proc_stat(pid), 11) + sum(
+        stat_seconds(f, 11) for f in children if f and f[1] == str(pid)
     )
 
 
@@ -60,8 +47,8 @@ def _component_seconds(names: tuple[str, ...]) -> float:
     total = 0.0
     for pid in _pids():
         if _comm(pid) in names:
-            fields = _stat(pid)
-            total += _seconds(fields, 11) + _seconds(fields, 13)
+            fields = proc_stat(pid)
+            total += stat_seconds(fields, 11) + stat_seconds(fields, 13)
     return total
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,7 @@ from lxml import etree
 from support.certs import CertFactory, Issued, make_key
 from support.envelopes import SENDER, sample_envelope, sample_receipt
 
-from gateway.envelope.seal import seal_envelope, seal_receipt
+from gateway.envelope.seal import Sealing, seal_envelope, seal_receipt
 from gateway.envelope.signing import DSIG_NS, sign_element
 from gateway.envelope.verify import verify_envelope, verify_receipt
 from gateway.errors import EnvelopeError, SignatureError
@@ -142,11 +144,6 @@ async def test_the_hubs_sealing_on_the_loop_or_on_threads(
     sender: Issued, trust: TrustStore, threads: int
 ) -> None:
     """Sealing signs envelopes and receipts that verify, on signing threads when asked."""
-    import asyncio
-    import threading
-
-    from gateway.envelope.seal import Sealing
-
     sealing = Sealing(threads)
     try:
         env, receipt = sample_envelope(), sample_receipt()

@@ -60,6 +60,15 @@ class DatabaseConfig:
     #: autovacuum.
     vacuum_seconds: float = 10.0
     vacuum_dead_rows: int = 1000
+    #: Delete outbox rows this many seconds after the bus confirmed them
+    #: (:mod:`gateway.store.retention`); 0: keep them all.
+    outbox_keep_seconds: float = 86400.0
+
+    def __post_init__(self) -> None:
+        for name in ("vacuum_seconds", "outbox_keep_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, search_csv, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.records import SearchFilters, StoredMessage
+from gateway.store.retention import OutboxRetention
 from gateway.store.vacuum import Vacuum
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
@@ -86,6 +87,9 @@ class Hub:
             self.db,
             every_seconds=self.config.database.vacuum_seconds,
             dead_rows=self.config.database.vacuum_dead_rows,
+        )
+        self.retention = OutboxRetention(
+            self.db, keep_seconds=self.config.database.outbox_keep_seconds
         )
         self.blobs = BlobStore(self.config.blob_dir)
         self.directory = Directory(self.db)
@@ -140,6 +144,8 @@ class Hub:
             await self._recover_local_bus()
             self.relay.start()
         self.vacuum.start()
+        # after the local bus's recovery, the only reader of published rows
+        self.retention.start()
         self._started = True
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
 
@@ -158,6 +164,7 @@ class Hub:
             await self.consumers.stop()
         await self.bus.close()
         await self.vacuum.stop()
+        await self.retention.stop()
         self.sealing.close()
         await self.db.dispose()
 

@@ -20,14 +20,13 @@ its row in place.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from typing import Any
 
 import structlog
 
 from gateway.store.db import Database
+from gateway.store.periodic import Periodic
 
 __all__ = ["HOT_TABLES", "Vacuum"]
 
@@ -42,14 +41,15 @@ _DEAD_ROWS = (
 log = structlog.get_logger("gateway.store.vacuum")
 
 
-class Vacuum:
+class Vacuum(Periodic):
     """The periodic vacuum of one hub process (PostgreSQL only)."""
 
+    name = "store.vacuum"
+
     def __init__(self, db: Database, *, every_seconds: float, dead_rows: int) -> None:
+        super().__init__(every_seconds)
         self.db = db
-        self.every_seconds = every_seconds
         self.dead_rows = max(1, dead_rows)
-        self._task: asyncio.Task[None] | None = None
         #: Tables vacuumed by this process so far (each pass that found any counts them).
         self.vacuumed = 0
 
@@ -57,27 +57,6 @@ class Vacuum:
     def enabled(self) -> bool:
         """On PostgreSQL with a positive period."""
         return self.db.is_postgresql and self.every_seconds > 0
-
-    def start(self) -> None:
-        """Run the loop in the background (nothing when disabled)."""
-        if self.enabled and self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="store-vacuum")
-
-    async def stop(self) -> None:
-        """Stop the loop (a ``VACUUM`` in progress is cancelled with it)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_seconds)
-            try:
-                await self.run_once()
-            except Exception as exc:  # the database being away is not this loop's business
-                log.warning("store.vacuum_failed", error=repr(exc))
 
     async def run_once(self) -> list[str]:
         """Vacuum the hot tables with at least ``dead_rows`` dead rows; their names."""

@@ -32,6 +32,15 @@ def test_file_values_and_env_overrides(tmp_path: Path) -> None:
     assert cfg.adapters[0].options == {"path": "/x"}
 
 
+def test_outbox_retention_is_a_day_unless_configured(tmp_path: Path) -> None:
+    """Published outbox rows are kept a day by default; the file or the environment set it."""
+    assert load_config(home=tmp_path, env={}).database.outbox_keep_seconds == 86400.0
+    (tmp_path / "config.toml").write_text("[database]\noutbox_keep_seconds = 3600\n")
+    assert load_config(home=tmp_path, env={}).database.outbox_keep_seconds == 3600
+    env = {"LIENTHONG_DATABASE_OUTBOX_KEEP_SECONDS": "0"}
+    assert load_config(home=tmp_path, env=env).database.outbox_keep_seconds == 0.0
+
+
 def test_home_from_environment(tmp_path: Path) -> None:
     """LIENTHONG_HOME chooses the data directory when --home is not given."""
     cfg = load_config(env={"LIENTHONG_HOME": str(tmp_path)})
@@ -47,6 +56,9 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("[[adapters]]\nunit = 'x'\n", {}),
         ("[hub]\nsigning_threads = -1\n", {}),
         ("", {"LIENTHONG_HUB_SIGNING_THREADS": "1000"}),
+        ("[database]\noutbox_keep_seconds = -1\n", {}),
+        ("[database]\noutbox_keep_seconds = 'a day'\n", {}),
+        ("", {"LIENTHONG_DATABASE_VACUUM_SECONDS": "-5"}),
     ],
 )
 def test_bad_config_is_a_typed_error(tmp_path: Path, text: str, env: dict[str, str]) -> None:

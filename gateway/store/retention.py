@@ -14,7 +14,7 @@ missing after a crash, :meth:`gateway.hub.Hub._recover_local_bus`), which runs b
 first pass, and a published row not consumed a day later in a running hub has been
 dead-lettered. Unpublished rows are never touched, whatever their age.
 
-Each pass deletes at most ``batch`` rows per statement, oldest first, and at most
+Each pass deletes at most ``batch`` (250) rows per statement, oldest first, and at most
 ``batches`` statements, so it never holds the database long; one statement on its own
 (autocommit on PostgreSQL, one short write transaction on SQLite), outside the write lane,
 appending nothing to the audit chain, like the relay's claim. PostgreSQL reclaims the space
@@ -68,8 +68,8 @@ class OutboxRetention(Periodic):
         *,
         keep_seconds: float,
         every_seconds: float = 60.0,
-        batch: int = 1000,
-        batches: int = 20,
+        batch: int = 250,
+        batches: int = 80,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(every_seconds)

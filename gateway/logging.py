@@ -9,10 +9,10 @@ even with the plain console renderer.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
-from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -79,9 +79,26 @@ def configure_logging(
     root.setLevel(max(numeric, logging.WARNING))
 
 
-@contextmanager
-def bound(**values: Any) -> Iterator[None]:
-    """Bind ``values`` (``message_id``, ``unit``, ``stage``…) for the duration of a block."""
-    clean = {k: v for k, v in values.items() if v is not None}
-    with structlog.contextvars.bound_contextvars(**clean):
-        yield
+class _Bound:
+    """The context manager of :func:`bound`: set the values' context variables on entry,
+    reset them with their tokens on exit (each back to what it was, bound or not)."""
+
+    __slots__ = ("_tokens", "_values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+        self._tokens: Mapping[str, contextvars.Token[Any]] = {}
+
+    def __enter__(self) -> None:
+        self._tokens = structlog.contextvars.bind_contextvars(**self._values)
+
+    def __exit__(self, *exc: object) -> None:
+        structlog.contextvars.reset_contextvars(**self._tokens)
+
+
+def bound(**values: Any) -> _Bound:
+    """Bind ``values`` (``message_id``, ``unit``, ``stage``…) for the duration of a
+    ``with`` block; ``None`` values are left out. (structlog's ``bound_contextvars`` reads
+    every context variable of the task to save the old values, about 7 µs more per block
+    here; the tokens restore them as well.)"""
+    return _Bound({k: v for k, v in values.items() if v is not None})

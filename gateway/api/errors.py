@@ -20,6 +20,7 @@ from aiohttp.typedefs import Handler
 
 from gateway.api.context import REQUEST_ID
 from gateway.errors import GatewayError, Recoverable
+from gateway.logging import bound
 
 __all__ = [
     "REQUEST_ID_HEADER",
@@ -73,7 +74,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     """Name the request, bind the name into the log context, echo it on the response."""
     request_id = _request_id(request)
     request[REQUEST_ID] = request_id
-    with structlog.contextvars.bound_contextvars(request_id=request_id):
+    with bound(request_id=request_id):
         try:
             response = await handler(request)
         except web.HTTPException as exc:

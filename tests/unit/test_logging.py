@@ -45,3 +45,18 @@ def test_console_rendering_cannot_be_split_by_a_newline():
         assert len(out.getvalue().splitlines()) == 1
     finally:
         structlog.reset_defaults()
+
+
+def test_bound_restores_what_was_there_even_after_an_error():
+    """A nested block rebinds a key and binds a new one; on exit, even by an exception,
+    the outer value is back and the new key is gone."""
+    get = structlog.contextvars.get_contextvars
+    with bound(unit="outer", request_id="r-1"):
+        try:
+            with bound(unit="inner", stage="verify", message_id=None):
+                assert get() == {"unit": "inner", "request_id": "r-1", "stage": "verify"}
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        assert get() == {"unit": "outer", "request_id": "r-1"}
+    assert get() == {}

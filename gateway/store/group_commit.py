@@ -104,10 +104,11 @@ class GroupCommit:
         runner = self._runner
         if runner is None or runner.done() or runner.get_loop() is not future.get_loop():
             self._runner = asyncio.create_task(self._run(), name="group-commit")
-        # Not shielded: a caller that goes away cancels only its own future (the write
-        # still runs, and its result is dropped: see the ``done()`` checks below). A shield
-        # cost an extra future and an extra loop turn per write.
-        return await future
+        # Shielded: a caller that goes away does not cancel the shared future (its write
+        # still runs; the result is dropped). Awaiting the future directly saved 12 µs a
+        # write but raised the half-load p99 in 11 of 14 A/B pairs (docs/benchmarks.md,
+        # ninth round), so the shield stays.
+        return await asyncio.shield(future)
 
     async def _run(self) -> None:
         while self._queue:

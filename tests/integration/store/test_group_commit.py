@@ -24,9 +24,7 @@ async def test_a_cancelled_writer_leaves_its_group_whole(
     nine get their answers, the cancelled one's write is still committed (the lane does
     not undo work whose caller left), and no unretrieved result is left behind."""
     envelopes = [make_envelope(SENDER, RECIPIENTS) for _ in range(10)]
-    tasks = [
-        asyncio.create_task(store.accept(env, list(RECIPIENTS), SENDER)) for env in envelopes
-    ]
+    tasks = [asyncio.create_task(store.accept(env, list(RECIPIENTS), SENDER)) for env in envelopes]
     await asyncio.sleep(0)  # every write is queued; the first group is running
     tasks[5].cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)

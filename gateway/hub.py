@@ -89,7 +89,9 @@ class Hub:
             dead_rows=self.config.database.vacuum_dead_rows,
         )
         self.retention = OutboxRetention(
-            self.db, keep_seconds=self.config.database.outbox_keep_seconds
+            self.db,
+            keep_seconds=self.config.database.outbox_keep_seconds,
+            held=self._held_outbox_rows,
         )
         self.blobs = BlobStore(self.config.blob_dir)
         self.directory = Directory(self.db)
@@ -183,6 +185,15 @@ class Hub:
         if count:
             log.warning("hub.local_bus_recovered", republished=count)
         return count
+
+    async def _held_outbox_rows(self) -> set[int]:
+        """Outbox rows whose message only this process's memory holds: the local bus's
+        dead letters (RabbitMQ keeps its own). Their rows stay until a restart's recovery
+        sends them again (see :mod:`gateway.store.retention`)."""
+        if not self.config.bus.url.startswith("local"):
+            return set()
+        letters = await self.bus.dead_letters(limit=await self.bus.dead_letter_count())
+        return {row for d in letters if (row := _outbox_row_of(d.message_id)) is not None}
 
     async def _drain_local_bus(self, seconds: float) -> None:
         """The local bus lives in memory: consume what it holds before stopping."""
@@ -562,3 +573,9 @@ class Hub:
 def _bus_message_id(row: OutboxRow) -> str:
     """Unique per mailbox item: documents by (message, recipient), receipts by receipt id."""
     return f"{row.message_id}.{row.routing_key}.{row.id}"
+
+
+def _outbox_row_of(bus_message_id: str) -> int | None:
+    """The outbox row id in a :func:`_bus_message_id` (``None`` for any other id)."""
+    last = bus_message_id.rpartition(".")[2]
+    return int(last) if last.isdigit() else None

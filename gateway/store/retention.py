@@ -8,11 +8,13 @@ recipient and per receipt (152 for one letter to every commune) and its indexes 
 so the hub deletes published rows once they are ``[database] outbox_keep_seconds`` old
 (a day by default; 0 keeps them all).
 
-Nothing waits on such a row. RabbitMQ holds the message itself; with the in-process bus,
-the only reader of published rows is the recovery at start (rows whose mailbox item is
-missing after a crash, :meth:`gateway.hub.Hub._recover_local_bus`), which runs before the
-first pass, and a published row not consumed a day later in a running hub has been
-dead-lettered. Unpublished rows are never touched, whatever their age.
+Nothing waits on such a row. RabbitMQ holds the message itself, dead letters included.
+With the in-process bus, the only reader of published rows is the recovery at start (rows
+whose mailbox item is missing, :meth:`gateway.hub.Hub._recover_local_bus`), which runs
+before the first pass; a row not consumed a day later in a running hub has been
+dead-lettered, and that dead letter lives in the process's memory only, so the row is the
+message's one durable copy: ``held`` names such rows and they are kept (the next start's
+recovery sends them again). Unpublished rows are never touched, whatever their age.
 
 Each pass deletes at most ``batch`` (250) rows per statement, oldest first, and at most
 ``batches`` statements, so it never holds the database long; one statement on its own
@@ -25,8 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import bindparam, delete, select
@@ -41,20 +44,25 @@ __all__ = ["OutboxRetention"]
 log = structlog.get_logger("gateway.store.retention")
 
 _OUTBOX = table(OutboxEntryRow)
-#: Delete up to ``:lim`` rows published before ``:before``, oldest first (the
-#: ``(published_at, id)`` index; unpublished rows have no ``published_at`` and never match).
-_PURGE = Prepared(
-    delete(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(
-            select(_OUTBOX.c.id)
-            .where(_OUTBOX.c.published_at < bindparam("before"))
-            .order_by(_OUTBOX.c.published_at, _OUTBOX.c.id)
-            .limit(bindparam("lim"))
-        )
-    )
-    .returning(_OUTBOX.c.id)
-)
+
+
+def _purge(held: Collection[int] = ()) -> Any:
+    """Delete up to ``:lim`` rows published before ``:before``, oldest first (the
+    ``(published_at, id)`` index; unpublished rows have no ``published_at`` and never
+    match), except the rows ``held``."""
+    old = select(_OUTBOX.c.id).where(_OUTBOX.c.published_at < bindparam("before"))
+    if held:
+        old = old.where(_OUTBOX.c.id.not_in(sorted(held)))
+    oldest = old.order_by(_OUTBOX.c.published_at, _OUTBOX.c.id).limit(bindparam("lim"))
+    return delete(_OUTBOX).where(_OUTBOX.c.id.in_(oldest)).returning(_OUTBOX.c.id)
+
+
+#: The purge when nothing is held (the usual case), prepared once.
+_PURGE = Prepared(_purge())
+
+
+async def _nothing_held() -> Collection[int]:
+    return ()
 
 
 class OutboxRetention(Periodic):
@@ -71,9 +79,12 @@ class OutboxRetention(Periodic):
         batch: int = 250,
         batches: int = 80,
         clock: Callable[[], datetime] = utcnow,
+        held: Callable[[], Awaitable[Collection[int]]] = _nothing_held,
     ) -> None:
         super().__init__(every_seconds)
         self.db = db
+        #: Outbox rows to keep whatever their age (see the module docstring).
+        self.held = held
         self.keep_seconds = keep_seconds
         self.batch = max(1, batch)
         self.batches = max(1, batches)
@@ -94,7 +105,7 @@ class OutboxRetention(Periodic):
         params = {"before": self.clock() - timedelta(seconds=self.keep_seconds), "lim": self.batch}
         deleted = 0
         for _ in range(self.batches):
-            count = len(list(await self.db.query(_PURGE, params, write=True)))
+            count = await self._delete(params)
             deleted += count
             if count < self.batch:
                 break
@@ -107,3 +118,11 @@ class OutboxRetention(Periodic):
                 ms=round((time.perf_counter() - began) * 1000, 1),
             )
         return deleted
+
+    async def _delete(self, params: dict[str, Any]) -> int:
+        """One statement: the oldest rows, but for the held ones."""
+        held = await self.held()
+        if not held:
+            return len(list(await self.db.query(_PURGE, params, write=True)))
+        async with self.db.session(write=True) as session:
+            return len((await session.execute(_purge(held), params)).all())

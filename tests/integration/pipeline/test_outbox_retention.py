@@ -1,16 +1,22 @@
-"""The hub's outbox retention on every stack: the journey stays whole, a restart resends nothing."""
+"""The hub's outbox retention: the journey stays whole, a restart resends nothing, and an
+embedded hub keeps the rows of its dead letters."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
 
 from gateway.hub import Hub
+from gateway.store.models import OutboxEntryRow
 from tests.integration.pipeline.conftest import (
     PROV,
     B,
     Stack,
     eventually,
+    make_config,
     signed_envelope,
     unit,
 )
@@ -55,3 +61,33 @@ async def test_purged_rows_leave_the_journey_whole_and_a_restart_resends_nothing
         ]
     finally:
         await second.stop()
+
+
+async def _outbox_ids(hub: Hub) -> list[int]:
+    async with hub.db.read() as session:
+        return list((await session.scalars(select(OutboxEntryRow.id))).all())
+
+
+async def test_a_local_dead_letter_keeps_its_row(tmp_home: Path, sqlite_url: str) -> None:
+    """Embedded: a message the local bus dead-lettered lives in memory only, so the purge
+    keeps its outbox row (the next start's recovery sends it again) until it is discarded."""
+    config = make_config(tmp_home, sqlite_url, "local://")
+    stack = Stack(
+        "sqlite-local", replace(config, database=replace(config.database, outbox_keep_seconds=0.05))
+    )
+    hub = await stack.hub()
+    try:
+        mid, xml = await signed_envelope(hub, PROV, recipients=(B,))
+        await hub.submit_envelope(unit(PROV), xml)
+        await eventually(lambda: _kinds(hub, B, "document"))
+        [row] = await _outbox_ids(hub)
+        letter = f"{mid}.{B}.{row}"  # as the hub names its bus messages
+        await hub.bus.publish("documents", B, b"not a bus message", message_id=letter)
+        await eventually(hub.bus.dead_letter_count)
+        await asyncio.sleep(0.1)
+        assert await hub.retention.run_once() == 0
+        assert await _outbox_ids(hub) == [row]
+        assert await hub.bus.discard_dead_letter(letter)
+        assert await hub.retention.run_once() == 1 and await _outbox_ids(hub) == []
+    finally:
+        await hub.stop()

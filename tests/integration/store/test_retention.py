@@ -74,6 +74,24 @@ async def test_old_published_rows_go_and_unpublished_ones_stay(db: Database) -> 
     assert retention.purged == 4 and await retention.run_once() == 0
 
 
+async def test_held_rows_stay_whatever_their_age(db: Database) -> None:
+    """Rows named by ``held`` (an in-process bus's dead letters) are kept; the rest go, and
+    once nothing holds them they go too."""
+    store = MessageStore(db)
+    await accept(store, 2)
+    published = await publish(store, 4)
+    held = {published[0], published[2]}
+
+    async def holding() -> set[int]:
+        return held
+
+    retention = OutboxRetention(db, keep_seconds=DAY, clock=lambda: days_later(2), held=holding)
+    assert await retention.run_once() == 2
+    assert set(await outbox_rows(db)) == {published[0], published[2]}
+    held = set()
+    assert await retention.run_once() == 2 and await outbox_rows(db) == {}
+
+
 async def test_rows_younger_than_the_keep_time_stay(db: Database) -> None:
     """Rows published within the keep time are kept (a clock half a day on: none go)."""
     store = MessageStore(db)

@@ -377,10 +377,18 @@ async def _unconsumed_receipts(session: AsyncSession, limit: int) -> list[Outbox
         MailboxItemRow.kind == "receipt",
         MailboxItemRow.ref == ReceiptRow.receipt_id,
     )
+    # only receipts with a published row towards their target: the ones still waiting for
+    # the relay (or whose rows are gone) would otherwise fill the ``limit`` and hide these
+    published = exists().where(
+        OutboxEntryRow.topic == "receipts",
+        OutboxEntryRow.message_id == ReceiptRow.message_id,
+        OutboxEntryRow.routing_key == target,
+        OutboxEntryRow.published_at.is_not(None),
+    )
     missing = (
         select(ReceiptRow.receipt_id, ReceiptRow.message_id)
         .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
-        .where(~item)
+        .where(~item, published)
         .limit(limit)
     )
     wanted = {r.receipt_id: r.message_id for r in (await session.execute(missing)).all()}

@@ -1,4 +1,5 @@
-"""Outbox retention on both databases: old published rows go, nothing else does."""
+"""Outbox retention on both databases: old published rows go, nothing else does; and the
+local-bus recovery that reads the published rows it leaves."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from gateway.envelope.model import Status
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.models import DeliveryRow, OutboxEntryRow, utcnow
 from gateway.store.retention import OutboxRetention
-from tests.support.store_builders import make_envelope
+from tests.support.store_builders import make_envelope, make_receipt
 
 pytestmark = pytest.mark.integration
 
@@ -146,3 +148,24 @@ async def test_a_zero_keep_time_keeps_everything(db: Database) -> None:
     keep_all.start()
     assert not keep_all.enabled and keep_all._task is None
     assert await keep_all.run_once() == 0 and len(await outbox_rows(db)) == 2
+
+
+async def test_recovery_finds_a_published_receipt_behind_unpublished_ones(db: Database) -> None:
+    """Local-bus recovery looks for published receipt rows without a mailbox item: receipts
+    still waiting for the relay (here two, with a window of two) must not hide one."""
+    store = MessageStore(db)
+    envelopes = [make_envelope(SENDER, RECIPIENTS[:1]) for _ in range(3)]
+    for env in envelopes:
+        await store.accept(env, [RECIPIENTS[0]], SENDER)
+    await publish(store, 3)  # the documents' rows
+    for env in envelopes:
+        await store.deliver(str(env.envelope.message_id), RECIPIENTS[0])
+    for env in envelopes:  # the receipts' rows, in this order
+        await store.add_receipt(make_receipt(env, RECIPIENTS[0], Status.RECEIVED))
+    rows = await store.claim_outbox(10, "relay", lease_seconds=60)
+    assert len(rows) == 3
+    last = max(rows, key=lambda r: r.id)
+    await store.mark_published([last.id])  # only the third receipt went out
+    await store.release([r.id for r in rows if r is not last])
+    found = await store.unconsumed_published(2)
+    assert [r.id for r in found] == [last.id]

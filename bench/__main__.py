@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--signing-threads",
         type=int,
-        default=None,
+        default=0,
         help="e2e/embedded: [hub] signing_threads (default 0)",
     )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")

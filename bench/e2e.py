@@ -34,9 +34,6 @@ TARGETS = {
     "e2e": {"docs_per_s": 500.0, "ratio": 0.5, "half_load_delivered_p99_ms": 100.0},
     "embedded": {"docs_per_s": 800.0},
 }
-#: ``[hub] signing_threads`` unless ``--signing-threads`` says otherwise: the default, 0.
-#: On this two-core machine threads paid nowhere clearly (docs/benchmarks.md, eighth round).
-SIGNING_THREADS = {"e2e": 0, "embedded": 0}
 
 
 @contextlib.asynccontextmanager
@@ -99,7 +96,7 @@ async def measure(
     concurrency: int = 64,
     profile: bool = False,
     workers: int = 1,
-    signing_threads: int | None = None,
+    signing_threads: int = 0,
 ) -> dict[str, Any]:
     """Run the scenario; one JSON-able dict of medians and per-run figures."""
     with temp_home() as home:
@@ -114,10 +111,11 @@ async def measure(
             async def raw_run() -> None:
                 raw_runs.append(await raw.measure(raw_batch, world))
 
-            threads = SIGNING_THREADS[kind] if signing_threads is None else signing_threads
+            # [hub] signing_threads, 0 by default: on this two-core machine threads paid
+            # nowhere clearly (docs/benchmarks.md, eighth round)
             env = {
                 "LIENTHONG_HUB_WORKERS": str(workers),
-                "LIENTHONG_HUB_SIGNING_THREADS": str(threads),
+                "LIENTHONG_HUB_SIGNING_THREADS": str(signing_threads),
             }
             with HubProcess(home, port, extra_env=env) as hub:
                 result = await _loads(
@@ -137,7 +135,7 @@ async def measure(
     result["ratio"] = round(result["docs_per_s"] / raw_result["docs_per_s"], 3)
     result.update(scenario=kind, units=units, docs=docs, runs=runs, concurrency=concurrency)
     result["hub_workers"] = workers
-    result["signing_threads"] = threads
+    result["signing_threads"] = signing_threads
     result["targets"] = _targets(kind, result)
     return result
 

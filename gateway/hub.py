@@ -170,11 +170,16 @@ class Hub:
         self.sealing.close()
         await self.db.dispose()
 
+    @property
+    def _local_bus(self) -> bool:
+        """The in-process bus, whose messages live in this process's memory only."""
+        return self.config.bus.url.startswith("local")
+
     async def _recover_local_bus(self) -> int:
         """The local bus kept its messages in memory: after a crash, what was published
         but never reached a mailbox is gone. Hand those rows back to the relay (consumers
         are idempotent, so a row published twice still has one effect)."""
-        if not self.config.bus.url.startswith("local"):
+        if not self._local_bus:
             return 0
         count = 0
         while rows := await self.messages.unconsumed_published(500):
@@ -190,14 +195,14 @@ class Hub:
         """Outbox rows whose message only this process's memory holds: the local bus's
         dead letters (RabbitMQ keeps its own). Their rows stay until a restart's recovery
         sends them again (see :mod:`gateway.store.retention`)."""
-        if not self.config.bus.url.startswith("local"):
+        if not self._local_bus:
             return set()
         letters = await self.bus.dead_letters(limit=await self.bus.dead_letter_count())
         return {row for d in letters if (row := _outbox_row_of(d.message_id)) is not None}
 
     async def _drain_local_bus(self, seconds: float) -> None:
         """The local bus lives in memory: consume what it holds before stopping."""
-        if not self.config.bus.url.startswith("local"):
+        if not self._local_bus:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):

@@ -103,9 +103,11 @@ class OutboxRetention(Periodic):
             return 0
         began = time.perf_counter()
         params = {"before": self.clock() - timedelta(seconds=self.keep_seconds), "lim": self.batch}
+        held = await self.held()  # once a pass: the same rows stay held for all its statements
+        statement = _purge(held) if held else None
         deleted = 0
         for _ in range(self.batches):
-            count = await self._delete(params)
+            count = await self._delete(statement, params)
             deleted += count
             if count < self.batch:
                 break
@@ -119,10 +121,10 @@ class OutboxRetention(Periodic):
             )
         return deleted
 
-    async def _delete(self, params: dict[str, Any]) -> int:
-        """One statement: the oldest rows, but for the held ones."""
-        held = await self.held()
-        if not held:
+    async def _delete(self, statement: Any, params: dict[str, Any]) -> int:
+        """One statement: the oldest rows (``statement``: but for the held ones; ``None``:
+        nothing is held, the prepared purge)."""
+        if statement is None:
             return len(list(await self.db.query(_PURGE, params, write=True)))
         async with self.db.session(write=True) as session:
-            return len((await session.execute(_purge(held), params)).all())
+            return len((await session.execute(statement, params)).all())

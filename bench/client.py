@@ -7,8 +7,9 @@ submitters back to back: the maximum rate) or ``rate`` (documents per second, op
 Every unit runs an endpoint: it long-polls its mailbox; a document is *delivered* when it
 comes out of the recipient's mailbox, and the endpoint answers it at once with status 01
 (received), which the hub signs and routes back; a receipt item is *at the sender* when it
-comes out of the sender's mailbox (the endpoint acks it). Times are this process's
-monotonic clock, so submit→delivered and submit→receipt need no clock sync.
+comes out of the sender's mailbox (the endpoint acks the receipts of one poll in one call).
+Times are this process's monotonic clock, so submit→delivered and submit→receipt need no
+clock sync.
 """
 
 from __future__ import annotations
@@ -98,25 +99,38 @@ class Load:
                     continue
                 items = (await resp.json())["items"]
             now = time.perf_counter()
-            await asyncio.gather(*(self.answer(unit, item, now) for item in items))
+            documents = [i for i in items if i["kind"] == "document"]
+            receipts = [i for i in items if i["kind"] != "document"]
+            answers = [self.answer(unit, item, now) for item in documents]
+            if receipts:
+                answers.append(self.ack_receipts(unit, receipts, now))
+            await asyncio.gather(*answers)
             self._check_done()
 
     async def answer(self, unit: str, item: dict[str, Any], now: float) -> None:
+        """A document out of the recipient's mailbox: delivered; status 01 (which acks it)."""
         assert self.session is not None
-        mid, auth = item["message_id"], self._auth(unit)
-        if item["kind"] == "document":
-            self.delivered.setdefault(mid, now)
-            url = f"{self.base}/api/v1/messages/{mid}/receipts"
-            async with self.session.post(url, json={"status": "01"}, headers=auth) as resp:
-                if resp.status != 201:
-                    self.errors.append(f"receipt {resp.status}: {(await resp.text())[:200]}")
-        else:
+        mid = item["message_id"]
+        self.delivered.setdefault(mid, now)
+        url = f"{self.base}/api/v1/messages/{mid}/receipts"
+        async with self.session.post(url, json={"status": "01"}, headers=self._auth(unit)) as resp:
+            if resp.status != 201:
+                self.errors.append(f"receipt {resp.status}: {(await resp.text())[:200]}")
+
+    async def ack_receipts(self, unit: str, items: list[dict[str, Any]], now: float) -> None:
+        """Receipts out of the sender's mailbox: at the sender; acked in one call, as an
+        office system acks what one poll gave it (``POST /api/v1/mailbox/ack``)."""
+        assert self.session is not None
+        for item in items:
+            mid = item["message_id"]
             if mid not in self.receipted and mid in self.mids:
                 self.receipts_due -= 1
             self.receipted.setdefault(mid, now)
-            url = f"{self.base}/api/v1/mailbox/{item['item_id']}/ack"
-            async with self.session.post(url, headers=auth) as resp:
-                await resp.read()
+        url = f"{self.base}/api/v1/mailbox/ack"
+        body = {"item_ids": [item["item_id"] for item in items]}
+        async with self.session.post(url, json=body, headers=self._auth(unit)) as resp:
+            if resp.status != 200:
+                self.errors.append(f"ack {resp.status}: {(await resp.text())[:200]}")
 
     def _check_done(self) -> None:
         if self.receipts_due <= 0:

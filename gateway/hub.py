@@ -475,12 +475,13 @@ class Hub:
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
         """Take an item off the caller's pending list."""
+        await self.messages.ack_item(authz.require_unit(p), _item_number(item_id))
+
+    async def ack_items(self, p: authz.PrincipalLike, item_ids: Sequence[object]) -> None:
+        """Take several items off the caller's pending list in one transaction: all of them,
+        or none when one is not the caller's (``mailbox.item_not_found``)."""
         unit = authz.require_unit(p)
-        try:
-            number = int(item_id)
-        except (TypeError, ValueError) as exc:
-            raise NotFoundError(f"no item {item_id!r}", code="mailbox.item_not_found") from exc
-        await self.messages.ack_item(unit, number)
+        await self.messages.ack_items(unit, [_item_number(i) for i in item_ids])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -584,3 +585,13 @@ def _outbox_row_of(bus_message_id: str) -> int | None:
     """The outbox row id in a :func:`_bus_message_id` (``None`` for any other id)."""
     last = bus_message_id.rpartition(".")[2]
     return int(last) if last.isdigit() else None
+
+
+def _item_number(item_id: object) -> int:
+    """A mailbox item id as given by a caller (its text or the number), else
+    ``mailbox.item_not_found``."""
+    if isinstance(item_id, str) and item_id.isascii() and item_id.isdigit():
+        return int(item_id)
+    if isinstance(item_id, int) and not isinstance(item_id, bool) and item_id >= 0:
+        return item_id
+    raise NotFoundError(f"no item {item_id!r}", code="mailbox.item_not_found")

@@ -49,6 +49,7 @@ def _obj(**props: Any) -> dict[str, Any]:
 
 
 _STR = {"type": "string"}
+_INT = {"type": "integer"}
 _SUBMIT_METADATA = {
     "type": "object",
     "required": ["to", "subject"],
@@ -244,6 +245,35 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             },
         },
     },
+    "/api/v1/mailbox/ack": {
+        "post": {
+            "summary": "Remove several items from the caller's pending list: all or none",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    _JSON: {
+                        "schema": _obj(
+                            item_ids={
+                                "type": "array",
+                                "items": {"type": ["integer", "string"]},
+                                "minItems": 1,
+                                "maxItems": 500,
+                            }
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    "removed",
+                    _obj(item_ids={"type": "array", "items": _INT}, acked={"type": "boolean"}),
+                ),
+                "400": _REF_ERROR,
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
     "/api/v1/mailbox/{item_id}/ack": {
         "post": {
             "summary": "Remove an item from the caller's pending list",
@@ -315,7 +345,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "item_id": _STR,
+                    "item_id": _INT,
                     "message_id": _STR,
                     "kind": {"enum": ["document", "receipt"]},
                     "sender": _STR,

@@ -9,6 +9,8 @@ from aiohttp import web
 from gateway.api.context import hub_of, principal_of
 from gateway.api.jsonio import json_ok
 from gateway.api.params import float_param, int_param
+from gateway.api.uploads import read_json_object
+from gateway.errors import RequestError
 
 __all__ = ["MAX_WAIT_SECONDS", "routes"]
 
@@ -29,6 +31,19 @@ async def mailbox(request: web.Request) -> web.Response:
         record_later=True,
     )
     return json_ok({"items": items})
+
+
+@routes.post("/api/v1/mailbox/ack")
+async def ack_many(request: web.Request) -> web.Response:
+    """Remove several items (JSON ``{"item_ids": [...]}``, at most 500) in one transaction:
+    all of them, or none when one is not the caller's (idempotent)."""
+    item_ids = (await read_json_object(request)).get("item_ids")
+    if not isinstance(item_ids, list) or not item_ids:
+        raise RequestError("'item_ids' must be a non-empty list", code="request.missing_field")
+    if len(item_ids) > _MAX_ITEMS:
+        raise RequestError(f"at most {_MAX_ITEMS} item ids at once", code="request.invalid")
+    await hub_of(request).ack_items(principal_of(request), item_ids)
+    return json_ok({"item_ids": [int(i) for i in item_ids], "acked": True})
 
 
 @routes.post("/api/v1/mailbox/{item_id}/ack")

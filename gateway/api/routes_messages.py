@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway.api.context import hub_of, principal_of
 from gateway.api.downloads import attachment_response, check_range
-from gateway.api.jsonio import json_ok, parse_json_object
+from gateway.api.jsonio import json_ok
 from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.api.params import (
     datetime_param,
@@ -16,7 +16,7 @@ from gateway.api.params import (
     message_id_param,
     text_param,
 )
-from gateway.api.uploads import read_body, read_multipart
+from gateway.api.uploads import read_body, read_json_object, read_multipart
 from gateway.errors import RequestError
 from gateway.store.records import SearchFilters
 
@@ -118,7 +118,7 @@ async def post_receipt(request: web.Request) -> web.Response:
         xml = await read_body(request, _xml_budget(request))
         receipt_id = await hub.post_receipt(principal, message_id, status=None, xml=xml)
     else:
-        body = await _json_body(request)
+        body = await read_json_object(request)
         status = body.get("status")
         if not isinstance(status, str) or not status:
             raise RequestError("'status' is required", code="request.missing_field")
@@ -130,15 +130,11 @@ async def post_receipt(request: web.Request) -> web.Response:
 @routes.post("/api/v1/messages/{id}/recall")
 async def recall(request: web.Request) -> web.Response:
     """The sender asks every recipient not yet done to give the document back (13)."""
-    body = await _json_body(request)
+    body = await read_json_object(request)
     receipt_ids = await hub_of(request).recall(
         principal_of(request), message_id_param(request), _optional_text(body, "reason")
     )
     return json_ok({"receipt_ids": receipt_ids}, status=202)
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    return parse_json_object(await read_body(request, ByteBudget(64 * 1024)), "the body")
 
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:

@@ -45,6 +45,12 @@ async def read_body(request: web.Request, budget: ByteBudget) -> bytes:
     return b"".join(parts)
 
 
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """A small JSON object body (at most 64 KiB), else ``request.bad_json`` or
+    ``limit.body_too_large``."""
+    return parse_json_object(await read_body(request, ByteBudget(64 * 1024)), "the body")
+
+
 async def _request_chunks(request: web.Request) -> AsyncIterator[bytes]:
     async for chunk in request.content.iter_chunked(_CHUNK):
         yield chunk

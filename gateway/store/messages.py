@@ -282,6 +282,16 @@ class MessageStore:
             batch=(tx.ack_items, (unit, item_id)),
         )
 
+    async def ack_items(self, unit: str, item_ids: Sequence[int]) -> None:
+        """:meth:`ack_item` for several items in one transaction: all, or none when one is
+        not ``unit``'s (``mailbox.item_not_found``)."""
+        pairs = [(unit, item_id) for item_id in dict.fromkeys(item_ids)]
+        if pairs:
+            await self.lane.write(
+                lambda session: tx.ack_items(session, pairs),
+                partial(self._alone, tx.ack_items, pairs),
+            )
+
     async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:
         """``together(session, *args)`` in a write transaction of its own."""
         async with self.db.session(write=True) as session:

@@ -31,7 +31,7 @@ class Row:
     method: str
     path: str
     expected: tuple[int, int, int, int, int, int]
-    body: str = "none"  # none | xml | json-status | json-reason
+    body: str = "none"  # none | xml | json-status | json-reason | json-items
 
 
 MATRIX = (
@@ -46,6 +46,7 @@ MATRIX = (
     ),
     Row("POST", "/api/v1/messages/{id}/recall", (401, 401, 404, 403, 202, 403), body="json-reason"),
     Row("POST", "/api/v1/mailbox/{item}/ack", (401, 401, 404, 403, 404, 200)),
+    Row("POST", "/api/v1/mailbox/ack", (401, 401, 404, 403, 404, 200), body="json-items"),
     Row("GET", "/api/v1/messages", (401, 401, 403, 200, 403, 403)),
     Row("GET", "/api/v1/messages?format=csv", (401, 401, 403, 200, 403, 403)),
     Row("GET", "/api/v1/units/summary", (401, 401, 403, 200, 403, 403)),
@@ -69,6 +70,8 @@ async def _call(world: World, row: Row, role: str, ids: dict[str, str], xml: byt
         kwargs["json"] = {"status": "03"}
     elif row.body == "json-reason":
         kwargs["json"] = {"reason": "test"}
+    elif row.body == "json-items":
+        kwargs["json"] = {"item_ids": [ids["item"]]}
     return await world.client.request(row.method, path, headers=headers, **kwargs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 from sqlalchemy import select
 
@@ -101,6 +102,72 @@ async def test_mailbox_ack_removes_the_item(world: World) -> None:
     resp = await world.client.post(f"/api/v1/mailbox/{item_id}/ack", headers=world.auth(B))
     assert resp.status == 200
     assert await world.mailbox(B, wait=0) == []
+
+
+async def _pending(world: World, unit: str, count: int) -> list[dict[str, Any]]:
+    """``unit``'s pending items once there are ``count`` of them (5 s at most)."""
+    async with asyncio.timeout(5):
+        while len(items := await world.mailbox(unit)) < count:
+            await asyncio.sleep(0.02)
+    return items
+
+
+async def _acked_audit_rows(world: World) -> int:
+    async with world.hub.db.read() as session:
+        rows = await session.execute(select(AuditRow.seq).where(AuditRow.action == "mailbox.acked"))
+        return len(rows.all())
+
+
+async def test_mailbox_ack_many_removes_every_item_in_one_call(world: World) -> None:
+    """Several items acked in one call leave the list empty, each audited once; the same
+    call again is a harmless 200."""
+    first, second = await world.send(), await world.send()
+    items = await _pending(world, B, 2)
+    assert sorted(i["message_id"] for i in items) == sorted([first, second])
+    body = {"item_ids": [i["item_id"] for i in items]}
+    for _ in range(2):
+        resp = await world.client.post("/api/v1/mailbox/ack", json=body, headers=world.auth(B))
+        assert resp.status == 200, await resp.text()
+        assert (await resp.json()) == {"item_ids": body["item_ids"], "acked": True}
+    assert await world.mailbox(B, wait=0) == []
+    assert await _acked_audit_rows(world) == 2
+
+
+async def test_mailbox_ack_many_is_all_or_nothing(world: World) -> None:
+    """One item that is not the caller's (another unit's, unknown, malformed) refuses the
+    whole call with mailbox.item_not_found and acks none of the others."""
+    await world.send()
+    await world.send()
+    await world.send(to=(C,))
+    mine = [i["item_id"] for i in await _pending(world, B, 2)]
+    theirs = (await world.mailbox(C))[0]["item_id"]
+    for stranger in (theirs, "999999999", "-1", "x1", True, 2.5):
+        body = {"item_ids": [*mine, stranger]}
+        resp = await world.client.post("/api/v1/mailbox/ack", json=body, headers=world.auth(B))
+        assert resp.status == 404, stranger
+        assert (await resp.json())["error"]["code"] == "mailbox.item_not_found"
+    assert sorted(i["item_id"] for i in await world.mailbox(B, wait=0)) == sorted(mine)
+    assert await _acked_audit_rows(world) == 0
+
+
+async def test_mailbox_ack_many_refuses_a_bad_body(world: World) -> None:
+    """No list, an empty one, more than 500 ids or a body that is not JSON: a 400 with a
+    stable code, and nothing acked."""
+    await world.send()
+    [item] = await _pending(world, B, 1)
+    cases = [
+        ({"item_ids": []}, "request.missing_field"),
+        ({"items": ["1"]}, "request.missing_field"),
+        ({"item_ids": "1"}, "request.missing_field"),
+        ({"item_ids": [str(n) for n in range(501)]}, "request.invalid"),
+        (b"[1, 2", "request.bad_json"),
+    ]
+    for body, code in cases:
+        kwargs = {"data": body} if isinstance(body, bytes) else {"json": body}
+        resp = await world.client.post("/api/v1/mailbox/ack", headers=world.auth(B), **kwargs)
+        assert resp.status == 400, body
+        assert (await resp.json())["error"]["code"] == code
+    assert await world.mailbox(B, wait=0) == [item]
 
 
 async def test_a_fetch_is_recorded_beside_the_response(world: World) -> None:

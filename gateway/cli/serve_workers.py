@@ -5,8 +5,13 @@ Each worker is a whole hub (HTTP API, relay, consumers, adapters) bound to the s
 share the database and the broker safely: outbox rows are leased (``FOR UPDATE SKIP
 LOCKED``) and consumers are idempotent by message id. The parent creates the hub's
 identity and runs the migrations once, starts the workers, forwards SIGTERM/SIGINT to
-them and waits; if one worker dies on its own, the others are stopped too and the exit
-status is non-zero.
+them and waits. A worker that dies on its own is started again (after 1 s, then 2, 4, …
+up to 30 s while the deaths come in a row), as gunicorn does: the others keep serving
+meanwhile, and what the dead one had in flight is safe (a request it had answered is
+committed; an outbox row it had claimed is released when its lease runs out). A worker
+that dies within ``MIN_UPTIME_SECONDS`` of its start counts as a failed start; after
+``MAX_FAILED_STARTS`` failed starts in a row (a port taken, a database that refuses, a
+broken build) the hub gives up, stops every worker and exits 1.
 
 The embedded default cannot be shared: the local bus lives inside one process, so
 ``N > 1`` with ``local://`` is refused (``config.invalid``).
@@ -18,7 +23,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -70,20 +76,29 @@ async def prepare(config: Config) -> Config:
     return config
 
 
+#: A worker dying sooner than this after its start is a failed start.
+MIN_UPTIME_SECONDS = 10.0
+#: Failed starts in a row (of any worker) after which the hub stops.
+MAX_FAILED_STARTS = 3
+#: The wait before a dead worker is started again, doubled for each death in a row.
+RESTART_DELAY_SECONDS = 1.0
+MAX_RESTART_DELAY_SECONDS = 30.0
+
+
 def serve_workers(config: Config, count: int, *, log_format: str, log_level: str) -> int:
     """Run ``count`` hub processes until a signal; the exit status (0: all stopped cleanly)."""
     check_workers(config, count)
     config = run(prepare(config))
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(
+
+    def spawn(slot: int) -> BaseProcess:
+        return context.Process(
             target=worker_main,
             args=(config, log_format, log_level),
-            name=f"lienthong-worker-{n}",
+            name=f"lienthong-worker-{slot}",
         )
-        for n in range(count)
-    ]
-    return _supervise(workers)
+
+    return Supervisor(spawn, count).run()
 
 
 def worker_main(config: Config, log_format: str, log_level: str) -> None:
@@ -94,32 +109,104 @@ def worker_main(config: Config, log_format: str, log_level: str) -> None:
     run(serve(config, reuse_port=True))
 
 
-def _supervise(workers: Sequence[BaseProcess]) -> int:
-    stopping = False
+class Supervisor:
+    """Keeps ``count`` workers (made by ``spawn(slot)``) running until a signal."""
 
-    def stop_all(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
-        nonlocal stopping
-        stopping = True
-        for worker in workers:
+    def __init__(
+        self,
+        spawn: Callable[[int], BaseProcess],
+        count: int,
+        *,
+        min_uptime: float = MIN_UPTIME_SECONDS,
+        max_failed_starts: int = MAX_FAILED_STARTS,
+        restart_delay: float = RESTART_DELAY_SECONDS,
+    ) -> None:
+        self.spawn = spawn
+        self.min_uptime = min_uptime
+        self.max_failed_starts = max_failed_starts
+        self.restart_delay = restart_delay
+        self.workers: dict[int, BaseProcess] = {}
+        #: Slots whose current worker's end has not been handled yet.
+        self.unreaped: set[int] = set()
+        self.started: dict[int, float] = {}
+        #: Dead workers' slots and when each starts again.
+        self.due: dict[int, float] = {}
+        self.count = count
+        self.stopping = False
+        self.gave_up = False
+        self.deaths_in_a_row = 0
+        self.failed_starts = 0
+
+    def stop_all(self, signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        """SIGTERM every running worker; none is started again."""
+        self.stopping = True
+        self.due.clear()
+        for worker in self.workers.values():
             if worker.pid is not None and worker.exitcode is None:
                 os.kill(worker.pid, signal.SIGTERM)
 
-    previous = {sig: signal.signal(sig, stop_all) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        for worker in workers:
-            worker.start()
-        log.info("hub.workers_started", pids=[w.pid for w in workers], parent=os.getpid())
-        alive = {worker.sentinel: worker for worker in workers}
-        while alive:
-            for sentinel in wait(list(alive), timeout=1.0):
-                worker = alive.pop(cast(int, sentinel))
-                worker.join()
-                if not stopping:
-                    log.error("hub.worker_died", pid=worker.pid, exitcode=worker.exitcode)
-                    stop_all()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    codes = [w.exitcode for w in workers]
-    log.info("hub.workers_stopped", exitcodes=codes)
-    return 0 if all(code == 0 for code in codes) else 1
+    def run(self) -> int:
+        """Start the workers, keep them up, and return the exit status once all stopped."""
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, self.stop_all) for sig in signals}
+        try:
+            for slot in range(self.count):
+                self._start(slot)
+            log.info("hub.workers_started", pids=self._pids(), parent=os.getpid())
+            while self.unreaped or self.due:
+                self._start_due()
+                running = {self.workers[slot].sentinel: slot for slot in self.unreaped}
+                for sentinel in wait(list(running), timeout=self._timeout()):
+                    self._died(running[cast(int, sentinel)])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        codes = [w.exitcode for w in self.workers.values()]
+        log.info("hub.workers_stopped", exitcodes=codes)
+        return 1 if self.gave_up or any(code != 0 for code in codes) else 0
+
+    def _pids(self) -> list[int | None]:
+        return [w.pid for w in self.workers.values()]
+
+    def _start(self, slot: int) -> None:
+        worker = self.spawn(slot)
+        worker.start()
+        self.workers[slot] = worker
+        self.unreaped.add(slot)
+        self.started[slot] = time.monotonic()
+
+    def _start_due(self) -> None:
+        now = time.monotonic()
+        for slot in [s for s, at in self.due.items() if at <= now]:
+            del self.due[slot]
+            if not self.stopping:
+                self._start(slot)
+                log.info("hub.worker_restarted", slot=slot, pid=self.workers[slot].pid)
+
+    def _timeout(self) -> float:
+        if not self.due:
+            return 1.0
+        return max(0.0, min(1.0, min(self.due.values()) - time.monotonic()))
+
+    def _died(self, slot: int) -> None:
+        worker = self.workers[slot]
+        worker.join()
+        self.unreaped.discard(slot)
+        if self.stopping:
+            return
+        uptime = time.monotonic() - self.started[slot]
+        self.failed_starts = self.failed_starts + 1 if uptime < self.min_uptime else 0
+        self.deaths_in_a_row = self.deaths_in_a_row + 1 if uptime < MAX_RESTART_DELAY_SECONDS else 1
+        log.error(
+            "hub.worker_died",
+            pid=worker.pid,
+            exitcode=worker.exitcode,
+            uptime_s=round(uptime, 1),
+        )
+        if self.failed_starts >= self.max_failed_starts:
+            log.error("hub.workers_failing", failed_starts=self.failed_starts)
+            self.gave_up = True
+            self.stop_all()
+            return
+        delay = self.restart_delay * 2 ** (self.deaths_in_a_row - 1)
+        self.due[slot] = time.monotonic() + min(delay, MAX_RESTART_DELAY_SECONDS)

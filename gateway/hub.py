@@ -62,6 +62,9 @@ from gateway.store.vacuum import Vacuum
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
 
+#: The largest mailbox item id (``mailbox_items.item_id`` is an ``INTEGER``).
+_MAX_ITEM_ID = 2**31 - 1
+
 log = structlog.get_logger("gateway.hub")
 
 #: Adapter label → ``{"state", "breaker", "last_error", …}`` (``AdapterRunner.health``).
@@ -589,9 +592,14 @@ def _outbox_row_of(bus_message_id: str) -> int | None:
 
 def _item_number(item_id: object) -> int:
     """A mailbox item id as given by a caller (its text or the number), else
-    ``mailbox.item_not_found``."""
-    if isinstance(item_id, str) and item_id.isascii() and item_id.isdigit():
-        return int(item_id)
-    if isinstance(item_id, int) and not isinstance(item_id, bool) and item_id >= 0:
-        return item_id
-    raise NotFoundError(f"no item {item_id!r}", code="mailbox.item_not_found")
+    ``mailbox.item_not_found``. Ids are 32-bit (the column is an ``INTEGER``): a larger
+    number reaching PostgreSQL would fail the statement as a driver error, and with it every
+    write of its group."""
+    number = -1
+    if isinstance(item_id, str) and item_id.isascii() and item_id.isdigit() and len(item_id) < 11:
+        number = int(item_id)
+    elif isinstance(item_id, int) and not isinstance(item_id, bool):
+        number = item_id
+    if 0 <= number <= _MAX_ITEM_ID:
+        return number
+    raise NotFoundError(f"no item {str(item_id)[:40]!r}", code="mailbox.item_not_found")

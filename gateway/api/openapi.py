@@ -252,14 +252,22 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                 "required": True,
                 "content": {
                     _JSON: {
-                        "schema": _obj(
-                            item_ids={
-                                "type": "array",
-                                "items": {"type": ["integer", "string"]},
-                                "minItems": 1,
-                                "maxItems": 500,
-                            }
-                        )
+                        "schema": {
+                            **_obj(
+                                item_ids={
+                                    "type": "array",
+                                    "items": {
+                                        "type": ["integer", "string"],
+                                        "minimum": 0,
+                                        "maximum": 2**31 - 1,
+                                        "pattern": "^[0-9]{1,10}$",
+                                    },
+                                    "minItems": 1,
+                                    "maxItems": 500,
+                                }
+                            ),
+                            "required": ["item_ids"],
+                        }
                     }
                 },
             },
@@ -270,6 +278,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                 ),
                 "400": _REF_ERROR,
                 "404": _REF_ERROR,
+                "413": _REF_ERROR,
                 **_AUTH_ERRORS,
             },
         },

@@ -38,12 +38,14 @@ async def ack_many(request: web.Request) -> web.Response:
     """Remove several items (JSON ``{"item_ids": [...]}``, at most 500) in one transaction:
     all of them, or none when one is not the caller's (idempotent)."""
     item_ids = (await read_json_object(request)).get("item_ids")
-    if not isinstance(item_ids, list) or not item_ids:
-        raise RequestError("'item_ids' must be a non-empty list", code="request.missing_field")
-    if len(item_ids) > _MAX_ITEMS:
-        raise RequestError(f"at most {_MAX_ITEMS} item ids at once", code="request.invalid")
+    if item_ids is None or item_ids == []:
+        raise RequestError("'item_ids' is required", code="request.missing_field")
+    if not isinstance(item_ids, list) or len(item_ids) > _MAX_ITEMS:
+        raise RequestError(
+            f"'item_ids' must be a list of at most {_MAX_ITEMS}", code="request.invalid"
+        )
     await hub_of(request).ack_items(principal_of(request), item_ids)
-    return json_ok({"item_ids": [int(i) for i in item_ids], "acked": True})
+    return json_ok({"item_ids": list(dict.fromkeys(int(i) for i in item_ids)), "acked": True})
 
 
 @routes.post("/api/v1/mailbox/{item_id}/ack")

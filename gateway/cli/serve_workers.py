@@ -20,6 +20,7 @@ The embedded default cannot be shared: the local bus lives inside one process, s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -110,7 +111,11 @@ def worker_main(config: Config, log_format: str, log_level: str) -> None:
 
 
 class Supervisor:
-    """Keeps ``count`` workers (made by ``spawn(slot)``) running until a signal."""
+    """Keeps ``count`` workers (made by ``spawn(slot)``) running until a signal.
+
+    The signal handler only records the request and wakes the loop (a pipe that
+    :func:`multiprocessing.connection.wait` watches with the workers); the loop itself
+    stops the workers, so a signal never lands in the middle of its bookkeeping."""
 
     def __init__(
         self,
@@ -122,6 +127,7 @@ class Supervisor:
         restart_delay: float = RESTART_DELAY_SECONDS,
     ) -> None:
         self.spawn = spawn
+        self.count = count
         self.min_uptime = min_uptime
         self.max_failed_starts = max_failed_starts
         self.restart_delay = restart_delay
@@ -131,39 +137,61 @@ class Supervisor:
         self.started: dict[int, float] = {}
         #: Dead workers' slots and when each starts again.
         self.due: dict[int, float] = {}
-        self.count = count
+        self.stop_requested = False
         self.stopping = False
         self.gave_up = False
+        #: Every worker running when the stop began exited with 0.
+        self.clean = True
         self.deaths_in_a_row = 0
         self.failed_starts = 0
-
-    def stop_all(self, signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
-        """SIGTERM every running worker; none is started again."""
-        self.stopping = True
-        self.due.clear()
-        for worker in self.workers.values():
-            if worker.pid is not None and worker.exitcode is None:
-                os.kill(worker.pid, signal.SIGTERM)
+        self._wakeup = -1
 
     def run(self) -> int:
-        """Start the workers, keep them up, and return the exit status once all stopped."""
+        """Start the workers, keep them up, and return the exit status once all stopped:
+        0 when every worker running at the stop exited cleanly, 1 otherwise or after
+        giving up."""
+        readable, self._wakeup = os.pipe()
+        os.set_blocking(readable, False)
+        os.set_blocking(self._wakeup, False)
         signals = (signal.SIGTERM, signal.SIGINT)
-        previous = {sig: signal.signal(sig, self.stop_all) for sig in signals}
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in signals}
         try:
             for slot in range(self.count):
-                self._start(slot)
+                if not self.stop_requested:
+                    self._start(slot)
             log.info("hub.workers_started", pids=self._pids(), parent=os.getpid())
             while self.unreaped or self.due:
+                if self.stop_requested and not self.stopping:
+                    self._stop_all()
                 self._start_due()
                 running = {self.workers[slot].sentinel: slot for slot in self.unreaped}
-                for sentinel in wait(list(running), timeout=self._timeout()):
-                    self._died(running[cast(int, sentinel)])
+                for ready in wait([readable, *running], timeout=self._timeout()):
+                    if ready == readable:
+                        with contextlib.suppress(BlockingIOError):
+                            os.read(readable, 64)
+                    else:
+                        self._died(running[cast(int, ready)])
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        codes = [w.exitcode for w in self.workers.values()]
-        log.info("hub.workers_stopped", exitcodes=codes)
-        return 1 if self.gave_up or any(code != 0 for code in codes) else 0
+            os.close(readable)
+            os.close(self._wakeup)
+        log.info("hub.workers_stopped", exitcodes=[w.exitcode for w in self.workers.values()])
+        return 1 if self.gave_up or not self.clean else 0
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_requested = True
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wakeup, b"s")
+
+    def _stop_all(self) -> None:
+        """SIGTERM every running worker; none is started again."""
+        self.stopping = True
+        self.due.clear()
+        for slot in self.unreaped:
+            worker = self.workers[slot]
+            if worker.pid is not None and worker.exitcode is None:
+                os.kill(worker.pid, signal.SIGTERM)
 
     def _pids(self) -> list[int | None]:
         return [w.pid for w in self.workers.values()]
@@ -179,9 +207,8 @@ class Supervisor:
         now = time.monotonic()
         for slot in [s for s, at in self.due.items() if at <= now]:
             del self.due[slot]
-            if not self.stopping:
-                self._start(slot)
-                log.info("hub.worker_restarted", slot=slot, pid=self.workers[slot].pid)
+            self._start(slot)
+            log.info("hub.worker_restarted", slot=slot, pid=self.workers[slot].pid)
 
     def _timeout(self) -> float:
         if not self.due:
@@ -193,10 +220,12 @@ class Supervisor:
         worker.join()
         self.unreaped.discard(slot)
         if self.stopping:
+            self.clean = self.clean and worker.exitcode == 0
             return
         uptime = time.monotonic() - self.started[slot]
         self.failed_starts = self.failed_starts + 1 if uptime < self.min_uptime else 0
-        self.deaths_in_a_row = self.deaths_in_a_row + 1 if uptime < MAX_RESTART_DELAY_SECONDS else 1
+        in_a_row = uptime < MAX_RESTART_DELAY_SECONDS
+        self.deaths_in_a_row = self.deaths_in_a_row + 1 if in_a_row else 1
         log.error(
             "hub.worker_died",
             pid=worker.pid,
@@ -206,7 +235,7 @@ class Supervisor:
         if self.failed_starts >= self.max_failed_starts:
             log.error("hub.workers_failing", failed_starts=self.failed_starts)
             self.gave_up = True
-            self.stop_all()
+            self._stop_all()
             return
-        delay = self.restart_delay * 2 ** (self.deaths_in_a_row - 1)
+        delay = self.restart_delay * 2 ** min(self.deaths_in_a_row - 1, 5)
         self.due[slot] = time.monotonic() + min(delay, MAX_RESTART_DELAY_SECONDS)

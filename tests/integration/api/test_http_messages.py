@@ -119,8 +119,7 @@ async def _acked_audit_rows(world: World) -> int:
 
 
 async def test_mailbox_ack_many_removes_every_item_in_one_call(world: World) -> None:
-    """Several items acked in one call leave the list empty, each audited once; the same
-    call again is a harmless 200."""
+    """Items acked in one call leave the list empty, audited once; again is a harmless 200."""
     first, second = await world.send(), await world.send()
     items = await _pending(world, B, 2)
     assert sorted(i["message_id"] for i in items) == sorted([first, second])
@@ -134,31 +133,35 @@ async def test_mailbox_ack_many_removes_every_item_in_one_call(world: World) -> 
 
 
 async def test_mailbox_ack_many_is_all_or_nothing(world: World) -> None:
-    """One item that is not the caller's (another unit's, unknown, malformed) refuses the
-    whole call with mailbox.item_not_found and acks none of the others."""
+    """One id not the caller's (another unit's, unknown, malformed) refuses all: 404, none acked."""
     await world.send()
     await world.send()
     await world.send(to=(C,))
     mine = [i["item_id"] for i in await _pending(world, B, 2)]
     theirs = (await world.mailbox(C))[0]["item_id"]
-    for stranger in (theirs, "999999999", "-1", "x1", True, 2.5):
+    strangers = (theirs, "999999999", "-1", "x1", True, 2.5, None, 2**31, 2**64, "9" * 5000, " 1")
+    for stranger in strangers:
         body = {"item_ids": [*mine, stranger]}
         resp = await world.client.post("/api/v1/mailbox/ack", json=body, headers=world.auth(B))
         assert resp.status == 404, stranger
+        assert (await resp.json())["error"]["code"] == "mailbox.item_not_found"
+    for path_id in (str(2**31), "9" * 5000):
+        resp = await world.client.post(f"/api/v1/mailbox/{path_id}/ack", headers=world.auth(B))
+        assert resp.status == 404
         assert (await resp.json())["error"]["code"] == "mailbox.item_not_found"
     assert sorted(i["item_id"] for i in await world.mailbox(B, wait=0)) == sorted(mine)
     assert await _acked_audit_rows(world) == 0
 
 
 async def test_mailbox_ack_many_refuses_a_bad_body(world: World) -> None:
-    """No list, an empty one, more than 500 ids or a body that is not JSON: a 400 with a
-    stable code, and nothing acked."""
+    """No list, an empty one, not a list, 501 ids, bad JSON: 400 with a stable code, no ack."""
     await world.send()
     [item] = await _pending(world, B, 1)
     cases = [
         ({"item_ids": []}, "request.missing_field"),
         ({"items": ["1"]}, "request.missing_field"),
-        ({"item_ids": "1"}, "request.missing_field"),
+        ({"item_ids": "1"}, "request.invalid"),
+        ({"item_ids": {"1": 1}}, "request.invalid"),
         ({"item_ids": [str(n) for n in range(501)]}, "request.invalid"),
         (b"[1, 2", "request.bad_json"),
     ]

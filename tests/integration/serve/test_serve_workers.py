@@ -53,7 +53,10 @@ async def _two_pids(url: str, without: int = 0) -> set[int]:
     """The two workers' pids (neither ``without``), once both answer (30 s at most)."""
     pids: set[int] = set()
     for _ in range(150):
-        pids = {pid for pid in await _pids(url, 20) if pid != without}
+        try:
+            pids = {pid for pid in await _pids(url, 20) if pid != without}
+        except aiohttp.ClientError:  # a connection the dying worker had accepted
+            pids = set()
         if len(pids) == 2:
             return pids
         await asyncio.sleep(0.2)

@@ -6,7 +6,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 from multiprocessing.process import BaseProcess
 
@@ -30,15 +29,13 @@ def _serve_until_sigterm() -> None:
         time.sleep(0.05)
 
 
-def _sigterm_self_after(seconds: float) -> threading.Timer:
-    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    return timer
+def _kill_after(pid: int, seconds: float) -> None:
+    time.sleep(seconds)
+    os.kill(pid, signal.SIGTERM)
 
 
 def test_workers_failing_at_start_make_it_give_up() -> None:
-    """Workers that die at once are started again until three failed starts in a row,
-    then the supervisor stops with 1."""
+    """A worker dying at once is started again until three failed starts, then status 1."""
     spawned: list[BaseProcess] = []
 
     def spawn(slot: int) -> BaseProcess:
@@ -46,20 +43,19 @@ def test_workers_failing_at_start_make_it_give_up() -> None:
         return spawned[-1]
 
     began = time.monotonic()
-    status = Supervisor(spawn, 2, min_uptime=5.0, restart_delay=0.05).run()
+    status = Supervisor(spawn, 1, min_uptime=5.0, restart_delay=0.05).run()
     assert status == 1
-    assert len(spawned) == 3  # two at start, one restart, then the third failed start
+    assert len(spawned) == 3  # the start, two restarts, each a failed start
     assert all(p.exitcode == 3 for p in spawned)
     assert time.monotonic() - began < 5
 
 
 def test_a_dead_worker_is_replaced_and_sigterm_stops_all_cleanly() -> None:
-    """A worker that dies after its start is replaced (the other keeps running); SIGTERM
-    then stops every worker, and a clean stop is status 0 despite the earlier death."""
+    """A dead worker is replaced, the other runs on; SIGTERM then stops all with 0."""
     spawned: list[tuple[int, BaseProcess]] = []
 
     def spawn(slot: int) -> BaseProcess:
-        first_of_slot_0 = slot == 0 and not spawned
+        first_of_slot_0 = slot == 0 and not spawned  # the one worker that dies
         process = (
             _FORK.Process(target=_die_after, args=(0.3,))
             if first_of_slot_0
@@ -68,11 +64,31 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_all_cleanly() -> None:
         spawned.append((slot, process))
         return process
 
-    timer = _sigterm_self_after(2.0)
+    killer = _FORK.Process(target=_kill_after, args=(os.getpid(), 2.0))
+    killer.start()
     try:
         status = Supervisor(spawn, 2, min_uptime=0.1, restart_delay=0.05).run()
     finally:
-        timer.cancel()
+        killer.join()
     assert status == 0
     assert [slot for slot, _ in spawned] == [0, 1, 0]
     assert [p.exitcode for _, p in spawned] == [9, 0, 0]
+
+
+def test_a_signal_while_a_worker_waits_to_restart_stops_with_0() -> None:
+    """SIGTERM while a dead worker waits for its restart: no restart, a clean stop is 0."""
+    spawned: list[BaseProcess] = []
+
+    def spawn(slot: int) -> BaseProcess:
+        target = _die_after if slot == 0 else _serve_until_sigterm
+        spawned.append(_FORK.Process(target=target, args=(0.2,) if slot == 0 else ()))
+        return spawned[-1]
+
+    killer = _FORK.Process(target=_kill_after, args=(os.getpid(), 1.5))
+    killer.start()
+    try:
+        status = Supervisor(spawn, 2, min_uptime=0.1, restart_delay=60.0).run()
+    finally:
+        killer.join()
+    assert status == 0
+    assert [p.exitcode for p in spawned] == [9, 0]

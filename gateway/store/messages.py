@@ -276,20 +276,18 @@ class MessageStore:
 
     async def ack_item(self, unit: str, item_id: int) -> None:
         """Remove an item from the pending list (idempotent); ``mailbox.item_not_found``."""
-        await self.lane.write(
-            lambda session: tx.ack_items(session, [(unit, item_id)]),
-            partial(self._alone, tx.ack_items, [(unit, item_id)]),
-            batch=(tx.ack_items, (unit, item_id)),
-        )
+        await self.ack_items(unit, [item_id])
 
     async def ack_items(self, unit: str, item_ids: Sequence[int]) -> None:
         """:meth:`ack_item` for several items in one transaction: all, or none when one is
-        not ``unit``'s (``mailbox.item_not_found``)."""
+        not ``unit``'s (``mailbox.item_not_found``). The acks of a group commit are one
+        statement, whoever sent them."""
         pairs = [(unit, item_id) for item_id in dict.fromkeys(item_ids)]
         if pairs:
             await self.lane.write(
                 lambda session: tx.ack_items(session, pairs),
                 partial(self._alone, tx.ack_items, pairs),
+                batch=(tx.ack_item_lists, pairs),
             )
 
     async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:

@@ -1097,6 +1097,15 @@ async def ack_items(session: AsyncSession, items: Sequence[tuple[str, int]]) -> 
     return [None] * len(items)
 
 
+async def ack_item_lists(
+    session: AsyncSession, lists: Sequence[Sequence[tuple[str, int]]]
+) -> list[None]:
+    """:func:`ack_items` for the item lists of several writes at once (a group commit's
+    batch: one update for every ack of the turn); one result per list."""
+    await ack_items(session, [pair for pairs in lists for pair in pairs])
+    return [None] * len(lists)
+
+
 async def ack_document(session: AsyncSession, unit: str, message_id: str) -> bool:
     """Take ``unit``'s document item for ``message_id`` off its pending list (audited);
     ``True`` if it was pending."""

@@ -164,9 +164,7 @@ class Database:
         return not self.is_sqlite
 
     @asynccontextmanager
-    async def session(
-        self, *, write: bool = False, queued: bool = True
-    ) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
         """One transaction: commit when the block ends, roll back if it raises.
 
         ``write=True`` for a transaction that changes state (and appends to the audit
@@ -177,10 +175,6 @@ class Database:
         session does), so at most one pooled connection per process waits for the database
         lock and readers always find a free connection.
         Connection failures inside the block come out as ``StoreUnavailable``.
-
-        ``queued=False`` (PostgreSQL only; the write lane's next turn): skip the in-process
-        queue and wait for the advisory lock in the database, so that the next turn's
-        ``BEGIN`` and lock are on their way while the turn before it commits.
         """
         if self.is_sqlite:
             async with self._writer(), self._transaction(self._sessions) as session:
@@ -190,7 +184,7 @@ class Database:
             async with self._transaction(self._sessions) as session:
                 yield session
             return
-        async with self._writer(queued), self._transaction(self._sessions) as session:
+        async with self._writer(), self._transaction(self._sessions) as session:
             head = (await execute(session, LOCK_WRITES_AND_HEAD, {"k": WRITE_LOCK})).first()
             session.info[WRITE_LOCKED] = True
             session.info[LOCKED_HEAD] = (head.seq, head.hash) if head else (0, None)
@@ -221,12 +215,9 @@ class Database:
                 return await prepared.run(connection, adapter, driver, statement, params)
 
     @asynccontextmanager
-    async def _writer(self, queued: bool = True) -> AsyncIterator[None]:
+    async def _writer(self) -> AsyncIterator[None]:
         """This process's turn to write; ``store.unavailable`` after waiting too long (a
         writer stuck on an unreachable database must not hold the others for ever)."""
-        if not queued:
-            yield
-            return
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
         wait = SQLITE_BUSY_TIMEOUT_MS / 1000 if self.is_sqlite else WRITE_QUEUE_SECONDS

@@ -15,17 +15,6 @@ unaffected, exactly as without grouping. When the database is unavailable every 
 the group gets ``store.unavailable`` at once instead. ``together`` functions therefore must not have
 effects outside the transaction.
 
-On PostgreSQL the turns are *pipelined*: as soon as a turn has taken its group, the next
-write to arrive starts the next turn, which sends its ``BEGIN`` and waits for the audit
-advisory lock in the database (not in this process). PostgreSQL grants that lock the
-moment the turn before commits, so the next turn finds it granted instead of paying two
-round trips after the commit, each behind everything the event loop runs meanwhile (the
-answers of the writers the commit released). The next turn takes its group only once it
-holds the lock, so groups still commit in arrival order. (A trace of the lane's turns
-found ``BEGIN`` and the lock taking 3 and 6 ms of a 29 ms turn at half load, 7 and 21 ms
-of 109 ms at full load.) SQLite has one writer connection, so its turns run one after the
-other from one task.
-
 A write may also name a *batch*: ``(run, item)``. The writes of a group with the same
 ``run`` are done by one call ``run(session, [item, ...])`` (one result per item, in
 order), after the group's other writes: a hundred mailbox deliveries then cost a few
@@ -80,12 +69,9 @@ class GroupCommit:
         limit: int = GROUP_LIMIT,
         early: tuple[BatchRun, ...] = (),
         linger: float = LINGER_SECONDS,
-        pipelined: bool | None = None,
     ) -> None:
         self.db = db
         self.limit = limit
-        #: Turns overlap (PostgreSQL, see the module docstring); the default on PostgreSQL.
-        self.pipelined = db.is_postgresql if pipelined is None else pipelined
         #: How long a group of lazy writes only waits for company before it runs.
         self.linger = linger
         self._urgent: asyncio.Event | None = None
@@ -96,9 +82,6 @@ class GroupCommit:
         #: Groups committed with more than one write, and the writes in them.
         self.groups = 0
         self.grouped_writes = 0
-        #: Pipelined turns in flight now, and how many started while another was.
-        self.open_turns = 0
-        self.overlapped_turns = 0
 
     async def write(
         self,
@@ -120,8 +103,7 @@ class GroupCommit:
             self._urgent.set()
         runner = self._runner
         if runner is None or runner.done() or runner.get_loop() is not future.get_loop():
-            run = self._turn() if self.pipelined else self._run()
-            self._runner = asyncio.create_task(run, name="group-commit")
+            self._runner = asyncio.create_task(self._run(), name="group-commit")
         # Shielded: a caller that goes away does not cancel the shared future (its write
         # still runs; the result is dropped). Awaiting the future directly saved 12 µs a
         # write but raised the half-load p99 in 11 of 14 A/B pairs (docs/benchmarks.md,
@@ -149,49 +131,12 @@ class GroupCommit:
                 for write in group:
                     await _settle_alone(write)
                 continue
-            self._settled(group, results)
-
-    async def _turn(self) -> None:
-        """One pipelined turn (PostgreSQL): the lock, then the queued writes (at most
-        ``limit``); the next write to arrive after they are taken starts the next turn."""
-        if self.linger > 0 and all(w.lazy for w in self._queue):
-            await self._wait_for_company()
-        group: list[_Write[Any]] = []
-        self.overlapped_turns += self.open_turns > 0
-        self.open_turns += 1
-        try:
-            async with self.db.session(write=True, queued=False) as session:
-                group = self._take()
-                results = await self._in(session, group)
-        except StoreUnavailable as exc:
-            group = group or self._take()
-            for write in group:
+            if len(group) > 1:
+                self.groups += 1
+                self.grouped_writes += len(group)
+            for write, result in zip(group, results, strict=True):
                 if not write.future.done():
-                    write.future.set_exception(exc)
-            return
-        except Exception:
-            for write in group or self._take():
-                await _settle_alone(write)
-            return
-        finally:
-            self.open_turns -= 1
-        self._settled(group, results)
-
-    def _take(self) -> list[_Write[Any]]:
-        """This turn's writes; the writes left (and any that arrive now) start the next."""
-        group, self._queue = self._queue[: self.limit], self._queue[self.limit :]
-        self._runner = None
-        if self._queue:
-            self._runner = asyncio.create_task(self._turn(), name="group-commit")
-        return group
-
-    def _settled(self, group: list[_Write[Any]], results: list[Any]) -> None:
-        if len(group) > 1:
-            self.groups += 1
-            self.grouped_writes += len(group)
-        for write, result in zip(group, results, strict=True):
-            if not write.future.done():
-                write.future.set_result(result)
+                    write.future.set_result(result)
 
     async def _wait_for_company(self) -> None:
         """Only lazy writes are queued: wait (up to ``linger``) for an urgent one."""
@@ -205,23 +150,19 @@ class GroupCommit:
             self._urgent = None
 
     async def _together(self, group: list[_Write[Any]]) -> list[Any]:
-        async with self.db.session(write=True) as session:
-            return await self._in(session, group)
-
-    async def _in(self, session: AsyncSession, group: list[_Write[Any]]) -> list[Any]:
-        """Every write of ``group`` on ``session``; one result per write, in order."""
         results: list[Any] = [None] * len(group)
         batches: dict[BatchRun, list[int]] = {}
-        for i, write in enumerate(group):
-            if write.batch is None:
-                results[i] = await write.together(session)
-            else:
-                batches.setdefault(write.batch[0], []).append(i)
-        ordered = sorted(batches.items(), key=lambda kv: kv[0] not in self.early)
-        for run, indexes in ordered:
-            items = [group[i].batch[1] for i in indexes]  # type: ignore[index]
-            for i, result in zip(indexes, await run(session, items), strict=True):
-                results[i] = result
+        async with self.db.session(write=True) as session:
+            for i, write in enumerate(group):
+                if write.batch is None:
+                    results[i] = await write.together(session)
+                else:
+                    batches.setdefault(write.batch[0], []).append(i)
+            ordered = sorted(batches.items(), key=lambda kv: kv[0] not in self.early)
+            for run, indexes in ordered:
+                items = [group[i].batch[1] for i in indexes]  # type: ignore[index]
+                for i, result in zip(indexes, await run(session, items), strict=True):
+                    results[i] = result
         return results
 
 

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=1, help="e2e: hub processes (serve --workers)")
     p.add_argument(
+        "--trace-lane",
+        action="store_true",
+        help="e2e/embedded: trace the hub's write-lane turns (statements, round trips)",
+    )
+    p.add_argument(
         "--signing-threads",
         type=int,
         default=0,
@@ -80,6 +85,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             profile=args.profile,
             workers=args.workers,
             signing_threads=args.signing_threads,
+            trace_lane=args.trace_lane,
         )
     if name == "fanout":
         from bench import fanout

@@ -19,6 +19,7 @@ import os
 import pickle
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from bench import raw
 from bench.common import free_port, median, medians, pg_database, python, temp_home, vhost
 from bench.hubproc import HubProcess
+from bench.lanetrace import summary as lanetrace
 from bench.profile import Profiler
 from bench.world import World, prepare, signed_documents, unit_codes, write_config
 
@@ -76,6 +78,7 @@ def _load(
     functions come back under ``profile``."""
     tokens = {u: world.tokens[u] for u in world.units}
     spec = {"base": hub.base, "tokens": tokens, "docs": docs, "hub_pid": hub.pid, **load}
+    began = time.monotonic()
     if profile:
         out = Path(tempfile.gettempdir()) / f"lienthong-bench-profile-{profile}.txt"
         with Profiler(hub.pid, out) as profiler:
@@ -83,6 +86,7 @@ def _load(
         result["profile"] = profiler.top(25)
     else:
         result = run_client(world.config.home, spec)
+    result["window"] = (began, time.monotonic())
     result["hub_cpu_ms_per_doc"] = round(result["cpu_ms_per_doc"]["hub"], 2)
     return result
 
@@ -97,8 +101,10 @@ async def measure(
     profile: bool = False,
     workers: int = 1,
     signing_threads: int = 0,
+    trace_lane: bool = False,
 ) -> dict[str, Any]:
-    """Run the scenario; one JSON-able dict of medians and per-run figures."""
+    """Run the scenario; one JSON-able dict of medians and per-run figures (with
+    ``trace_lane``, the write lane's turns during the first full and half load too)."""
     with temp_home() as home:
         async with stack(kind, home) as (db_url, bus_url):
             port = free_port()
@@ -117,6 +123,11 @@ async def measure(
                 "LIENTHONG_HUB_WORKERS": str(workers),
                 "LIENTHONG_HUB_SIGNING_THREADS": str(signing_threads),
             }
+            trace = home / "lane-trace"
+            if trace_lane:
+                path = os.environ.get("PYTHONPATH", "")
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(lanetrace.HERE), path]))
+                env[lanetrace.ENV] = str(trace)
             with HubProcess(home, port, extra_env=env) as hub:
                 result = await _loads(
                     world,
@@ -129,6 +140,12 @@ async def measure(
                 )
                 result["hub_startup_s"] = round(hub.startup_seconds, 2)
                 result["hub_rss_mib"] = round(hub.rss_mib(), 1)
+            if trace_lane:
+                every = lanetrace.turns(trace)
+                result["lane_trace"] = {
+                    load: lanetrace.summarize(every, *result["per_run"][load][0]["window"])
+                    for load in ("full", "half")
+                }
     raw_result = _raw_median(raw_runs)
     result["raw"] = raw_result
     result["raw_docs_per_s"] = round(raw_result["docs_per_s"], 1)

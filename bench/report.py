@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.lanetrace import summary as lanetrace
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:results:begin (python -m bench all --write-docs) -->"
 END = "<!-- bench:results:end -->"
@@ -121,6 +123,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         if extra:
             lines.append(f"{name}: {extra}")
         lines += profile_lines(name, result.get("profile") or {})
+        lines += lanetrace.lines(name, result.get("lane_trace") or {})
     return "\n".join(lines)
 
 

@@ -47,7 +47,7 @@ def assert_targets(result: dict[str, Any], names: set[str]) -> None:
 
 def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
     """e2e: every document delivered and receipted; rates, latencies and ratio present."""
-    r = bench("e2e", "--profile")
+    r = bench("e2e", "--profile", "--trace-lane")
     assert r["lost"] == 0 and r["errors"] == 0
     assert r["docs_per_s"] > 0 and r["raw_docs_per_s"] > 0
     # the report rounds the ratio to 3 places
@@ -62,6 +62,17 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
         assert profile["samples"] > 0 and Path(profile["raw"]).stat().st_size > 0
         names = [name for name, _ in profile["inclusive"]]
         assert any("routes_messages.py" in name for name in names), names
+    assert_lane_traced(r, begin=True)
+
+
+def assert_lane_traced(result: dict[str, Any], *, begin: bool) -> None:
+    """--trace-lane: the write lane's turns of both loads, with their statements."""
+    for load in ("full", "half"):
+        lane = result["lane_trace"][load]
+        assert lane["turns"] > 0 and lane["writes_per_turn_p50"] >= 1, lane
+        assert lane["round_trips_per_turn_p50"] >= 1 and lane["turn_ms_p50"] > 0
+        sql = {st["sql"].split()[0] for st in lane["statements"]}
+        assert "INSERT" in sql and ("BEGIN" in sql) is begin, sql
 
 
 def assert_cpu_split(split: dict[str, float], *, broker: bool) -> None:
@@ -75,9 +86,10 @@ def assert_cpu_split(split: dict[str, float], *, broker: bool) -> None:
 
 def test_embedded_runs_on_sqlite_and_the_local_bus():
     """embedded: same figures as e2e on the embedded stack, nothing lost."""
-    r = bench("embedded")
+    r = bench("embedded", "--trace-lane")
     assert r["scenario"] == "embedded" and r["lost"] == 0 and r["docs_per_s"] > 0
     assert_targets(r, {"docs_per_s"})
+    assert_lane_traced(r, begin=False)  # SQLite's BEGIN is not an asyncpg transaction
     assert_cpu_split(r["cpu_ms_per_doc"], broker=False)
 
 

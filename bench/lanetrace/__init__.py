@@ -1,0 +1,1 @@
+"""The write-lane trace (``python -m bench e2e --trace-lane``)."""

@@ -443,12 +443,14 @@ class Hub:
         limit = max(1, min(limit, _MAX_LIMIT))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, _MAX_WAIT))
-        while True:
-            items = await self.messages.pending(unit, limit)
-            remaining = deadline - loop.time()
-            if items or remaining <= 0 or not self._started:
-                break
-            await self.signals.wait(unit, min(remaining, _POLL_SECONDS))
+        with self.signals.listen(unit) as listener:
+            while True:
+                listener.clear()  # what commits from here on wakes the wait below at once
+                items = await self.messages.pending(unit, limit)
+                remaining = deadline - loop.time()
+                if items or remaining <= 0 or not self._started:
+                    break
+                await listener.wait(min(remaining, _POLL_SECONDS))
         fresh, fetched = [], []
         for item in items:
             if item.kind == "document" and item.fetched_at is None:

@@ -39,3 +39,23 @@ async def test_notify_all_wakes_everyone():
     await asyncio.sleep(0)
     signals.notify_all()
     assert await asyncio.gather(*waiters) == [True, True]
+
+
+async def test_a_notification_during_the_read_is_not_lost():
+    """A reader that listens before reading wakes at once for an item committed meanwhile."""
+    signals = MailboxSignals()
+    with signals.listen("000.00.01.H01") as listener:
+        listener.clear()  # the reader is about to read the store
+        signals.notify("000.00.01.H01")  # an item commits while that read is under way
+        assert await asyncio.wait_for(listener.wait(5.0), 0.5) is True
+    assert signals.waiting("000.00.01.H01") == 0
+
+
+async def test_clear_forgets_notifications_before_the_read():
+    """An item notified before the read (which then found it) does not wake the next wait."""
+    signals = MailboxSignals()
+    with signals.listen("000.00.01.H01") as listener:
+        signals.notify("000.00.01.H01")
+        listener.clear()
+        assert await listener.wait(0.05) is False
+        assert signals.waiting("000.00.01.H01") == 1

@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="e2e/embedded: [hub] signing_threads (default 0)",
     )
+    p.add_argument(
+        "--half-rate",
+        type=float,
+        default=None,
+        help="e2e/embedded: documents/s of the half-load runs (default: half the full rate)",
+    )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")
     p.add_argument(
@@ -86,6 +92,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             workers=args.workers,
             signing_threads=args.signing_threads,
             trace_lane=args.trace_lane,
+            half_rate=args.half_rate,
         )
     if name == "fanout":
         from bench import fanout

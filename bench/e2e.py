@@ -102,9 +102,12 @@ async def measure(
     workers: int = 1,
     signing_threads: int = 0,
     trace_lane: bool = False,
+    half_rate: float | None = None,
 ) -> dict[str, Any]:
     """Run the scenario; one JSON-able dict of medians and per-run figures (with
-    ``trace_lane``, the write lane's turns during the first full and half load too)."""
+    ``trace_lane``, the write lane's turns during the first full and half load too;
+    ``half_rate``: the half-load runs' rate instead of half the measured one, so that two
+    variants are compared at the same offered load)."""
     with temp_home() as home:
         async with stack(kind, home) as (db_url, bus_url):
             port = free_port()
@@ -137,6 +140,7 @@ async def measure(
                     concurrency=concurrency,
                     profile=profile,
                     before_full=raw_run,
+                    half_rate=half_rate,
                 )
                 result["hub_startup_s"] = round(hub.startup_seconds, 2)
                 result["hub_rss_mib"] = round(hub.rss_mib(), 1)
@@ -174,6 +178,7 @@ async def _loads(
     concurrency: int,
     profile: bool,
     before_full: Callable[[], Awaitable[None]],
+    half_rate: float | None = None,
 ) -> dict[str, Any]:
     codes = world.units
     _load(world, hub, signed_documents(world, pairs(codes, min(docs, 100))), concurrency=8)
@@ -184,7 +189,7 @@ async def _loads(
         sample = "full" if profile and r == 0 else ""
         full.append(_load(world, hub, batch, sample, mode="closed", concurrency=concurrency))
     rate = median([f["docs_per_s"] for f in full])
-    half_rate = max(rate / 2, 1.0)
+    half_rate = max(rate / 2, 1.0) if half_rate is None else max(half_rate, 1.0)
     half_docs = max(min(docs, 20), min(docs, int(half_rate * 5)))
     half = []
     for r in range(runs):

@@ -85,9 +85,13 @@ def assert_cpu_split(split: dict[str, float], *, broker: bool) -> None:
 
 
 def test_embedded_runs_on_sqlite_and_the_local_bus():
-    """embedded: same figures as e2e on the embedded stack, nothing lost."""
-    r = bench("embedded", "--trace-lane")
+    """embedded: same figures as e2e on the embedded stack, nothing lost; --half-rate sets
+    the half-load runs' offered rate."""
+    r = bench("embedded", "--trace-lane", "--half-rate", "25")
     assert r["scenario"] == "embedded" and r["lost"] == 0 and r["docs_per_s"] > 0
+    assert r["half_load_docs_per_s"] == 25
+    (half,) = r["per_run"]["half"]
+    assert 10 < half["docs_per_s"] <= 26, half  # open loop at 25/s, not the full rate
     assert_targets(r, {"docs_per_s"})
     assert_lane_traced(r, begin=False)  # SQLite's BEGIN is not an asyncpg transaction
     assert_cpu_split(r["cpu_ms_per_doc"], broker=False)

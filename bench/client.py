@@ -154,6 +154,7 @@ class Load:
             await asyncio.gather(*endpoints, return_exceptions=True)
         figures = self.figures(began, submitted_in)
         figures["cpu_ms_per_doc"] = ledger.per_doc(len(self.mids))
+        figures["hub_sleeps_per_doc"] = ledger.sleeps_per_doc(len(self.mids))
         return figures
 
     def figures(self, began: float, submitted_in: float) -> dict[str, Any]:

@@ -56,6 +56,7 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
     assert 0 < r["delivered_p50_ms"] <= r["delivered_p99_ms"] <= r["receipt_p99_ms"]
     assert r["half_load_delivered_p99_ms"] > 0 and r["hub_cpu_ms_per_doc"] > 0
     assert_targets(r, {"docs_per_s", "ratio", "half_load_delivered_p99_ms"})
+    assert_sleeps(r)
     assert_cpu_split(r["cpu_ms_per_doc"], broker=True)
     for load in ("full", "half"):
         profile = r["profile"][load]
@@ -63,6 +64,13 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
         names = [name for name, _ in profile["inclusive"]]
         assert any("routes_messages.py" in name for name in names), names
     assert_lane_traced(r, begin=True)
+
+
+def assert_sleeps(result: dict[str, Any]) -> None:
+    """The hub's sleeps per document (it waits for sockets under any load) and its half-load
+    CPU per document are reported."""
+    assert result["hub_sleeps_per_doc"] > 0 and result["half_load_hub_sleeps_per_doc"] > 0
+    assert result["half_load_hub_cpu_ms_per_doc"] > 0
 
 
 def assert_lane_traced(result: dict[str, Any], *, begin: bool) -> None:
@@ -95,6 +103,7 @@ def test_embedded_runs_on_sqlite_and_the_local_bus():
     assert_targets(r, {"docs_per_s"})
     assert_lane_traced(r, begin=False)  # SQLite's BEGIN is not an asyncpg transaction
     assert_cpu_split(r["cpu_ms_per_doc"], broker=False)
+    assert_sleeps(r)
 
 
 def test_raw_pipeline_reports_a_rate():

@@ -3,6 +3,9 @@
 ``Profiler(pid, out)`` runs ``py-spy record --format raw`` (collapsed stacks) on the hub
 while a load runs; :func:`top` turns the stacks into the functions with the most samples,
 both *self* (the frame on top) and *inclusive* (anywhere on the stack), as percentages.
+py-spy runs ``--nonblocking``: pausing the hub for each sample (py-spy's default) cut the
+embedded hub, with its SQLite reader threads, from 449 to 117 documents/s (521 with
+``--nonblocking``; docs/benchmarks.md, thirteenth round).
 """
 
 from __future__ import annotations
@@ -35,7 +38,16 @@ class Profiler:
         exe = py_spy()
         self.out.unlink(missing_ok=True)
         if exe is not None:
-            cmd = [exe, "record", "-p", str(self.pid), "--subprocesses", "-r", "200"]
+            cmd = [
+                exe,
+                "record",
+                "-p",
+                str(self.pid),
+                "--subprocesses",
+                "--nonblocking",
+                "-r",
+                "200",
+            ]
             cmd += ["-f", "raw", "-o", str(self.out)]
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self

@@ -38,17 +38,8 @@ class Profiler:
         exe = py_spy()
         self.out.unlink(missing_ok=True)
         if exe is not None:
-            cmd = [
-                exe,
-                "record",
-                "-p",
-                str(self.pid),
-                "--subprocesses",
-                "--nonblocking",
-                "-r",
-                "200",
-            ]
-            cmd += ["-f", "raw", "-o", str(self.out)]
+            cmd = [exe, "record", "-p", str(self.pid), "--subprocesses", "-r", "200"]
+            cmd += ["--nonblocking", "-f", "raw", "-o", str(self.out)]
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
 

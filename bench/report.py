@@ -24,13 +24,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("e2e", "hub_cpu_ms_per_doc", "e2e hub CPU per document", "ms", ""),
     ("e2e", "cpu_split", "e2e CPU per document by process, full load", "", ""),
     ("e2e", "hub_one_core_docs_per_s", "e2e docs/s one hub core would carry", "docs/s", ""),
-    (
-        "e2e",
-        "hub_sleeps_per_doc",
-        "e2e hub sleeps (waits a socket or timer ended) per document",
-        "",
-        "",
-    ),
+    ("e2e", "hub_sleeps_per_doc", "e2e hub sleeps per document, full load", "", ""),
     ("e2e", "half_load_hub_cpu_ms_per_doc", "e2e hub CPU per document at half load", "ms", ""),
     ("e2e", "half_load_hub_sleeps_per_doc", "e2e hub sleeps per document at half load", "", ""),
     ("e2e", "delivered_p50_ms", "e2e p50 submit→delivered, full load", "ms", ""),
@@ -88,13 +82,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("embedded", "cpu_split", "embedded CPU per document by process, full load", "", ""),
     ("embedded", "half_load_delivered_p99_ms", "embedded p99 submit→delivered, half", "ms", ""),
     ("embedded", "hub_sleeps_per_doc", "embedded hub sleeps per document, full load", "", ""),
-    (
-        "embedded",
-        "half_load_hub_cpu_ms_per_doc",
-        "embedded hub CPU per document at half load",
-        "ms",
-        "",
-    ),
+    ("embedded", "half_load_hub_cpu_ms_per_doc", "embedded hub CPU, half load", "ms", ""),
 ]
 
 

@@ -120,7 +120,28 @@ def _unavailable_as_store_error(*, detail: bool = False) -> Iterator[None]:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """True when ``exc`` means "the database cannot be reached (now)"."""
+    """True when ``exc`` means "the database cannot be reached (now)".
+
+    The driver's own error may sit under SQLAlchemy's wrapper (``DBAPIError.orig``, and the
+    adapter's error's ``__cause__``): a server that is starting up, shutting down or
+    restarting answers with an error of its own (``CannotConnectNowError``,
+    ``AdminShutdownError``…) that SQLAlchemy wraps as a plain ``DBAPIError``.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if _unavailable_itself(error):
+            return True
+        pending += [getattr(error, "orig", None), error.__cause__, error.__context__]
+    return False
+
+
+def _unavailable_itself(exc: BaseException) -> bool:
+    """:func:`is_unavailable` for one error of the chain."""
     if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -129,8 +150,21 @@ def is_unavailable(exc: BaseException) -> bool:
         import asyncpg  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - asyncpg is a dependency
         return False
-    return isinstance(
-        exc, (asyncpg.PostgresConnectionError, asyncpg.exceptions.CannotConnectNowError)
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "closed" in str(exc)  # "connection is closed"; others are our mistakes
+    return isinstance(exc, _asyncpg_unavailable(asyncpg))
+
+
+def _asyncpg_unavailable(asyncpg: Any) -> tuple[type[BaseException], ...]:
+    """asyncpg's errors that say the server cannot serve now: connection failures (class
+    08), a server starting up, shutting down or crashed (57P01-57P03), too many clients."""
+    found = asyncpg.exceptions
+    return (
+        asyncpg.PostgresConnectionError,
+        found.CannotConnectNowError,
+        found.AdminShutdownError,
+        found.CrashShutdownError,
+        found.TooManyConnectionsError,
     )
 
 

@@ -26,6 +26,7 @@ import signal
 import ssl
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,35 @@ log = structlog.get_logger("gateway.serve")
     default=None,
     help="Hub processes sharing the port (SO_REUSEPORT); default [hub] workers.",
 )
-@click.option("--log-format", type=click.Choice(["json", "console"]), default="json")
-@click.option("--log-level", default="INFO", show_default=True)
+@click.option(
+    "--listen",
+    default=None,
+    metavar="HOST:PORT",
+    help="Address to listen on (e.g. 0.0.0.0:8480); default [hub] listen.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "console"]),
+    default="json",
+    help="json: one JSON object per line; console: coloured, for people.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="The least severe level logged.",
+)
 @pass_cli
-def command(cli: CliContext, workers: int | None, log_format: str, log_level: str) -> None:
+def command(
+    cli: CliContext, workers: int | None, listen: str | None, log_format: str, log_level: str
+) -> None:
     """Run the hub: HTTP API, console, relay, consumers and adapters, until SIGTERM/SIGINT."""
     configure_logging(level=log_level, json=log_format == "json")
     config = cli.config
+    if listen is not None:
+        parse_listen(listen)
+        config = replace(config, hub=replace(config.hub, listen=listen))
     count = workers if workers is not None else config.hub.workers
     if count > 1:
         from gateway.cli.serve_workers import serve_workers

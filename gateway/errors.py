@@ -255,6 +255,8 @@ ERROR_CODES: dict[str, str] = {
     "signature.key_usage": "the certificate may not be used for digital signatures",
     "signature.crl_stale": "the CRL is past its nextUpdate (fails closed)",
     "signature.wrapping": "signed content and returned content differ (wrapping attempt)",
+    "signature.unsigned_content": "the Signature holds content no signature covers "
+    "(e.g. an extra element in KeyInfo)",
     # pki
     "pki.error": "a PKI operation failed",
     "pki.no_ca": "the hub CA has not been created",
@@ -263,6 +265,8 @@ ERROR_CODES: dict[str, str] = {
     "pki.bad_passphrase": "the key passphrase is missing or wrong",
     "pki.unknown_certificate": "no certificate with that unit or serial",
     "pki.no_signing_key": "the unit has no valid signing key on this hub",
+    "pki.unit_revoked": "the unit's certificates were revoked; no key is issued until an "
+    "administrator issues one (lienthong keys issue UNIT)",
     # directory / routing
     "directory.invalid": "the directory request is invalid",
     "directory.bad_unit_code": "the unit code does not match the code pattern",

@@ -44,9 +44,22 @@ def overdue_json(row: OverdueDelivery) -> dict[str, Any]:
     }
 
 
+#: What makes a spreadsheet read a cell as a formula: these first, or after leading blanks.
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+#: A cell starting with one of these is neutralised whatever follows (OWASP: TAB and CR).
+_CONTROL_STARTS = frozenset("\t\r\n")
+
+
 def csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in user text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Neutralise spreadsheet formulas in user text (CSV injection).
+
+    A cell is prefixed with ``'`` when it starts with ``=``, ``+``, ``-``, ``@`` (or their
+    full-width forms), with TAB, CR or LF, or with any of the formula signs after leading
+    whitespace: spreadsheets strip the blanks and still evaluate ``" \t=cmd"``.
+    """
+    if text[:1] in _CONTROL_STARTS or text.lstrip()[:1] in _FORMULA_STARTS:
+        return "'" + text
+    return text
 
 
 async def search_csv(store: MessageStore, filters: SearchFilters) -> str:

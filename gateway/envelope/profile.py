@@ -76,7 +76,52 @@ def check_profile(signature: etree._Element) -> SignatureProfile:
         )
     method, reference = _check_signed_info(parts[0])
     digest_value = _check_reference(reference)
-    return SignatureProfile(signature, method, digest_value, _certificate_der(parts[2]))
+    certificate_der = _certificate_der(parts[2])
+    _check_unsigned_parts(signature, parts[1], parts[2])
+    return SignatureProfile(signature, method, digest_value, certificate_der)
+
+
+def _check_unsigned_parts(
+    signature: etree._Element, value: etree._Element, key_info: etree._Element
+) -> None:
+    """Refuse anything in the Signature that nothing signs and the hub does not use.
+
+    The enveloped-signature transform leaves the whole Signature out of the digest, and
+    SignatureValue signs only SignedInfo: what else the Signature holds would be relayed to
+    recipients byte for byte with no signature behind it. So KeyInfo must be exactly one
+    X509Data holding exactly one X509Certificate, with no attributes (but ``Id``), text,
+    comments or processing instructions around them (``signature.unsigned_content``).
+    """
+    if any(True for _ in signature.iter(etree.Comment, etree.PI)):
+        raise _unsigned("a comment or processing instruction inside the Signature")
+    _check_bare(signature, "Signature", children=None)
+    _check_bare(value, "SignatureValue", children=[], own_text=True)
+    _check_bare(key_info, "KeyInfo", children=["X509Data"])
+    x509_data = _elements(key_info)[0]
+    _check_bare(x509_data, "X509Data", children=["X509Certificate"])
+    _check_bare(_elements(x509_data)[0], "X509Certificate", children=[], own_text=True)
+
+
+def _check_bare(
+    element: etree._Element, name: str, *, children: list[str] | None, own_text: bool = False
+) -> None:
+    """``element`` has no attribute but ``Id``, no text unless ``own_text`` (only blanks
+    between its children), and exactly the ds ``children`` named (None: not checked)."""
+    if any(attribute != "Id" for attribute in element.attrib):
+        raise _unsigned(f"{name} carries an attribute no signature covers")
+    parts = _elements(element)
+    if children is not None:
+        names = [etree.QName(e).localname if _is_ds(e) else e.tag for e in parts]
+        if names != children:
+            raise _unsigned(f"{name} must hold {children or 'no element'}; found {names}")
+    texts = [] if own_text else [element.text]
+    texts += [child.tail for child in parts]
+    if any(text and text.strip() for text in texts):
+        raise _unsigned(f"{name} carries text no signature covers")
+
+
+def _unsigned(what: str) -> SignatureError:
+    return SignatureError(what, code="signature.unsigned_content")
 
 
 def _elements(parent: etree._Element) -> list[etree._Element]:

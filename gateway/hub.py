@@ -59,6 +59,7 @@ from gateway.store import AcceptResult, BlobStore, Database, MessageStore, Outbo
 from gateway.store.records import SearchFilters, StoredMessage
 from gateway.store.retention import OutboxRetention
 from gateway.store.vacuum import Vacuum
+from gateway.text import nfc
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
 
@@ -522,7 +523,7 @@ class Hub:
         """The manifest entry and the blob's path, for a streamed (Range) download."""
         stored = await self._visible(p, message_id)
         for a in stored.attachments:
-            if a.name == name:
+            if nfc(a.name) == nfc(name):  # one name, however the client spelled it
                 attachment = Attachment(a.name, a.media_type, a.size, a.sha256)
                 return attachment, self.blobs.path(a.sha256)
         raise NotFoundError(

@@ -30,6 +30,7 @@ from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, che
 from gateway.errors import EnvelopeError, NotFoundError
 from gateway.pki.keystore import KeyStore
 from gateway.store.blobs import CHUNK, BlobStore, sha256_of_file
+from gateway.text import nfc, nfc_opt
 from gateway.xmlsafe import parse_xml
 
 __all__ = ["BlobFiles", "build_envelope", "command", "envelope_bytes", "store_attachment"]
@@ -78,11 +79,12 @@ def _day(value: datetime | None) -> date | None:
 @pass_cli
 def build(cli: CliContext, /, files: tuple[Path, ...], output: Path | None, **opts: Any) -> None:
     """Build an unsigned envelope for FILE…; the files go into the blob store."""
+    texts: dict[str, Any] = {name: nfc_opt(opts.pop(name)) for name in _META_OPTIONS}
     document = DocumentMeta(
-        subject=opts.pop("subject"),
+        subject=nfc(opts.pop("subject")),
         issued_on=_day(opts.pop("issued_on")),
         due_date=_day(opts.pop("due_date")),
-        **{name: opts.pop(name) for name in _META_OPTIONS},
+        **texts,
     )
     blobs = BlobStore(cli.config.blob_dir)
     attachments = tuple(run(_store_all(blobs, files)))
@@ -139,7 +141,8 @@ async def store_attachment(blobs: BlobStore, path: Path) -> Attachment:
     """Copy ``path`` into the blob store; the manifest entry naming it."""
     ref = await blobs.put_stream(_read_chunks(path))
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return Attachment(name=path.name, media_type=media_type, size=ref.size, sha256=ref.sha256)
+    name = nfc(path.name)
+    return Attachment(name=name, media_type=media_type, size=ref.size, sha256=ref.sha256)
 
 
 async def _read_chunks(path: Path) -> AsyncIterator[bytes]:

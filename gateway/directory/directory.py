@@ -26,6 +26,7 @@ from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database, execute
 from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, table, utcnow
 from gateway.store.prepared import Prepared
+from gateway.text import nfc
 
 __all__ = ["Directory", "Group", "Unit"]
 
@@ -243,7 +244,7 @@ class Directory:
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
+    name = nfc(name.strip())
     if not name or len(name) > 500:
         raise DirectoryError(
             "a unit needs a name (at most 500 characters)", code="directory.invalid"
@@ -298,7 +299,7 @@ async def _insert_group(
         raise DirectoryError(f"{code} is a unit", code="directory.unit_exists")
     row = GroupRow(
         code=code,
-        name=(name or code).strip(),
+        name=nfc((name or code).strip()),
         kind=kind,
         parent_code=parent,
         depth=depth,

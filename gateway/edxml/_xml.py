@@ -14,6 +14,7 @@ from lxml import etree
 
 from gateway.edxml.model import EDXML_NS
 from gateway.errors import EdxmlError, XmlError
+from gateway.text import nfc
 from gateway.xmlsafe import parse_xml
 
 #: An edXML message inlines its attachments, so its size limit is the body limit.
@@ -52,7 +53,7 @@ def text(el: etree._Element) -> str | None:
         raise EdxmlError(
             f"<{etree.QName(el).localname}> must hold text, not elements", code="edxml.malformed"
         )
-    value = (el.text or "").strip()
+    value = nfc((el.text or "").strip())
     return value or None
 
 

@@ -29,6 +29,7 @@ from gateway.envelope.model import (
     Status,
 )
 from gateway.errors import EnvelopeError, GatewayError
+from gateway.text import nfc
 from gateway.xmlsafe import parse_xml
 
 __all__ = [
@@ -103,7 +104,7 @@ def _convert(func: Callable[[str], _T], text: str, what: str) -> _T:
 
 def _text(element: etree._Element) -> str:
     """All the character data of a leaf element (comments never split what we read)."""
-    return "".join(map(str, element.itertext())) if len(element) else (element.text or "")
+    return nfc("".join(map(str, element.itertext())) if len(element) else (element.text or ""))
 
 
 # --- building ------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def _read_document(children: dict[str, etree._Element]) -> DocumentMeta:
 def _read_attachment(element: etree._Element) -> Attachment:
     description = element.find(f"{_E}Description")
     return Attachment(
-        name=element.get("name", ""),
+        name=nfc(element.get("name", "")),
         media_type=element.get("mediaType", ""),
         size=_convert(int, element.get("size", ""), "size"),
         sha256=element.get("sha256", ""),

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
 from gateway.errors import EnvelopeError, GatewayError, RequestError
+from gateway.text import nfc
 
 __all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "adopt_envelope", "build_envelope"]
 
@@ -180,7 +181,7 @@ def _text(value: Any, name: str) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         raise RequestError(f"'{name}' must be a string", code="request.invalid")
-    value = value.strip()
+    value = nfc(value.strip())
     if len(value) > _MAX_TEXT:
         raise RequestError(f"'{name}' is too long", code="request.invalid")
     return value or None
@@ -224,4 +225,4 @@ def _expires(value: Any, created: datetime) -> datetime | None:
 
 
 def _attachment(f: FileLike) -> Attachment:
-    return Attachment(name=f.name, media_type=f.media_type, size=f.size, sha256=f.sha256)
+    return Attachment(name=nfc(f.name), media_type=f.media_type, size=f.size, sha256=f.sha256)

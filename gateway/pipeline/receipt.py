@@ -26,6 +26,7 @@ from gateway.pipeline.signers import Signers
 from gateway.pki.trust import unit_code_of
 from gateway.store import MessageStore
 from gateway.store.records import VerifiedReceiptLike
+from gateway.text import nfc_opt
 
 __all__ = ["ReceiptIssuer", "ReceiptObserver", "SealedReceipt", "hub_receipt_id"]
 
@@ -113,7 +114,7 @@ class ReceiptIssuer:
             recipient=recipient,
             status=status,
             timestamp=self.clock(),
-            reason=reason,
+            reason=nfc_opt(reason),
             issuer=issuer,
         )
         sealed = await self.seal(receipt, hub_signed=hub_signed)

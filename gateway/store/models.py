@@ -25,8 +25,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
+
+from gateway.text import fold, nfc
 
 __all__ = [
     "AttachmentRow",
@@ -95,9 +97,18 @@ class UnitRow(Base):
 
     code: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
     name: Mapped[str] = mapped_column(String(500))
+    #: :func:`gateway.text.fold` of ``name``, kept in step by :meth:`_name`: search by name.
+    name_key: Mapped[str] = mapped_column(String(500), server_default="", index=True)
     parent_code: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"), index=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+
+    @validates("name")
+    def _name(self, _key: str, value: str) -> str:
+        """Every name set through the ORM is NFC, and its search key follows it."""
+        value = nfc(value)
+        self.name_key = fold(value)
+        return value
 
 
 class GroupRow(Base):
@@ -144,11 +155,15 @@ class MessageRow(Base):
     __table_args__ = (
         Index("ix_messages_created_at_id", "created_at", "id"),
         Index("ix_messages_sender_created_at", "sender", "created_at"),
+        # on PostgreSQL a trigram GIN index when pg_trgm is there (migration 0003)
+        Index("ix_messages_subject_key", "subject_key"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     sender: Mapped[str] = mapped_column(UNIT_CODE)
     subject: Mapped[str] = mapped_column(Text)
+    #: :func:`gateway.text.fold` of ``subject``, written with it: what text search reads.
+    subject_key: Mapped[str] = mapped_column(Text, server_default="")
     kind: Mapped[str] = mapped_column(String(16))
     refers_to: Mapped[str | None] = mapped_column(ID, index=True)
     created_at: Mapped[datetime]

@@ -14,8 +14,10 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from gateway.errors import NotFoundError, RequestError
+from gateway.envelope.model import UNIT_CODE_RE
+from gateway.errors import GatewayError, NotFoundError, RequestError
 from gateway.pipeline.states import is_final
 from gateway.store.db import Database
 from gateway.store.models import (
@@ -44,6 +46,9 @@ from gateway.store.records import (
     StoredReceipt,
     UnitSummary,
 )
+from gateway.store.transactions import dialect
+from gateway.text import fold
+from gateway.untrusted import clamp_datetime, parse_json
 
 __all__ = [
     "decode_cursor",
@@ -59,6 +64,8 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
+#: At most this many units a unit filter's name matches (by code).
+_MAX_UNIT_MATCHES = 1000
 _ITEMS = table(MailboxItemRow)
 #: The columns of a :class:`MailboxItem`, in its order (Core: no ORM objects to build).
 _PENDING = select(
@@ -193,17 +200,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """The position a cursor stands for; ``request.invalid`` if it is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, message_id = json.loads(raw)
-        return datetime.fromisoformat(at), str(message_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
+        at, message_id = parse_json(raw, "the cursor")
+        return clamp_datetime(datetime.fromisoformat(at)), str(message_id)
+    except (ValueError, TypeError, binascii.Error, GatewayError) as exc:
         raise RequestError("bad cursor", code="request.invalid") from exc
 
 
 async def search(
     session: AsyncSession, filters: SearchFilters, cursor: str | None, limit: int
 ) -> SearchPage:
-    """Messages matching every given filter, newest first, keyset-paginated."""
+    """Messages matching every given filter, newest first, keyset-paginated.
+
+    ``unit`` is a unit code or any part of a unit's name (folded like the subject: no
+    case, no diacritics); when it names no unit of the directory the page has a hint."""
     limit = max(1, min(limit, MAX_PAGE))
+    units: tuple[tuple[str, str], ...] = ()
+    if filters.unit:
+        units = await _matching_units(session, filters.unit)
     query = select(
         MessageRow.id,
         MessageRow.sender,
@@ -212,7 +225,10 @@ async def search(
         MessageRow.created_at,
         MessageRow.due_date,
     )
-    for condition in _conditions(filters):
+    codes = [code for code, _ in units]
+    if filters.unit and not UNIT_CODE_RE.fullmatch(filters.unit.strip().upper()) and not codes:
+        return SearchPage((), None, units, _no_unit_hint(filters.unit))
+    for condition in _conditions(filters, codes, dialect(session)):
         query = query.where(condition)
     if cursor:
         at, last_id = decode_cursor(cursor)
@@ -233,17 +249,64 @@ async def search(
         for r in page
     )
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more and page else None
-    return SearchPage(items, next_cursor)
+    hint = _no_unit_hint(filters.unit) if filters.unit and not any(n for _, n in units) else None
+    return SearchPage(items, next_cursor, units, hint)
+
+
+def _no_unit_hint(text: str) -> str:
+    return (
+        f"no unit of the directory has the code {text.strip()!r} or a name containing it; "
+        "give a unit code (000.00.00.H01) or a part of its name, with or without diacritics"
+    )
+
+
+def _like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards escaped by a backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(
+    column: ColumnElement[str] | InstrumentedAttribute[str], key: str, dialect_name: str
+) -> ColumnElement[bool]:
+    """``column`` holds ``key``; on PostgreSQL without an ESCAPE clause (backslash is its
+    default) so that the planner sees a plain LIKE the trigram index answers."""
+    if dialect_name == "postgresql":
+        return column.like(_like_pattern(key))
+    return column.like(_like_pattern(key), escape="\\")
+
+
+async def _matching_units(session: AsyncSession, text: str) -> tuple[tuple[str, str], ...]:
+    """Units whose code is ``text`` (any case) or whose folded name contains it; when
+    none is, a well-formed code is kept (a unit no longer in the directory), with no name."""
+    code, key = text.strip().upper(), fold(text)
+    conds = [_contains(UnitRow.name_key, key, dialect(session))] if key else []
+    if UNIT_CODE_RE.fullmatch(code):
+        conds.append(UnitRow.code == code)
+    if not conds:
+        return ()
+    query = (
+        select(UnitRow.code, UnitRow.name)
+        .where(or_(*conds))
+        .order_by(UnitRow.code)
+        .limit(_MAX_UNIT_MATCHES)
+    )
+    found = tuple((r.code, r.name) for r in (await session.execute(query)).all())
+    if not found and UNIT_CODE_RE.fullmatch(code):
+        return ((code, ""),)
+    return found
 
 
 def _delivered(*extra: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(DeliveryRow.message_id == MessageRow.id, *extra)
 
 
-def _conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
+def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
-    if f.unit:
-        conds.append(or_(MessageRow.sender == f.unit, _delivered(DeliveryRow.recipient == f.unit)))
+    if units:
+        conds.append(
+            or_(MessageRow.sender.in_(units), _delivered(DeliveryRow.recipient.in_(units)))
+        )
     if f.sender:
         conds.append(MessageRow.sender == f.sender)
     if f.state:
@@ -252,11 +315,10 @@ def _conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
         conds.append(MessageRow.created_at >= f.since)
     if f.until:
         conds.append(MessageRow.created_at < f.until)
-    if f.text:
-        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(
-            or_(MessageRow.subject.ilike(f"%{escaped}%", escape="\\"), MessageRow.id == f.text)
-        )
+    text = (f.text or "").strip()
+    if key := fold(text):
+        by_subject = _contains(MessageRow.subject_key, key, dialect_name)
+        conds.append(or_(by_subject, MessageRow.id == text))
     return conds
 
 

@@ -261,10 +261,24 @@ class SearchPage:
 
     items: tuple[MessageSummary, ...]
     next_cursor: str | None
+    #: The units a ``unit`` filter stood for: ``(code, name)``, name empty when the code
+    #: is not in the directory.
+    units: tuple[tuple[str, str], ...] = ()
+    #: Set when the ``unit`` filter named no unit of the directory.
+    hint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """``{"items": [...], "next_cursor"}``."""
-        return {"items": [i.to_json() for i in self.items], "next_cursor": self.next_cursor}
+        """``{"items": [...], "next_cursor"}``, with ``units`` (and ``hint``) when the
+        search had a unit filter."""
+        out: dict[str, Any] = {
+            "items": [i.to_json() for i in self.items],
+            "next_cursor": self.next_cursor,
+        }
+        if self.units:
+            out["units"] = [{"code": c, "name": n or None} for c, n in self.units]
+        if self.hint:
+            out["hint"] = self.hint
+        return out
 
 
 @dataclass(frozen=True, slots=True)

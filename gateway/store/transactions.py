@@ -38,6 +38,7 @@ from gateway.store.records import (
     VerifiedEnvelopeLike,
     VerifiedReceiptLike,
 )
+from gateway.text import fold, nfc
 
 DOCUMENTS = "documents"
 RECEIPTS = "receipts"
@@ -160,6 +161,7 @@ _MESSAGE_COLUMNS = [
     "id",
     "sender",
     "subject",
+    "subject_key",
     "kind",
     "refers_to",
     "created_at",
@@ -373,7 +375,8 @@ def _message_rows(
     message = {
         "id": mid,
         "sender": env.sender,
-        "subject": env.document.subject,
+        "subject": nfc(env.document.subject),
+        "subject_key": fold(env.document.subject),
         "kind": env.kind.value,
         "refers_to": str(env.refers_to) if env.refers_to else None,
         "created_at": env.created,

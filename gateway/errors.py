@@ -276,6 +276,8 @@ ERROR_CODES: dict[str, str] = {
     "directory.cycle": "the parent would create a cycle",
     "directory.group_exists": "a group with that code already exists",
     "directory.unknown_token": "no token with that id (or value)",
+    "directory.unit_in_use": "the unit has traffic, children, groups or live tokens "
+    "and cannot be removed",
     "routing.unknown_recipient": "a recipient is neither a unit nor a group",
     "routing.no_recipients": "the message has no recipients",
     # receipts

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "demo": "demo",
     "units": "units",
+    "groups": "groups",
     "keys": "keys",
     "tokens": "tokens",
     "envelope": "envelope",

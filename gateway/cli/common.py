@@ -33,6 +33,11 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 
+def one_line(text: str) -> str:
+    """Names and subjects come from files and other people: keep each on one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", " ")
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one coroutine to completion (sub-commands are sync click callbacks)."""
     return asyncio.run(coro)

@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives import serialization
 
-from gateway.cli.common import CliContext, pass_cli
+from gateway.cli.common import CliContext, pass_cli, run
+from gateway.cli.db import open_database
+from gateway.directory import Directory
 from gateway.pki.keyfiles import KEY_TYPES
 from gateway.pki.keystore import CertInfo, KeyStore
 
@@ -51,8 +53,15 @@ def init_ca(
     key_type: str,
     days: int,
 ) -> None:
-    """Create the hub CA (or import one with --import CERT KEY)."""
+    """Create the hub CA (or import one with --import CERT KEY).
+
+    When the home already has a CA (``lienthong init`` creates one) it is kept and named;
+    importing over an existing CA is refused (pki.ca_exists)."""
     store = KeyStore(cli.config)
+    if not import_files and store.has_ca():
+        cert = store.ca_certificate()
+        click.echo(f"hub CA {cert.subject.rfc4514_string()} exists in {store.ca_cert_path} (kept)")
+        return
     if import_files:
         cert_path, key_path = import_files
         passphrase = None
@@ -86,7 +95,12 @@ def init_ca(
 def issue(
     cli: CliContext, unit: str, csr_file: Path | None, key_type: str | None, days: int
 ) -> None:
-    """Issue a certificate to UNIT; print it (PEM) on stdout."""
+    """Issue a certificate to UNIT; print it (PEM) on stdout.
+
+    This is also how a revoked unit is re-enabled: until it holds a valid certificate
+    again, the hub issues it no key on its own (``pki.unit_revoked``).
+    """
+    run(_known_unit(cli, unit))
     store = KeyStore(cli.config)
     csr_pem = csr_file.read_bytes() if csr_file is not None else None
     cert = store.issue(
@@ -94,6 +108,12 @@ def issue(
     )
     click.echo(f"issued serial {cert.serial_number:x} to {unit}", err=True)
     click.echo(cert.public_bytes(serialization.Encoding.PEM).decode("ascii"), nl=False)
+
+
+async def _known_unit(cli: CliContext, unit: str) -> None:
+    """``directory.unknown_unit`` unless UNIT is in the directory (as tokens create does)."""
+    async with open_database(cli.config) as db:
+        await Directory(db).get(unit)
 
 
 @command.command("revoke")

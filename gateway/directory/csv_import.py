@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from gateway.envelope.model import check_unit_code
 from gateway.errors import DirectoryError
 
-__all__ = ["UnitSpec", "order_parents_first", "parse_units_csv"]
+__all__ = ["UnitSpec", "check_directory_code", "order_parents_first", "parse_units_csv"]
 
 _HEADER = ("code", "name", "parent")
 
@@ -27,6 +27,18 @@ class UnitSpec:
     code: str
     name: str
     parent: str | None = None
+
+
+def check_directory_code(code: str) -> str:
+    """``code`` if the directory may hold it: the unit code pattern, in dot-separated groups
+    (``000.00.00.H01``); ``directory.bad_unit_code`` otherwise."""
+    check_unit_code(code)
+    if "." not in code:
+        raise DirectoryError(
+            f"bad unit code {code!r}: expected dot-separated groups such as 000.00.00.H01",
+            code="directory.bad_unit_code",
+        )
+    return code
 
 
 def parse_units_csv(text: str) -> list[UnitSpec]:
@@ -55,7 +67,7 @@ def _row(cells: list[str], lineno: int) -> UnitSpec:
             f"line {lineno}: expected code,name[,parent]", code="directory.invalid"
         )
     try:
-        code = check_unit_code(cells[0])
+        code = check_directory_code(cells[0])
         parent = check_unit_code(cells[2]) if len(cells) == 3 and cells[2] else None
     except DirectoryError as exc:
         raise DirectoryError(f"line {lineno}: {exc.message}", code=exc.code) from exc

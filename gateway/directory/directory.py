@@ -13,22 +13,38 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, literal, select, update
+from sqlalchemy import Select, bindparam, delete, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from gateway import audit
-from gateway.directory.csv_import import UnitSpec, order_parents_first, parse_units_csv
+from gateway.directory.csv_import import (
+    UnitSpec,
+    check_directory_code,
+    order_parents_first,
+    parse_units_csv,
+)
 from gateway.directory.principal import Principal
 from gateway.directory.tokens import TokenInfo, TokenRegistry
 from gateway.envelope.model import check_unit_code
 from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database, execute
-from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, table, utcnow
+from gateway.store.models import (
+    DeliveryRow,
+    GroupMemberRow,
+    GroupRow,
+    MailboxItemRow,
+    MessageRow,
+    TokenRow,
+    UnitRow,
+    table,
+    utcnow,
+)
 from gateway.store.prepared import Prepared
 from gateway.text import nfc
 
-__all__ = ["Directory", "Group", "Unit"]
+__all__ = ["Directory", "Group", "ImportResult", "Unit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +61,15 @@ class Unit:
     def of(cls, row: UnitRow) -> Unit:
         """From a table row."""
         return cls(row.code, row.name, row.parent_code, row.created_at, row.last_seen_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: units added, units changed, units already as listed."""
+
+    created: int
+    updated: int
+    unchanged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +90,9 @@ class Directory:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.tokens = TokenRegistry(db)
-        #: Codes found to be units. The directory never removes a unit, so a code once
-        #: found stays one: addressing a known unit needs no read.
+        #: Codes found to be units: addressing a known unit needs no read. Only a unit
+        #: that never had traffic can be removed (:meth:`remove`), so a code found here by
+        #: a message that was accepted stays a unit.
         self._units: set[str] = set()
 
     # -- units -------------------------------------------------------------------------
@@ -75,21 +101,59 @@ class Directory:
         self, code: str, name: str, parent: str | None = None, *, actor: str = "admin"
     ) -> Unit:
         """Add a unit under ``parent`` (any depth); ``directory.unit_exists`` if present."""
-        spec = UnitSpec(check_unit_code(code), _check_name(name), _opt_code(parent))
+        spec = UnitSpec(check_directory_code(code), _check_name(name), _opt_code(parent))
         async with self.db.session(write=True) as session:
             if spec.parent is not None and await session.get(UnitRow, spec.parent) is None:
                 raise DirectoryError(f"no unit {spec.parent}", code="directory.unknown_unit")
             row = await _insert_unit(session, spec, actor)
             return Unit.of(row)
 
-    async def import_csv(self, text: str, *, actor: str = "admin") -> int:
-        """Add every unit of a ``code,name,parent`` CSV, all or nothing; returns the count."""
+    async def import_csv(self, text: str, *, actor: str = "admin") -> ImportResult:
+        """Add or update every unit of a ``code,name,parent`` CSV, all or nothing.
+
+        A unit not yet in the directory is added; one that is gets the CSV's name and
+        parent (a move, refused with ``directory.cycle`` if it would loop); running the
+        same import again changes nothing."""
         specs = parse_units_csv(text)
+        created = updated = 0
         async with self.db.session(write=True) as session:
             existing = set((await session.execute(select(UnitRow.code))).scalars())
             for spec in order_parents_first(specs, existing):
-                await _insert_unit(session, spec, actor)
-        return len(specs)
+                row = await session.get(UnitRow, spec.code)
+                if row is None:
+                    await _insert_unit(session, spec, actor)
+                    created += 1
+                elif await _update_unit(session, row, spec, actor):
+                    updated += 1
+        return ImportResult(created, updated, len(specs) - created - updated)
+
+    async def remove(self, code: str, *, actor: str = "admin") -> None:
+        """Delete a unit that never took part in an exchange (a typo, a test import).
+
+        ``directory.unit_in_use`` when it sent or received anything, has children, is in
+        or under a group, or has a token that is not revoked; its revoked tokens go with it.
+        """
+        async with self.db.session(write=True) as session:
+            row = await _unit_row(session, code)
+            why = await _in_use(session, code)
+            if why:
+                raise DirectoryError(
+                    f"unit {code} cannot be removed: {why}",
+                    code="directory.unit_in_use",
+                    http_status=409,
+                )
+            await session.execute(delete(TokenRow).where(TokenRow.unit_code == code))
+            await session.delete(row)
+            try:
+                await session.flush()
+            except IntegrityError as exc:
+                raise DirectoryError(
+                    f"unit {code} cannot be removed: other records refer to it",
+                    code="directory.unit_in_use",
+                    http_status=409,
+                ) from exc
+            await audit.append(session, actor, "unit.removed", unit=code, detail={"name": row.name})
+        self._units.discard(code)
 
     async def set_parent(self, code: str, parent: str | None, *, actor: str = "admin") -> None:
         """Move a unit under another parent (``directory.cycle`` if it would loop)."""
@@ -132,11 +196,13 @@ class Directory:
             query = _descendants_query(code, depth)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
 
-    async def touch(self, code: str) -> None:
-        """Record that the unit was just seen (an API call, a mailbox poll)."""
+    async def touch(self, code: str, at: datetime | None = None) -> None:
+        """Record that the unit was seen just now (an API call, a mailbox poll), or ``at``.
+
+        Callers go through :class:`gateway.directory.last_seen.LastSeen` (once a minute)."""
         async with self.db.session() as session:
             await session.execute(
-                update(UnitRow).where(UnitRow.code == code).values(last_seen_at=utcnow())
+                update(UnitRow).where(UnitRow.code == code).values(last_seen_at=at or utcnow())
             )
 
     # -- groups ------------------------------------------------------------------------
@@ -192,6 +258,23 @@ class Directory:
                 )
                 for r in rows.all()
             ]
+
+    async def group(self, code: str) -> Group:
+        """One group with its current members; ``directory.unknown_group`` if there is none."""
+        async with self.db.read() as session:
+            row = await _group_row(session, code)
+            members = tuple(await _group_members(session, row))
+            return Group(row.code, row.name, row.kind, row.parent_code, row.depth, members)
+
+    async def remove_group(self, code: str, *, actor: str = "admin") -> None:
+        """Delete a group (messages sent to it keep their recipients)."""
+        async with self.db.session(write=True) as session:
+            row = await _group_row(session, code)
+            await session.execute(delete(GroupMemberRow).where(GroupMemberRow.group_code == code))
+            await session.delete(row)
+            await audit.append(
+                session, actor, "group.removed", unit=row.parent_code, detail={"group": code}
+            )
 
     async def groups_of(self, unit: str) -> builtins.list[str]:
         """Codes of the groups that currently include ``unit``."""
@@ -261,6 +344,59 @@ async def _unit_row(session: AsyncSession, code: str) -> UnitRow:
     if row is None:
         raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
     return row
+
+
+async def _group_row(session: AsyncSession, code: str) -> GroupRow:
+    row = await session.get(GroupRow, code)
+    if row is None:
+        raise DirectoryError(f"no group {code}", code="directory.unknown_group")
+    return row
+
+
+async def _update_unit(session: AsyncSession, row: UnitRow, spec: UnitSpec, actor: str) -> bool:
+    """Give ``row`` the name and parent of ``spec``; False when it already has them."""
+    name = _check_name(spec.name)
+    if row.name == name and row.parent_code == spec.parent:
+        return False
+    moved = spec.parent is not None and spec.parent != row.parent_code
+    if moved and (
+        spec.parent == row.code or spec.parent in await _descendant_codes(session, row.code)
+    ):
+        raise DirectoryError(
+            f"unit {row.code}: parent {spec.parent} is {row.code} or below it",
+            code="directory.cycle",
+        )
+    detail = {"name": name, "parent": spec.parent, "was": [row.name, row.parent_code]}
+    row.name, row.parent_code = name, spec.parent
+    await session.flush()
+    await audit.append(session, actor, "unit.updated", unit=row.code, detail=detail)
+    return True
+
+
+async def _in_use(session: AsyncSession, code: str) -> str | None:
+    """Why ``code`` may not be removed, or ``None``."""
+    checks = (
+        ("it sent messages", select(MessageRow.id).where(MessageRow.sender == code)),
+        ("it received messages", select(DeliveryRow.id).where(DeliveryRow.recipient == code)),
+        (
+            "its mailbox has items",
+            select(MailboxItemRow.item_id).where(MailboxItemRow.unit == code),
+        ),
+        ("it has child units", select(UnitRow.code).where(UnitRow.parent_code == code)),
+        (
+            "a group lists it",
+            select(GroupMemberRow.unit_code).where(GroupMemberRow.unit_code == code),
+        ),
+        ("a group is defined below it", select(GroupRow.code).where(GroupRow.parent_code == code)),
+        (
+            "it has a token that is not revoked (lienthong tokens revoke)",
+            select(TokenRow.id).where(TokenRow.unit_code == code, TokenRow.revoked_at.is_(None)),
+        ),
+    )
+    for why, query in checks:
+        if (await session.execute(query.limit(1))).first() is not None:
+            return why
+    return None
 
 
 async def _insert_unit(session: AsyncSession, spec: UnitSpec, actor: str) -> UnitRow:

@@ -40,9 +40,9 @@ def test_units_add_import_list_show(runner: CliRunner, tmp_path: Path) -> None:
     invoke(runner, "units", "import", str(csv_file))
     listing = invoke(runner, "units", "list").splitlines()
     assert listing == [
-        "000.00.00.H01\t-\tTỉnh",
-        "000.00.01.H01\t000.00.00.H01\tHuyện",
-        "000.01.01.H01\t000.00.01.H01\tXã",
+        "000.00.00.H01\t-\tTỉnh\tnever",
+        "000.00.01.H01\t000.00.00.H01\tHuyện\tnever",
+        "000.01.01.H01\t000.00.01.H01\tXã\tnever",
     ]
     shown = invoke(runner, "units", "show", "000.00.01.H01")
     assert "children   000.01.01.H01" in shown and "last seen  never" in shown

@@ -38,6 +38,7 @@ def code_of(result: Result) -> str:
 def home(tmp_path: Path) -> Path:
     """A home with a hub CA and a signing key for the sender."""
     home = tmp_path / "home"
+    assert lienthong(home, "units", "add", SENDER, "--name", "Văn phòng tỉnh").exit_code == 0
     assert lienthong(home, "keys", "init-ca", "--key-type", "ecdsa-p256").exit_code == 0
     assert lienthong(home, "keys", "issue", SENDER, "--key-type", "ecdsa-p256").exit_code == 0
     return home

@@ -21,8 +21,11 @@ UNIT = "000.00.00.H01"
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    """An empty home for one test."""
-    return tmp_path / "home"
+    """A home whose directory holds UNIT (keys are issued only to known units)."""
+    home = tmp_path / "home"
+    added = lienthong(home, "units", "add", UNIT, "--name", "Văn phòng tỉnh")
+    assert added.exit_code == 0, added.output
+    return home
 
 
 def lienthong(home: Path, *args: str, passphrase: str | None = "pp") -> Result:
@@ -54,12 +57,22 @@ def test_init_ca_issue_and_export(home: Path) -> None:
     assert stat.S_IMODE(key_dir.stat().st_mode) == 0o700
 
 
-def test_init_ca_twice(home: Path) -> None:
-    """A second init-ca is refused with pki.ca_exists."""
+def test_init_ca_twice_keeps_the_ca(home: Path) -> None:
+    """A second init-ca (the README's, after init) keeps the CA and says so."""
+    first = lienthong(home, "keys", "init-ca", "--key-type", "ecdsa-p256")
+    ca_pem = (home / "keys" / "ca.pem").read_bytes()
+    again = lienthong(home, "keys", "init-ca", "--key-type", "ecdsa-p256")
+    assert again.exit_code == 0, again.output
+    assert "exists" in again.stdout and "(kept)" in again.stdout
+    assert (home / "keys" / "ca.pem").read_bytes() == ca_pem and first.exit_code == 0
+
+
+def test_issue_refuses_an_unknown_unit(home: Path) -> None:
+    """keys issue for a code the directory does not hold fails as tokens create does."""
     lienthong(home, "keys", "init-ca", "--key-type", "ecdsa-p256")
-    assert (
-        code_of(lienthong(home, "keys", "init-ca", "--key-type", "ecdsa-p256")) == "pki.ca_exists"
-    )
+    result = lienthong(home, "keys", "issue", "000.00.99.H01", "--key-type", "ecdsa-p256")
+    assert code_of(result) == "directory.unknown_unit"
+    assert not (home / "keys" / "000.00.99.H01").exists()
 
 
 def test_no_passphrase(home: Path) -> None:

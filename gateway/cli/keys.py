@@ -120,12 +120,22 @@ async def _known_unit(cli: CliContext, unit: str) -> None:
 @click.argument("unit_or_serial")
 @pass_cli
 def revoke(cli: CliContext, unit_or_serial: str) -> None:
-    """Revoke every certificate of a unit, or one certificate by serial (hex or decimal)."""
+    """Revoke every certificate of a unit, or one certificate by serial (hex or decimal).
+
+    Every hub process sharing this home refuses the certificates from its next
+    verification on; a unit left without a valid certificate gets no new key from the hub
+    until ``lienthong keys issue UNIT``.
+    """
     serials = KeyStore(cli.config).revoke(unit_or_serial)
     if not serials:
         click.echo("nothing new to revoke (already revoked); CRL re-signed")
         return
     click.echo(f"revoked {len(serials)} certificate(s): " + ", ".join(f"{s:x}" for s in serials))
+    click.echo(
+        "in force now in every hub process on this home; a unit left without a valid "
+        "certificate gets no new key until `lienthong keys issue UNIT`",
+        err=True,
+    )
 
 
 @command.command("list")

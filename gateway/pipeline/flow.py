@@ -29,18 +29,28 @@ log = structlog.get_logger("gateway.pipeline")
 
 
 class TrustCache:
-    """``KeyStore.trust_store()`` re-read every ``ttl`` seconds (revocations show up)."""
+    """``KeyStore.trust_store()``, re-read as soon as the key store changes.
 
-    def __init__(self, keys: KeyStore, ttl: float = 10.0) -> None:
+    Every call compares the key store's generation (``KeyStore.generation``: two ``stat``
+    calls on files every hub process sharing the home sees), so a revocation made by any
+    process or by ``lienthong keys revoke`` is in force from the next verification on. The
+    store is also re-read every ``ttl`` seconds (a CRL re-signed before its nextUpdate).
+    """
+
+    def __init__(self, keys: KeyStore, ttl: float = 60.0) -> None:
         self.keys = keys
         self.ttl = ttl
         self._store: TrustStore | None = None
+        self._generation: object = None
         self._until = 0.0
 
     def __call__(self) -> TrustStore:
         """The current trust store."""
-        if self._store is None or time.monotonic() >= self._until:
+        generation = self.keys.generation()  # before reading: a change meanwhile re-reads
+        expired = time.monotonic() >= self._until
+        if self._store is None or generation != self._generation or expired:
             self._store = self.keys.trust_store()
+            self._generation = generation
             self._until = time.monotonic() + self.ttl
         return self._store
 

@@ -9,6 +9,10 @@ Layout (the directory is mode 0700, every ``.key`` is encrypted PKCS#8, mode 060
 ``index.json`` records the order of issue and the revocations; the certificates
 themselves are the files. A unit may hold several valid certificates at once (key
 rollover): the newest valid one signs; older ones stay valid until revoked or expired.
+
+Every hub process sharing the home watches :meth:`KeyStore.generation` (the identity of
+``index.json`` and ``crl.pem``, which every change replaces) and re-reads what it cached
+when it moves, so a revocation is in force in every process from its next verification.
 """
 
 from __future__ import annotations
@@ -135,6 +139,23 @@ class KeyStore:
         data = json.dumps(index, indent=2, sort_keys=True).encode("utf-8")
         write_file_atomic(self.root / "index.json", data, mode=0o600)
 
+    def generation(self) -> tuple[int, ...]:
+        """What changes whenever a certificate is issued or revoked: the inode, time and
+        size of ``index.json`` and ``crl.pem`` (both are replaced, never edited in place).
+
+        Two ``stat`` calls, cheap enough for every verification; a process that sees it
+        move re-reads its trust store and drops its cached signing keys.
+        """
+        stamp: list[int] = []
+        for path in (self.root / "index.json", self.crl_path):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                stamp += (0, 0, 0)
+                continue
+            stamp += (st.st_ino, st.st_mtime_ns, st.st_size)
+        return tuple(stamp)
+
     # -- the CA ----------------------------------------------------------------------
 
     def ca_certificate(self) -> x509.Certificate:
@@ -251,6 +272,17 @@ class KeyStore:
         valid = [e for e in entries if self._status(e, revoked, now) == "valid"]
         return sorted(valid, key=_Entry.sort_key, reverse=True)
 
+    def unit_revoked(self, unit: str) -> bool:
+        """True if ``unit`` holds no valid certificate and its newest one was revoked: it
+        is refused a new key (``pki.unit_revoked``) until ``lienthong keys issue UNIT``."""
+        if self._valid(unit):
+            return False
+        entries = self._entries(unit)
+        if not entries:
+            return False
+        newest = max(entries, key=_Entry.sort_key)
+        return f"{newest.serial:x}" in self._revoked()
+
     def certificates(self, unit: str) -> builtins.list[x509.Certificate]:
         """Every certificate issued to ``unit`` (any status), oldest first."""
         return [e.cert for e in self._entries(unit)]
@@ -337,8 +369,10 @@ class KeyStore:
             for serial, when in sorted(index["revoked"].items())
         ]
         crl = ca.build_crl(ca_key, ca_cert, revoked, number=index["crl_number"])
-        write_file_atomic(self.crl_path, crl.public_bytes(serialization.Encoding.PEM))
+        # The index first: a process that sees the new CRL (a new generation) and reloads
+        # finds the revocation in the index too, so no stale signer is cached again.
         self._write_index(index)
+        write_file_atomic(self.crl_path, crl.public_bytes(serialization.Encoding.PEM))
 
     def crl(self) -> x509.CertificateRevocationList:
         """The current CRL, re-signed first if it is missing or past half its lifetime."""

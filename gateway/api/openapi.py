@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document of the HTTP API, served at ``/api/openapi.json``.
 
 Written by hand (so it says what each route means), checked against the router by a test
-(every route documented, nothing documented that is not routed). The error codes come
-from :data:`gateway.errors.ERROR_CODES`.
+(every route documented, nothing documented that is not routed; the axis API's routes,
+mounted when an axis system is registered, come from :mod:`gateway.api.openapi_axis`).
+The error codes come from :data:`gateway.errors.ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway.api.jsonio import json_ok
+from gateway.api.openapi_axis import AXIS_OPERATIONS, AXIS_SECURITY_SCHEMES
 from gateway.errors import ERROR_CODES
 
 __all__ = ["OPENAPI_PATH", "openapi_document", "routes"]
@@ -405,7 +407,7 @@ def openapi_document() -> dict[str, Any]:
             + "; ".join(f"`{code}` {meaning}" for code, meaning in sorted(ERROR_CODES.items())),
         },
         "security": [{"bearer": []}, {"clientCertificate": []}],
-        "paths": _OPERATIONS,
+        "paths": {**_OPERATIONS, **AXIS_OPERATIONS},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
@@ -420,6 +422,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "a typed error with a stable code",
                     "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
                 },
+                **AXIS_SECURITY_SCHEMES,
             },
         },
     }

@@ -5,23 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from adapters.axis import AxisSystems, setup_axis_routes
 from gateway.api.app import build_app
 from gateway.api.openapi import openapi_document
 from gateway.config import Config
 from gateway.errors import ERROR_CODES
 
 _METHODS = {"get", "post", "put", "patch", "delete"}
+#: routes that speak another protocol than this document's (the VXP SDK's wire format and
+#: error shape, docs/vxp.md), like the console (not mounted by build_app)
+_OWN_PROTOCOLS = ("/vxp/",)
 
 
 def _routed(tmp_path: Path) -> set[tuple[str, str]]:
     # the router never calls the hub while being built: a bare config holder is enough
-    app = build_app(SimpleNamespace(config=Config(home=tmp_path)))  # type: ignore[arg-type]
+    hub = SimpleNamespace(config=Config(home=tmp_path))
+    app = build_app(hub)  # type: ignore[arg-type]
+    setup_axis_routes(app, hub, AxisSystems())  # as `serve` mounts it for registered systems
     found = set()
     for route in app.router.routes():
         if route.method == "HEAD":
             continue
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter")
+        if path.startswith(_OWN_PROTOCOLS):
+            continue
         found.add((route.method.lower(), path))
     return found
 

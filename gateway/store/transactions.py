@@ -902,9 +902,44 @@ async def insert_receipt(
         return False
     await set_state(session, delivery, new)
     await execute(session, _INSERT_OUTBOX, outbox)
+    await audit_passed(session, message.id, r.recipient, delivery.state, new)
     detail = _receipt_detail(r, delivery.state, new)
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
     return True
+
+
+#: States only the recipient's own answer sets: a delivery that reaches one of them has
+#: reached its recipient, whether or not the hub recorded the fetch first.
+_ANSWERED = frozenset(
+    s.label
+    for s in (
+        Status.RECEIVED,
+        Status.REJECTED,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.PROCESSING,
+        Status.COMPLETED,
+    )
+)
+
+
+async def audit_passed(session: AsyncSession, mid: str, recipient: str, old: str, new: str) -> None:
+    """Audit the transport states a recipient's answer moved its delivery through.
+
+    The fetch that makes a delivery ``delivered`` is recorded beside the response (see
+    ``Hub.mailbox``), and another hub process may record the recipient's 01 first; the
+    delivery then goes from ``queued`` to ``received`` in one step. The audit log still
+    says it passed through ``queued`` and ``delivered`` (``implied_by: receipt``), each
+    entry once: a later fetch mark finds the delivery past ``delivered`` and moves nothing.
+    """
+    if new not in _ANSWERED:
+        return
+    state = old
+    for step, who in ((states.QUEUED, "hub"), (states.DELIVERED, recipient)):
+        if states.advance_transport(state, step) != state:
+            detail = {"from": state, "to": step, "implied_by": "receipt"}
+            await audit.append(session, who, f"delivery.{step}", mid, recipient, detail)
+            state = step
 
 
 #: One receipt for :func:`add_receipts`: the receipt, the unit whose document it also
@@ -972,6 +1007,7 @@ async def add_receipts(
             ]
             await execute(session, _SET_STATE, moved)
         for issuer, (mid, recipient), detail in details:
+            await audit_passed(session, mid, recipient, detail["from"], detail["to"])
             await audit.append(session, issuer, "receipt.added", mid, recipient, detail)
     acks = list(
         dict.fromkeys((a, m) for (_v, a, _k), (m, _r) in zip(items, keys, strict=True) if a)

@@ -28,7 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -111,18 +111,19 @@ class HubHome:
             self.tokens[code] = self.cli("tokens", "create", code).strip()
         return self.tokens
 
-    def process(self, port: int | None = None) -> HubProcess:
-        """A (not yet started) ``lienthong serve`` on this home."""
+    def process(self, port: int | None = None, *, args: Sequence[str] = ()) -> HubProcess:
+        """A (not yet started) ``lienthong serve ARGS`` on this home."""
         self._processes += 1
         log = self.root / f"serve-{self._processes}.log"
-        return HubProcess(self, port or free_port(), log)
+        return HubProcess(self, port or free_port(), log, args)
 
 
 class HubProcess:
     """One ``lienthong serve`` process: start, wait for /healthz, SIGKILL, SIGTERM, restart."""
 
-    def __init__(self, home: HubHome, port: int, log_path: Path) -> None:
+    def __init__(self, home: HubHome, port: int, log_path: Path, args: Sequence[str] = ()) -> None:
         self.home = home
+        self.args = list(args)
         self.port = port
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{port}"
@@ -141,7 +142,7 @@ class HubProcess:
             raise RuntimeError("already running")
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [LIENTHONG, "serve", "--log-format", "json"],
+            [LIENTHONG, "serve", "--log-format", "json", *self.args],
             env=self.home.env(LIENTHONG_HUB_LISTEN=f"127.0.0.1:{self.port}"),
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -47,6 +47,7 @@ from yarl import URL
 from adapters.base import Adapter, AdapterError, AdapterHealth, OutboundItem, SendResult
 from gateway.envelope.model import Status
 from gateway.errors import AdapterUnavailable, ConfigError, GatewayError
+from gateway.untrusted import equal_secrets
 
 __all__ = ["WebhookAdapter", "sign", "verify"]
 
@@ -76,7 +77,7 @@ def verify(
         age = abs((time.time() if now is None else now) - int(timestamp))
     except ValueError:
         return False
-    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
+    return age <= tolerance and equal_secrets(sign(secret, timestamp, body), signature)
 
 
 def _secret(options: Mapping[str, Any]) -> bytes:

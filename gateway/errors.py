@@ -238,6 +238,8 @@ ERROR_CODES: dict[str, str] = {
     "envelope.expired": "the message is past its expiry time",
     "envelope.created_out_of_window": "the created time is too far from now",
     "envelope.sender_mismatch": "caller, signing certificate and sender field disagree",
+    "envelope.bad_message_id": "a name-based (UUIDv5) message id not derived from an edXML "
+    "DocumentId of the sender carried in the envelope",
     # signature
     "signature.invalid": "the signature does not verify",
     "signature.missing": "the document carries no signature",
@@ -286,6 +288,9 @@ ERROR_CODES: dict[str, str] = {
     "receipt.unknown_status": "the status code or name is not known",
     "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
     "receipt.not_found": "no such receipt, or not one the caller may see",
+    "receipt.out_of_order": "04, 05 or 06 before the recipient's first answer (01, 02 or 03)",
+    "receipt.time_out_of_range": "the receipt's signed time is before the message was accepted "
+    "or later than now, beyond [hub] receipt_clock_skew (422)",
     # edxml
     "edxml.invalid": "the edXML message is invalid",
     "edxml.malformed": "the edXML message is structurally broken",
@@ -294,6 +299,8 @@ ERROR_CODES: dict[str, str] = {
     "edxml.bad_date": "an edXML date or timestamp cannot be read",
     "edxml.bad_status": "the edXML StatusCode is not one of QCVN 102:2016's codes",
     "edxml.bad_unit_code": "an edXML OrganId does not match the unit code pattern",
+    "edxml.bad_document_id": "the DocumentId does not name the sending unit as its issuer "
+    "(<unit code>,<date>,<number>) or is a name-based UUID",
     # message
     "message.not_found": "no such message (or not visible to the caller)",
     "message.duplicate_id": "the message id was used for a different message",
@@ -315,6 +322,12 @@ ERROR_CODES: dict[str, str] = {
     "request.method_not_allowed": "the route does not accept this HTTP method",
     "request.bad_parameter": "a query or path parameter is malformed",
     "request.unsupported_media_type": "the Content-Type is not one the route accepts",
+    "request.bad_header": "a header value is not ASCII text or holds control characters",
+    "request.bad_text": "a text field holds a control character, a lone surrogate or U+FFFE/F",
+    "request.bad_multipart": "the multipart body has no boundary, a wrong one, or a bad part",
+    "request.malformed": "the request could not be parsed (any unexpected parsing failure)",
+    "attachment.duplicate_name": "two attachments of one message have the same name",
+    "limit.auth_failures": "too many failed authentications from this client (429)",
     "not_found": "no such route or object",
     "conflict": "the request conflicts with stored state",
     # config / dependencies
@@ -343,7 +356,18 @@ ERROR_CODES: dict[str, str] = {
     "axis.token_expired": "the axis bearer token has expired",
     "axis.bad_message_type": "messagetype is not edoc/status, or does not match the body",
     "axis.sender_not_allowed": "the edXML From is a unit this axis system may not act for",
-    "axis.bad_transport_status": "the transport status is not done or fail",
+    "axis.bad_transport_status": "the transport status is not done or fail (or processing, /vxp)",
+    # VXP-compatible endpoint (adapters/axis/vxp_*, docs/vxp.md)
+    "vxp.bad_signature": "the XroadVnpt-hash-header does not match the signed header map",
+    "vxp.bad_sign_header": "XroadVnpt-sign-header is not a JSON object of XroadVnpt-* strings",
+    "vxp.header_mismatch": "an XroadVnpt-* header differs from its signed value",
+    "vxp.insecure_transport": "/vxp over plain HTTP from a non-loopback address (use HTTPS)",
+    "vxp.hash_file_missing": "sendEdoc without the hash-file header",
+    "vxp.hash_file_mismatch": "the hash-file header does not match the posted edXML",
+    "vxp.missing_header": "a header the operation needs (docId) is missing",
+    "vxp.unknown_operation": "no VXP operation of that name",
+    "vxp.agency_forbidden": "only a peer system registers units, below its own unit",
+    "vxp.agency_delete_unsupported": "the directory never deletes a unit",
     "client.unreachable": "the CLI client could not reach the hub",
     "unavailable": "a dependency is unavailable",
     "gateway.error": "an internal error (details are in the hub's log, never in the reply)",

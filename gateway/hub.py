@@ -56,6 +56,7 @@ from gateway.pipeline.status import StatusView
 from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, search_csv, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
+from gateway.store.blobs import BlobRef
 from gateway.store.records import SearchFilters, StoredMessage
 from gateway.store.retention import OutboxRetention
 from gateway.store.vacuum import Vacuum
@@ -298,6 +299,18 @@ class Hub:
             if (known := await self._resubmitted(unit, str(env.message_id))) is None:
                 raise
             return known
+
+    async def discard_uploads(self, refs: Sequence[BlobRef]) -> int:
+        """Remove the blobs a refused upload created that no stored message names (a
+        failure here only leaves them behind, logged)."""
+        if not any(ref.created for ref in refs):
+            return 0
+        try:
+            kept = await self.messages.referenced_blobs({ref.sha256 for ref in refs})
+            return await self.blobs.discard_uploaded(r for r in refs if r.sha256 not in kept)
+        except (GatewayError, OSError):
+            log.warning("hub.upload_cleanup_failed", blobs=len(refs), exc_info=True)
+            return 0
 
     async def _resubmitted(self, unit: str, message_id: str) -> AcceptResult | None:
         """The earlier acceptance of ``message_id`` if ``unit`` sent it; another sender's

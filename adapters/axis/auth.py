@@ -11,7 +11,6 @@ the window is short and every write is idempotent by message or receipt id anywa
 
 from __future__ import annotations
 
-import hmac
 import re
 import time
 from collections.abc import Callable
@@ -31,13 +30,16 @@ from adapters.axis.signing import (
 )
 from adapters.axis.systems import AxisSystem, AxisSystems
 from gateway.errors import AuthError
+from gateway.untrusted import equal_secrets, header_text
 
-__all__ = ["WINDOW_SECONDS", "AxisAuthenticator", "ReplayGuard"]
+__all__ = ["WINDOW_SECONDS", "AxisAuthenticator", "Claim", "ReplayGuard"]
 
 WINDOW_SECONDS: Final = 300
 _BEARER: Final = "bearer "
 _MAX_REMEMBERED: Final = 200_000
 _NONCE_RE: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+#: Unix seconds in ASCII digits (``int`` would also take ``²`` or 5,000 digits).
+_STAMP_RE: Final = re.compile(r"[0-9]{1,12}")
 
 
 class ReplayGuard:
@@ -59,6 +61,18 @@ class ReplayGuard:
         self._seen[signature] = now + 2 * self.window
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who a request says it is, checked as far as possible before its body is read: a
+    bearer token fully; a signed request's system, timestamp and nonce (the signature
+    covers the body, so it is checked by :meth:`AxisAuthenticator.confirm`)."""
+
+    system: AxisSystem
+    stamp: str = ""
+    nonce: str = ""
+    signature: str | None = None
+
+
 @dataclass
 class AxisAuthenticator:
     """Checks a request's credentials against the registered systems."""
@@ -72,12 +86,29 @@ class AxisAuthenticator:
 
     def __call__(self, request: web.Request, body: bytes) -> AxisSystem:
         """The calling system, or a typed ``axis.*`` / ``auth.required`` error."""
-        header = request.headers.get("Authorization")
+        return self.confirm(self.claim(request), request, body)
+
+    def claim(self, request: web.Request) -> Claim:
+        """Everything that can be checked without the body (see :class:`Claim`)."""
+        header = header_text(request.headers.get("Authorization"), "Authorization")
         if header is not None:
-            return self.bearer(header)
+            return Claim(self.bearer(header))
         if SIGNATURE_HEADER in request.headers:
-            return self.signed(request, body)
+            return self._signed_claim(request)
         raise AuthError("axis credentials are required", code="auth.required")
+
+    def confirm(self, claim: Claim, request: web.Request, body: bytes) -> AxisSystem:
+        """The claimed system once a signed request's signature over ``body`` matches."""
+        if claim.signature is None:
+            return claim.system
+        system = claim.system
+        wanted = sign_request(
+            system.secret, request.method, request.raw_path, claim.stamp, claim.nonce, body
+        )
+        if not equal_secrets(claim.signature, wanted):
+            raise AuthError("the request signature does not match", code="axis.bad_signature")
+        self.replays.check(f"{system.system_id}|{claim.nonce}")
+        return system
 
     def bearer(self, header: str) -> AxisSystem:
         """The system of an ``Authorization: Bearer ax1.…`` header."""
@@ -90,22 +121,22 @@ class AxisAuthenticator:
 
     def signed(self, request: web.Request, body: bytes) -> AxisSystem:
         """The system of an HMAC-signed request."""
-        system = self.systems.get(request.headers.get(SYSTEM_HEADER, ""))
-        stamp = request.headers.get(TIMESTAMP_HEADER, "")
-        if not stamp.isdigit() or abs(int(stamp) - self.clock()) > self.window:
+        return self.confirm(self._signed_claim(request), request, body)
+
+    def _signed_claim(self, request: web.Request) -> Claim:
+        headers = request.headers
+        system = self.systems.get(header_text(headers.get(SYSTEM_HEADER), SYSTEM_HEADER) or "")
+        stamp = header_text(headers.get(TIMESTAMP_HEADER), TIMESTAMP_HEADER) or ""
+        if not _STAMP_RE.fullmatch(stamp) or abs(int(stamp) - self.clock()) > self.window:
             raise AuthError(
                 f"{TIMESTAMP_HEADER} is missing or more than {int(self.window)} s off",
                 code="axis.timestamp_out_of_window",
             )
-        nonce = request.headers.get(NONCE_HEADER, "")
+        nonce = headers.get(NONCE_HEADER, "")
         if not _NONCE_RE.fullmatch(nonce):
             raise AuthError(f"{NONCE_HEADER} is missing or malformed", code="axis.bad_signature")
-        given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
-        wanted = sign_request(system.secret, request.method, request.raw_path, stamp, nonce, body)
-        if not hmac.compare_digest(given, wanted):
-            raise AuthError("the request signature does not match", code="axis.bad_signature")
-        self.replays.check(f"{system.system_id}|{nonce}")
-        return system
+        given = header_text(headers.get(SIGNATURE_HEADER), SIGNATURE_HEADER) or ""
+        return Claim(system, stamp, nonce, given.strip().lower())
 
     def client_credentials(self, client_id: str, client_secret: str) -> AxisSystem:
         """The system whose id and secret these are (``axis.invalid_client``)."""
@@ -113,6 +144,6 @@ class AxisAuthenticator:
             system = self.systems.get(client_id)
         except AuthError as exc:
             raise AuthError("unknown client or wrong secret", code="axis.invalid_client") from exc
-        if not hmac.compare_digest(client_secret.encode(), system.secret.encode()):
+        if not equal_secrets(client_secret, system.secret):
             raise AuthError("unknown client or wrong secret", code="axis.invalid_client")
         return system

@@ -9,13 +9,16 @@
     POST /axis/v1/edocs/{docId}/status     done | fail
     GET  /axis/v1/sent/{messageId}         the statuses of a document the caller sent
 
-Errors are the hub's JSON errors (the app's error middleware renders them).
+Errors are the hub's JSON errors (the app's error middleware renders them). A request is
+authenticated before its body is read (a signed request as far as its headers go, see
+:class:`adapters.axis.auth.Claim`), and then only up to the hub's XML size limit. Failed
+client credentials at ``/axis/oauth/token`` are limited per client id and per address
+(429 ``limit.auth_failures``).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
 import aiohttp
@@ -26,9 +29,11 @@ from adapters.axis.inbound import MessageType, submit_edxml
 from adapters.axis.outbound import confirm, find_item, list_pending, render_item
 from adapters.axis.signing import mint_token
 from adapters.axis.systems import AxisSystem, AxisSystems
-from gateway.api.limits import RATE_LIMITER
+from gateway.api.limits import RATE_LIMITER, ByteBudget, FailureLimiter
+from gateway.api.uploads import read_body
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, NotFoundError, RequestError
+from gateway.untrusted import parse_json_object, parsing
 
 __all__ = ["AXIS", "AxisState", "setup_axis_routes"]
 
@@ -36,6 +41,7 @@ PREFIX: Final = "/axis/v1"
 MESSAGETYPE_HEADER: Final = "X-Axis-MessageType"
 _XML_TYPES: Final = ("application/xml", "text/xml", "application/edxml+xml")
 _MAX_WAIT: Final = 30.0
+_MAX_STATUS_BODY: Final = 64 * 1024
 
 
 @dataclass
@@ -44,6 +50,7 @@ class AxisState:
 
     hub: Any
     auth: AxisAuthenticator
+    failures: FailureLimiter = field(default_factory=FailureLimiter)
 
     async def units(self, system: AxisSystem) -> list[str]:
         """The units a system acts for: its own, and for a peer every unit below it."""
@@ -69,28 +76,41 @@ def setup_axis_routes(
     app.router.add_get(f"{PREFIX}/edocs/{{doc_id}}", get_one)
     app.router.add_post(f"{PREFIX}/edocs/{{doc_id}}/status", update_status)
     app.router.add_get(f"{PREFIX}/sent/{{message_id}}", sent_status)
+    from adapters.axis.vxp_routes import setup_vxp_routes  # it builds on this module
+
+    setup_vxp_routes(app, state)  # the same systems, over the SDK's protocol (docs/vxp.md)
     return state
 
 
-async def _caller(request: web.Request, body: bytes = b"") -> tuple[AxisState, AxisSystem]:
+async def _caller(request: web.Request, body_limit: int = 0) -> tuple[AxisState, AxisSystem, bytes]:
+    """The calling system, authenticated before its body (at most ``body_limit`` bytes)
+    is read; then the body, which a signed request's signature covers."""
     state = request.app[AXIS]
-    system = state.auth(request, body)
+    claim = state.auth.claim(request)
     limiter = request.app.get(RATE_LIMITER)
     if limiter is not None:
-        limiter.check(f"axis:{system.system_id}")
-    return state, system
+        limiter.check(f"axis:{claim.system.system_id}")
+    body = await read_body(request, ByteBudget(body_limit)) if body_limit else b""
+    return state, state.auth.confirm(claim, request, body), body
 
 
 async def token(request: web.Request) -> web.Response:
     """OAuth2 client credentials (form body, or HTTP Basic for the client)."""
-    form = await request.post()
+    with parsing("the token request"):
+        form = await request.post()
     if form.get("grant_type") != "client_credentials":
         raise RequestError(
             "grant_type must be client_credentials", code="axis.unsupported_grant_type"
         )
     client_id, client_secret = _client(request, form)
     state = request.app[AXIS]
-    system = state.auth.client_credentials(client_id, client_secret)
+    keys = (f"client:{client_id[:200]}", f"address:{request.remote}")
+    state.failures.check(*keys)
+    try:
+        system = state.auth.client_credentials(client_id, client_secret)
+    except AuthError:
+        state.failures.failed(*keys)
+        raise
     access = mint_token(system.system_id, system.secret, system.token_ttl)
     body = {"access_token": access, "token_type": "Bearer", "expires_in": system.token_ttl}
     return web.json_response(body, headers={"Cache-Control": "no-store"})
@@ -120,8 +140,8 @@ def _messagetype(value: str | None) -> MessageType | None:
 
 async def send(request: web.Request) -> web.Response:
     """Send one edXML message (``X-Axis-MessageType`` edoc | status, optional)."""
-    body = await request.read()
-    state, system = await _caller(request, body)
+    limit = request.app[AXIS].hub.config.hub.max_xml_bytes
+    state, system, body = await _caller(request, limit)
     if request.content_type not in _XML_TYPES:
         raise RequestError(
             f"the body must be edXML ({', '.join(_XML_TYPES)})",
@@ -148,7 +168,7 @@ def _number(request: web.Request, name: str, default: float, high: float) -> flo
 
 async def pending(request: web.Request) -> web.Response:
     """The caller's pending items: ``?messagetype=edoc|status|all&limit=N&wait=S``."""
-    state, system = await _caller(request)
+    state, system, _ = await _caller(request)
     items = await list_pending(
         state.hub,
         await state.units(system),
@@ -161,7 +181,7 @@ async def pending(request: web.Request) -> web.Response:
 
 async def get_one(request: web.Request) -> web.Response:
     """One pending item as edXML (``X-Axis-MessageType`` says which kind)."""
-    state, system = await _caller(request)
+    state, system, _ = await _caller(request)
     doc_id = request.match_info["doc_id"]
     item = await find_item(state.hub, doc_id, await state.units(system))
     if item is None:
@@ -173,13 +193,9 @@ async def get_one(request: web.Request) -> web.Response:
 
 async def update_status(request: web.Request) -> web.Response:
     """``{"status": "done" | "fail", "reason": "..."}`` for one pending item."""
-    body = await request.read()
-    state, system = await _caller(request, body)
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise RequestError("the body is not valid JSON", code="request.bad_json") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+    state, system, body = await _caller(request, _MAX_STATUS_BODY)
+    data = parse_json_object(body, "the body")
+    if not isinstance(data.get("status"), str):
         raise RequestError("a status (done or fail) is needed", code="request.missing_field")
     reason = data.get("reason")
     answer = await confirm(
@@ -195,6 +211,6 @@ async def update_status(request: web.Request) -> web.Response:
 
 async def sent_status(request: web.Request) -> web.Response:
     """The hub's status JSON of a message the caller's unit sent or received."""
-    state, system = await _caller(request)
+    state, system, _ = await _caller(request)
     status = await state.hub.status(Principal(unit=system.unit), request.match_info["message_id"])
     return web.json_response({"status": "OK", **status})

@@ -24,7 +24,8 @@ import secrets
 import time
 from typing import Final
 
-from gateway.errors import AuthError
+from gateway.errors import AuthError, GatewayError
+from gateway.untrusted import equal_secrets, parse_json
 
 __all__ = [
     "NONCE_HEADER",
@@ -109,8 +110,8 @@ def _claims(token: str) -> tuple[str, str, dict[str, object]]:
     if len(parts) != 3 or parts[0] != _TOKEN_PREFIX:
         raise _bad_token()
     try:
-        claims = json.loads(_unb64(parts[1]))
-    except ValueError as exc:
+        claims = parse_json(_unb64(parts[1]), "the token payload")
+    except GatewayError as exc:
         raise _bad_token() from exc
     if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
         raise _bad_token()
@@ -125,7 +126,7 @@ def token_subject(token: str) -> str:
 def verify_token(token: str, secret: str, now: float | None = None) -> str:
     """The system id of a valid, unexpired token; ``axis.invalid_token`` otherwise."""
     payload, mac, claims = _claims(token)
-    if not hmac.compare_digest(mac, _mac(secret, payload)):
+    if not equal_secrets(mac, _mac(secret, payload)):
         raise _bad_token()
     expires = claims.get("exp")
     if not isinstance(expires, int) or expires < (time.time() if now is None else now):

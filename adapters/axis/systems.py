@@ -12,7 +12,9 @@ The HMAC scheme needs the secret itself (not a hash), so it is never in ``config
 repository that only the hub's user may read (mode 0600). A secret is at least 32
 characters. ``peer = true`` marks another hub (federation): it may act for ``unit`` and
 every unit below it in the directory, and confirming a document does not post 01 for
-the recipient (the peer hub's office will).
+the recipient (the peer hub's office will). ``allow_plain_http = true`` lets the system
+use ``/vxp`` over plain HTTP from a non-loopback address (the VXP protocol does not
+protect the body, so by default ``/vxp`` wants TLS).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class AxisSystem:
     secret: str
     peer: bool = False
     token_ttl: int = _DEFAULT_TOKEN_TTL
+    allow_plain_http: bool = False  # /vxp over plain HTTP from a non-loopback address
 
     def __repr__(self) -> str:  # never print the secret
         return f"AxisSystem({self.system_id!r}, unit={self.unit!r}, peer={self.peer})"
@@ -95,6 +98,7 @@ def system_from_config(entry: AdapterConfig, env: Mapping[str, str] | None = Non
         secret=load_secret(options, env),
         peer=bool(options.get("peer", False)),
         token_ttl=ttl,
+        allow_plain_http=bool(options.get("allow_plain_http", False)),
     )
 
 

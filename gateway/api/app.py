@@ -1,8 +1,9 @@
 """The aiohttp application: middlewares in order, then the route tables.
 
-Middlewares, outermost first: request id → errors → authentication → rate limit →
-body size. So every response (errors included) carries ``X-Request-Id``, every failure
-is JSON with a stable code, and a caller is known before it is counted or its body read.
+Middlewares, outermost first: request id → errors → header guard → authentication → rate
+limit → body size. So every response (errors included) carries ``X-Request-Id``, every
+failure is JSON with a stable code, no header that is not valid UTF-8 text reaches a
+handler, and a caller is known before it is counted or its body read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.api.limits import (
     body_limit_middleware,
     rate_limit_middleware,
 )
+from gateway.untrusted import header_guard_middleware
 
 __all__ = ["build_app"]
 
@@ -33,6 +35,7 @@ def build_app(hub: HubFacade) -> web.Application:
         middlewares=[
             request_id_middleware,
             error_middleware,
+            header_guard_middleware,
             auth_middleware,
             rate_limit_middleware,
             body_limit_middleware,

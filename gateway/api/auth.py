@@ -16,6 +16,7 @@ from cryptography import x509
 
 from gateway.api.context import PRINCIPAL, hub_of
 from gateway.errors import AuthError
+from gateway.untrusted import header_text
 
 __all__ = ["PROTECTED_PREFIX", "auth_middleware", "bearer_token", "client_certificate"]
 
@@ -59,7 +60,7 @@ def client_certificate(request: web.Request) -> x509.Certificate | None:
 async def authenticate(request: web.Request) -> Any:
     """The principal of ``request``: bearer token first, else the TLS client certificate."""
     hub = hub_of(request)
-    token = bearer_token(request.headers.get("Authorization"))
+    token = bearer_token(header_text(request.headers.get("Authorization"), "Authorization"))
     if token is not None:
         return await hub.authenticate_token(token)
     cert = client_certificate(request)

@@ -24,6 +24,7 @@ __all__ = [
 #: Characters kept in the ASCII fallback ``filename="..."``; everything else becomes ``_``.
 _UNSAFE_ASCII: Final = re.compile(r"[^A-Za-z0-9 !#$&+,\-.^_`{}~()\[\]=@;']")
 _FALLBACK: Final = "attachment"
+_EMPTY_SUFFIX: Final = re.compile(r"\s*bytes\s*=\s*-\s*0+\s*")
 _MEDIA_TYPE: Final = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 
@@ -45,6 +46,8 @@ def check_range(request: web.Request, size: int) -> None:
     """Refuse a malformed or unsatisfiable ``Range`` with 416 ``request.bad_range`` (JSON)."""
     if "Range" not in request.headers:
         return
+    if _EMPTY_SUFFIX.fullmatch(request.headers["Range"]):
+        raise RangeNotSatisfiable(size)  # the last 0 bytes: aiohttp would send them all
     try:
         wanted = request.http_range
     except ValueError:

@@ -3,8 +3,10 @@
 The request id middleware sits outside everything: it names the request (``X-Request-Id``,
 taken from the caller when well-formed), binds it into structlog's context and echoes it.
 The error middleware turns typed errors into their JSON form, aiohttp's own HTTP errors
-(404, 405, 413…) into stable codes, and anything unexpected into a bare 500
-``gateway.error`` — logged with its traceback, never shown to the client.
+(404, 405, 413…) into stable codes, an unexpected error raised while the request was being
+parsed (inside aiohttp's body, form and multipart readers or the JSON decoder) into 400
+``request.malformed``, and anything else unexpected into a bare 500 ``gateway.error`` —
+logged with its traceback, never shown to the client.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+from types import TracebackType
 from typing import Final
 
 import structlog
@@ -44,6 +47,11 @@ _HTTP_CODES: Final[dict[int, str]] = {
     429: "limit.rate",
 }
 _RETRY_AFTER_UNAVAILABLE: Final = "5"
+#: Modules that read a request's bytes: an unexpected error raised in one of them is the
+#: caller's malformed input (a missing boundary, a bad part header…), not a hub failure.
+_PARSERS: Final = frozenset(
+    {"aiohttp.web_request", "aiohttp.multipart", "aiohttp.helpers", "json", "json.decoder"}
+)
 
 log = structlog.get_logger("gateway.api")
 
@@ -115,6 +123,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return _http_error(exc)
-    except Exception:
-        log.exception("api.unexpected_error", method=request.method, path=request.rel_url.raw_path)
+    except Exception as exc:
+        path = request.rel_url.raw_path
+        if _raised_while_parsing(exc.__traceback__):
+            log.info("api.malformed_request", error=type(exc).__name__, path=path)
+            return error_response(400, "request.malformed", "the request could not be parsed")
+        log.exception("api.unexpected_error", method=request.method, path=path)
         return error_response(500, "gateway.error", "internal error; see the hub's log")
+
+
+def _raised_while_parsing(tb: TracebackType | None) -> bool:
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") in _PARSERS:
+            return True
+        tb = tb.tb_next
+    return False

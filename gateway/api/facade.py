@@ -103,6 +103,7 @@ class HubFacade(Protocol):
     async def submit_document(
         self, p: Any, metadata: dict[str, Any], files: Sequence[Any]
     ) -> Any: ...
+    async def discard_uploads(self, refs: Sequence[Any]) -> int: ...
 
     async def post_receipt(
         self,

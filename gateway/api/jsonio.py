@@ -1,4 +1,5 @@
-"""JSON in and out: objects only in, dates and UUIDs rendered as strings out."""
+"""JSON in and out: objects only in (parsed by :mod:`gateway.untrusted`), dates and UUIDs
+rendered as strings out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.errors import RequestError
+from gateway.untrusted import parse_json_object
 
 __all__ = ["dumps", "json_ok", "parse_json_object"]
 
@@ -35,14 +36,3 @@ def dumps(value: Any) -> str:
 def json_ok(value: Any, status: int = 200) -> web.Response:
     """A JSON response rendered with :func:`dumps`."""
     return web.json_response(value, status=status, dumps=dumps)
-
-
-def parse_json_object(raw: bytes, what: str) -> dict[str, Any]:
-    """``raw`` as a JSON object (empty means ``{}``), else ``request.bad_json``."""
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestError(f"{what} is not valid JSON", code="request.bad_json") from exc
-    if not isinstance(value, dict):
-        raise RequestError(f"{what} must be a JSON object", code="request.bad_json")
-    return value

@@ -3,7 +3,9 @@
 The body limit is checked three ways: the declared ``Content-Length`` before the first
 byte is read, aiohttp's ``client_max_size`` for bodies read whole, and a running count on
 streamed multipart parts (which ``client_max_size`` does not cover). The rate limit is a
-token bucket per authenticated caller, refilled at ``[hub] rate_per_minute``.
+token bucket per authenticated caller, refilled at ``[hub] rate_per_minute``. Failed
+credentials are limited separately (:class:`FailureLimiter`, 429 ``limit.auth_failures``),
+per client id and per address, so guessing a secret is slow.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from gateway.errors import LimitError
 
 __all__ = [
     "ByteBudget",
+    "FailureLimiter",
     "RateLimited",
     "RateLimiter",
     "TokenBucket",
@@ -36,8 +39,8 @@ _MAX_BUCKETS: Final = 100_000
 class RateLimited(LimitError):
     """Too many requests from one caller; ``retry_after`` is in whole seconds."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, code="limit.rate", http_status=429)
+    def __init__(self, message: str, *, retry_after: int, code: str = "limit.rate") -> None:
+        super().__init__(message, code=code, http_status=429)
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(retry_after)}
 
@@ -57,10 +60,16 @@ class TokenBucket:
 
     def take(self, now: float) -> float:
         """Take one token; return 0 if granted, else the seconds until one is available."""
+        wait = self.wait(now)
+        if wait == 0:
+            self.tokens -= 1.0
+        return wait
+
+    def wait(self, now: float) -> float:
+        """0 if a token is available now, else the seconds until one is (takes nothing)."""
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
-            self.tokens -= 1.0
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
@@ -87,6 +96,38 @@ class RateLimiter:
             raise RateLimited(
                 f"more than {self.per_minute} requests a minute", retry_after=math.ceil(wait)
             )
+
+
+class FailureLimiter:
+    """At most ``per_minute`` failed attempts per key (a burst of that many, refilled over a
+    minute); past it every attempt for the key is refused until the bucket refills."""
+
+    def __init__(self, per_minute: int = 10, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = max(1, per_minute)
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def check(self, *keys: str) -> None:
+        """Raise 429 ``limit.auth_failures`` if any of ``keys`` has no attempt left."""
+        now = self._clock()
+        wait = max((b.wait(now) for k in keys if (b := self._buckets.get(k))), default=0.0)
+        if wait > 0:
+            raise RateLimited(
+                "too many failed attempts; try again later",
+                retry_after=math.ceil(wait),
+                code="limit.auth_failures",
+            )
+
+    def failed(self, *keys: str) -> None:
+        """Count one failed attempt against each of ``keys``."""
+        now = self._clock()
+        if len(self._buckets) >= _MAX_BUCKETS:
+            self._buckets.clear()
+        for key in keys:
+            bucket = self._buckets.setdefault(
+                key, TokenBucket(self.per_minute, self.per_minute / 60.0, stamp=now)
+            )
+            bucket.take(now)
 
 
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)

@@ -1,13 +1,15 @@
-"""Query and path parameters, parsed strictly: a bad one is 400 ``request.bad_parameter``."""
+"""Query and path parameters, parsed strictly: a bad one is 400 ``request.bad_parameter``
+(free text with control characters is ``request.bad_text``; see :mod:`gateway.untrusted`)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 
 from gateway.errors import NotFoundError, RequestError
+from gateway.untrusted import clean_text, parse_datetime
 
 __all__ = ["datetime_param", "float_param", "int_param", "message_id_param", "text_param"]
 
@@ -45,15 +47,12 @@ def float_param(request: web.Request, name: str, *, default: float, high: float)
 
 
 def datetime_param(request: web.Request, name: str) -> datetime | None:
-    """An ISO 8601 date-time query parameter (UTC when no offset is given)."""
+    """An ISO 8601 date-time query parameter in UTC (UTC when no offset is given), clamped
+    to the range every database can store."""
     raw = request.query.get(name)
     if not raw:
         return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _bad(name, "not an ISO 8601 date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_datetime(raw, f"parameter {name!r}")
 
 
 def text_param(request: web.Request, name: str) -> str | None:
@@ -63,7 +62,7 @@ def text_param(request: web.Request, name: str) -> str | None:
         return None
     if len(raw) > _MAX_TEXT:
         raise _bad(name, f"longer than {_MAX_TEXT} characters")
-    return raw
+    return clean_text(raw, name)
 
 
 def message_id_param(request: web.Request) -> str:

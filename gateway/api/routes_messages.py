@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -46,9 +47,7 @@ async def submit(request: web.Request) -> web.Response:
         xml = await read_body(request, _xml_budget(request))
         result = await hub.submit_envelope(principal, xml)
     elif request.content_type == "multipart/form-data":
-        budget = ByteBudget(request.app[MAX_BODY])
-        metadata, files = await read_multipart(request, hub.blobs, budget)
-        result = await hub.submit_document(principal, metadata, files)
+        result = await _submit_multipart(request)
     else:
         raise RequestError(
             "submit application/xml or multipart/form-data",
@@ -57,6 +56,19 @@ async def submit(request: web.Request) -> web.Response:
         )
     body = {"id": result.message_id, "status_url": status_url(result.message_id)}
     return json_ok({**body, "created": result.created}, status=202)
+
+
+async def _submit_multipart(request: web.Request) -> Any:
+    """Metadata + files; the blobs of a submission that fails are removed again."""
+    hub, stored = hub_of(request), list[Any]()
+    try:
+        metadata, files = await read_multipart(
+            request, hub.blobs, ByteBudget(request.app[MAX_BODY]), stored
+        )
+        return await hub.submit_document(principal_of(request), metadata, files)
+    except BaseException:
+        await asyncio.shield(hub.discard_uploads(stored))
+        raise
 
 
 @routes.get("/api/v1/messages")

@@ -2,6 +2,8 @@
 
 Files never sit whole in memory: each ``file`` part is read chunk by chunk, charged to
 the request's byte budget, and written straight into the content-addressed blob store.
+Every blob stored is also handed to the caller's ``stored`` list, so the blobs of a
+submission that is then refused can be removed again (``Hub.discard_uploads``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from gateway.api.downloads import safe_media_type
 from gateway.api.facade import BlobsLike
-from gateway.api.jsonio import parse_json_object
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.errors import RequestError
+from gateway.untrusted import clean_text, parse_json_object, parsing
 
 __all__ = ["UploadedPart", "read_body", "read_multipart", "upload_filename"]
 
@@ -62,26 +65,51 @@ async def _part_chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 
 async def read_multipart(
-    request: web.Request, blobs: BlobsLike, budget: ByteBudget
+    request: web.Request, blobs: BlobsLike, budget: ByteBudget, stored: list[Any]
 ) -> tuple[dict[str, Any], list[UploadedPart]]:
-    """The ``metadata`` JSON part and every ``file`` part (stored as it streams in)."""
-    reader = await request.multipart()
-    metadata: dict[str, Any] | None = None
-    files: list[UploadedPart] = []
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise RequestError("nested multipart is not accepted", code="request.invalid")
-        if part.name == "metadata":
-            metadata = await _read_metadata(part, budget)
-        elif part.name == "file":
-            if len(files) >= _MAX_FILES:
-                raise RequestError("too many file parts", code="request.invalid")
-            files.append(await _store_file(part, blobs, budget))
-        else:
-            raise RequestError(f"unexpected form part {part.name!r}", code="request.invalid")
+    """The one ``metadata`` JSON part and every ``file`` part (stored as it streams in;
+    each blob reference is appended to ``stored`` as soon as it is written)."""
+    with parsing("the multipart body"):
+        reader = await _open(request)
+        metadata: dict[str, Any] | None = None
+        files: list[UploadedPart] = []
+        while (part := await _next_part(reader)) is not None:
+            if part.name == "metadata":
+                if metadata is not None:
+                    raise RequestError("only one metadata part is allowed", code="request.invalid")
+                metadata = await _read_metadata(part, budget)
+            elif part.name == "file":
+                if len(files) >= _MAX_FILES:
+                    raise RequestError("too many file parts", code="request.invalid")
+                files.append(await _store_file(part, blobs, budget, stored))
+            else:
+                raise RequestError(f"unexpected form part {part.name!r}", code="request.invalid")
     if metadata is None:
         raise RequestError("the metadata part is missing", code="request.missing_field")
     return metadata, files
+
+
+def _bad_multipart(why: str) -> RequestError:
+    return RequestError(f"bad multipart body: {why}", code="request.bad_multipart")
+
+
+async def _open(request: web.Request) -> MultipartReader:
+    try:
+        return await request.multipart()
+    except ValueError:
+        raise _bad_multipart("the Content-Type names no valid boundary") from None
+
+
+async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
+    try:
+        part = await reader.next()
+    except ValueError:
+        raise _bad_multipart("the body does not start with the declared boundary") from None
+    except HttpProcessingError:
+        raise _bad_multipart("a part header holds control characters or is malformed") from None
+    if part is None or isinstance(part, BodyPartReader):
+        return part
+    raise RequestError("nested multipart is not accepted", code="request.invalid")
 
 
 async def _read_metadata(part: BodyPartReader, budget: ByteBudget) -> dict[str, Any]:
@@ -105,12 +133,15 @@ def upload_filename(raw: str) -> str:
     return unicodedata.normalize("NFC", name)
 
 
-async def _store_file(part: BodyPartReader, blobs: BlobsLike, budget: ByteBudget) -> UploadedPart:
+async def _store_file(
+    part: BodyPartReader, blobs: BlobsLike, budget: ByteBudget, stored: list[Any]
+) -> UploadedPart:
     if not part.filename:
         raise RequestError("a file part has no filename", code="request.missing_field")
-    name = upload_filename(part.filename)
+    name = clean_text(upload_filename(part.filename), "filename")
     media_type = safe_media_type(part.headers.get("Content-Type"))
     ref = await blobs.put_stream(
         limited_chunks(_part_chunks(part), budget), max_bytes=max(budget.left, 0)
     )
+    stored.append(ref)
     return UploadedPart(name=name, media_type=media_type, sha256=ref.sha256, size=ref.size)

@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.errors import AuthError, ForbiddenError
+from gateway.untrusted import equal_secrets
 
 COOKIE = "lienthong_console"
 MAX_AGE = 8 * 3600
@@ -66,7 +67,7 @@ class SessionCodec:
         except ValueError as exc:
             raise AuthError("bad session", code="auth.required") from exc
         expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(mac, expected):
+        if not equal_secrets(mac, expected):
             raise AuthError("bad session", code="auth.required")
         operator, issued, csrf = payload.decode().split("|", 2)
         if time.time() - int(issued) > MAX_AGE:
@@ -91,7 +92,7 @@ async def check_csrf(request: web.Request, session: ConsoleSession) -> None:
     """Refuse a POST whose form token differs from the session's (``auth.csrf``)."""
     form = await request.post()
     token = form.get("csrf")
-    if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
+    if not isinstance(token, str) or not equal_secrets(token, session.csrf):
         raise ForbiddenError("CSRF token missing or wrong", code="auth.csrf")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,9 +18,10 @@ from aiohttp import web
 from gateway.console.context import CODEC, DATA, HUB, STOP
 from gateway.console.i18n import pick_language, state_namer, translator
 from gateway.console.session import COOKIE, ConsoleSession, check_csrf, set_cookie
-from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
+from gateway.errors import AuthError, ForbiddenError, GatewayError
 from gateway.reports import search_csv
 from gateway.store.records import SearchFilters
+from gateway.untrusted import clean_text, parse_datetime
 
 routes = web.RouteTableDef()
 
@@ -118,19 +119,15 @@ def _filters(query: Any) -> SearchFilters:
         text = query.get(name) or ""
         if not text:
             return None
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise RequestError(f"bad date {text!r}", code="request.invalid") from exc
-        parsed = parsed.replace(tzinfo=parsed.tzinfo or UTC)
+        parsed = parse_datetime(text, f"date {name!r}", code="request.invalid")
         return parsed.replace(hour=23, minute=59, second=59) if end and len(text) == 10 else parsed
 
     return SearchFilters(
-        unit=query.get("unit") or None,
-        state=query.get("state") or None,
+        unit=clean_text(query.get("unit") or "", "unit") or None,
+        state=clean_text(query.get("state") or "", "state") or None,
         since=day("since"),
         until=day("until", end=True),
-        text=query.get("q") or None,
+        text=clean_text(query.get("q") or "", "q") or None,
     )
 
 

@@ -1,13 +1,13 @@
 """API bearer tokens: 32 random bytes, stored only as SHA-256, revocable.
 
 Lookup is by the hash (an indexed equality), and the stored hash is then compared with
-``hmac.compare_digest``, so neither the lookup nor the comparison leaks the token.
+``equal_secrets`` (constant time, on bytes), so neither the lookup nor the comparison
+leaks the token.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 from collections import OrderedDict
@@ -21,6 +21,7 @@ from gateway.directory.principal import Principal
 from gateway.errors import AuthError, DirectoryError, NotFoundError
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
+from gateway.untrusted import equal_secrets
 
 __all__ = ["TokenInfo", "TokenRegistry", "hash_token"]
 
@@ -120,7 +121,7 @@ class TokenRegistry:
             row = (
                 await session.execute(select(TokenRow).where(TokenRow.token_hash == wanted))
             ).scalar_one_or_none()
-        if row is None or not hmac.compare_digest(row.token_hash, wanted):
+        if row is None or not equal_secrets(row.token_hash, wanted):
             raise AuthError("unknown or revoked token", code="auth.invalid_token")
         if row.revoked_at is not None:
             raise AuthError("unknown or revoked token", code="auth.invalid_token")

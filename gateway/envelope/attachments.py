@@ -9,13 +9,14 @@ the bytes when ``rehash`` is set.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, Protocol
 
-from gateway.envelope.model import Envelope
+from gateway.envelope.model import Attachment, Envelope
 from gateway.errors import EnvelopeError
 
-__all__ = ["CHUNK_SIZE", "BlobLookup", "check_attachments", "hash_file"]
+__all__ = ["CHUNK_SIZE", "BlobLookup", "check_attachments", "check_unique_names", "hash_file"]
 
 CHUNK_SIZE: Final = 1024 * 1024
 
@@ -36,9 +37,25 @@ class BlobLookup(Protocol):
         ...
 
 
+def check_unique_names(attachments: Iterable[Attachment], message_id: str | None = None) -> None:
+    """Raise ``attachment.duplicate_name`` when two attachments share a name: a file is
+    downloaded by its name, so each name must stand for one file."""
+    seen: set[str] = set()
+    for attachment in attachments:
+        if attachment.name in seen:
+            raise EnvelopeError(
+                f"two attachments are named {attachment.name!r}",
+                code="attachment.duplicate_name",
+                message_id=message_id,
+            )
+        seen.add(attachment.name)
+
+
 def check_attachments(env: Envelope, blob_lookup: BlobLookup, *, rehash: bool = False) -> None:
-    """Raise ``envelope.attachment_missing`` / ``envelope.attachment_mismatch`` if any
-    manifest entry is absent, has another size, or (with ``rehash``) other bytes."""
+    """Raise ``attachment.duplicate_name`` if two manifest entries share a name, and
+    ``envelope.attachment_missing`` / ``envelope.attachment_mismatch`` if any is absent,
+    has another size, or (with ``rehash``) other bytes."""
+    check_unique_names(env.attachments, str(env.message_id))
     for attachment in env.attachments:
         name, sha = attachment.name, attachment.sha256
         if not blob_lookup.exists(sha):

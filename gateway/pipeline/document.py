@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from gateway.envelope.attachments import check_unique_names
 from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
 from gateway.errors import EnvelopeError, GatewayError, RequestError
 from gateway.text import nfc
+from gateway.untrusted import bounded_number, clean_text
 
 __all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "adopt_envelope", "build_envelope"]
 
@@ -40,6 +42,8 @@ KNOWN_FIELDS = frozenset(
 )
 _MAX_TEXT = 2000
 _MAX_RECIPIENTS = 10_000
+#: ``expires_in`` is at most ten years, in seconds.
+_MAX_EXPIRES_IN = 10 * 366 * 86_400
 
 
 class FileLike(Protocol):
@@ -83,9 +87,8 @@ def build_envelope(
     if unknown:
         raise RequestError(f"unknown metadata fields {sorted(unknown)}", code="request.invalid")
     addressees = _addressees(metadata.get("to"))
-    names = [f.name for f in files]
-    if len(set(names)) != len(names):
-        raise RequestError("two files have the same name", code="request.invalid")
+    attachments = tuple(_attachment(f) for f in files)
+    check_unique_names(attachments)
     created = now or datetime.now(UTC)
     kind = _kind(metadata.get("kind"))
     refers_to = _uuid(metadata.get("refers_to"), "refers_to")
@@ -101,7 +104,7 @@ def build_envelope(
         document=_document(metadata),
         kind=kind,
         refers_to=refers_to,
-        attachments=tuple(_attachment(f) for f in files),
+        attachments=attachments,
     )
 
 
@@ -122,6 +125,7 @@ def adopt_envelope(
             code="envelope.sender_mismatch",
             message_id=str(given.message_id),
         )
+    check_unique_names(given.attachments, str(given.message_id))
     manifest = sorted((a.name, a.sha256, a.size) for a in given.attachments)
     if manifest != sorted((f.name, f.sha256, f.size) for f in files):
         raise RequestError(
@@ -181,7 +185,7 @@ def _text(value: Any, name: str) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         raise RequestError(f"'{name}' must be a string", code="request.invalid")
-    value = nfc(value.strip())
+    value = nfc(clean_text(value, name).strip())
     if len(value) > _MAX_TEXT:
         raise RequestError(f"'{name}' is too long", code="request.invalid")
     return value or None
@@ -217,11 +221,8 @@ def _uuid(value: Any, name: str) -> uuid.UUID | None:
 def _expires(value: Any, created: datetime) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise RequestError(
-            "'expires_in' must be a positive number of seconds", code="request.invalid"
-        )
-    return created + timedelta(seconds=float(value))
+    seconds = bounded_number(value, "expires_in", low=0, high=_MAX_EXPIRES_IN)
+    return created + timedelta(seconds=seconds)
 
 
 def _attachment(f: FileLike) -> Attachment:

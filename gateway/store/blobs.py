@@ -4,17 +4,24 @@ A file is streamed to a temporary file in its final directory, hashed on the way
 fsynced, checked against the expected digest and size limit, then renamed into place
 atomically (and the directory fsynced), so a blob that exists is always complete.
 Blocking file IO runs in a worker thread, one chunk at a time.
+
+A blob first created by an upload that is then refused is removed again
+(:meth:`BlobStore.discard_uploaded`). Each put installs its own copy (a new inode), so the
+clean-up can tell whether anyone stored the same bytes since: it moves the blob aside,
+deletes it only if it is still the copy the refused upload made, and puts it back
+otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,6 +39,9 @@ class BlobRef:
 
     sha256: str
     size: int
+    #: This put's copy (its inode) and whether the put created the blob; for clean-up.
+    inode: int | None = field(default=None, compare=False)
+    created: bool = field(default=False, compare=False)
 
 
 def sha256_of_file(path: Path, chunk: int = CHUNK) -> str:
@@ -103,8 +113,8 @@ class BlobStore:
                     f"content hashes to {sha}, not {expected_sha256}",
                     code="envelope.attachment_mismatch",
                 )
-            await asyncio.to_thread(self._install, tmp, sha)
-            return BlobRef(sha, size)
+            inode, created = await asyncio.to_thread(self._install, tmp, sha)
+            return BlobRef(sha, size, inode, created)
         finally:
             await asyncio.to_thread(_discard, fh, tmp)
 
@@ -121,13 +131,49 @@ class BlobStore:
             await asyncio.to_thread(fh.write, chunk)
         return digest, size
 
-    def _install(self, tmp: Path, sha: str) -> None:
+    def _install(self, tmp: Path, sha: str) -> tuple[int, bool]:
+        """Put ``tmp`` in place; (its inode, whether the blob is new). One copy per digest:
+        a second put of the same bytes replaces the first copy with an identical one."""
         final = self.path(sha)
-        if final.is_file():
-            return  # one copy per digest; the temp file is discarded by the caller
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp.replace(final)
+        inode = tmp.stat().st_ino
+        try:
+            os.link(tmp, final)  # atomic create-if-absent; the caller removes ``tmp``
+            created = True
+        except FileExistsError:
+            tmp.replace(final)
+            created = False
         _fsync_dir(final.parent)
+        return inode, created
+
+    async def discard_uploaded(self, refs: Iterable[BlobRef]) -> int:
+        """Remove the blobs ``refs`` created, unless stored again since; how many went."""
+        given = list(refs)
+        mine: dict[str, set[int]] = {}
+        created = {r.sha256 for r in given if r.created}
+        for ref in given:
+            if ref.sha256 in created and ref.inode is not None:
+                mine.setdefault(ref.sha256, set()).add(ref.inode)
+        removed = 0
+        for sha, inodes in mine.items():
+            removed += await asyncio.to_thread(self._discard_if_mine, sha, inodes)
+        return removed
+
+    def _discard_if_mine(self, sha: str, inodes: set[int]) -> bool:
+        final = self.path(sha)
+        aside = self.root / f".discard-{secrets.token_hex(8)}"
+        try:
+            final.rename(aside)  # from here a concurrent put installs a fresh copy
+        except FileNotFoundError:
+            return False
+        try:
+            if aside.stat().st_ino in inodes:
+                return True
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, final)  # another put stored these bytes since: keep them
+            return False
+        finally:
+            aside.unlink(missing_ok=True)
 
     async def open_range(self, sha: str, start: int = 0, end: int | None = None) -> RangeReader:
         """Bytes ``start..end`` inclusive (HTTP Range semantics); ``end=None`` to the end.

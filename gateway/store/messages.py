@@ -15,7 +15,7 @@ Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -31,6 +31,7 @@ from gateway.store import transactions as tx
 from gateway.store.db import Database, execute
 from gateway.store.group_commit import Batch, GroupCommit
 from gateway.store.models import (
+    AttachmentRow,
     OutboxEntryRow,
     table,
     utcnow,
@@ -179,6 +180,14 @@ class MessageStore:
         self._messages[stored.id] = stored
         if len(self._messages) > _MESSAGE_CACHE:
             self._messages.popitem(last=False)
+
+    async def referenced_blobs(self, shas: Collection[str]) -> set[str]:
+        """Which of ``shas`` an attachment of a stored message names."""
+        if not shas:
+            return set()
+        query = select(AttachmentRow.sha256).where(AttachmentRow.sha256.in_(list(shas)))
+        async with self.db.read() as session:
+            return set((await session.execute(query.distinct())).scalars())
 
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""

@@ -1,0 +1,199 @@
+"""Office systems embedding the VXP SDK (stand-in) use the hub's /vxp, changing only
+endpoint, systemid and secret: the full cycle, on the embedded default and on PG + RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.axis.conftest import PROV, A, AxisWorld, B, C
+from tests.standins.office import OfficeFile, document_edxml, parse_received, status_edxml
+from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
+
+_VN = timezone(timedelta(hours=7))
+_SYSTEMS = {A: "office-a", B: "office-b", C: "office-c"}
+
+
+@pytest.fixture
+async def sdks(axis_world: AxisWorld) -> AsyncIterator[dict[str, KnobstickService]]:
+    """One SDK KnobstickService per district, pointed at ``<hub>/vxp``."""
+    services = {
+        unit: KnobstickService(f"{axis_world.url}/vxp", system, axis_world.secrets[unit])
+        for unit, system in _SYSTEMS.items()
+    }
+    try:
+        yield services
+    finally:
+        for service in services.values():
+            await service.close()
+
+
+def _headers(**values: Any) -> str:
+    return json.dumps(values)
+
+
+async def _eventually(
+    probe: Callable[[], Awaitable[SdkResult]], done: Callable[[SdkResult], bool]
+) -> SdkResult:
+    for _ in range(150):
+        result = await probe()
+        if done(result):
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never reached: last answer {result.answer}")
+
+
+async def _receive_all(sdk: KnobstickService, kind: str, count: int) -> list[Any]:
+    """List (until ``count`` rows), get each, parse it, confirm done: the SDK office loop."""
+    listing = await _eventually(
+        lambda: sdk.get_received_edoc_list(_headers(servicetype="eDoc", messagetype=kind)),
+        lambda r: r.ok and len(r.data) >= count,
+    )
+    got = []
+    for row in listing.data:
+        edoc = await sdk.get_edoc(_headers(filePath="xml", docId=row["docId"]))
+        assert edoc.status == "OK" and edoc.ok, edoc.answer
+        got.append(parse_received(row["docId"], row["messageType"], edoc.data))
+        done = await sdk.update_status(_headers(status="done", docId=row["docId"]))
+        assert done.ok, done.answer
+    return got
+
+
+async def test_sdk_cycle_send_list_get_update_status_reply_and_sent_list(
+    axis_world: AxisWorld, sdks: dict[str, KnobstickService], tmp_path: Path
+) -> None:
+    """A sends to B and C; B and C take it; B answers 03; A reads every status and the
+    per-recipient sent list; counts and the directory answer as the SDK parses them."""
+    a, b, c = sdks[A], sdks[B], sdks[C]
+    now = datetime.now(UTC).astimezone(_VN)
+    document_id = f"{A},{now:%Y/%m/%d},12/VP-vxp"
+    files = [OfficeFile("cong-van.pdf", "application/pdf", b"%PDF-1.4 noi dung" * 50)]
+    edoc = tmp_path / "edoc.edxml"
+    edoc.write_bytes(
+        document_edxml(
+            sender=A,
+            sender_name="Huyện 1",
+            to=[B, C],
+            document_id=document_id,
+            subject="Kế hoạch chuyển đổi số",
+            number="12",
+            notation="VP",
+            files=files,
+            at=now,
+        )
+    )
+    sent = await a.send_edoc(
+        _headers(**{"from": A, "servicetype": "eDoc", "messagetype": "edoc", "to": [B, C]}), edoc
+    )
+    assert (sent.http_status, sent.status, sent.error_code) == (200, "OK", "0"), sent.answer
+    message_id = sent.data
+    # sending the same file again stores nothing new: the same DocId
+    again = await a.send_edoc(_headers(**{"from": A, "messagetype": "edoc"}), edoc)
+    assert again.ok and again.data == message_id
+
+    for sdk in (b, c):
+        [doc] = await _receive_all(sdk, "edoc", 1)
+        assert (doc.document_id, doc.sender, doc.subject) == (
+            document_id,
+            A,
+            "Kế hoạch chuyển đổi số",
+        )
+        assert [(f.name, f.data) for f in doc.files] == [(files[0].name, files[0].data)]
+        count = await sdk.count_receive_edoc("{}")
+        assert count.ok and count.data == 0
+
+    # B registers it: a 03 status, sent as sendEdoc with messagetype status
+    status_file = tmp_path / "status.edxml"
+    status_file.write_bytes(
+        status_edxml(
+            sender=B,
+            sender_name="Huyện 2",
+            document_id=document_id,
+            response_organ=A,
+            code="03",
+            description="Đã vào sổ",
+            at=now,
+        )
+    )
+    reply = await b.send_edoc(_headers(**{"from": B, "messagetype": "status"}), status_file)
+    assert reply.ok and reply.data, reply.answer
+
+    # A: the 01 that B's and C's "done" said, and B's 03
+    counted = await _eventually(
+        lambda: a.count_receive_status(_headers(messagetype="status")),
+        lambda r: r.ok and r.data >= 3,
+    )
+    assert counted.data == 3
+    statuses = await _receive_all(a, "status", 3)
+    seen = sorted((s.sender, s.status_code, s.document_id) for s in statuses)
+    assert seen == [(B, "01", document_id), (B, "03", document_id), (C, "01", document_id)]
+    assert next(s for s in statuses if s.status_code == "03").description == "Đã vào sổ"
+    assert (await a.count_receive_status("{}")).data == 0
+
+    rows = await a.get_sent_edoc_list(_headers(servicetype="eDoc", docId=message_id))
+    assert rows.ok, rows.answer
+    by_unit = {r["toCode"]: r for r in rows.data}
+    assert set(by_unit) == {B, C}
+    assert (by_unit[B]["receiveStatus"], by_unit[C]["receiveStatus"]) == ("03", "01")
+    assert all(r["fromCode"] == A and r["senderDocId"] == message_id for r in rows.data)
+    assert all(r["sendStatus"] == "done" and r["receivedTime"] for r in rows.data)
+    assert by_unit[B]["title"] == "Kế hoạch chuyển đổi số"
+
+    agencies = AgencyService(f"{axis_world.url}/vxp", "office-a", axis_world.secrets[A])
+    try:
+        listed = await agencies.get_agencies_list("{}")
+        assert listed.ok and {PROV, A, B, C} <= {x["code"] for x in listed.data}
+        assert next(x for x in listed.data if x["code"] == B)["pid"] == PROV
+    finally:
+        await agencies.close()
+
+
+async def test_stale_headers_ride_along_and_fail_keeps_the_item_pending(
+    axis_world: AxisWorld, sdks: dict[str, KnobstickService], tmp_path: Path
+) -> None:
+    """updateStatus fail leaves the item listed; keys of earlier calls (docId, filePath,
+    status) stay in the SDK's map and the hub still answers each later call correctly."""
+    a, b = sdks[A], sdks[B]
+    now = datetime.now(UTC).astimezone(_VN)
+    edoc = tmp_path / "edoc.edxml"
+    edoc.write_bytes(
+        document_edxml(
+            sender=A,
+            sender_name="Huyện 1",
+            to=[B],
+            document_id=f"{A},x,13/VP",
+            subject="Giấy mời",
+            number="13",
+            notation="VP",
+            files=[],
+            at=now,
+        )
+    )
+    sent = await a.send_edoc(_headers(**{"from": A, "messagetype": "edoc", "to": [B]}), edoc)
+    assert sent.ok, sent.answer
+    listing = await _eventually(
+        lambda: b.get_received_edoc_list(_headers(messagetype="edoc")),
+        lambda r: r.ok and len(r.data) == 1,
+    )
+    doc_id = listing.data[0]["docId"]
+    assert listing.data[0]["from"] == A and listing.data[0]["to"] == B
+    failed = await b.update_status(_headers(status="fail", docId=doc_id))
+    assert failed.ok
+    processing = await b.update_status(_headers(status="processing", docId=doc_id))
+    assert processing.ok
+    assert "XroadVnpt-status" in b.last_request_headers  # the map keeps every key
+    again = await b.get_received_edoc_list("{}")  # stale messagetype, docId and status
+    assert [r["docId"] for r in again.data] == [doc_id]
+    downloaded = await b.download_edoc(_headers(docId=doc_id, filePath="xml"))
+    assert downloaded[0] == 200 and "Giấy mời".encode() in downloaded[1]
+    assert (await b.update_status(_headers(status="done", docId=doc_id))).ok
+    assert (await b.count_receive_edoc(_headers(messagetype="edoc"))).data == 0
+    # without a docId, getSentEdocList lists the latest documents A sent
+    rows = await a.get_sent_edoc_list("{}")
+    assert rows.ok and {r["senderDocId"] for r in rows.data} == {sent.data}

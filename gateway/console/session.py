@@ -1,8 +1,11 @@
 """Operator sessions for the console: an HMAC-signed cookie and a CSRF token per session.
 
-The cookie holds ``operator|issued_at|csrf`` signed with a per-hub secret; it is
-``HttpOnly; Secure; SameSite=Strict``. Every form carries the session's CSRF token and
-every POST is checked against it (``auth.csrf``).
+The cookie holds ``token_id|issued_at|csrf|operator`` signed with a per-hub secret; it is
+``HttpOnly; Secure; SameSite=Strict``. The session lasts while the operator token it was
+opened with is not revoked (the console checks it on every request). Every form carries
+the session's CSRF token and every POST is checked against it (``auth.csrf``); a POST
+from a page of another origin (``Origin``, else ``Referer``) is refused, the login too,
+so another site cannot log a browser into a session of its choosing (login CSRF).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -26,11 +30,12 @@ MAX_AGE = 8 * 3600
 
 @dataclass(frozen=True)
 class ConsoleSession:
-    """A logged-in operator."""
+    """A logged-in operator, and the id of the token the session was opened with."""
 
     operator: str
     issued_at: int
     csrf: str
+    token_id: str = ""
 
 
 class SessionCodec:
@@ -50,10 +55,10 @@ class SessionCodec:
                 fh.write(secrets.token_bytes(32))
         return cls(path.read_bytes())
 
-    def issue(self, operator: str) -> tuple[str, ConsoleSession]:
-        """A new session for ``operator`` and the cookie value that carries it."""
-        session = ConsoleSession(operator, int(time.time()), secrets.token_urlsafe(24))
-        payload = f"{session.operator}|{session.issued_at}|{session.csrf}".encode()
+    def issue(self, operator: str, token_id: str = "") -> tuple[str, ConsoleSession]:
+        """A new session for ``operator`` (opened with token ``token_id``) and its cookie."""
+        session = ConsoleSession(operator, int(time.time()), secrets.token_urlsafe(24), token_id)
+        payload = f"{token_id}|{session.issued_at}|{session.csrf}|{operator}".encode()
         mac = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
         return base64.urlsafe_b64encode(payload).decode() + "." + mac, session
 
@@ -69,10 +74,13 @@ class SessionCodec:
         expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
         if not equal_secrets(mac, expected):
             raise AuthError("bad session", code="auth.required")
-        operator, issued, csrf = payload.decode().split("|", 2)
+        fields = payload.decode().split("|", 3)
+        if len(fields) != 4:  # a cookie of an older hub version
+            raise AuthError("please log in again", code="auth.required")
+        token_id, issued, csrf, operator = fields
         if time.time() - int(issued) > MAX_AGE:
             raise AuthError("session expired", code="auth.required")
-        return ConsoleSession(operator, int(issued), csrf)
+        return ConsoleSession(operator, int(issued), csrf, token_id)
 
 
 def set_cookie(response: web.StreamResponse, value: str) -> None:
@@ -90,10 +98,35 @@ def set_cookie(response: web.StreamResponse, value: str) -> None:
 
 async def check_csrf(request: web.Request, session: ConsoleSession) -> None:
     """Refuse a POST whose form token differs from the session's (``auth.csrf``)."""
+    check_same_origin(request)
     form = await request.post()
     token = form.get("csrf")
     if not isinstance(token, str) or not equal_secrets(token, session.csrf):
         raise ForbiddenError("CSRF token missing or wrong", code="auth.csrf")
+
+
+def check_same_origin(request: web.Request) -> None:
+    """Refuse a POST sent by a page of another origin (``auth.csrf``).
+
+    Browsers send ``Origin`` with every cross-site POST (``null`` from sandboxed or
+    no-referrer pages), else a ``Referer``: either must name this hub's host, as the
+    request's ``Host`` or a proxy's ``X-Forwarded-Host`` gives it. A request with neither
+    header does not come from a web page (a script), so it is left to the other checks.
+    """
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source is None:
+        return
+    forwarded = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+    hosts = {h.lower() for h in (request.host, forwarded) if h}
+    try:
+        host = urlsplit(source).netloc.lower()
+    except ValueError:
+        host = ""
+    if not host or host not in hosts:
+        raise ForbiddenError(
+            "the form was sent from another site; open the console's own page",
+            code="auth.csrf",
+        )
 
 
 def _create_private(path: Path) -> int:

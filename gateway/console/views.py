@@ -17,7 +17,13 @@ from aiohttp import web
 
 from gateway.console.context import CODEC, DATA, HUB, STOP
 from gateway.console.i18n import pick_language, state_namer, translator
-from gateway.console.session import COOKIE, ConsoleSession, check_csrf, set_cookie
+from gateway.console.session import (
+    COOKIE,
+    ConsoleSession,
+    check_csrf,
+    check_same_origin,
+    set_cookie,
+)
 from gateway.errors import AuthError, ForbiddenError, GatewayError
 from gateway.reports import search_csv
 from gateway.store.records import SearchFilters
@@ -32,16 +38,30 @@ STATES = (
 )  # fmt: skip
 
 
-def _session(request: web.Request) -> ConsoleSession | None:
-    try:
-        return request.app[CODEC].read(request.cookies.get(COOKIE))
-    except AuthError:
-        return None
+#: The request's checked session (or None), read once per request by :func:`_session`.
+_SESSION: web.RequestKey[ConsoleSession | None] = web.RequestKey("console_session")
+
+
+async def _session(request: web.Request) -> ConsoleSession | None:
+    """A valid cookie whose operator token is not revoked (a session ends with its token)."""
+    if _SESSION not in request:
+        try:
+            session = request.app[CODEC].read(request.cookies.get(COOKIE))
+        except AuthError:
+            session = None
+        if session is not None and not await _token_active(request, session):
+            session = None
+        request[_SESSION] = session
+    return request[_SESSION]
+
+
+async def _token_active(request: web.Request, session: ConsoleSession) -> bool:
+    return bool(await request.app[HUB].directory.tokens.is_active(session.token_id))
 
 
 def _context(request: web.Request, page: str, **extra: Any) -> dict[str, Any]:
     lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
-    session = _session(request)
+    session = request.get(_SESSION)
     return {
         "lang": lang,
         "_": translator(lang),
@@ -61,8 +81,8 @@ def _render(request: web.Request, template: str, page: str, **extra: Any) -> web
     return response
 
 
-def _require(request: web.Request) -> ConsoleSession:
-    session = _session(request)
+async def _require(request: web.Request) -> ConsoleSession:
+    session = await _session(request)
     if session is None:
         raise web.HTTPSeeOther("/console/login")
     return session
@@ -71,25 +91,28 @@ def _require(request: web.Request) -> ConsoleSession:
 @routes.get("/console/login")
 async def login_form(request: web.Request) -> web.Response:
     """The login page."""
+    await _session(request)
     return _render(request, "login.html", "login")
 
 
 @routes.post("/console/login")
 async def login(request: web.Request) -> web.StreamResponse:
-    """Exchange an operator token for a session cookie."""
+    """Exchange an operator token for a session cookie (only from the console's own page)."""
     form = await request.post()
     token = form.get("token")
     try:
+        check_same_origin(request)
         if not isinstance(token, str) or not token:
             raise AuthError("token required", code="auth.required")
         principal = await request.app[HUB].authenticate_token(token.strip())
         if not principal.operator:
             raise ForbiddenError("operators only", code="auth.forbidden")
+        token_id = await request.app[HUB].directory.tokens.id_of(token.strip())
     except GatewayError as exc:
         response = _render(request, "login.html", "login", error=exc.message)
         response.set_status(exc.http_status)
         return response
-    cookie, _ = request.app[CODEC].issue(principal.operator)
+    cookie, _ = request.app[CODEC].issue(principal.operator, token_id)
     redirect = web.HTTPSeeOther("/console")
     set_cookie(redirect, cookie)
     raise redirect
@@ -98,7 +121,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 @routes.post("/console/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     """End the session."""
-    session = _require(request)
+    session = await _require(request)
     await check_csrf(request, session)
     redirect = web.HTTPSeeOther("/console/login")
     redirect.del_cookie(COOKIE, path="/console")
@@ -108,7 +131,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @routes.get("/console")
 async def overview(request: web.Request) -> web.Response:
     """Counters and the overdue list."""
-    _require(request)
+    await _require(request)
     data = request.app[DATA]
     stats, overdue = await asyncio.gather(data.overview(), data.overdue())
     return _render(request, "overview.html", "overview", stats=stats, overdue=overdue)
@@ -134,7 +157,7 @@ def _filters(query: Any) -> SearchFilters:
 @routes.get("/console/messages")
 async def messages(request: web.Request) -> web.Response:
     """Search by unit, state, date range and subject text."""
-    _require(request)
+    await _require(request)
     query = request.query
     page = await request.app[HUB].messages.search(
         _filters(query), cursor=query.get("cursor") or None, limit=50
@@ -151,7 +174,7 @@ async def messages(request: web.Request) -> web.Response:
 @routes.get("/console/messages.csv")
 async def messages_csv(request: web.Request) -> web.StreamResponse:
     """The same search as CSV (every page)."""
-    _require(request)
+    await _require(request)
     text = await search_csv(request.app[HUB].messages, _filters(request.query))
     return web.Response(
         text=text,
@@ -163,7 +186,7 @@ async def messages_csv(request: web.Request) -> web.StreamResponse:
 @routes.get("/console/messages/{id}")
 async def message(request: web.Request) -> web.Response:
     """One message's timeline and audit trail."""
-    _require(request)
+    await _require(request)
     message_id = request.match_info["id"]
     hub = request.app[HUB]
     status = await hub.messages.status(message_id)
@@ -174,14 +197,14 @@ async def message(request: web.Request) -> web.Response:
 @routes.get("/console/units")
 async def units(request: web.Request) -> web.Response:
     """The unit tree with mailbox depth and last seen."""
-    _require(request)
+    await _require(request)
     return _render(request, "units.html", "units", roots=await request.app[DATA].unit_tree())
 
 
 @routes.get("/console/dead-letters")
 async def dead_letters(request: web.Request) -> web.Response:
     """Dead-lettered messages with retry and discard."""
-    _require(request)
+    await _require(request)
     items = await request.app[DATA].dead_letters()
     rows = [
         {"id": d.message_id, "message_id": _message_of(d.body), "routing_key": d.routing_key,
@@ -201,7 +224,7 @@ def _message_of(body: bytes) -> str:
 @routes.post(r"/console/dead-letters/{id}/{action:retry|discard}")
 async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
     """Retry or discard a dead letter (CSRF-checked, audited)."""
-    session = _require(request)
+    session = await _require(request)
     await check_csrf(request, session)
     await request.app[DATA].resolve_dead_letter(
         session.operator, request.match_info["id"], request.match_info["action"]
@@ -211,8 +234,9 @@ async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/console/events")
 async def events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: one per new audit entry (works across hub processes)."""
-    _require(request)
+    """Server-sent events: one per new audit entry (works across hub processes); the
+    stream ends when the session's operator token is revoked."""
+    session = await _require(request)
     data = request.app[DATA]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -221,7 +245,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     last = await data.last_seq()
     stop = request.app[STOP]
     await response.write(b": connected\n\n")
-    while not stop.is_set():
+    while not stop.is_set() and await _token_active(request, session):
         for event in await data.events_after(last):
             last = event["seq"]
             kind = "receipt" if event["action"].startswith("receipt") else "message"

@@ -136,6 +136,25 @@ class TokenRegistry:
         while len(self._cache) > _CACHE_MAX:
             self._cache.popitem(last=False)
 
+    async def id_of(self, token: str) -> str:
+        """The id of a valid ``token`` (``auth.invalid_token`` otherwise); never cached."""
+        query = select(TokenRow.id).where(
+            TokenRow.token_hash == hash_token(token), TokenRow.revoked_at.is_(None)
+        )
+        async with self.db.read() as session:
+            token_id = (await session.execute(query)).scalar_one_or_none()
+        if token_id is None:
+            raise AuthError("unknown or revoked token", code="auth.invalid_token")
+        return token_id
+
+    async def is_active(self, token_id: str) -> bool:
+        """Whether the token with this id exists and is not revoked: one read by primary
+        key, never cached (a console session checks it on every request)."""
+        query = select(TokenRow.revoked_at).where(TokenRow.id == token_id)
+        async with self.db.read() as session:
+            found = (await session.execute(query)).first()
+        return found is not None and found[0] is None
+
     async def all(self) -> list[TokenInfo]:
         """Every token, oldest first."""
         async with self.db.read() as session:

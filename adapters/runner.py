@@ -195,6 +195,8 @@ class AdapterRunner:
                 slot.breaker.failure()
             raise
         slot.breaker.success()
+        if items:  # the unit's system handed something over: it was seen
+            self.hub.last_seen(slot.principal.unit)
         for item in items:
             outcome = await submit_inbound(self.hub, slot.principal, item)
             if not outcome.accepted:

@@ -29,6 +29,7 @@ from gateway.bootstrap import ensure_identity, open_configured_bus, with_passphr
 from gateway.bus import Bus
 from gateway.config import Config
 from gateway.directory import Directory, Principal
+from gateway.directory.last_seen import LastSeen, check_days, not_seen_for
 from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.envelope.seal import Sealing
 from gateway.errors import (
@@ -136,6 +137,8 @@ class Hub:
         self._started = False
         #: Writes running beside a response (see :meth:`mailbox`), awaited by :meth:`stop`.
         self._background: set[asyncio.Task[None]] = set()
+        #: Called with the unit of every authenticated call and mailbox poll.
+        self.last_seen = LastSeen(self.directory.touch, self._beside)
 
     # -- lifetime ----------------------------------------------------------------------
 
@@ -454,6 +457,7 @@ class Hub:
         fetched, so the next fetch returns it again and records it then.
         """
         unit = authz.require_unit(p)
+        self.last_seen(unit)
         limit = max(1, min(limit, _MAX_LIMIT))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, _MAX_WAIT))
@@ -565,11 +569,16 @@ class Hub:
         return page.to_json()
 
     async def unit_summaries(
-        self, p: authz.PrincipalLike, unit: str | None = None
+        self, p: authz.PrincipalLike, unit: str | None = None, *, not_seen_days: int | None = None
     ) -> list[dict[str, Any]]:
-        """Operators: per-unit counters (sent, received, pending, deliveries by state)."""
+        """Operators: per-unit counters (sent, received, pending, deliveries by state) and
+        last-seen times; with ``not_seen_days``, only units not seen for that many days."""
         authz.require_operator(p)
-        return [unit_summary_json(s) for s in await self.messages.unit_summaries(unit)]
+        summaries = await self.messages.unit_summaries(unit)
+        if not_seen_days is not None:
+            days = check_days(not_seen_days)
+            summaries = [s for s in summaries if not_seen_for(days, s.last_seen_at)]
+        return [unit_summary_json(s) for s in summaries]
 
     async def overdue(self, p: authz.PrincipalLike, *, limit: int = 500) -> list[dict[str, Any]]:
         """Operators: deliveries past their document's due date without a final status."""

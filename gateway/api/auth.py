@@ -73,5 +73,7 @@ async def authenticate(request: web.Request) -> Any:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate every ``/api/v1`` request before its handler runs."""
     if request.path.startswith(PROTECTED_PREFIX):
-        request[PRINCIPAL] = await authenticate(request)
+        principal = await authenticate(request)
+        request[PRINCIPAL] = principal
+        hub_of(request).last_seen(principal.unit)
     return await handler(request)

@@ -98,6 +98,9 @@ class HubFacade(Protocol):
 
     async def authenticate_certificate(self, cert: x509.Certificate) -> Any: ...
 
+    def last_seen(self, unit: str | None) -> None:
+        """Note that ``unit`` just called (written at most once a minute, beside)."""
+
     async def submit_envelope(self, p: Any, xml: bytes) -> Any: ...
 
     async def submit_document(
@@ -136,7 +139,9 @@ class HubFacade(Protocol):
 
     async def search_csv(self, p: Any, filters: SearchFilters | None = None) -> str: ...
 
-    async def unit_summaries(self, p: Any, unit: str | None = None) -> list[dict[str, Any]]: ...
+    async def unit_summaries(
+        self, p: Any, unit: str | None = None, *, not_seen_days: int | None = None
+    ) -> list[dict[str, Any]]: ...
 
     async def overdue(self, p: Any, *, limit: int = 500) -> list[dict[str, Any]]: ...
 

@@ -126,10 +126,19 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     },
     "/api/v1/units/summary": {
         "get": {
-            "summary": "Per-unit counters (operators): sent, received, pending, states",
-            "parameters": [_query("unit", _STR, "one unit only")],
+            "summary": "Per-unit counters (operators): sent, received, pending, states, "
+            "last_seen_at",
+            "parameters": [
+                _query("unit", _STR, "one unit only"),
+                _query(
+                    "not_seen_days",
+                    {"type": "integer", "minimum": 0, "maximum": 36500},
+                    "only units never seen, or last seen this many days ago or longer",
+                ),
+            ],
             "responses": {
                 "200": _ok("summaries", _obj(items={"type": "array", "items": {"type": "object"}})),
+                "400": _REF_ERROR,
                 **_AUTH_ERRORS,
             },
         },

@@ -10,7 +10,8 @@ from aiohttp import web
 from gateway.api.context import hub_of, principal_of
 from gateway.api.facade import HubFacade
 from gateway.api.jsonio import json_ok
-from gateway.api.params import message_id_param
+from gateway.api.params import int_param, message_id_param
+from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS
 from gateway.metrics import CONTENT_TYPE
 
 __all__ = ["routes"]
@@ -27,9 +28,15 @@ async def message_status(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/units/summary")
 async def unit_summaries(request: web.Request) -> web.Response:
-    """Operators: per-unit counters; ``?unit=CODE`` for one unit."""
+    """Operators: per-unit counters and last-seen times; ``?unit=CODE`` for one unit,
+    ``?not_seen_days=N`` for the units not seen for N days (or never)."""
     unit = request.query.get("unit") or None
-    return json_ok({"items": await hub_of(request).unit_summaries(principal_of(request), unit)})
+    days = None
+    if request.query.get("not_seen_days"):
+        days = int_param(request, "not_seen_days", default=0, low=-1, high=MAX_NOT_SEEN_DAYS + 1)
+        # out of range: refused with the valid range (check_days), not clamped
+    items = await hub_of(request).unit_summaries(principal_of(request), unit, not_seen_days=days)
+    return json_ok({"items": items})
 
 
 @routes.get("/api/v1/overdue")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from gateway import audit
 from gateway.bus.base import Bus, DeadLetter
 from gateway.directory.directory import Directory
+from gateway.directory.last_seen import not_seen_for
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.models import AuditRow, DeliveryRow, MessageRow
@@ -160,6 +161,16 @@ class ConsoleData:
         for code, node in nodes.items():
             node.children = sorted(children.get(code, []), key=lambda n: n.code)
         return sorted(children[None], key=lambda n: n.code)
+
+    async def units_not_seen(self, days: int) -> list[UnitNode]:
+        """Units never seen, or last seen ``days`` days ago or longer, by code."""
+        units = await self.hub.directory.list()
+        pending = {s.unit: s.pending_items for s in await self.hub.messages.unit_summaries()}
+        return [
+            UnitNode(u.code, u.name, pending.get(u.code, 0), _fmt(u.last_seen_at))
+            for u in units
+            if not_seen_for(days, u.last_seen_at)
+        ]
 
     async def dead_letters(self) -> list[DeadLetter]:
         """What the bus gave up on."""

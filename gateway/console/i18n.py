@@ -56,6 +56,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "name": ("Tên", "Name"),
     "code": ("Mã", "Code"),
     "dead_letter_empty": ("Không có thư lỗi", "No dead letters"),
+    "not_seen_days": ("Không kết nối từ (số ngày)", "Not seen for (days)"),
+    "filter": ("Lọc", "Filter"),
+    "show_tree": ("Xem cây đơn vị", "Show the tree"),
+    "all_seen": (
+        "Mọi đơn vị đều đã kết nối trong thời gian này",
+        "Every unit was seen in that time",
+    ),
     "skip_to_content": ("Chuyển đến nội dung", "Skip to content"),
 }
 

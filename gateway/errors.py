@@ -284,7 +284,8 @@ ERROR_CODES: dict[str, str] = {
     "routing.no_recipients": "the message has no recipients",
     # receipts
     "receipt.illegal_transition": "the status is not allowed after the current state",
-    "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this",
+    "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this; a "
+    "signed receipt moves only its signer's own delivery",
     "receipt.unknown_status": "the status code or name is not known",
     "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
     "receipt.not_found": "no such receipt, or not one the caller may see",

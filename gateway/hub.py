@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -42,6 +43,7 @@ from gateway.errors import (
     ReceiptError,
     RequestError,
 )
+from gateway.exports import Export, export_search
 from gateway.logging import bound
 from gateway.metrics import HubMetrics
 from gateway.pipeline.document import FileLike, UploadedFile, adopt_envelope, build_envelope
@@ -49,13 +51,13 @@ from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import TrustCache, build_submit_flow
 from gateway.pipeline.mailbox import MailboxConsumers
 from gateway.pipeline.notify import MailboxSignals
-from gateway.pipeline.receipt import ReceiptIssuer, hub_receipt_id
-from gateway.pipeline.relay import Relay
+from gateway.pipeline.receipt import ReceiptIssuer, check_claimed_time, hub_receipt_id
+from gateway.pipeline.relay import Relay, holder_is_gone, worker_name
 from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pipeline.status import StatusView
 from gateway.pki.keystore import KeyStore
-from gateway.reports import overdue_json, search_csv, unit_summary_json
+from gateway.reports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
 from gateway.store.records import SearchFilters, StoredMessage
@@ -295,7 +297,7 @@ class Hub:
             key, cert = await self.signers.for_document(unit)
             xml = await self.sealing.seal(env, key, cert)
         try:
-            return await self.flow(xml, unit, f"unit:{unit}")
+            return await self.flow(xml, unit, f"unit:{unit}", adapter_ids=envelope is not None)
         except ConflictError as exc:  # a concurrent resubmit of the same id won the race
             if envelope is None or exc.code != "message.duplicate_id":
                 raise
@@ -376,10 +378,11 @@ class Hub:
         r = verified.receipt
         if str(r.message_id) != stored.id:
             raise RequestError("the receipt is about another message", code="request.invalid")
-        authz.require_party(p, stored.id, stored.sender, stored.recipients, r.status)
-        issuer = r.issuer or unit
-        if not issuer == unit == verified.signer_unit:
-            raise AuthError("the receipt is not signed by the caller", code="auth.forbidden")
+        authz.require_signed_receipt(
+            p, stored.id, stored.sender, stored.recipients, r, verified.signer_unit
+        )
+        skew = timedelta(seconds=self.config.hub.receipt_clock_skew_seconds)
+        check_claimed_time(r.timestamp, stored.accepted_at, datetime.now(UTC), skew)
         ack = None if r.status is Status.RECALL_REQUESTED else unit
         receipt_id, _ = await self.receipts.store(verified, ack_document=ack)
         return receipt_id
@@ -586,10 +589,12 @@ class Hub:
         rows = await self.messages.overdue(limit=max(1, min(limit, 10_000)))
         return [overdue_json(r) for r in rows]
 
-    async def search_csv(self, p: authz.PrincipalLike, filters: SearchFilters | None = None) -> str:
-        """Operators: every hit of a search as CSV."""
+    async def search_export(
+        self, p: authz.PrincipalLike, filters: SearchFilters | None, fmt: str
+    ) -> Export:
+        """Operators: every hit of a search as a CSV or XLSX file (``fmt``)."""
         authz.require_operator(p)
-        return await search_csv(self.messages, filters or SearchFilters())
+        return await export_search(self.messages, filters or SearchFilters(), fmt)
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open)."""

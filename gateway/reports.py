@@ -1,22 +1,16 @@
-"""Operator reports shared by the API and the console: per-unit summary, overdue, CSV.
+"""Operator reports shared by the API and the console: per-unit summary, overdue, and
+the cell neutraliser of the spreadsheet exports (:mod:`gateway.exports`).
 
-Each function takes the :class:`~gateway.store.messages.MessageStore` read side and gives
-plain JSON-able values (or CSV text), so both front ends show the same thing.
+Each function gives plain JSON-able values, so both front ends show the same thing.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
-from gateway.store.messages import MessageStore
-from gateway.store.records import OverdueDelivery, SearchFilters, UnitSummary
+from gateway.store.records import OverdueDelivery, UnitSummary
 
-__all__ = ["csv_safe", "overdue_json", "search_csv", "unit_summary_json"]
-
-_CSV_PAGE = 500
+__all__ = ["csv_safe", "overdue_json", "unit_summary_json"]
 
 
 def unit_summary_json(summary: UnitSummary) -> dict[str, Any]:
@@ -60,23 +54,3 @@ def csv_safe(text: str) -> str:
     if text[:1] in _CONTROL_STARTS or text.lstrip()[:1] in _FORMULA_STARTS:
         return "'" + text
     return text
-
-
-async def search_csv(store: MessageStore, filters: SearchFilters) -> str:
-    """Every hit of a search (all pages) as CSV text with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "sender", "subject", "created_at", "due_date", "states"])
-    cursor: str | None = None
-    while True:
-        page = await store.search(filters, cursor=cursor, limit=_CSV_PAGE)
-        for item in page.items:
-            row = item.to_json()
-            states = json.dumps(row["states"], sort_keys=True)
-            writer.writerow(
-                [row["id"], row["sender"], csv_safe(row["subject"]), row["created_at"],
-                 row["due_date"] or "", states]
-            )  # fmt: skip
-        cursor = page.next_cursor
-        if not cursor:
-            return buffer.getvalue()

@@ -12,12 +12,14 @@ from aiohttp import web
 
 from gateway.envelope.model import Attachment
 from gateway.errors import RequestError
+from gateway.exports import Export
 
 __all__ = [
     "RangeNotSatisfiable",
     "attachment_response",
     "check_range",
     "content_disposition",
+    "export_response",
     "safe_media_type",
 ]
 
@@ -87,3 +89,16 @@ def attachment_response(attachment: Attachment, path: Path) -> web.FileResponse:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def export_response(export: Export) -> web.Response:
+    """A search export (CSV or XLSX) as a download, never cached."""
+    return web.Response(
+        body=export.body,
+        headers={
+            "Content-Type": export.content_type,
+            "Content-Disposition": content_disposition(export.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

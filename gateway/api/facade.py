@@ -14,6 +14,7 @@ from cryptography import x509
 
 from gateway.config import Config
 from gateway.envelope.model import Attachment
+from gateway.exports import Export
 from gateway.store.records import SearchFilters
 
 __all__ = [
@@ -137,7 +138,7 @@ class HubFacade(Protocol):
         self, p: Any, filters: SearchFilters | None = None, *, cursor: str | None, limit: int
     ) -> dict[str, Any]: ...
 
-    async def search_csv(self, p: Any, filters: SearchFilters | None = None) -> str: ...
+    async def search_export(self, p: Any, filters: SearchFilters | None, fmt: str) -> Export: ...
 
     async def unit_summaries(
         self, p: Any, unit: str | None = None, *, not_seen_days: int | None = None

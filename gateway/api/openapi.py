@@ -102,14 +102,28 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "get": {
             "summary": "Search messages (operators), paginated by cursor",
             "parameters": [
-                _query("unit", _STR, "sender or recipient unit code"),
+                _query(
+                    "unit",
+                    _STR,
+                    "sender or recipient: a unit code, or part of a unit's name (no case, "
+                    "no diacritics: `xin cai` finds `UBND xã Xín Cái`)",
+                ),
                 _query("state", _STR, "delivery state"),
                 _query("since", {"type": "string", "format": "date-time"}, "created at or after"),
                 _query("until", {"type": "string", "format": "date-time"}, "created before"),
-                _query("q", _STR, "text in the subject, number or notation"),
+                _query(
+                    "q",
+                    _STR,
+                    "words of the subject, without case or diacritics (`ke hoach` finds "
+                    "`KẾ HOẠCH`; đ is d), or a message id",
+                ),
                 _query("cursor", _STR, "next_cursor of the previous page"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"),
-                _query("format", {"enum": ["json", "csv"]}, "csv: every hit as text/csv"),
+                _query(
+                    "format",
+                    {"enum": ["json", "csv", "xlsx"]},
+                    "csv (UTF-8 with a BOM) or xlsx: every hit, one column per delivery state",
+                ),
             ],
             "responses": {
                 "200": _ok(
@@ -117,6 +131,15 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                     _obj(
                         items={"type": "array", "items": {"type": "object"}},
                         next_cursor={"type": ["string", "null"]},
+                        units={
+                            "type": "array",
+                            "description": "with a unit filter: the units it stood for",
+                            "items": _obj(code=_STR, name={"type": ["string", "null"]}),
+                        },
+                        hint={
+                            "type": "string",
+                            "description": "the unit filter named no unit of the directory",
+                        },
                     ),
                 ),
                 "400": _REF_ERROR,

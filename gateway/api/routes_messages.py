@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.api.context import hub_of, principal_of
-from gateway.api.downloads import attachment_response, check_range
+from gateway.api.downloads import attachment_response, check_range, export_response
 from gateway.api.jsonio import json_ok
 from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.api.params import (
@@ -74,8 +74,9 @@ async def _submit_multipart(request: web.Request) -> Any:
 @routes.get("/api/v1/messages")
 async def search(request: web.Request) -> web.Response:
     """Operators: messages by unit, state, time and text, a page at a time (or CSV)."""
-    if text_param(request, "format") == "csv":
-        return await _search_csv(request)
+    fmt = text_param(request, "format")
+    if fmt and fmt != "json":
+        return await _search_export(request, fmt)
     result = await hub_of(request).search(
         principal_of(request),
         _search_filters(request),
@@ -95,13 +96,9 @@ def _search_filters(request: web.Request) -> SearchFilters:
     )
 
 
-async def _search_csv(request: web.Request) -> web.Response:
-    text = await hub_of(request).search_csv(principal_of(request), _search_filters(request))
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="lienthong-messages.csv"'},
-    )
+async def _search_export(request: web.Request, fmt: str) -> web.Response:
+    hub, p = hub_of(request), principal_of(request)
+    return export_response(await hub.search_export(p, _search_filters(request), fmt))
 
 
 @routes.get("/api/v1/messages/{id}")

@@ -51,6 +51,15 @@ _LABELS: dict[str, tuple[str, str]] = {
     "overdue_units": ("Đơn vị chưa hoàn thành", "Units not completed"),
     "live": ("Cập nhật trực tiếp", "Live updates"),
     "export_csv": ("Xuất CSV", "Export CSV"),
+    "export_xlsx": ("Xuất Excel (XLSX)", "Export Excel (XLSX)"),
+    "unit_or_name": ("Đơn vị (mã hoặc tên)", "Unit (code or name)"),
+    "units_matched": ("Đơn vị tìm theo", "Units searched"),
+    "unit_hint": (
+        "Không có đơn vị nào có mã này hoặc tên chứa chuỗi này. Nhập mã đơn vị "
+        "(vd. 000.00.00.H01) hoặc một phần tên, có dấu hay không dấu đều được.",
+        "No unit has this code or a name containing it. Give a unit code "
+        "(e.g. 000.00.00.H01) or part of its name, with or without diacritics.",
+    ),
     "language": ("English", "Tiếng Việt"),
     "error": ("Lỗi", "Error"),
     "name": ("Tên", "Name"),

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from gateway.api.downloads import export_response
 from gateway.console.context import CODEC, DATA, HUB, STOP
 from gateway.console.i18n import pick_language, state_namer, translator
 from gateway.console.session import (
@@ -25,7 +26,7 @@ from gateway.console.session import (
     set_cookie,
 )
 from gateway.errors import AuthError, ForbiddenError, GatewayError
-from gateway.reports import search_csv
+from gateway.exports import export_search
 from gateway.store.records import SearchFilters
 from gateway.untrusted import clean_text, parse_datetime
 
@@ -168,19 +169,16 @@ async def messages(request: web.Request) -> web.Response:
     return _render(
         request, "messages.html", "messages", items=items, q=dict(query), states=STATES,
         next_cursor=page.next_cursor, next_query=next_query, query_string=urlencode(plain),
+        hint=page.hint, units=[{"code": c, "name": n} for c, n in page.units],
     )  # fmt: skip
 
 
-@routes.get("/console/messages.csv")
-async def messages_csv(request: web.Request) -> web.StreamResponse:
-    """The same search as CSV (every page)."""
+@routes.get("/console/messages.{fmt:csv|xlsx}")
+async def messages_export(request: web.Request) -> web.StreamResponse:
+    """The same search as CSV or XLSX (every page)."""
     await _require(request)
-    text = await search_csv(request.app[HUB].messages, _filters(request.query))
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="lienthong-messages.csv"'},
-    )
+    fmt, filters = request.match_info["fmt"], _filters(request.query)
+    return export_response(await export_search(request.app[HUB].messages, filters, fmt))
 
 
 @routes.get("/console/messages/{id}")

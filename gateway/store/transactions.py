@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import String, bindparam, case, or_, select, update
@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
+from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import ConflictError, NotFoundError, ReceiptError
 from gateway.pipeline import states
@@ -835,7 +836,7 @@ def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, s
             message_id=message.id,
         )
     recall = r.status is Status.RECALL_REQUESTED
-    expected = message.sender if recall else r.recipient
+    expected = receipt_party(r, message.sender)
     issuer = r.issuer or expected
     if issuer != expected:
         raise ReceiptError(
@@ -848,9 +849,10 @@ def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, s
 
 
 def _receipt_rows(
-    verified: VerifiedReceiptLike, issuer: str, target: str
+    verified: VerifiedReceiptLike, issuer: str, target: str, at: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The receipts row and the outbox row (to ``target``) of a receipt being stored."""
+    """The receipts row and the outbox row (to ``target``) of a receipt being stored;
+    ``at`` is the hub's time of receipt (the signed time stays in the receipt XML)."""
     r = verified.receipt
     rid, mid = str(r.receipt_id), str(r.message_id)
     receipt = {
@@ -861,7 +863,7 @@ def _receipt_rows(
         "status_name": r.status.label,
         "reason": r.reason,
         "issuer": issuer,
-        "at": r.timestamp,
+        "at": at,
         "receipt_xml": verified.xml,
         "digest": verified.digest,
     }
@@ -897,7 +899,7 @@ async def insert_receipt(
         ):
             return False
         raise
-    receipt, outbox = _receipt_rows(verified, issuer, target)
+    receipt, outbox = _receipt_rows(verified, issuer, target, utcnow())
     if (await execute(session, _RECEIPT_IF_NEW[dialect(session)], receipt)).first() is None:
         return False
     await set_state(session, delivery, new)
@@ -968,7 +970,9 @@ async def add_receipts(
         asked = [{"rid": rid} for rid in dict.fromkeys(rids)]
         seen = {row.receipt_id for row in await execute(session, _RECEIPT_EXISTS, asked)}
     state = {key: d.state for key, d in deliveries.items()}
-    receipts, outbox, results, details = [], [], [], []
+    now = utcnow()
+    receipts: list[dict[str, Any]] = []
+    outbox, results, details = [], [], []
     for (verified, _ack, _known), key, rid in zip(items, keys, rids, strict=True):
         if rid in seen:
             results.append((rid, False))
@@ -982,12 +986,13 @@ async def add_receipts(
         details.append((issuer, key, _receipt_detail(r, state[key], new)))
         state[key] = new
         seen.add(rid)
-        receipt, queued = _receipt_rows(verified, issuer, target)
+        # one microsecond apart: receipts of one delivery keep the order they came in
+        at = now + timedelta(microseconds=len(receipts))
+        receipt, queued = _receipt_rows(verified, issuer, target, at)
         receipts.append(receipt)
         outbox.append(queued)
         results.append((rid, True))
     if receipts:
-        now = utcnow()
         if in_one:
             writes = [
                 _receipt_writes(receipt, queued, deliveries[key].id, detail["to"], now)

@@ -59,7 +59,10 @@ def hub_config(home: Path, db_url: str, bus_url: str, adapters: list[AdapterConf
 
 @asynccontextmanager
 async def served_hub(
-    config: Config, units: list[tuple[str, str, str | None]], port: int | None = None
+    config: Config,
+    units: list[tuple[str, str, str | None]],
+    port: int | None = None,
+    host: str = "127.0.0.1",
 ) -> AsyncIterator[tuple[Hub, str]]:
     """Start a hub with ``units`` (code, name, parent), serve API + axis; (hub, base url)."""
     hub = Hub(config)
@@ -74,8 +77,8 @@ async def served_hub(
         runner = web.AppRunner(app)
         await runner.setup()
         port = port or free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        yield hub, f"http://127.0.0.1:{port}"
+        await web.TCPSite(runner, host, port).start()
+        yield hub, f"http://{host}:{port}"
     finally:
         if runner is not None:
             await runner.cleanup()

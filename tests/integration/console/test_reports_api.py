@@ -54,5 +54,5 @@ async def test_search_as_csv(live: SeededHub) -> None:
         url = f"{live.url}/api/v1/messages?format=csv&unit={DISTRICTS[0]}"
         async with client.get(url) as r:
             assert r.headers["Content-Type"].startswith("text/csv")
-            rows = list(csv.DictReader(io.StringIO(await r.text())))
+            rows = list(csv.DictReader(io.StringIO((await r.read()).decode("utf-8-sig"))))
     assert {row["id"] for row in rows} == {live.documents["done"], live.documents["overdue"]}

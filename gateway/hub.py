@@ -305,16 +305,20 @@ class Hub:
                 raise
             return known
 
-    async def discard_uploads(self, refs: Sequence[BlobRef]) -> int:
-        """Remove the blobs a refused upload created that no stored message names (a
-        failure here only leaves them behind, logged)."""
-        if not any(ref.created for ref in refs):
+    async def finish_upload(self, refs: Sequence[BlobRef], *, refused: bool) -> int:
+        """Let go of an API upload's blobs (held since they were stored); after a refusal,
+        remove those no other upload holds and no stored message names. A failure here
+        only leaves them behind, logged. How many were removed."""
+        free = self.blobs.release(refs)
+        if not refused or not free:
             return 0
         try:
-            kept = await self.messages.referenced_blobs({ref.sha256 for ref in refs})
-            return await self.blobs.discard_uploaded(r for r in refs if r.sha256 not in kept)
+            kept = await self.messages.referenced_blobs(set(free))
+            return await self.blobs.discard_uploaded(
+                {sha: inodes for sha, inodes in free.items() if sha not in kept}
+            )
         except (GatewayError, OSError):
-            log.warning("hub.upload_cleanup_failed", blobs=len(refs), exc_info=True)
+            log.warning("hub.upload_cleanup_failed", blobs=len(free), exc_info=True)
             return 0
 
     async def _resubmitted(self, unit: str, message_id: str) -> AcceptResult | None:

@@ -32,7 +32,7 @@ from adapters.axis.systems import AxisSystem, AxisSystems
 from gateway.api.limits import RATE_LIMITER, ByteBudget, FailureLimiter
 from gateway.api.uploads import read_body
 from gateway.directory.principal import Principal
-from gateway.errors import AuthError, NotFoundError, RequestError
+from gateway.errors import AuthError, LimitError, NotFoundError, RequestError
 from gateway.untrusted import parse_json_object, parsing
 
 __all__ = ["AXIS", "AxisState", "setup_axis_routes"]
@@ -90,6 +90,8 @@ async def _caller(request: web.Request, body_limit: int = 0) -> tuple[AxisState,
     limiter = request.app.get(RATE_LIMITER)
     if limiter is not None:
         limiter.check(f"axis:{claim.system.system_id}")
+    if (request.content_length or 0) > body_limit:
+        raise LimitError(f"the body is larger than {body_limit} bytes", code="limit.body_too_large")
     body = await read_body(request, ByteBudget(body_limit)) if body_limit else b""
     return state, state.auth.confirm(claim, request, body), body
 

@@ -71,6 +71,8 @@ class BlobsLike(Protocol):
         max_bytes: int | None = None,
     ) -> BlobRefLike: ...
 
+    def hold(self, ref: Any) -> None: ...
+
 
 class MetricsLike(Protocol):
     """The hub's Prometheus metrics (``gateway.metrics.HubMetrics``)."""
@@ -107,7 +109,7 @@ class HubFacade(Protocol):
     async def submit_document(
         self, p: Any, metadata: dict[str, Any], files: Sequence[Any]
     ) -> Any: ...
-    async def discard_uploads(self, refs: Sequence[Any]) -> int: ...
+    async def finish_upload(self, refs: Sequence[Any], *, refused: bool) -> int: ...
 
     async def post_receipt(
         self,

@@ -65,10 +65,12 @@ async def _submit_multipart(request: web.Request) -> Any:
         metadata, files = await read_multipart(
             request, hub.blobs, ByteBudget(request.app[MAX_BODY]), stored
         )
-        return await hub.submit_document(principal_of(request), metadata, files)
+        result = await hub.submit_document(principal_of(request), metadata, files)
     except BaseException:
-        await asyncio.shield(hub.discard_uploads(stored))
+        await asyncio.shield(hub.finish_upload(stored, refused=True))
         raise
+    await hub.finish_upload(stored, refused=False)
+    return result
 
 
 @routes.get("/api/v1/messages")

@@ -2,8 +2,8 @@
 
 Files never sit whole in memory: each ``file`` part is read chunk by chunk, charged to
 the request's byte budget, and written straight into the content-addressed blob store.
-Every blob stored is also handed to the caller's ``stored`` list, so the blobs of a
-submission that is then refused can be removed again (``Hub.discard_uploads``).
+Every blob stored is held (``BlobStore.hold``) and handed to the caller's ``stored`` list,
+so the blobs of a submission that is then refused can be removed (``Hub.finish_upload``).
 """
 
 from __future__ import annotations
@@ -143,5 +143,6 @@ async def _store_file(
     ref = await blobs.put_stream(
         limited_chunks(_part_chunks(part), budget), max_bytes=max(budget.left, 0)
     )
+    blobs.hold(ref)
     stored.append(ref)
     return UploadedPart(name=name, media_type=media_type, sha256=ref.sha256, size=ref.size)

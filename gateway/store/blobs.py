@@ -5,11 +5,13 @@ fsynced, checked against the expected digest and size limit, then renamed into p
 atomically (and the directory fsynced), so a blob that exists is always complete.
 Blocking file IO runs in a worker thread, one chunk at a time.
 
-A blob first created by an upload that is then refused is removed again
-(:meth:`BlobStore.discard_uploaded`). Each put installs its own copy (a new inode), so the
-clean-up can tell whether anyone stored the same bytes since: it moves the blob aside,
-deletes it only if it is still the copy the refused upload made, and puts it back
-otherwise.
+The blobs of an upload that is then refused are removed again: an API upload holds its
+blobs (:meth:`BlobStore.hold`) until it is accepted or refused; when the last upload of this
+process holding a blob lets go after a refusal, the hub removes it unless a stored message
+names it (:meth:`BlobStore.discard_uploaded`). Each put installs its own copy (a new
+inode), so the clean-up can tell whether another process stored the same bytes since: it
+moves the blob aside, deletes it only if it is still a copy these uploads made, and puts
+it back otherwise.
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ class BlobRef:
 
     sha256: str
     size: int
-    #: This put's copy (its inode) and whether the put created the blob; for clean-up.
+    #: The copy (inode) this put installed, for the clean-up of a refused upload.
     inode: int | None = field(default=None, compare=False)
-    created: bool = field(default=False, compare=False)
 
 
 def sha256_of_file(path: Path, chunk: int = CHUNK) -> str:
@@ -64,6 +65,8 @@ class BlobStore:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        #: sha256 -> (uploads holding it, the copies they installed); see :meth:`hold`.
+        self._held: dict[str, tuple[int, set[int]]] = {}
 
     def path(self, sha: str) -> Path:
         """Where the blob with digest ``sha`` lives (whether or not it exists)."""
@@ -113,8 +116,8 @@ class BlobStore:
                     f"content hashes to {sha}, not {expected_sha256}",
                     code="envelope.attachment_mismatch",
                 )
-            inode, created = await asyncio.to_thread(self._install, tmp, sha)
-            return BlobRef(sha, size, inode, created)
+            inode = await asyncio.to_thread(self._install, tmp, sha)
+            return BlobRef(sha, size, inode)
         finally:
             await asyncio.to_thread(_discard, fh, tmp)
 
@@ -131,31 +134,43 @@ class BlobStore:
             await asyncio.to_thread(fh.write, chunk)
         return digest, size
 
-    def _install(self, tmp: Path, sha: str) -> tuple[int, bool]:
-        """Put ``tmp`` in place; (its inode, whether the blob is new). One copy per digest:
-        a second put of the same bytes replaces the first copy with an identical one."""
+    def _install(self, tmp: Path, sha: str) -> int:
+        """Put ``tmp`` in place; its inode. One copy per digest: a second put of the same
+        bytes replaces the first copy with an identical one (so each put is told apart)."""
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         inode = tmp.stat().st_ino
         try:
             os.link(tmp, final)  # atomic create-if-absent; the caller removes ``tmp``
-            created = True
         except FileExistsError:
             tmp.replace(final)
-            created = False
         _fsync_dir(final.parent)
-        return inode, created
+        return inode
 
-    async def discard_uploaded(self, refs: Iterable[BlobRef]) -> int:
-        """Remove the blobs ``refs`` created, unless stored again since; how many went."""
-        given = list(refs)
-        mine: dict[str, set[int]] = {}
-        created = {r.sha256 for r in given if r.created}
-        for ref in given:
-            if ref.sha256 in created and ref.inode is not None:
-                mine.setdefault(ref.sha256, set()).add(ref.inode)
+    def hold(self, ref: BlobRef) -> None:
+        """An upload in this process holds ``ref`` until :meth:`release`."""
+        holders, inodes = self._held.get(ref.sha256, (0, set()))
+        if ref.inode is not None:
+            inodes.add(ref.inode)
+        self._held[ref.sha256] = (holders + 1, inodes)
+
+    def release(self, refs: Iterable[BlobRef]) -> dict[str, set[int]]:
+        """Drop the holds of ``refs``; the blobs no upload holds any more, each with the
+        copies (inodes) the uploads that held it installed."""
+        free: dict[str, set[int]] = {}
+        for ref in refs:
+            holders, inodes = self._held.pop(ref.sha256, (1, set()))
+            if holders > 1:
+                self._held[ref.sha256] = (holders - 1, inodes)
+            else:
+                free[ref.sha256] = inodes
+        return free
+
+    async def discard_uploaded(self, free: dict[str, set[int]]) -> int:
+        """Remove each blob of ``free`` (as :meth:`release` answers) whose copy is still one
+        those uploads installed; how many went."""
         removed = 0
-        for sha, inodes in mine.items():
+        for sha, inodes in free.items():
             removed += await asyncio.to_thread(self._discard_if_mine, sha, inodes)
         return removed
 

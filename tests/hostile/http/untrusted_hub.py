@@ -98,9 +98,12 @@ class HostileHub:
         json_body: Any = None,
     ) -> Answer:
         """One request through aiohttp's client."""
-        async with aiohttp.ClientSession() as client, client.request(
-            method, self.url + path, headers=headers, data=data, json=json_body
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.request(
+                method, self.url + path, headers=headers, data=data, json=json_body
+            ) as resp,
+        ):
             raw = await resp.read()
             return Answer(resp.status, _lower(resp.headers), _json(raw))
 

@@ -35,6 +35,9 @@ class HubConfig:
     max_xml_depth: int = 64
     rate_per_minute: int = 6000
     created_window_seconds: int = 86400
+    #: How far a signed receipt's own time may lie past the hub's clock, or before the
+    #: message was accepted (``receipt.time_out_of_range``); the hub records its own time.
+    receipt_clock_skew_seconds: int = 300
     workers: int = 1
     #: Threads that sign receipts and envelopes beside the event loop; 0: on the loop.
     #: Worth it where a core is free beside the hub (see :mod:`gateway.envelope.seal`).
@@ -48,6 +51,9 @@ class HubConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.signing_threads, int) or not 0 <= self.signing_threads <= 64:
             raise ValueError(f"signing_threads must be 0 to 64, not {self.signing_threads!r}")
+        skew = self.receipt_clock_skew_seconds
+        if isinstance(skew, bool) or not isinstance(skew, int) or skew < 0:
+            raise ValueError(f"receipt_clock_skew_seconds must be an integer >= 0, not {skew!r}")
 
 
 @dataclass(frozen=True)

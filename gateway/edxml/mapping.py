@@ -63,6 +63,7 @@ __all__ = [
     "EMPTY_DIGEST",
     "LoadBlob",
     "StoreBlob",
+    "edxml_document_of",
     "edxml_status_to_receipt",
     "edxml_to_envelope",
     "envelope_to_edxml",
@@ -264,6 +265,11 @@ def _load(
         )
     content_id = known[index].content_id if index < len(known) else f"cid:{index + 1}"
     return EdxmlAttachment(data, content_id, att.name, att.description, att.media_type)
+
+
+def edxml_document_of(env: Envelope) -> EdxmlDocument | None:
+    """The edXML document an envelope mapped from edXML carries in its extensions."""
+    return _extension(env.extensions, EdxmlDocument)
 
 
 def _extension(data: bytes | None, kind: type[D]) -> D | None:

@@ -67,12 +67,15 @@ class SubmitFlow:
     verify: Verify
     accept: Accept
 
-    async def __call__(self, data: bytes, caller: str, submitted_by: str) -> AcceptResult:
-        """Run the stages; the accept result, or the typed error of the stage that refused."""
+    async def __call__(
+        self, data: bytes, caller: str, submitted_by: str, *, adapter_ids: bool = False
+    ) -> AcceptResult:
+        """Run the stages; the accept result, or the typed error of the stage that refused
+        (``adapter_ids``: an in-process adapter's envelope, see :class:`Verify`)."""
         with bound(unit=caller, stage="intake"):
             data = self.intake(data)
         with bound(unit=caller, stage="verify"):
-            verified = await self.verify(data, caller)
+            verified = await self.verify(data, caller, adapter_ids=adapter_ids)
         mid = str(verified.envelope.message_id)
         with bound(unit=caller, message_id=mid, stage="accept"):
             result = await self.accept(verified, submitted_by)

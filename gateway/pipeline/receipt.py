@@ -7,6 +7,10 @@ queues the receipt for the other party's mailbox in the same transaction.
 
 Receipts the hub issues by itself (``expired``) get an id derived from the delivery, so a
 redelivered bus message cannot produce a second one.
+
+A receipt's own (signed) time is a claim: the store records the hub's time of receipt,
+which status views show, and :func:`check_claimed_time` refuses a signed time later than
+the hub's clock or earlier than the message's acceptance by more than the allowed skew.
 """
 
 from __future__ import annotations
@@ -16,19 +20,25 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from gateway.envelope.model import Receipt, Status
 from gateway.envelope.seal import Sealing
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, ReceiptError
 from gateway.pipeline.signers import Signers
 from gateway.pki.trust import unit_code_of
 from gateway.store import MessageStore
 from gateway.store.records import VerifiedReceiptLike
 from gateway.text import nfc_opt
 
-__all__ = ["ReceiptIssuer", "ReceiptObserver", "SealedReceipt", "hub_receipt_id"]
+__all__ = [
+    "ReceiptIssuer",
+    "ReceiptObserver",
+    "SealedReceipt",
+    "check_claimed_time",
+    "hub_receipt_id",
+]
 
 _HUB_RECEIPTS = uuid.UUID("6b1f3c2e-5d7a-4c1e-9a0b-1f2e3d4c5b6a")
 #: Acceptance times remembered for latency metrics (a broadcast's receipts share one).
@@ -44,6 +54,24 @@ class ReceiptObserver(Protocol):
 def hub_receipt_id(message_id: str, recipient: str, status: Status) -> uuid.UUID:
     """A stable id for a receipt the hub issues on its own (one per delivery and status)."""
     return uuid.uuid5(_HUB_RECEIPTS, f"{message_id}/{recipient}/{status.code}")
+
+
+def check_claimed_time(
+    claimed: datetime, accepted_at: datetime, now: datetime, skew: timedelta
+) -> None:
+    """``receipt.time_out_of_range`` (422) unless ``accepted_at - skew <= claimed <=
+    now + skew``: a receipt cannot answer a message before the hub accepted it, nor be
+    signed in the future."""
+    accepted = accepted_at if accepted_at.tzinfo else accepted_at.replace(tzinfo=UTC)
+    if accepted - skew <= claimed <= now + skew:
+        return
+    raise ReceiptError(
+        f"the receipt is dated {claimed.isoformat()}, outside {(accepted - skew).isoformat()}"
+        f" .. {(now + skew).isoformat()} (the message's acceptance and the hub's clock, "
+        f"give or take {int(skew.total_seconds())} s)",
+        code="receipt.time_out_of_range",
+        http_status=422,
+    )
 
 
 @dataclass(frozen=True, slots=True)

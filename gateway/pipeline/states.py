@@ -10,8 +10,11 @@
 The hub's own acceptance (the 202) is the state ``submitted``, so that it is never confused
 with edXML 03 ``accepted`` (the recipient registered the document).
 
-A delivery's state only moves forward; a status that would move it back, or skip the
-recipient's first answer, is refused with ``receipt.illegal_transition``.
+A delivery's state only moves forward; a status that would move it back is refused with
+``receipt.illegal_transition``. The recipient's first answer is 01 (received), 02
+(rejected) or 03 (accepted, which says received too); 04, 05 or 06 on a delivery still in
+a transport state (``submitted``, ``queued``, ``delivered``) skips it and is refused with
+``receipt.out_of_order``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ _FINAL = {
     Status.RECALL_AGREED.label,
 }
 
+#: What a recipient may say first about a delivery (03 says received as well).
+_FIRST_ANSWERS = frozenset({Status.RECEIVED, Status.REJECTED, Status.ACCEPTED})
+
 
 def is_final(state: str) -> bool:
     """True when no further status can follow ``state``."""
@@ -74,6 +80,12 @@ def next_state(current: str, status: Status) -> str:
         return new
     if _ORDER.get(new, -1) <= _ORDER.get(current, -1):
         raise _illegal(current, status)
+    if current in TRANSPORT_STATES and status not in _FIRST_ANSWERS:
+        raise ReceiptError(
+            f"status {status.code} ({status.label}) before the recipient's first answer "
+            f"(01, 02 or 03) in {current!r}",
+            code="receipt.out_of_order",
+        )
     return new
 
 

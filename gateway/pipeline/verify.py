@@ -7,6 +7,11 @@ The envelope is believed only as far as the signature covers it and the hub's tr
   unit, the envelope's sender field (``envelope.sender_mismatch``);
 - ``created`` within the configured window of now (``envelope.created_out_of_window``);
 - not past ``expires`` (``envelope.expired``);
+- an edXML DocumentId carried in the extensions names the sender as its issuer
+  (``edxml.bad_document_id``), and a name-based (UUIDv5) message id is the one derived
+  from it (``envelope.bad_message_id``): ids derived from outside data are the sender's
+  own, so no unit can take another's. An in-process adapter may mint its own
+  name-based ids (``adapter_ids``);
 - every attachment of the manifest is in the blob store with its digest and size.
 """
 
@@ -16,7 +21,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from gateway.edxml.ids import check_document_id, message_uuid
+from gateway.edxml.mapping import edxml_document_of
 from gateway.envelope.attachments import check_attachments, hash_file
+from gateway.envelope.model import Envelope
 from gateway.envelope.verify import VerifiedEnvelope, verify_envelope
 from gateway.errors import EnvelopeError
 from gateway.pki.trust import TrustStore
@@ -76,7 +84,9 @@ class Verify:
         self.limits = {"max_bytes": max_bytes, "max_depth": max_depth}
         self.clock = clock
 
-    async def __call__(self, data: bytes, caller: str) -> VerifiedEnvelope:
+    async def __call__(
+        self, data: bytes, caller: str, *, adapter_ids: bool = False
+    ) -> VerifiedEnvelope:
         """The verified envelope, or a typed ``signature.*`` / ``envelope.*`` error."""
         now = self.clock()
         trust = self.trust()
@@ -102,5 +112,24 @@ class Verify:
             )
         if env.expires is not None and env.expires <= now:
             raise EnvelopeError("the message has expired", code="envelope.expired", message_id=mid)
+        check_origin(env, adapter_ids=adapter_ids)
         check_attachments(env, self.blobs)
         return verified
+
+
+def check_origin(env: Envelope, *, adapter_ids: bool = False) -> None:
+    """The sender's own DocumentId, and a name-based message id derived from it."""
+    doc = edxml_document_of(env)
+    mid = env.message_id
+    if doc is not None and doc.document_id:
+        check_document_id(doc.document_id, env.sender)
+        first_hop = doc.trace_headers[0].timestamp if doc.trace_headers else None
+        if mid.version != 5 or mid == message_uuid(doc.document_id, env.kind, first_hop):
+            return
+    elif mid.version != 5 or adapter_ids:
+        return
+    raise EnvelopeError(
+        f"message id {mid} is name-based but not derived from a DocumentId of {env.sender}",
+        code="envelope.bad_message_id",
+        message_id=str(mid),
+    )

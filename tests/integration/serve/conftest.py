@@ -218,4 +218,6 @@ def running_hub(
 def edxml_from_b_to_c() -> bytes:
     """A real edXML sample, re-addressed from B (the folder unit) to C."""
     text = (SAMPLES / "edoc_new.edxml").read_text(encoding="utf-8")
+    # the DocumentId names its issuer, which must be the sender (edxml.bad_document_id)
+    text = text.replace("000.00.00.G22,2015/09/30", f"{B},2015/09/30")
     return text.replace("000.00.00.A80", B).replace("28.22.H17", C).encode()

@@ -78,3 +78,16 @@ def test_status_parse_unknown() -> None:
     with pytest.raises(ReceiptError) as info:
         Status.parse("99x")
     assert info.value.code == "receipt.unknown_status"
+
+
+@pytest.mark.parametrize("current", [SUBMITTED, QUEUED, DELIVERED])
+@pytest.mark.parametrize("status", [Status.ASSIGNED, Status.PROCESSING, Status.COMPLETED])
+def test_a_later_status_before_the_first_answer_is_out_of_order(
+    current: str, status: Status
+) -> None:
+    """04, 05, 06 before any of 01, 02, 03 are receipt.out_of_order; 01, 02, 03 may come first."""
+    with pytest.raises(ReceiptError) as info:
+        next_state(current, status)
+    assert info.value.code == "receipt.out_of_order"
+    for first in (Status.RECEIVED, Status.REJECTED, Status.ACCEPTED):
+        assert next_state(current, first) == first.label

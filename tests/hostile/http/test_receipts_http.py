@@ -1,0 +1,174 @@
+"""Receipts posted over HTTP to a running hub: whose delivery a receipt moves, which answer
+comes first, and whose clock a receipt's time is (issue 21, items 1-3)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gateway.envelope.model import Receipt, Status
+from gateway.envelope.seal import seal_receipt
+from tests.integration.api.conftest import A, B, C, World
+
+TRANSPORT = {"submitted", "queued", "delivered"}
+
+
+async def signed_receipt(
+    world: World,
+    signer: str,
+    message_id: str,
+    recipient: str,
+    status: Status,
+    *,
+    issuer: str | None = None,
+    at: datetime | None = None,
+) -> bytes:
+    """A receipt about ``recipient``'s delivery, signed with ``signer``'s own key."""
+    resp = await world.client.get(f"/api/v1/messages/{message_id}", headers=world.auth(signer))
+    assert resp.status == 200, await resp.text()
+    receipt = Receipt(
+        receipt_id=uuid.uuid4(),
+        message_id=uuid.UUID(message_id),
+        envelope_digest=hashlib.sha256(await resp.read()).hexdigest(),
+        recipient=recipient,
+        status=status,
+        timestamp=at or datetime.now(UTC),
+        issuer=issuer,
+    )
+    key, cert = await world.hub.signers.for_document(signer)
+    return seal_receipt(receipt, key, cert)
+
+
+async def post_xml(world: World, who: str, message_id: str, xml: bytes) -> tuple[int, Any]:
+    """POST a signed receipt as ``who``: (status, JSON body)."""
+    resp = await world.client.post(
+        f"/api/v1/messages/{message_id}/receipts",
+        data=xml,
+        headers={**world.auth(who), "Content-Type": "application/xml"},
+    )
+    return resp.status, await resp.json()
+
+
+async def post_status(world: World, who: str, message_id: str, status: str) -> tuple[int, Any]:
+    """POST ``{"status": status}`` as ``who``: (status, JSON body)."""
+    resp = await world.client.post(
+        f"/api/v1/messages/{message_id}/receipts", json={"status": status}, headers=world.auth(who)
+    )
+    return resp.status, await resp.json()
+
+
+async def delivery(world: World, message_id: str, unit: str) -> dict[str, Any]:
+    """``unit``'s delivery in the status an operator reads."""
+    resp = await world.client.get(
+        f"/api/v1/messages/{message_id}/status", headers=world.auth("operator")
+    )
+    assert resp.status == 200, await resp.text()
+    found: dict[str, Any] = next(r for r in (await resp.json())["recipients"] if r["unit"] == unit)
+    return found
+
+
+def code_of(body: Any) -> str:
+    """The error code of an error answer."""
+    return str(body["error"]["code"])
+
+
+# -- item 1: a receipt moves only its signer's own delivery -----------------------------
+
+
+async def test_a_recipient_cannot_answer_for_another_recipient(world: World) -> None:
+    """B's signed receipt about C's delivery (with or without Issuer C) is 403 and C's
+    delivery, timeline and the sender's mailbox do not change; B's own receipt is 201."""
+    mid = await world.send(to=(B, C))
+    await world.mailbox(B)
+    for issuer in (None, C):
+        for status in (Status.RECEIVED, Status.COMPLETED):
+            xml = await signed_receipt(world, B, mid, C, status, issuer=issuer)
+            code, body = await post_xml(world, B, mid, xml)
+            assert (code, code_of(body)) == (403, "receipt.wrong_party"), body
+    theirs = await delivery(world, mid, C)
+    assert theirs["state"] in TRANSPORT and theirs["receipts"] == []
+    own = await signed_receipt(world, B, mid, B, Status.RECEIVED)
+    code, body = await post_xml(world, B, mid, own)
+    assert code == 201, body
+    assert [r["by"] for r in (await delivery(world, mid, B))["receipts"]] == [B]
+    receipts = [i for i in await world.mailbox(A) if i["kind"] == "receipt"]
+    assert [i["item_id"] for i in receipts] and all(i["sender"] == B for i in receipts)
+    assert (await delivery(world, mid, C))["receipts"] == []
+
+
+async def test_a_receipt_signed_by_another_unit_is_refused(world: World) -> None:
+    """C posting B's signed receipt about B is 403 auth.forbidden; nothing moves."""
+    mid = await world.send(to=(B, C))
+    xml = await signed_receipt(world, B, mid, B, Status.RECEIVED)
+    code, body = await post_xml(world, C, mid, xml)
+    assert (code, code_of(body)) == (403, "auth.forbidden"), body
+    assert (await delivery(world, mid, B))["receipts"] == []
+
+
+# -- item 2: the recipient's first answer comes first -----------------------------------
+
+
+async def test_a_later_status_before_the_first_answer_is_refused(world: World) -> None:
+    """04, 05, 06 on a delivery not yet answered (queued, then delivered) are 409
+    receipt.out_of_order, plain or signed; after 01 the same 06 is 201."""
+    mid = await world.send(to=(B,))
+    code, body = await post_status(world, B, mid, "06")  # never fetched
+    assert (code, code_of(body)) == (409, "receipt.out_of_order"), body
+    await world.mailbox(B)
+    assert (await delivery(world, mid, B))["state"] in TRANSPORT
+    for status in ("04", "05", "06", "completed"):
+        code, body = await post_status(world, B, mid, status)
+        assert (code, code_of(body)) == (409, "receipt.out_of_order"), body
+    xml = await signed_receipt(world, B, mid, B, Status.COMPLETED)
+    code, body = await post_xml(world, B, mid, xml)
+    assert (code, code_of(body)) == (409, "receipt.out_of_order"), body
+    assert (await delivery(world, mid, B))["receipts"] == []
+    assert (await post_status(world, B, mid, "01"))[0] == 201
+    assert (await post_status(world, B, mid, "06"))[0] == 201
+    mine = await delivery(world, mid, B)
+    assert mine["state"] == "completed"
+    assert [r["status"] for r in mine["receipts"]] == ["01", "06"]
+
+
+# -- item 3: the hub's clock, the claimed time within the skew --------------------------
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)],
+    ids=["before-the-message", "in-the-future"],
+)
+async def test_a_receipt_dated_out_of_range_is_refused(world: World, claimed: datetime) -> None:
+    """A signed receipt dated before the message or far ahead is 422 receipt.time_out_of_range."""
+    mid = await world.send(to=(B,))
+    xml = await signed_receipt(world, B, mid, B, Status.RECEIVED, at=claimed)
+    code, body = await post_xml(world, B, mid, xml)
+    assert (code, code_of(body)) == (422, "receipt.time_out_of_range"), body
+    assert (await delivery(world, mid, B))["receipts"] == []
+
+
+async def test_status_shows_the_hubs_time_of_receipt(world: World) -> None:
+    """A receipt dated 4 minutes ago (within the default 300 s skew) is stored; the status
+    shows when the hub received it, not the signed time."""
+    mid = await world.send(to=(B,))
+    claimed = datetime.now(UTC) - timedelta(minutes=4)
+    before = datetime.now(UTC)
+    xml = await signed_receipt(world, B, mid, B, Status.RECEIVED, at=claimed)
+    code, body = await post_xml(world, B, mid, xml)
+    assert code == 201, body
+    at = datetime.fromisoformat((await delivery(world, mid, B))["receipts"][0]["at"])
+    assert before - timedelta(seconds=1) <= at <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("hub_overrides", [{"receipt_clock_skew_seconds": 5}])
+async def test_the_skew_is_configured(world: World) -> None:
+    """With [hub] receipt_clock_skew_seconds = 5, a receipt dated a minute ago is refused."""
+    mid = await world.send(to=(B,))
+    claimed = datetime.now(UTC) - timedelta(minutes=1)
+    xml = await signed_receipt(world, B, mid, B, Status.RECEIVED, at=claimed)
+    code, body = await post_xml(world, B, mid, xml)
+    assert (code, code_of(body)) == (422, "receipt.time_out_of_range"), body

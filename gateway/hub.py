@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-from datetime import UTC, datetime, timedelta
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +109,7 @@ class Hub:
         self.signers = Signers(
             self.keys, self.config.hub.unit_code, key_type=self.config.keys.key_type
         )
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker = worker_name()
         self.relay = Relay(self.messages, self._publish, worker=self.worker)
         self.sealing = Sealing(self.config.hub.signing_threads)
         self.receipts = ReceiptIssuer(
@@ -154,6 +152,7 @@ class Hub:
             await self.consumers.start()
         if self._run_relay:
             await self._recover_local_bus()
+            await self._reclaim_leases()
             self.relay.start()
         self.vacuum.start()
         # after the local bus's recovery, the only reader of published rows
@@ -199,6 +198,15 @@ class Hub:
             count += done
         if count:
             log.warning("hub.local_bus_recovered", republished=count)
+        return count
+
+    async def _reclaim_leases(self) -> int:
+        """Outbox rows leased to a process of this host that is gone (killed, crashed) go
+        back to the outbox now, instead of waiting for their lease to run out."""
+        gone = [h for h in await self.messages.lease_holders() if holder_is_gone(h, self.worker)]
+        count = await self.messages.release_holders(gone)
+        if count:
+            log.warning("hub.leases_reclaimed", rows=count, holders=gone)
         return count
 
     async def _held_outbox_rows(self) -> set[int]:
@@ -357,6 +365,13 @@ class Hub:
         if status is None:
             raise RequestError("a status is needed", code="request.missing_field")
         parsed = Status.parse(status)
+        if parsed is Status.REJECTED and not (reason and reason.strip()):
+            raise ReceiptError(
+                "a rejection (02) needs a reason: say why",
+                code="receipt.reason_required",
+                http_status=422,
+                message_id=message_id,
+            )
         unit = authz.require_party(p, message_id, stored.sender, stored.recipients, parsed)
         if parsed is Status.RECALL_REQUESTED:
             return (await self._recall(stored, unit, reason))[0]

@@ -6,6 +6,9 @@ them concurrently with many confirms in flight, marks the confirmed ones publish
 releases the others for a later retry. A hub that dies between the commit and the publish
 leaves its rows in the outbox; their lease runs out and any relay picks them up again.
 A hub that dies after the publish but before marking publishes twice: consumers dedupe.
+A lease names its holder (:func:`worker_name`: host, process id, a random tag), so a hub
+process that starts again on the same host hands back at once the leases of a process of
+that host that is gone (:func:`holder_is_gone`) instead of waiting for them to run out.
 
 It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise. Only a
 full batch makes it claim again at once; after a smaller one the outbox was drained, and
@@ -19,6 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -26,12 +32,39 @@ import structlog
 
 from gateway.errors import GatewayError, Recoverable
 
-__all__ = ["OutboxSource", "Publisher", "Relay"]
+__all__ = ["OutboxSource", "Publisher", "Relay", "holder_is_gone", "worker_name"]
 
 #: Batches whose marking may run beside the next claim before the loop waits for one.
 SETTLING_LIMIT = 4
 
 log = structlog.get_logger("gateway.pipeline.relay")
+
+
+def worker_name() -> str:
+    """This process's name as a lease holder: ``host:pid:tag`` (the tag tells a process
+    apart from an earlier one that had the same pid, e.g. pid 1 in a restarted container)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def holder_is_gone(holder: str, me: str) -> bool:
+    """True when the lease holder ``holder`` (a :func:`worker_name`) was a process of this
+    host that no longer runs (``me``: this process's own name). A holder of another host,
+    or whose pid runs a process now (maybe another program: pids are reused), is not gone:
+    its leases run out as before."""
+    host, _, rest = holder.partition(":")
+    pid_text, _, _tag = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit() or holder == me:
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # an earlier process with this process's pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # a process of another user has the pid now
+    return False
 
 
 class OutboxSource(Protocol):

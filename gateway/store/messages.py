@@ -235,6 +235,37 @@ class MessageStore:
                 .values(claimed_by=None, claimed_until=None),
             )
 
+    async def lease_holders(self) -> list[str]:
+        """The holders of the unpublished rows' leases that have not run out yet."""
+        async with self.db.read() as session:
+            found = await execute(
+                session,
+                select(OutboxEntryRow.claimed_by)
+                .where(
+                    OutboxEntryRow.published_at.is_(None),
+                    OutboxEntryRow.claimed_until >= utcnow(),
+                )
+                .distinct(),
+            )
+            return sorted(str(r.claimed_by) for r in found if r.claimed_by)
+
+    async def release_holders(self, holders: Sequence[str]) -> int:
+        """Give back every unpublished row leased to one of ``holders`` (processes that are
+        gone); the number of rows."""
+        if not holders:
+            return 0
+        async with self.db.session(write=True) as session:
+            result = await execute(
+                session,
+                update(OutboxEntryRow)
+                .where(
+                    OutboxEntryRow.claimed_by.in_(list(holders)),
+                    OutboxEntryRow.published_at.is_(None),
+                )
+                .values(claimed_by=None, claimed_until=None),
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def unconsumed_published(self, limit: int = 500) -> list[OutboxRow]:
         """Rows marked published whose mailbox item does not exist (see ``republish``)."""
         async with self.db.read() as session:

@@ -21,10 +21,13 @@ Features:
 Config keys (``options``): ``url`` (the upstream's base URL, required), ``system_id``
 (this hub's system id there, required), ``secret_env`` or ``secret_file`` (required),
 ``timeout`` (seconds, 30), ``interval`` (seconds between idle cycles, 2), ``push`` and
-``pull`` (both true). Two hubs that are each other's upstream set ``pull = false`` on
-both links: each pushes what is queued for the other. Against an axis that does not push
-(a national axis), keep both: it is pushed to and pulled from. Never let one mailbox be
-both pushed by one side and pulled by the other (the order of statuses would be lost).
+``pull`` (both true), ``protocol`` (``axis``, the default: the ``/axis/v1`` API; ``vxp``:
+the VXP SDK's protocol, ``url`` being the SDK's endpoint, e.g. the national axis, a
+provincial LGSP or another hub's ``/vxp``; ``docs/vxp.md``). Two hubs that are each
+other's upstream set ``pull = false`` on both links: each pushes what is queued for the
+other. Against an axis that does not push (a national axis), keep both: it is pushed to
+and pulled from. Never let one mailbox be both pushed by one side and pulled by the other
+(the order of statuses would be lost).
 
 Example::
 
@@ -53,6 +56,7 @@ import structlog
 from adapters.axis.client import AxisClient
 from adapters.axis.inbound import submit_edxml
 from adapters.axis.systems import load_secret
+from adapters.axis.vxp_client import VxpClient
 from adapters.base import Adapter, AdapterHealth, OutboundItem, SendResult
 from adapters.items import fetch_outbound
 from gateway.directory.principal import Principal
@@ -87,7 +91,11 @@ class UpstreamAdapter(Adapter):
         self.interval = float(self.options.get("interval", 2.0))
         self.push = bool(self.options.get("push", True))
         self.pull = bool(self.options.get("pull", True))
-        self.client = AxisClient(
+        protocol = self.options.get("protocol", "axis")
+        if protocol not in ("axis", "vxp"):
+            raise ConfigError("upstream: options.protocol must be axis or vxp")
+        client = VxpClient if protocol == "vxp" else AxisClient
+        self.client: AxisClient | VxpClient = client(
             url,
             system_id,
             load_secret(self.options),

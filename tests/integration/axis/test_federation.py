@@ -33,28 +33,34 @@ class Federation:
     links: tuple[UpstreamLink, ...]
 
 
-def _upstream(root: str, url: str, system_id: str, path: Path, pull: bool) -> AdapterConfig:
+def _upstream(
+    root: str, url: str, system_id: str, path: Path, pull: bool, protocol: str = "axis"
+) -> AdapterConfig:
     options = {"url": url, "system_id": system_id, "secret_file": str(path), "interval": 0.1}
+    if protocol == "vxp":  # the SDK's endpoint: the other hub's /vxp
+        options = {**options, "url": f"{url}/vxp", "protocol": "vxp"}
     return AdapterConfig("upstream", root, {**options, "pull": pull})
 
 
-@pytest.fixture(params=["mutual-push", "client-pull"])
+@pytest.fixture(params=["mutual-push", "client-pull", "vxp-client-pull"])
 async def federation(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Federation]:
     """Hub 1 (H01 local, H02 remote) and hub 2 (H02 local, H01 remote), linked.
 
     mutual-push: each is the other's upstream and pushes to it. client-pull: only hub 1
-    runs a link (push and pull); hub 2 serves it like an axis.
+    runs a link (push and pull); hub 2 serves it like an axis. vxp-client-pull: the same
+    over the VXP SDK's protocol (hub 2's /vxp, as a national axis or LGSP would serve it).
     """
     mutual = request.param == "mutual-push"
+    protocol = "vxp" if request.param.startswith("vxp") else "axis"
     ports = (free_port(), free_port())
     urls = tuple(f"http://127.0.0.1:{p}" for p in ports)
     peer_1, _ = secret_file(tmp_path, "hub-1")  # hub 1's identity at hub 2
     peer_2, _ = secret_file(tmp_path, "hub-2")
     office_x_path, key_x = secret_file(tmp_path, "office-x")
     office_y_path, key_y = secret_file(tmp_path, "office-y")
+    link_1 = _upstream(ROOT_2, urls[1], "hub-1", peer_1, pull=not mutual, protocol=protocol)
     config_1 = [axis_entry(X, "office-x", office_x_path),
-                axis_entry(ROOT_2, "hub-2", peer_2, peer=True),
-                _upstream(ROOT_2, urls[1], "hub-1", peer_1, pull=not mutual)]  # fmt: skip
+                axis_entry(ROOT_2, "hub-2", peer_2, peer=True), link_1]  # fmt: skip
     config_2 = [axis_entry(Y, "office-y", office_y_path),
                 axis_entry(ROOT_1, "hub-1", peer_1, peer=True),
                 _upstream(ROOT_1, urls[0], "hub-2", peer_2, pull=False)]  # fmt: skip

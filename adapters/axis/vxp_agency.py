@@ -8,13 +8,13 @@ its own unit; the directory never deletes a unit, so ``deleteAgency`` is refused
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from adapters.axis.vxp_auth import Operation, VxpContext
 from adapters.axis.vxp_wire import ok_answer
 from gateway.directory.directory import Unit
 from gateway.errors import DirectoryError, ForbiddenError, RequestError
+from gateway.untrusted import parse_json
 
 __all__ = ["AGENCY_OPERATIONS"]
 
@@ -76,10 +76,7 @@ def _registration(body: bytes) -> tuple[str, str, str]:
     """(code, name, parent code) of a ``registerAgency`` body."""
     if len(body) > _MAX_AGENCY_BODY:
         raise RequestError("the agency is too large", code="request.invalid")
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise RequestError("the body is not valid JSON", code="request.bad_json") from exc
+    data = parse_json(body, "the body")
     fields = [data.get(k) if isinstance(data, dict) else None for k in ("code", "name", "pcode")]
     if not all(isinstance(f, str) and f.strip() for f in fields):
         raise RequestError("code, name and pcode are required", code="request.missing_field")

@@ -17,9 +17,7 @@ Everything here reads headers only: a caller is known before its body is read.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -28,7 +26,8 @@ from aiohttp import web
 
 from adapters.axis.systems import AxisSystem, AxisSystems
 from adapters.axis.vxp_wire import HASH_HEADER, PREFIX, SIGN_HEADER, sign_header_mac
-from gateway.errors import AuthError, ForbiddenError, RequestError
+from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
+from gateway.untrusted import equal_secrets, parse_json
 
 __all__ = ["MAX_SIGN_HEADER", "Operation", "VxpAuthenticator", "VxpCall", "VxpContext"]
 
@@ -80,8 +79,8 @@ def _raw(value: str) -> bytes:
 
 def _parse_sign_header(raw: bytes) -> dict[str, str]:
     try:
-        data = json.loads(raw)
-    except ValueError as exc:
+        data = parse_json(raw, SIGN_HEADER)
+    except GatewayError as exc:
         raise RequestError(f"{SIGN_HEADER} is not JSON", code="vxp.bad_sign_header") from exc
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and k.startswith(PREFIX) and isinstance(v, str) for k, v in data.items()
@@ -116,7 +115,7 @@ class VxpAuthenticator:
         signed = _parse_sign_header(raw)
         system = self.systems.get(signed.get(_SYSTEM_KEY, ""))
         given = _raw(request.headers[HASH_HEADER]).strip().lower()
-        if not hmac.compare_digest(given, sign_header_mac(system.secret, raw)):
+        if not equal_secrets(given, sign_header_mac(system.secret, raw)):
             raise AuthError(f"{HASH_HEADER} does not match", code="vxp.bad_signature")
         _check_headers(request, signed)
         _check_transport(request, system)

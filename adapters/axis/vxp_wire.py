@@ -24,6 +24,8 @@ import hashlib
 import hmac
 from typing import Any, Final
 
+from gateway.untrusted import equal_secrets
+
 __all__ = [
     "HASH_HEADER",
     "PREFIX",
@@ -63,7 +65,7 @@ def matching_file(hash_file: str, body: bytes) -> bytes | None:
     for data in candidates:
         digest = hashlib.sha256(data).digest()
         for form in (java_hex(digest), digest.hex()):
-            if hmac.compare_digest(given, form.encode()):
+            if equal_secrets(given, form.encode()):
                 return data
     return None
 

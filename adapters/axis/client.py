@@ -19,13 +19,13 @@ from adapters.axis.signing import signed_headers
 from adapters.base import AdapterError
 from gateway.errors import AdapterUnavailable
 
-__all__ = ["AxisClient"]
+__all__ = ["AxisClient", "SignedClient"]
 
 _PREFIX = "/axis/v1"
 
 
-class AxisClient:
-    """Signed calls to one axis at ``base_url`` as ``system_id``."""
+class SignedClient:
+    """An HTTP session to one axis at ``base_url``, as ``system_id`` with its secret."""
 
     def __init__(
         self, base_url: str, system_id: str, secret: str, *, timeout: float = 30.0
@@ -46,6 +46,10 @@ class AxisClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class AxisClient(SignedClient):
+    """Signed calls to one axis at ``base_url`` as ``system_id`` (the ``/axis/v1`` API)."""
 
     async def _call(
         self,

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from adapters.axis.client import SignedClient
 from adapters.axis.vxp_wire import (
     HASH_HEADER,
     PREFIX,
@@ -46,28 +47,8 @@ def _timestamp(now: datetime) -> str:
     return now.strftime("%d%m%YT%H%M%S") + f"+{now.microsecond // 1000:04d}"
 
 
-class VxpClient:
+class VxpClient(SignedClient):
     """Signed VXP calls to ``base_url`` (the SDK's endpoint) as ``system_id``."""
-
-    def __init__(
-        self, base_url: str, system_id: str, secret: str, *, timeout: float = 30.0
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.system_id = system_id
-        self._secret = secret
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (safe to call twice)."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     def headers(self, values: dict[str, str], content_type: str) -> dict[str, str]:
         """The signed headers of one call carrying ``values``."""

@@ -428,6 +428,18 @@ _SCHEMAS: Final[dict[str, Any]] = {
 }
 
 
+#: How every request is parsed (``gateway/untrusted.py``, ``docs/untrusted-input.md``).
+_UNTRUSTED: Final = (
+    "Requests are parsed strictly: header values are UTF-8 text without control characters, "
+    "credentials ASCII (`request.bad_header`); JSON nests at most 32 levels, without NaN or "
+    "Infinity (`request.bad_json`); text fields hold no control characters (TAB, LF, CR "
+    "aside) or lone surrogates (`request.bad_text`); a multipart body needs its boundary, "
+    "clean part headers and exactly one metadata part (`request.bad_multipart`, "
+    "`request.invalid`); date-times are UTC, clamped to 0001-01-02 .. 9999-12-30; any other "
+    "failure while a request is parsed is 400 `request.malformed`, never a 500."
+)
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     return {
@@ -435,7 +447,9 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "Lienthong hub",
             "version": "1",
-            "description": "Signed document interchange between units. Error codes: "
+            "description": "Signed document interchange between units. "
+            + _UNTRUSTED
+            + " Error codes: "
             + "; ".join(f"`{code}` {meaning}" for code, meaning in sorted(ERROR_CODES.items())),
         },
         "security": [{"bearer": []}, {"clientCertificate": []}],

@@ -21,7 +21,8 @@
     └── Recoverable                   (worth a retry)
         ├── StoreUnavailable          store.unavailable        503
         ├── BusUnavailable            bus.unavailable          503
-        └── AdapterUnavailable        adapter.unavailable      503
+        ├── AdapterUnavailable        adapter.unavailable      503
+        └── StorageFull               storage.full             507
 
 Raise with a specific code: ``raise XmlError("DOCTYPE is not allowed", code="xml.dtd")``.
 Foreign errors are translated at module boundaries with ``raise ... from exc``.
@@ -53,6 +54,7 @@ __all__ = [
     "RequestError",
     "RoutingError",
     "SignatureError",
+    "StorageFull",
     "StoreUnavailable",
     "XmlError",
 ]
@@ -221,6 +223,13 @@ class AdapterUnavailable(Recoverable):
     code = "adapter.unavailable"
 
 
+class StorageFull(Recoverable):
+    """The blob store's file system is full (or the hub's quota on it is used up)."""
+
+    code = "storage.full"
+    http_status = 507
+
+
 #: Every stable code a client or an operator can see, with what it means.
 ERROR_CODES: dict[str, str] = {
     # xml
@@ -334,6 +343,7 @@ ERROR_CODES: dict[str, str] = {
     # config / dependencies
     "config.invalid": "the configuration is invalid",
     "store.unavailable": "the database cannot be reached",
+    "storage.full": "the blob store's disk is full: nothing was stored; retry later",
     "bus.unavailable": "the message bus cannot be reached",
     "bus.timeout": "the bus did not confirm a publish in time (outcome unknown: retried)",
     "bus.nacked": "the broker refused a publish (negative confirm)",

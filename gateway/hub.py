@@ -616,7 +616,8 @@ class Hub:
         return await export_search(self.messages, filters or SearchFilters(), fmt)
 
     async def ready(self) -> dict[str, bool]:
-        """Readiness of the parts: database, bus, adapters (no circuit breaker open)."""
+        """Readiness of the parts: database, bus, adapters (no circuit breaker open), and
+        room on the blob store's disk (``storage``)."""
         try:
             database = await self.db.ping()
         except GatewayError:
@@ -625,7 +626,13 @@ class Hub:
         if self.adapter_health is not None:
             report = await self.adapter_health()
             adapters = not any(h.get("breaker", "closed") != "closed" for h in report.values())
-        return {"database": database, "bus": self.bus.is_connected, "adapters": adapters}
+        storage = await asyncio.to_thread(self.blobs.has_space)
+        return {
+            "database": database,
+            "bus": self.bus.is_connected,
+            "adapters": adapters,
+            "storage": storage,
+        }
 
 
 def _bus_message_id(row: OutboxRow) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -27,11 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from gateway.errors import EnvelopeError, LimitError, NotFoundError, RequestError
+from gateway.errors import EnvelopeError, LimitError, NotFoundError, RequestError, StorageFull
 
 __all__ = ["BlobRef", "BlobStore", "sha256_of_file"]
 
 CHUNK = 1024 * 1024
+#: Readiness: the blob store's file system must have this much free for the hub.
+MIN_FREE_BYTES = 1024 * 1024
+#: ``OSError`` numbers that mean "no room": the disk is full, or the quota used up.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -101,9 +106,33 @@ class BlobStore:
         """Stream ``chunks`` into the store; check digest and size; one copy per digest.
 
         Raises ``envelope.attachment_mismatch`` when the bytes do not hash to
-        ``expected_sha256`` and ``limit.body_too_large`` past ``max_bytes``; in both
-        cases nothing is left behind.
+        ``expected_sha256``, ``limit.body_too_large`` past ``max_bytes`` and
+        ``storage.full`` (507) when the disk has no room; in each case nothing is left
+        behind.
         """
+        try:
+            return await self._put_stream(chunks, expected_sha256, max_bytes)
+        except OSError as exc:
+            if exc.errno in _NO_ROOM:
+                raise StorageFull(f"the blob store has no room: {exc.strerror}") from exc
+            raise
+
+    def has_space(self) -> bool:
+        """True while the blob store's file system has :data:`MIN_FREE_BYTES` free for
+        the hub (readiness: a full disk refuses every submission)."""
+        where = self.root
+        while not where.exists() and where != where.parent:
+            where = where.parent
+        try:
+            found = os.statvfs(where)
+        except OSError:
+            return False
+        return found.f_bavail * found.f_frsize >= MIN_FREE_BYTES
+
+    async def _put_stream(
+        self, chunks: AsyncIterable[bytes], expected_sha256: str | None, max_bytes: int | None
+    ) -> BlobRef:
+        """:meth:`put_stream`, its errors untranslated."""
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
         tmp = self.root / f".incoming-{secrets.token_hex(8)}"
         fh = await asyncio.to_thread(tmp.open, "xb")

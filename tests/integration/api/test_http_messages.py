@@ -274,7 +274,12 @@ async def test_probes_and_openapi(world: World) -> None:
     assert (await world.client.get("/healthz")).status == 200
     resp = await world.client.get("/readyz")
     assert resp.status == 200
-    assert (await resp.json())["checks"] == {"database": True, "bus": True, "adapters": True}
+    assert (await resp.json())["checks"] == {
+        "database": True,
+        "bus": True,
+        "adapters": True,
+        "storage": True,
+    }
     resp = await world.client.get("/metrics")
     assert resp.status == 200 and re.search(r"^# (HELP|TYPE) ", await resp.text(), re.M)
     spec = await (await world.client.get("/api/openapi.json")).json()

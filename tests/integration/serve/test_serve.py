@@ -34,7 +34,7 @@ async def test_readyz_lists_database_bus_and_adapters(running_hub: RunningHub) -
     async with aiohttp.ClientSession() as s, s.get(f"{running_hub.url}/readyz") as resp:
         body = await resp.json()
     assert resp.status == 200, body
-    assert body["checks"] == {"database": True, "bus": True, "adapters": True}
+    assert body["checks"] == {"database": True, "bus": True, "adapters": True, "storage": True}
     assert set(body["adapters"]) == {f"folder:{B}", "axis:000.00.01.H01"}
     assert body["adapters"][f"folder:{B}"]["breaker"] == "closed"
 

@@ -31,8 +31,8 @@ log = structlog.get_logger("gateway.pipeline")
 class TrustCache:
     """``KeyStore.trust_store()``, re-read as soon as the key store changes.
 
-    Every call compares the key store's generation (``KeyStore.generation``: two ``stat``
-    calls on files every hub process sharing the home sees), so a revocation made by any
+    Every call compares the key store's generation (``KeyStore.generation``: one ``stat``
+    of a file every hub process sharing the home sees), so a revocation made by any
     process or by ``lienthong keys revoke`` is in force from the next verification on. The
     store is also re-read every ``ttl`` seconds (a CRL re-signed before its nextUpdate).
     """

@@ -10,9 +10,10 @@ Layout (the directory is mode 0700, every ``.key`` is encrypted PKCS#8, mode 060
 themselves are the files. A unit may hold several valid certificates at once (key
 rollover): the newest valid one signs; older ones stay valid until revoked or expired.
 
-Every hub process sharing the home watches :meth:`KeyStore.generation` (the identity of
-``index.json`` and ``crl.pem``, which every change replaces) and re-reads what it cached
-when it moves, so a revocation is in force in every process from its next verification.
+Every change (issue, revocation, a re-signed CRL) replaces ``index.json`` last, after
+the files it names. Every hub process sharing the home watches that file
+(:meth:`KeyStore.generation`) and re-reads what it cached when it moves, so a revocation
+is in force in every process from its next verification.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import builtins
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +91,7 @@ class KeyStore:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.root = config.key_dir
+        self._index_path = str(self.root / "index.json")
 
     # -- paths and small helpers ------------------------------------------------------
 
@@ -139,22 +142,18 @@ class KeyStore:
         data = json.dumps(index, indent=2, sort_keys=True).encode("utf-8")
         write_file_atomic(self.root / "index.json", data, mode=0o600)
 
-    def generation(self) -> tuple[int, ...]:
-        """What changes whenever a certificate is issued or revoked: the inode, time and
-        size of ``index.json`` and ``crl.pem`` (both are replaced, never edited in place).
+    def generation(self) -> tuple[int, int, int]:
+        """What changes whenever a certificate is issued or revoked or the CRL re-signed:
+        the inode, time and size of ``index.json``, which every change replaces last.
 
-        Two ``stat`` calls, cheap enough for every verification; a process that sees it
+        One ``stat`` call, cheap enough for every verification; a process that sees it
         move re-reads its trust store and drops its cached signing keys.
         """
-        stamp: list[int] = []
-        for path in (self.root / "index.json", self.crl_path):
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                stamp += (0, 0, 0)
-                continue
-            stamp += (st.st_ino, st.st_mtime_ns, st.st_size)
-        return tuple(stamp)
+        try:
+            st = os.stat(self._index_path)  # noqa: PTH116 (per verification: no Path objects)
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     # -- the CA ----------------------------------------------------------------------
 
@@ -369,10 +368,8 @@ class KeyStore:
             for serial, when in sorted(index["revoked"].items())
         ]
         crl = ca.build_crl(ca_key, ca_cert, revoked, number=index["crl_number"])
-        # The index first: a process that sees the new CRL (a new generation) and reloads
-        # finds the revocation in the index too, so no stale signer is cached again.
-        self._write_index(index)
         write_file_atomic(self.crl_path, crl.public_bytes(serialization.Encoding.PEM))
+        self._write_index(index)  # last: a process that sees it move finds the new CRL
 
     def crl(self) -> x509.CertificateRevocationList:
         """The current CRL, re-signed first if it is missing or past half its lifetime."""

@@ -50,6 +50,9 @@ __all__ = ["AdapterRunner", "AdapterSlot", "CircuitOpen"]
 
 log = structlog.get_logger("adapters.runner")
 
+#: The reason posted for a rejection the unit's system sent without one.
+_NO_REASON = "rejected by the unit's system (no reason given)"
+
 
 class CircuitOpen(Exception):
     """The adapter's breaker is open: no call goes out until the cool-down ends."""
@@ -255,9 +258,12 @@ class AdapterRunner:
         """A status the unit's system answered with goes back to the sender."""
         if item.kind != "document" or not result.status:
             return
+        reason = result.reason
+        if not reason and result.status.strip().lower() in ("02", "2", "rejected"):
+            reason = _NO_REASON  # the hub wants a reason for a rejection; keep the rejection
         try:
             await self.hub.post_receipt(
-                slot.principal, item.message_id, status=result.status, reason=result.reason
+                slot.principal, item.message_id, status=result.status, reason=reason
             )
         except Recoverable:
             raise

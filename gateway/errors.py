@@ -296,6 +296,7 @@ ERROR_CODES: dict[str, str] = {
     "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this; a "
     "signed receipt moves only its signer's own delivery",
     "receipt.unknown_status": "the status code or name is not known",
+    "receipt.reason_required": "a rejection (02) without a reason (422)",
     "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
     "receipt.not_found": "no such receipt, or not one the caller may see",
     "receipt.out_of_order": "04, 05 or 06 before the recipient's first answer (01, 02 or 03)",

@@ -33,7 +33,7 @@ from gateway.api.limits import RATE_LIMITER, ByteBudget, FailureLimiter
 from gateway.api.uploads import read_body
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, LimitError, NotFoundError, RequestError
-from gateway.untrusted import parse_json_object, parsing
+from gateway.untrusted import clean_text, parse_json_object, parsing
 
 __all__ = ["AXIS", "AxisState", "setup_axis_routes"]
 
@@ -205,7 +205,7 @@ async def update_status(request: web.Request) -> web.Response:
         request.match_info["doc_id"],
         await state.units(system),
         status=data["status"],
-        reason=reason if isinstance(reason, str) else None,
+        reason=clean_text(reason, "reason") if isinstance(reason, str) else None,
         post_received=not system.peer,
     )
     return web.json_response(answer)

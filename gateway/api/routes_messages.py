@@ -20,6 +20,7 @@ from gateway.api.params import (
 from gateway.api.uploads import read_body, read_json_object, read_multipart
 from gateway.errors import RequestError
 from gateway.store.records import SearchFilters
+from gateway.untrusted import clean_text
 
 __all__ = ["routes", "status_url"]
 
@@ -150,6 +151,8 @@ async def recall(request: web.Request) -> web.Response:
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
-    if value is None or isinstance(value, str):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return clean_text(value, key)
     raise RequestError(f"{key!r} must be a string", code="request.bad_parameter")

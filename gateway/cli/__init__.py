@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "inbox": "client",
     "ack": "client",
     "status": "client",
+    "fetch": "fetch",
     "db": "db",
     "edxml": "edxml",
     "audit": "audit",

@@ -1,5 +1,8 @@
 """``lienthong send | inbox | ack | status``: a small client of a running hub's HTTP API.
 
+``lienthong fetch`` (:mod:`gateway.cli.fetch`) downloads a message's envelope and files
+with the same client.
+
 The hub is ``LIENTHONG_URL`` (else ``[client] url``, else ``http://`` + ``[hub] listen``)
 and the caller is ``LIENTHONG_TOKEN`` (else ``[client] token``). A refusal from the hub is
 printed as ``CODE: message`` and the command exits non-zero.
@@ -7,12 +10,13 @@ printed as ``CODE: message`` and the command exits non-zero.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import os
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 import click
@@ -43,25 +47,53 @@ class HubClient:
             raise AuthError("no token: set LIENTHONG_TOKEN or [client] token", code="auth.required")
         return cls(url, token)
 
+    def _session(self, read_timeout: float) -> aiohttp.ClientSession:
+        timeout = aiohttp.ClientTimeout(sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout)
+        return aiohttp.ClientSession(
+            timeout=timeout, headers={"Authorization": f"Bearer {self.token}"}
+        )
+
+    def _unreachable(self, exc: aiohttp.ClientError) -> GatewayError:
+        return GatewayError(f"cannot reach the hub at {self.url}: {exc}", code="client.unreachable")
+
     async def request(
         self, method: str, path: str, *, read_timeout: float = 60.0, **kwargs: Any
     ) -> Any:
         """One request; a JSON reply, or the hub's error raised as ``CODE: message``."""
-        timeout = aiohttp.ClientTimeout(sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout)
-        headers = {"Authorization": f"Bearer {self.token}"}
+        body = await self.read(method, path, read_timeout=read_timeout, **kwargs)
+        return json.loads(body) if body else None
+
+    async def read(
+        self, method: str, path: str, *, read_timeout: float = 60.0, **kwargs: Any
+    ) -> bytes:
+        """One request; the reply's bytes, or the hub's error raised as ``CODE: message``."""
         try:
             async with (
-                aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+                self._session(read_timeout) as session,
                 session.request(method, self.url + path, **kwargs) as resp,
             ):
                 body = await resp.read()
                 if resp.status >= 400:
                     raise _hub_error(resp.status, body)
-                return json.loads(body) if body else None
+                return body
         except aiohttp.ClientError as exc:
-            raise GatewayError(
-                f"cannot reach the hub at {self.url}: {exc}", code="client.unreachable"
-            ) from exc
+            raise self._unreachable(exc) from exc
+
+    async def download(self, path: str, target: Path) -> tuple[str, int]:
+        """Stream ``GET path`` into the file ``target``; the bytes' SHA-256 (hex) and size."""
+        digest, size = hashlib.sha256(), 0
+        try:
+            async with self._session(60.0) as session, session.get(self.url + path) as resp:
+                if resp.status >= 400:
+                    raise _hub_error(resp.status, await resp.read())
+                with _open_new(target) as out:
+                    async for chunk in resp.content.iter_chunked(1 << 16):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+        except aiohttp.ClientError as exc:
+            raise self._unreachable(exc) from exc
+        return digest.hexdigest(), size
 
     async def send(self, metadata: dict[str, Any], files: list[Path]) -> dict[str, Any]:
         """Submit metadata + files (streamed from disk); the hub seals the envelope."""
@@ -82,6 +114,10 @@ class HubClient:
         items: list[dict[str, Any]] = body["items"]
         return items
 
+    async def ack_items(self, item_ids: list[int]) -> None:
+        """Take items off the caller's pending list (one request, all or none)."""
+        await self.request("POST", "/api/v1/mailbox/ack", json={"item_ids": item_ids})
+
     async def ack(self, message_id: str, status: str, reason: str | None) -> str:
         """Post a status for ``message_id`` as the caller's unit; returns the receipt id."""
         payload = {"status": status, "reason": reason}
@@ -92,6 +128,10 @@ class HubClient:
         """The message's timeline."""
         body: dict[str, Any] = await self.request("GET", f"/api/v1/messages/{message_id}/status")
         return body
+
+
+def _open_new(target: Path) -> IO[bytes]:
+    return target.open("wb")
 
 
 def _hub_error(status: int, body: bytes) -> GatewayError:
@@ -126,12 +166,17 @@ _METADATA_OPTIONS = ("kind", "refers_to", "number", "notation", "doc_type", "urg
 @click.command("send")
 @click.option("--to", "to", required=True, help="Recipient unit or group codes, comma-separated.")
 @click.option("--subject", required=True, help="The document's subject (trích yếu).")
-@click.option("--kind", type=click.Choice(["new", "revoke", "update", "replace"]), default=None)
+@click.option(
+    "--kind",
+    type=click.Choice(["new", "revoke", "update", "replace"]),
+    default=None,
+    help="What the document does (default new); revoke/update/replace need --refers-to.",
+)
 @click.option("--refers-to", default=None, help="Message id this one revokes/updates/replaces.")
-@click.option("--number", default=None)
+@click.option("--number", default=None, help="The document's number (số), e.g. 12.")
 @click.option("--notation", default=None, help='e.g. "12/HND-VP".')
-@click.option("--doc-type", default=None)
-@click.option("--urgency", default=None)
+@click.option("--doc-type", default=None, help="Document type, e.g. Công văn, Quyết định.")
+@click.option("--urgency", default=None, help="Urgency (độ khẩn), e.g. Khẩn, Hỏa tốc.")
 @click.option("--due-date", default=None, help="YYYY-MM-DD.")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
@@ -148,27 +193,85 @@ def send_command(
 
 @click.command("inbox")
 @click.option("--wait", type=click.FloatRange(0, 30), default=0.0, help="Seconds to wait for mail.")
-@click.option("--limit", type=click.IntRange(1, 500), default=100)
+@click.option(
+    "--limit", type=click.IntRange(1, 500), default=100, help="At most this many items (1-500)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--ack-receipts",
+    is_flag=True,
+    help="Then take the listed receipts off the list (documents stay until you answer them).",
+)
 @pass_cli
-def inbox_command(ctx: CliContext, wait: float, limit: int, as_json: bool) -> None:
-    """List the pending items of your unit's mailbox."""
-    items = run(_client(ctx).inbox(wait, limit))
+def inbox_command(
+    ctx: CliContext, wait: float, limit: int, as_json: bool, ack_receipts: bool
+) -> None:
+    """List the pending items of your unit's mailbox: documents to answer, and receipts
+    (with their status code and name) about the documents you sent."""
+    items, acked = run(_inbox(_client(ctx), wait, limit, ack_receipts))
     if as_json:
         click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
-        return
-    headers = ["ITEM", "KIND", "MESSAGE", "SENDER", "SUBJECT"]
-    keys = ["item_id", "kind", "message_id", "sender", "subject"]
-    click.echo(_table(headers, [[_text(item.get(k)) for k in keys] for item in items]))
+    else:
+        headers = ["ITEM", "KIND", "MESSAGE", "FROM", "STATUS", "SUBJECT"]
+        click.echo(_table(headers, [_inbox_row(item) for item in items]))
+    if ack_receipts:
+        click.echo(f"acked {acked} receipt(s)", err=True)
+
+
+async def _inbox(
+    client: HubClient, wait: float, limit: int, ack_receipts: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """The pending items, receipts completed from their message's timeline; acked if asked."""
+    items = await client.inbox(wait, limit)
+    timelines: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.get("kind") != "receipt":
+            continue
+        message_id = str(item.get("message_id"))
+        if message_id not in timelines:
+            timelines[message_id] = await client.status(message_id)
+        item.update(_receipt_in(timelines[message_id], str(item.get("receipt_id"))))
+    receipts = [int(item["item_id"]) for item in items if item.get("kind") == "receipt"]
+    if ack_receipts and receipts:
+        await client.ack_items(receipts)
+    return items, len(receipts) if ack_receipts else 0
+
+
+def _receipt_in(timeline: dict[str, Any], receipt_id: str) -> dict[str, Any]:
+    """``status``, ``status_name``, ``by`` and ``reason`` of one receipt of a timeline."""
+    for recipient in timeline.get("recipients", []):
+        for receipt in recipient.get("receipts") or []:
+            if receipt.get("receipt_id") == receipt_id:
+                return {
+                    "status": receipt.get("status"),
+                    "status_name": receipt.get("name"),
+                    "by": receipt.get("by"),
+                    "reason": receipt.get("reason"),
+                }
+    return {}
+
+
+def _inbox_row(item: dict[str, Any]) -> list[str]:
+    if item.get("kind") == "receipt":
+        who = item.get("by")
+        status = " ".join(_text(item.get(k)) for k in ("status", "status_name")).strip()
+    else:
+        who, status = item.get("sender"), ""
+    cells = (item.get("item_id"), item.get("kind"), item.get("message_id"), who, status)
+    return [*map(_text, cells), _text(item.get("subject"))]
 
 
 @click.command("ack")
 @click.argument("message_id")
 @click.argument("status")
-@click.option("--reason", default=None, help="Why (required by the hub for a rejection).")
+@click.option("--reason", default=None, help="Why; required for a rejection (02).")
 @pass_cli
 def ack_command(ctx: CliContext, message_id: str, status: str, reason: str | None) -> None:
-    """Post STATUS ("03", "accepted", …) for MESSAGE_ID as your unit; prints the receipt id."""
+    """Post STATUS for MESSAGE_ID as your unit; prints the receipt id.
+
+    STATUS is a code or its name: 01 received, 02 rejected (with --reason), 03 accepted,
+    04 assigned, 05 processing, 06 completed, 15 recall_agreed, 16 recall_refused;
+    13 recall_requested is the sender's."""
     click.echo(run(_client(ctx).ack(message_id, status, reason)))
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography import x509
 from lxml import etree
 
 from gateway.cli.common import CliContext, pass_cli, run
@@ -27,8 +28,9 @@ from gateway.envelope import codec, seal
 from gateway.envelope import verify as verifier
 from gateway.envelope.attachments import check_attachments
 from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, check_unit_code
-from gateway.errors import EnvelopeError, NotFoundError
+from gateway.errors import EnvelopeError, NotFoundError, PkiError
 from gateway.pki.keystore import KeyStore
+from gateway.pki.trust import TrustStore
 from gateway.store.blobs import CHUNK, BlobStore, sha256_of_file
 from gateway.text import nfc, nfc_opt
 from gateway.xmlsafe import parse_xml
@@ -37,6 +39,7 @@ __all__ = ["BlobFiles", "build_envelope", "command", "envelope_bytes", "store_at
 
 _IN = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
 _OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.group("envelope")
@@ -61,18 +64,33 @@ def _day(value: datetime | None) -> date | None:
 @click.option("--to", "to", multiple=True, help="Recipient unit codes (comma-separated).")
 @click.option("--group", "groups", multiple=True, help="Recipient groups (comma-separated).")
 @click.option("--subject", required=True, help="Subject (trích yếu).")
-@click.option("--kind", type=click.Choice([k.value for k in Kind]), default="new")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in Kind]),
+    default="new",
+    help="What the document does; revoke/update/replace need --refers-to.",
+)
 @click.option("--refers-to", type=click.UUID, default=None, help="Message this one revokes…")
 @click.option("--number", default=None, help="Document number (số).")
 @click.option("--notation", default=None, help='Notation (ký hiệu), e.g. "HND-VP".')
 @click.option("--doc-type", default=None, help="Document type (loại văn bản).")
-@click.option("--issued-on", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--issued-place", default=None)
+@click.option(
+    "--issued-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Issuing date (ngày ban hành), YYYY-MM-DD.",
+)
+@click.option("--issued-place", default=None, help="Place of issue (nơi ban hành).")
 @click.option("--signer", "signer_name", default=None, help="Name of the person who signed.")
-@click.option("--signer-position", default=None)
+@click.option("--signer-position", default=None, help="The signer's position (chức vụ).")
 @click.option("--urgency", default=None, help="Độ khẩn.")
 @click.option("--confidentiality", default=None, help="Độ mật.")
-@click.option("--due-date", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option(
+    "--due-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Due date (hạn xử lý), YYYY-MM-DD.",
+)
 @click.option("--message-id", type=click.UUID, default=None, help="Default: a new UUID.")
 @click.option("-o", "--output", type=_OUT, default=None, help="Write here, not stdout.")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -179,14 +197,39 @@ def sign(cli: CliContext, unit: str | None, output: Path | None, source: Path) -
 
 @command.command("verify")
 @click.option("--skip-attachments", is_flag=True, help="Do not look for the files.")
+@click.option(
+    "--ca",
+    "ca_file",
+    type=_FILE,
+    default=None,
+    help="Trust this hub CA certificate (PEM, from `lienthong keys export ca`) instead of "
+    "the home's: verify away from the hub.",
+)
+@click.option(
+    "--crl",
+    "crl_file",
+    type=_FILE,
+    default=None,
+    help="With --ca: the CA's revocation list (PEM, HOME/keys/crl.pem); without it, "
+    "revocation is not checked.",
+)
 @click.argument("source", metavar="IN", type=_IN)
 @pass_cli
-def verify(cli: CliContext, skip_attachments: bool, source: Path) -> None:
+def verify(
+    cli: CliContext,
+    skip_attachments: bool,
+    ca_file: Path | None,
+    crl_file: Path | None,
+    source: Path,
+) -> None:
     """Verify IN: signature, hub CA, revocation, sender, attachments."""
+    if crl_file is not None and ca_file is None:
+        raise click.UsageError("--crl goes with --ca")
     config = cli.config
+    trust = KeyStore(config).trust_store() if ca_file is None else _trust(ca_file, crl_file)
     result = verifier.verify_envelope(
         _read(source),
-        KeyStore(config).trust_store(),
+        trust,
         max_bytes=config.hub.max_xml_bytes,
         max_depth=config.hub.max_xml_depth,
     )
@@ -207,6 +250,23 @@ def verify(cli: CliContext, skip_attachments: bool, source: Path) -> None:
     if skip_attachments:
         state = "skipped"
     click.echo(f"{len(env.attachments)} attachment(s) {state}; sha256 {result.digest}")
+    if ca_file is not None and crl_file is None:
+        click.echo("revocation not checked (no --crl)", err=True)
+
+
+def _trust(ca_file: Path, crl_file: Path | None) -> TrustStore:
+    """A trust store from files: the CA certificate(s) and optionally their CRL."""
+    try:
+        cas = x509.load_pem_x509_certificates(ca_file.read_bytes())
+    except ValueError as exc:
+        raise PkiError(f"{ca_file}: not a PEM certificate", code="pki.error") from exc
+    if crl_file is None:
+        return TrustStore.of(cas)
+    try:
+        crl = x509.load_pem_x509_crl(crl_file.read_bytes())
+    except ValueError as exc:
+        raise PkiError(f"{crl_file}: not a PEM CRL", code="pki.error") from exc
+    return TrustStore.of(cas, [crl])
 
 
 class BlobFiles:

@@ -43,8 +43,20 @@ def command() -> None:
     default=None,
     help="Passphrase of the imported key, if it is encrypted.",
 )
-@click.option("--key-type", type=click.Choice(KEY_TYPES), default="rsa3072", show_default=True)
-@click.option("--days", type=click.IntRange(min=1), default=3650, show_default=True)
+@click.option(
+    "--key-type",
+    type=click.Choice(KEY_TYPES),
+    default="rsa3072",
+    show_default=True,
+    help="The CA key's type.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=3650,
+    show_default=True,
+    help="Days the CA certificate is valid.",
+)
 @pass_cli
 def init_ca(
     cli: CliContext,
@@ -90,7 +102,13 @@ def init_ca(
     default=None,
     help="Key type to generate (default: [keys] key_type).",
 )
-@click.option("--days", type=click.IntRange(min=1), default=730, show_default=True)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=730,
+    show_default=True,
+    help="Days the unit's certificate is valid.",
+)
 @pass_cli
 def issue(
     cli: CliContext, unit: str, csr_file: Path | None, key_type: str | None, days: int

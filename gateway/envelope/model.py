@@ -66,7 +66,15 @@ class Status(Enum):
         for status in cls:
             if wanted in (status.code, status.label) or wanted == status.code.lstrip("0"):
                 return status
-        raise ReceiptError(f"unknown status {text!r}", code="receipt.unknown_status")
+        raise ReceiptError(
+            f"unknown status {text[:40]!r}; valid: {_VALID_STATUSES}", code="receipt.unknown_status"
+        )
+
+
+#: What :meth:`Status.parse` names when it refuses a status (90 and 91 are the hub's own).
+_VALID_STATUSES = ", ".join(
+    f"{s.code} {s.label}" for s in Status if s not in (Status.EXPIRED, Status.FAILED)
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,6 +256,23 @@ async def test_nested_json_in_receipt_and_ack_is_400(live: HostileHub) -> None:
         await refused(live, 400, "request.bad_json", call)
 
 
+@pytest.mark.parametrize("reason", ["a\\u0000b", "a\\udfffb"])
+async def test_receipt_reason_with_control_or_surrogate_is_400(
+    live: HostileHub, reason: str
+) -> None:
+    """A receipt or recall reason holding NUL or a lone surrogate is 400 request.bad_text."""
+    message_id = await live.send()
+    assert await live.pending(B)
+    for who, path, status in (
+        (B, f"/api/v1/messages/{message_id}/receipts", '"status": "02", '),
+        (A, f"/api/v1/messages/{message_id}/recall", ""),
+    ):
+        body = f'{{{status}"reason": "{reason}"}}'
+        headers = {**live.auth(who), "Content-Type": "application/json"}
+        call = live.request("POST", path, headers=headers, data=body)
+        await refused(live, 400, "request.bad_text", call)
+
+
 async def test_nested_json_in_metadata_is_400(live: HostileHub) -> None:
     """Nested JSON in the multipart metadata is 400 request.bad_json; no blob is left."""
     meta = b'Content-Disposition: form-data; name="metadata"\r\n\r\n' + NESTED.encode()

@@ -171,3 +171,26 @@ def test_attachment_missing_and_mismatch(home: Path, signed: Path, document: Pat
     assert code_of(result) == "envelope.attachment_missing"
     skipped = lienthong(home, "envelope", "verify", "--skip-attachments", str(signed))
     assert skipped.exit_code == 0 and "skipped" in skipped.stdout
+
+
+def test_verify_away_from_the_hub_with_ca_file(home: Path, signed: Path, tmp_path: Path) -> None:
+    """Outside the hub's home, --ca (and --crl) verify; without them it is pki.no_ca."""
+    elsewhere = tmp_path / "elsewhere"
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(lienthong(home, "keys", "export", "ca").stdout_bytes)
+    assert code_of(lienthong(elsewhere, "envelope", "verify", str(signed))) == "pki.no_ca"
+    result = lienthong(elsewhere, "envelope", "verify", "--ca", str(ca), str(signed))
+    assert result.exit_code == 0, result.output
+    assert f"signed by {SENDER}" in result.stdout and "no --crl" in result.stderr
+    assert lienthong(home, "keys", "revoke", SENDER).exit_code == 0
+    crl = str(home / "keys" / "crl.pem")
+    revoked = lienthong(elsewhere, "envelope", "verify", "--ca", str(ca), "--crl", crl, str(signed))
+    assert code_of(revoked) == "signature.certificate_revoked"
+    alone = lienthong(elsewhere, "envelope", "verify", "--crl", crl, str(signed))
+    assert alone.exit_code == 2 and "--crl goes with --ca" in alone.output
+    other = tmp_path / "other"
+    lienthong(other, "keys", "init-ca", "--key-type", "ecdsa-p256")
+    stranger = lienthong(
+        elsewhere, "envelope", "verify", "--ca", str(other / "keys" / "ca.pem"), str(signed)
+    )
+    assert code_of(stranger) == "signature.untrusted_certificate"

@@ -220,7 +220,10 @@ class ReceiptRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     issuer: Mapped[str] = mapped_column(UNIT_CODE)
     at: Mapped[datetime]
+    #: The hub's time of receipt (status views, the order of a delivery's receipts).
     receipt_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The time the receipt's signer claims (its ``Timestamp``), kept beside ``at``.
+    claimed_at: Mapped[datetime | None]
     digest: Mapped[str] = mapped_column(String(64))
 
 

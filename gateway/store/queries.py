@@ -181,7 +181,9 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
     by_unit: dict[str, list[ReceiptInfo]] = defaultdict(list)
     for r in receipts:
         by_unit[r.recipient].append(
-            ReceiptInfo(r.receipt_id, r.status_code, r.status_name, r.at, r.issuer, r.reason)
+            ReceiptInfo(
+                r.receipt_id, r.status_code, r.status_name, r.at, r.issuer, r.reason, r.claimed_at
+            )
         )
     recipients = tuple(
         RecipientStatus(d.recipient, d.state, d.updated_at, tuple(by_unit[d.recipient]))

@@ -158,9 +158,10 @@ class ReceiptInfo:
     receipt_id: str
     status: str  # "03"
     name: str  # "accepted"
-    at: datetime
+    at: datetime  # when the hub received it
     by: str
     reason: str | None = None
+    claimed_at: datetime | None = None  # the time its signer gave it
 
     def to_json(self) -> dict[str, Any]:
         """As in the status API."""
@@ -171,6 +172,7 @@ class ReceiptInfo:
             "at": _iso(self.at),
             "by": self.by,
             "reason": self.reason,
+            "claimed_at": _iso(self.claimed_at),
         }
 
 

@@ -183,6 +183,7 @@ _RECEIPT_COLUMNS = [
     "reason",
     "issuer",
     "at",
+    "claimed_at",
     "receipt_xml",
     "digest",
 ]
@@ -852,7 +853,7 @@ def _receipt_rows(
     verified: VerifiedReceiptLike, issuer: str, target: str, at: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The receipts row and the outbox row (to ``target``) of a receipt being stored;
-    ``at`` is the hub's time of receipt (the signed time stays in the receipt XML)."""
+    ``at`` is the hub's time of receipt (the signed time goes beside it, ``claimed_at``)."""
     r = verified.receipt
     rid, mid = str(r.receipt_id), str(r.message_id)
     receipt = {
@@ -864,6 +865,7 @@ def _receipt_rows(
         "reason": r.reason,
         "issuer": issuer,
         "at": at,
+        "claimed_at": r.timestamp,
         "receipt_xml": verified.xml,
         "digest": verified.digest,
     }

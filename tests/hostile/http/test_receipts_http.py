@@ -153,15 +153,17 @@ async def test_a_receipt_dated_out_of_range_is_refused(world: World, claimed: da
 
 async def test_status_shows_the_hubs_time_of_receipt(world: World) -> None:
     """A receipt dated 4 minutes ago (within the default 300 s skew) is stored; the status
-    shows when the hub received it, not the signed time."""
+    shows when the hub received it as ``at``, the signed time beside it as ``claimed_at``."""
     mid = await world.send(to=(B,))
     claimed = datetime.now(UTC) - timedelta(minutes=4)
     before = datetime.now(UTC)
     xml = await signed_receipt(world, B, mid, B, Status.RECEIVED, at=claimed)
     code, body = await post_xml(world, B, mid, xml)
     assert code == 201, body
-    at = datetime.fromisoformat((await delivery(world, mid, B))["receipts"][0]["at"])
+    shown = (await delivery(world, mid, B))["receipts"][0]
+    at = datetime.fromisoformat(shown["at"])
     assert before - timedelta(seconds=1) <= at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert abs(datetime.fromisoformat(shown["claimed_at"]) - claimed) < timedelta(seconds=1)
 
 
 @pytest.mark.parametrize("hub_overrides", [{"receipt_clock_skew_seconds": 5}])

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from gateway.api.jsonio import json_ok
 from gateway.api.openapi_axis import AXIS_OPERATIONS, AXIS_SECURITY_SCHEMES
+from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, Status
 from gateway.errors import ERROR_CODES
 
 __all__ = ["OPENAPI_PATH", "openapi_document", "routes"]
@@ -52,22 +53,46 @@ def _obj(**props: Any) -> dict[str, Any]:
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
+_TEXT = {"type": "string", "maxLength": 2000}
+_UNIT_CODE = {"type": "string", "pattern": UNIT_CODE_RE.pattern, "maxLength": UNIT_CODE_MAX}
 _SUBMIT_METADATA = {
     "type": "object",
     "required": ["to", "subject"],
+    "additionalProperties": False,
     "properties": {
-        "to": {"type": "array", "items": _STR, "description": "unit or group codes"},
-        "subject": _STR,
+        "to": {
+            "type": "array",
+            "items": _UNIT_CODE,
+            "minItems": 1,
+            "description": "unit or group codes",
+        },
+        "subject": {**_TEXT, "minLength": 1},
         "kind": {"enum": ["new", "revoke", "update", "replace"]},
         "refers_to": {"type": "string", "format": "uuid"},
         **{
-            k: _STR
-            for k in ("number", "notation", "doc_type", "signer", "urgency", "confidentiality")
+            k: _TEXT
+            for k in (
+                "number",
+                "notation",
+                "doc_type",
+                "signer",
+                "urgency",
+                "confidentiality",
+                "content",
+            )
         },
         "issued_on": {"type": "string", "format": "date"},
         "due_date": {"type": "string", "format": "date"},
+        "expires_in": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 10 * 366 * 86_400,
+            "description": "seconds until an undelivered copy expires (90)",
+        },
     },
 }
+#: the statuses a client may post (90 expired and 91 failed are the hub's own)
+_POSTABLE = [s for s in Status if s not in (Status.EXPIRED, Status.FAILED)]
 
 _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "/api/v1/messages": {
@@ -81,10 +106,18 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                         "schema": {"type": "string", "description": "signed envelope"}
                     },
                     "multipart/form-data": {
-                        "schema": _obj(
-                            metadata=_SUBMIT_METADATA,
-                            file={"type": "array", "items": {"type": "string", "format": "binary"}},
-                        ),
+                        "schema": {
+                            **_obj(
+                                metadata=_SUBMIT_METADATA,
+                                file={
+                                    "type": "array",
+                                    "items": {"type": "string", "format": "binary"},
+                                    "description": "parts with a filename",
+                                },
+                            ),
+                            "required": ["metadata"],
+                            "additionalProperties": False,
+                        },
                         "encoding": {"metadata": {"contentType": _JSON}},
                     },
                 },
@@ -221,7 +254,10 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                             "type": "object",
                             "required": ["status"],
                             "properties": {
-                                "status": {"type": "string", "examples": ["03", "accepted"]},
+                                "status": {
+                                    "enum": [v for s in _POSTABLE for v in (s.code, s.label)],
+                                    "description": "an edXML code or its name",
+                                },
                                 "reason": _STR,
                             },
                         }
@@ -461,6 +497,7 @@ def openapi_document() -> dict[str, Any]:
                     "type": "mutualTLS",
                     "description": "a certificate issued by the hub CA",
                 },
+                **AXIS_SECURITY_SCHEMES,
             },
             "schemas": _SCHEMAS,
             "responses": {
@@ -468,7 +505,6 @@ def openapi_document() -> dict[str, Any]:
                     "description": "a typed error with a stable code",
                     "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
                 },
-                **AXIS_SECURITY_SCHEMES,
             },
         },
     }

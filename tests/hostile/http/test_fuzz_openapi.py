@@ -1,0 +1,217 @@
+"""Schemathesis over every operation of the served OpenAPI document, against a running hub.
+
+The hub is a real ``lienthong serve`` process (SQLite + local bus) with an axis system
+registered, two units that have exchanged a document, and an operator. Every operation the
+hub's ``/api/openapi.json`` lists is fuzzed (valid and invalid inputs, derandomized, a
+fixed number of examples each), once as the unit and once as the operator (on ``/axis``:
+the unit's office system with its ``ax1.`` token, and the operator's token, which axis
+must refuse). Any 5xx fails; every 4xx must be ``{"error": {"code", "message"}}`` with a
+registered code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+from hypothesis import strategies as st
+from support.hubproc import HubHome, HubProcess
+
+from gateway.api.openapi import openapi_document
+from gateway.errors import ERROR_CODES
+
+pytestmark = [
+    pytest.mark.slow,
+    # hypothesis and schemathesis warn about their own configuration; CI runs with -W error
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning"),
+]
+
+PROV, A, B = "000.00.00.H01", "000.00.01.H01", "000.00.02.H01"
+AXIS_SYSTEM = "fuzz-office-a"
+#: examples per operation in the fuzzing phase (the coverage phase adds its own cases);
+#: LT_FUZZ_EXAMPLES=500 LT_FUZZ_SEED=7 runs a longer or another fuzz locally
+MAX_EXAMPLES = int(os.environ.get("LT_FUZZ_EXAMPLES", "25"))
+SEED = int(os.environ.get("LT_FUZZ_SEED", "21"))
+#: a long-poll that waits for nothing only slows the run: valid waits are cut to this
+SHORT_WAIT = "0.05"
+TIMEOUT = 15.0
+
+
+@dataclass
+class FuzzedHub:
+    """The running hub, its credentials, and ids the fuzzer may pick from."""
+
+    url: str
+    tokens: dict[str, str]
+    ids: dict[str, list[str]]
+
+    def headers(self, who: str, path: str) -> dict[str, str]:
+        """``who``'s Authorization header for ``path`` (axis routes take the axis token)."""
+        if who == "unit" and path.startswith("/axis/"):
+            return {"Authorization": f"Bearer {self.tokens['axis']}"}
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def _secret_file(directory: Path) -> Path:
+    path = directory / "axis.secret"
+    path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def _send(url: str, token: str, to: str) -> str:
+    meta = {"to": [to], "subject": "Công văn để thử"}
+    files = {
+        "metadata": (None, json.dumps(meta), "application/json"),
+        "file": ("bao-cao.pdf", b"noi dung " * 50, "application/pdf"),
+    }
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = requests.post(f"{url}/api/v1/messages", files=files, headers=auth, timeout=TIMEOUT)
+    assert resp.status_code == 202, resp.text
+    return str(resp.json()["id"])
+
+
+def _axis_token(url: str, secret: str) -> str:
+    form = {"grant_type": "client_credentials", "client_id": AXIS_SYSTEM, "client_secret": secret}
+    resp = requests.post(f"{url}/axis/oauth/token", data=form, timeout=TIMEOUT)
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["access_token"])
+
+
+def _item_ids(url: str, token: str) -> list[str]:
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = requests.get(f"{url}/api/v1/mailbox?wait=5", headers=auth, timeout=TIMEOUT)
+    assert resp.status_code == 200, resp.text
+    return [str(item["item_id"]) for item in resp.json()["items"]]
+
+
+def _doc_ids(url: str, token: str) -> list[str]:
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = requests.get(f"{url}/axis/v1/edocs", headers=auth, timeout=TIMEOUT)
+    assert resp.status_code == 200, resp.text
+    return [str(item["docId"]) for item in resp.json()["items"]]
+
+
+@pytest.fixture(scope="module")
+def fuzzed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzedHub]:
+    """A ``lienthong serve`` on SQLite + local bus; A and B have sent each other a document."""
+    root = tmp_path_factory.mktemp("fuzz")
+    secret = _secret_file(root)
+    axis = (
+        f'[[adapters]]\nname = "axis"\nunit = "{A}"\n'
+        f'options = {{ system_id = "{AXIS_SYSTEM}", secret_file = "{secret}" }}\n'
+    )
+    home = HubHome(
+        root / "home",
+        database_url=f"sqlite+aiosqlite:///{root / 'hub.db'}",
+        bus_url="local://",
+        extra_config=axis,
+    )
+    tokens = dict(home.provision({PROV: "Văn phòng tỉnh", A: "Huyện A", B: "Huyện B"}))
+    operator = home.cli("tokens", "create", "--operator", "fuzz").strip()
+    hub: HubProcess = home.process()
+    asyncio.run(hub.start())
+    try:
+        sent = _send(hub.url, tokens[A], B)
+        received = _send(hub.url, tokens[B], A)
+        creds = {
+            "unit": tokens[A],
+            "operator": operator,
+            "axis": _axis_token(hub.url, secret.read_text(encoding="utf-8")),
+        }
+        ids = {
+            "id": [sent, received],
+            "message_id": [sent, received],
+            "name": ["bao-cao.pdf"],
+            "item_id": _item_ids(hub.url, tokens[A]),
+            "doc_id": _doc_ids(hub.url, creds["axis"]),
+        }
+        REAL_IDS.update(ids)
+        yield FuzzedHub(hub.url, creds, ids)
+    finally:
+        asyncio.run(hub.stop())
+
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
+        "phases": {"stateful": {"enabled": False}},
+    }
+)
+#: the document the hub serves (``test_the_fuzzed_document_is_the_served_one`` checks it)
+schema = schemathesis.openapi.from_dict(copy.deepcopy(openapi_document()), config=CONFIG)
+#: real ids for path parameters, filled in once the hub is running
+REAL_IDS: dict[str, list[str]] = {}
+
+
+@schema.hook
+def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:
+    """Sometimes a real id in place of a generated one, so the fuzzer reaches past 404."""
+    choices = [path_parameters]
+    for name, real in REAL_IDS.items():
+        if path_parameters and name in path_parameters:
+            choices += [{**path_parameters, name: value} for value in real]
+    return st.sampled_from(choices)
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> Any:
+    """Sometimes a real recipient in submitted metadata, so the fuzzer reaches past routing."""
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(metadata, dict):
+        return st.just(body)
+    return st.sampled_from([body, {**body, "metadata": {**metadata, "to": [B]}}])
+
+
+def test_the_fuzzed_document_is_the_served_one(fuzzed_hub: FuzzedHub) -> None:
+    """The hub serves at /api/openapi.json the operations the fuzzer walks."""
+    resp = requests.get(f"{fuzzed_hub.url}/api/openapi.json", timeout=TIMEOUT)
+    assert resp.status_code == 200
+    assert resp.json()["paths"] == json.loads(json.dumps(openapi_document()["paths"]))
+
+
+def _short_waits(case: Any) -> None:
+    """A valid long-poll ``wait`` is cut short (the fuzzer would otherwise sleep 30 s)."""
+    query = case.query or {}
+    try:
+        if float(query.get("wait", "")) > float(SHORT_WAIT):
+            query["wait"] = SHORT_WAIT
+    except (TypeError, ValueError):
+        return
+
+
+def _check(case: Any, who: str, response: Any) -> None:
+    status = response.status_code
+    where = f"{who}: {case.method} {case.formatted_path} -> {status}\n{case.as_curl_command()}"
+    body = response.content[:500]
+    assert status < 500, f"server error {where}\n{body!r}"
+    if status >= 400:
+        try:
+            error = json.loads(response.content)["error"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AssertionError(f"not a JSON error: {where}\n{body!r}") from exc
+        assert isinstance(error.get("message"), str), where
+        assert error.get("code") in ERROR_CODES, f"unregistered code {error.get('code')}: {where}"
+
+
+@schema.parametrize()
+@hypothesis.settings(deadline=None, database=None, derandomize=True)
+def test_no_route_answers_5xx_or_an_untyped_error(case: Any, fuzzed_hub: FuzzedHub) -> None:
+    """Every operation, fuzzed as a unit and as an operator: no 5xx, every 4xx typed JSON."""
+    _short_waits(case)
+    for who in ("unit", "operator"):
+        headers = fuzzed_hub.headers(who, case.path)
+        response = case.call(base_url=fuzzed_hub.url, headers=headers, timeout=TIMEOUT)
+        _check(case, who, response)

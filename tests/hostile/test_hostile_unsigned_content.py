@@ -11,10 +11,13 @@ from collections.abc import Callable
 
 import pytest
 from lxml import etree
+from support.certs import CertFactory
+from support.envelopes import sample_receipt
 from support.hostile import Refuses, edit, find
 
+from gateway.envelope.seal import seal_receipt
 from gateway.envelope.signing import DSIG_NS
-from gateway.envelope.verify import verify_envelope
+from gateway.envelope.verify import verify_envelope, verify_receipt
 from gateway.pki.trust import TrustStore
 
 _DS = f"{{{DSIG_NS}}}"
@@ -95,3 +98,13 @@ def test_blanks_and_an_id_in_the_signature_are_accepted(good: bytes, trust: Trus
     verified = verify_envelope(edit(good, change), trust)
     assert verified.signer_unit
     assert find(etree.fromstring(verified.xml), "ds:Signature").get("Id") == "sig-1"
+
+
+def test_unsigned_content_in_a_signed_receipt_is_refused(
+    factory: CertFactory, refuses: Refuses
+) -> None:
+    """A signed receipt gets the same check: an element added to its KeyInfo is refused."""
+    issued = factory.issue(sample_receipt().recipient)
+    sealed = seal_receipt(sample_receipt(), issued.key, issued.cert)
+    changed = edit(sealed, CASES["foreign element in KeyInfo"])
+    refuses(changed, "signature.unsigned_content", verify=verify_receipt)

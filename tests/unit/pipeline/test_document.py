@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from gateway.envelope.model import Kind
-from gateway.errors import RequestError
+from gateway.errors import EnvelopeError, RequestError
 from gateway.pipeline.document import UploadedFile, build_envelope
 
 SENDER = "000.00.01.H01"
@@ -71,9 +71,10 @@ def test_bad_metadata_is_a_request_error(metadata, code):
 
 
 def test_two_files_with_one_name_are_refused():
-    """File names must be distinct within a message."""
-    with pytest.raises(RequestError):
+    """File names must be distinct within a message (attachment.duplicate_name)."""
+    with pytest.raises(EnvelopeError) as caught:
         build({"to": ["000.00.02.H01"], "subject": "s"}, files=(FILE, FILE))
+    assert caught.value.code == "attachment.duplicate_name"
 
 
 def test_revoke_refers_to_a_message():

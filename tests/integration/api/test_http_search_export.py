@@ -79,6 +79,9 @@ async def test_unit_by_name_and_a_hint_when_none(world: World, sent: dict[str, s
     assert [i["id"] for i in by_code["items"]] == [sent["flood"]]
     none = await search(world, unit="Xín Cái")
     assert none["items"] == [] and "Xín Cái" in none["hint"]
+    wild = await search(world, unit="%", q="_")  # LIKE wildcards are plain characters
+    assert wild["items"] == [] and wild["hint"]
+    assert (await search(world, q="%"))["items"] == []
 
 
 async def test_nfd_file_name_is_stored_nfc(world: World, sent: dict[str, str]) -> None:

@@ -161,3 +161,20 @@ async def test_upgrade_fills_the_keys_of_existing_rows(db_url: str) -> None:
         assert page.items[0].subject == "KẾ HOẠCH số 1"
     finally:
         await database.dispose()
+
+
+async def test_a_renamed_unit_is_found_by_its_new_name(
+    db: Database, seeded: tuple[MessageStore, list[str]]
+) -> None:
+    """Any name written through the ORM keeps its search key in step (NFC, folded)."""
+    from gateway.store.models import UnitRow
+
+    store, ids = seeded
+    async with db.session(write=True) as session:
+        row = await session.get(UnitRow, DONG_VAN)
+        assert row is not None
+        row.name = nfd("UBND xã Sủng Là")
+    assert await hits(store, unit="sung la") == [ids[3], ids[1]]
+    assert await hits(store, unit="dong van") == []
+    page = await store.search(SearchFilters(unit="Sủng Là"))
+    assert page.units == ((DONG_VAN, "UBND xã Sủng Là"),)

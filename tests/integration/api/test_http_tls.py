@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from gateway.api.app import build_app
 from gateway.api.tls import server_ssl_context
+from gateway.pki.keystore import KeyStore
 from tests.integration.api.conftest import A, World
 
 
@@ -116,3 +117,17 @@ async def test_foreign_certificate_is_refused(world: World, tls_url: str, tmp_pa
     cert, key = _self_signed(tmp_path, A)
     with pytest.raises(aiohttp.ClientError):
         await _get(tls_url, _client_context(cert, key))
+
+
+async def test_revoked_client_certificate_is_refused_at_once(
+    world: World, tls_url: str, tmp_path: Path
+) -> None:
+    """Revoked through another key store (as the CLI or another process would), A's client
+    certificate is refused on the very next request: 401 auth.invalid_certificate."""
+    await world.send()
+    key, cert = world.hub.keys.signer(A)
+    context = _client_context(*_write(tmp_path, "unit-a", cert, key))
+    assert (await _get(tls_url, context))[0] == 200
+    KeyStore(world.hub.config).revoke(A)
+    status, body = await _get(tls_url, context)
+    assert (status, body["error"]["code"]) == (401, "auth.invalid_certificate")

@@ -5,8 +5,9 @@ taken from the caller when well-formed), binds it into structlog's context and e
 The error middleware turns typed errors into their JSON form, aiohttp's own HTTP errors
 (404, 405, 413…) into stable codes, an unexpected error raised while the request was being
 parsed (inside aiohttp's body, form and multipart readers or the JSON decoder) into 400
-``request.malformed``, and anything else unexpected into a bare 500 ``gateway.error`` —
-logged with its traceback, never shown to the client.
+``request.malformed``, a client that went away (connection reset) into one INFO line,
+and anything else unexpected into a bare 500 ``gateway.error`` — logged with its
+traceback, never shown to the client.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gateway.errors import GatewayError, Recoverable
 from gateway.logging import bound
 
 __all__ = [
+    "CLIENT_GONE",
     "REQUEST_ID_HEADER",
     "error_middleware",
     "error_response",
@@ -33,6 +35,8 @@ __all__ = [
 ]
 
 REQUEST_ID_HEADER: Final = "X-Request-Id"
+#: The status logged for a request whose client went away before the answer (nginx's 499).
+CLIENT_GONE: Final = 499
 _REQUEST_ID_RE: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 #: aiohttp's own HTTP errors → our stable codes.
 _HTTP_CODES: Final[dict[int, str]] = {
@@ -123,6 +127,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return _http_error(exc)
+    except ConnectionResetError as exc:  # aiohttp's ClientConnectionResetError is one
+        # The client went away mid-answer (left a console page, dropped a download): an
+        # everyday event, one line at INFO. Nobody reads the answer; 499 is nginx's
+        # "client closed request" in the access log.
+        path = request.rel_url.raw_path
+        log.info("api.client_gone", method=request.method, path=path, error=type(exc).__name__)
+        return web.Response(status=CLIENT_GONE)
     except Exception as exc:
         path = request.rel_url.raw_path
         if _raised_while_parsing(exc.__traceback__):

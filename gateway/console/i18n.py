@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gateway.errors import ERROR_CODES
+
 LANGUAGES = ("vi", "en")
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -73,7 +75,32 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Every unit was seen in that time",
     ),
     "skip_to_content": ("Chuyển đến nội dung", "Skip to content"),
+    "discard_confirm": (
+        "Hủy bỏ thư lỗi này? Thư bị hủy sẽ mất hẳn, không gửi lại được.",
+        "Discard this dead letter? A discarded message is gone for good; it cannot be retried.",
+    ),
+    "discard_yes": ("Có, hủy bỏ", "Yes, discard"),
+    "cancel": ("Không, quay lại", "No, go back"),
+    "dead_letter_gone": ("Thư lỗi này không còn nữa", "This dead letter is no longer there"),
 }
+
+#: Why the bus gave up on a message (``DeadLetter.reason``), in words.
+_DEAD_REASONS: dict[str, tuple[str, str]] = {
+    "rejected": ("Bị từ chối khi xử lý", "Refused when it was handled"),
+    "delivery_limit": ("Đã thử {attempts} lần không thành", "Gave up after {attempts} attempts"),
+    "expired": ("Hết hạn trước khi được giao", "Expired before it was delivered"),
+}
+
+
+def dead_letter_reason(lang: str, reason: str, error: str, attempts: int) -> str:
+    """Why a message was dead-lettered, in ``lang``, with its last error described
+    (the stable code kept in brackets, for searching the documentation)."""
+    pair = _DEAD_REASONS.get(reason)
+    text = pair[1 if lang == "en" else 0].format(attempts=attempts) if pair else reason
+    if error:
+        described = ERROR_CODES.get(error)
+        text += f": {described} ({error})" if described else f": {error}"
+    return text
 
 
 #: Delivery states in Vietnamese: the hub's own three, then the edXML status names of

@@ -16,8 +16,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.api.downloads import export_response
+from gateway.bus.base import DeadLetter
 from gateway.console.context import CODEC, DATA, HUB, STOP
-from gateway.console.i18n import pick_language, state_namer, translator
+from gateway.console.i18n import dead_letter_reason, pick_language, state_namer, translator
 from gateway.console.session import (
     COOKIE,
     ConsoleSession,
@@ -25,6 +26,7 @@ from gateway.console.session import (
     check_same_origin,
     set_cookie,
 )
+from gateway.directory.last_seen import check_days
 from gateway.errors import AuthError, ForbiddenError, GatewayError
 from gateway.exports import export_search
 from gateway.store.records import SearchFilters
@@ -194,22 +196,33 @@ async def message(request: web.Request) -> web.Response:
 
 @routes.get("/console/units")
 async def units(request: web.Request) -> web.Response:
-    """The unit tree with mailbox depth and last seen."""
+    """The unit tree with mailbox depth and last seen; ``?not_seen_days=N``: only the
+    units never seen, or last seen N days ago or longer."""
     await _require(request)
-    return _render(request, "units.html", "units", roots=await request.app[DATA].unit_tree())
+    data = request.app[DATA]
+    text = request.query.get("not_seen_days", "").strip()
+    if not text:
+        return _render(request, "units.html", "units", roots=await data.unit_tree(), days="")
+    days = check_days(int(text)) if text.isdigit() else check_days(-1)
+    unseen = await data.units_not_seen(days)
+    return _render(request, "units.html", "units", roots=[], unseen=unseen, days=days)
 
 
 @routes.get("/console/dead-letters")
 async def dead_letters(request: web.Request) -> web.Response:
-    """Dead-lettered messages with retry and discard."""
+    """Dead-lettered messages, each with why in words, and retry and discard."""
     await _require(request)
-    items = await request.app[DATA].dead_letters()
-    rows = [
+    rows = _dead_rows(request, await request.app[DATA].dead_letters())
+    return _render(request, "dead.html", "dead", items=rows)
+
+
+def _dead_rows(request: web.Request, items: list[DeadLetter]) -> list[dict[str, str]]:
+    lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
+    return [
         {"id": d.message_id, "message_id": _message_of(d.body), "routing_key": d.routing_key,
-         "reason": f"{d.reason} {d.error}".strip()}
+         "reason": dead_letter_reason(lang, d.reason, d.error, d.attempts)}
         for d in items
     ]  # fmt: skip
-    return _render(request, "dead.html", "dead", items=rows)
 
 
 def _message_of(body: bytes) -> str:
@@ -221,9 +234,16 @@ def _message_of(body: bytes) -> str:
 
 @routes.post(r"/console/dead-letters/{id}/{action:retry|discard}")
 async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
-    """Retry or discard a dead letter (CSRF-checked, audited)."""
+    """Retry or discard a dead letter (CSRF-checked, audited). Discarding loses the
+    message for good, so it first shows what would go and asks (``confirm=yes``)."""
     session = await _require(request)
     await check_csrf(request, session)
+    action = request.match_info["action"]
+    if action == "discard" and (await request.post()).get("confirm") != "yes":
+        wanted = request.match_info["id"]
+        items = [d for d in await request.app[DATA].dead_letters() if d.message_id == wanted]
+        rows = _dead_rows(request, items)
+        return _render(request, "dead_discard.html", "dead", items=rows, dead_id=wanted)
     await request.app[DATA].resolve_dead_letter(
         session.operator, request.match_info["id"], request.match_info["action"]
     )

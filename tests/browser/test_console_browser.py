@@ -123,9 +123,14 @@ async def test_retry_and_discard_dead_letters(live: SeededHub, browser: Browser)
         await asyncio.sleep(0.1)
     await page.reload()
     await expect(table).to_contain_text("poison-1")
+    await expect(table).to_contain_text("Bị từ chối khi xử lý")  # the reason in words
     await table.locator("button.discard").first.click()
+    await expect(page.locator("#discard-question")).to_be_visible()  # asked, not yet done
+    assert await live.hub.bus.dead_letter_count() == 1
+    await _shot(page, "08-dead-letters-discard-asked")
+    await page.click("#discard-yes")
     await expect(page.locator("#dead-empty")).to_be_visible()
-    await _shot(page, "08-dead-letters-empty")
+    await _shot(page, "09-dead-letters-empty")
     from gateway.console.data import ConsoleData
 
     actions = [e["action"] for e in await ConsoleData(live.hub).events_after(0, limit=10_000)]

@@ -133,8 +133,8 @@ async def _post(url: str, headers: dict[str, str], body: bytes = b"") -> tuple[i
 
 
 async def test_unsigned_malformed_and_forged_headers_are_refused(world: VxpWorld) -> None:
-    """No signature → 401; a sign-header that is not JSON → 400; a header that differs
-    from its signed value → 401 vxp.header_mismatch."""
+    """No signature → 401; a sign-header that is not JSON (or nested 8,000 deep) → 400; a
+    header that differs from its signed value → 401 vxp.header_mismatch."""
     url = f"{world.endpoint}/getReceivedEdocList"
     status, body = await _post(url, {})
     assert (status, body["status"]) == (401, "FAIL") and body["ErrorDesc"].startswith(
@@ -143,6 +143,9 @@ async def test_unsigned_malformed_and_forged_headers_are_refused(world: VxpWorld
     status, body = await _post(
         url, {"XroadVnpt-sign-header": "not json", "XroadVnpt-hash-header": "00"}
     )
+    assert status == 400 and body["ErrorDesc"].startswith("vxp.bad_sign_header: ")
+    deep = {"XroadVnpt-sign-header": "[" * 8000, "XroadVnpt-hash-header": "00"}
+    status, body = await _post(url, deep)
     assert status == 400 and body["ErrorDesc"].startswith("vxp.bad_sign_header: ")
     sdk = world.sdk("office-a")
     try:
@@ -236,6 +239,7 @@ async def test_agencies_registered_only_by_a_peer_below_its_unit(world: VxpWorld
             await peer.register_agency("{}", json.dumps(elsewhere)), 403, "vxp.agency_forbidden"
         )
         _refused(await peer.register_agency("{}", "{not json"), 400, "request.bad_json")
+        _refused(await peer.register_agency("{}", "[" * 50_000), 400, "request.bad_json")
         listed = await office.get_agencies_list_qd20("{}")
         assert {"000.00.09.H01", A, B, PROV} == {a["code102"] for a in listed.data}
         synced = await office.get_synchronize_unit("{}")

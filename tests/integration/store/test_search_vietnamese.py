@@ -178,3 +178,38 @@ async def test_a_renamed_unit_is_found_by_its_new_name(
     assert await hits(store, unit="dong van") == []
     page = await store.search(SearchFilters(unit="Sủng Là"))
     assert page.units == ((DONG_VAN, "UBND xã Sủng Là"),)
+
+
+async def test_without_pg_trgm_the_migration_falls_back(pg_url: str) -> None:
+    """A database user who may not create pg_trgm still migrates (a prefix btree on the
+    subject key), and search finds the same messages."""
+    import secrets
+
+    import asyncpg
+
+    role = f"lt_noext_{secrets.token_hex(4)}"
+    dsn = pg_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN")
+        await admin.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+        database = Database(pg_url.replace("//postgres@", f"//{role}@", 1))
+        try:
+            await database.upgrade()
+            store = MessageStore(database)
+            v = make_envelope(PROVINCE, (XIN_CAI,), subject="KẾ HOẠCH số 7")
+            await store.accept(v, [XIN_CAI], PROVINCE)
+            assert await hits(store, text="ke hoach so 7") == [str(v.envelope.message_id)]
+        finally:
+            await database.dispose()
+        indexdef = await admin.fetchval(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_messages_subject_key'"
+        )
+        assert "text_pattern_ops" in indexdef
+        assert (
+            await admin.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'") == 0
+        )
+    finally:
+        await admin.execute(f"DROP OWNED BY {role}")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()

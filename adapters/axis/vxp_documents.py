@@ -28,9 +28,11 @@ from adapters.axis.outbound import (
 from adapters.axis.vxp_auth import Operation, VxpContext
 from adapters.axis.vxp_wire import matching_file, ok_answer
 from gateway.directory.principal import Principal
+from gateway.envelope import codec
 from gateway.errors import ForbiddenError, NotFoundError, RequestError
 from gateway.pipeline.states import DELIVERED, TRANSPORT_STATES
 from gateway.store.records import SearchFilters
+from gateway.xmlsafe import parse_xml
 
 __all__ = ["DOCUMENT_OPERATIONS"]
 
@@ -159,7 +161,7 @@ def _send_status(state: str) -> str:
     return "done"
 
 
-def _sent_rows(status: dict[str, Any]) -> list[dict[str, Any]]:
+def _sent_rows(status: dict[str, Any], notation: str) -> list[dict[str, Any]]:
     """One ``StatusResult`` per recipient: its latest edXML status."""
     rows = []
     for r in status.get("recipients", []):
@@ -175,7 +177,7 @@ def _sent_rows(status: dict[str, Any]) -> list[dict[str, Any]]:
                 "fromCode": status.get("sender") or "",
                 "toCode": r.get("unit") or "",
                 "title": status.get("subject") or "",
-                "notation": "",
+                "notation": notation,
                 "sentTime": status.get("created_at") or "",
                 "receivedTime": received.get("at") or "",
                 "sendStatus": _send_status(str(r.get("state"))),
@@ -187,16 +189,27 @@ def _sent_rows(status: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _sent_status(ctx: VxpContext, message_id: str) -> dict[str, Any]:
-    """The status of a message one of the caller's units sent."""
+async def _sent_status(ctx: VxpContext, message_id: str) -> tuple[dict[str, Any], str]:
+    """The status of a message one of the caller's units sent, and its notation."""
     for unit in ctx.units:
+        p = Principal(unit=unit)
         try:
-            status: dict[str, Any] = await ctx.hub.status(Principal(unit=unit), message_id)
+            status: dict[str, Any] = await ctx.hub.status(p, message_id)
         except (NotFoundError, ForbiddenError):
             continue
         if status.get("sender") == unit:
-            return status
+            return status, await _notation(ctx.hub, p, message_id)
     raise NotFoundError(f"no sent document {message_id!r}", code="message.not_found")
+
+
+async def _notation(hub: Any, p: Principal, message_id: str) -> str:
+    """The document's number and notation ("12/VP"), from its stored envelope."""
+    limits = hub.config.hub
+    xml = await hub.envelope_xml(p, message_id)
+    meta = codec.envelope_from_element(
+        parse_xml(xml, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+    ).document
+    return "/".join(x for x in (meta.number, meta.notation) if x)
 
 
 async def _recent_sent(ctx: VxpContext) -> list[str]:
@@ -218,7 +231,7 @@ async def sent_list(ctx: VxpContext) -> dict[str, Any]:
     ids = [doc_id] if doc_id is not None else await _recent_sent(ctx)
     rows: list[dict[str, Any]] = []
     for message_id in ids:
-        rows.extend(_sent_rows(await _sent_status(ctx, message_id)))
+        rows.extend(_sent_rows(*await _sent_status(ctx, message_id)))
     return ok_answer(data=rows)
 
 

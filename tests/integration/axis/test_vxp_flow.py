@@ -143,7 +143,7 @@ async def test_sdk_cycle_send_list_get_update_status_reply_and_sent_list(
     assert (by_unit[B]["receiveStatus"], by_unit[C]["receiveStatus"]) == ("03", "01")
     assert all(r["fromCode"] == A and r["senderDocId"] == message_id for r in rows.data)
     assert all(r["sendStatus"] == "done" and r["receivedTime"] for r in rows.data)
-    assert by_unit[B]["title"] == "Kế hoạch chuyển đổi số"
+    assert (by_unit[B]["title"], by_unit[B]["notation"]) == ("Kế hoạch chuyển đổi số", "12/VP")
 
     agencies = AgencyService(f"{axis_world.url}/vxp", "office-a", axis_world.secrets[A])
     try:

@@ -194,3 +194,20 @@ def test_verify_away_from_the_hub_with_ca_file(home: Path, signed: Path, tmp_pat
         elsewhere, "envelope", "verify", "--ca", str(other / "keys" / "ca.pem"), str(signed)
     )
     assert code_of(stranger) == "signature.untrusted_certificate"
+
+
+def test_build_writes_text_and_file_names_nfc(home: Path, tmp_path: Path) -> None:
+    """A subject, signer and file name given decomposed (NFD) are written NFC."""
+    import unicodedata
+
+    path = tmp_path / unicodedata.normalize("NFD", "tờ trình.pdf")
+    path.write_bytes(b"%PDF-1.4 x\n")
+    nfd_subject = unicodedata.normalize("NFD", "Tờ trình số 5")
+    result = lienthong(
+        home, "envelope", "build", "--from", SENDER, "--to", TO, "--subject", nfd_subject,
+        "--signer", unicodedata.normalize("NFD", "Nguyễn Văn Ấn"), str(path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = result.stdout_bytes.decode()
+    assert "Tờ trình số 5" in text and "Nguyễn Văn Ấn" in text and 'name="tờ trình.pdf"' in text
+    assert nfd_subject not in text

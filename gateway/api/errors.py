@@ -4,7 +4,7 @@ The request id middleware sits outside everything: it names the request (``X-Req
 taken from the caller when well-formed), binds it into structlog's context and echoes it.
 The error middleware turns typed errors into their JSON form, aiohttp's own HTTP errors
 (404, 405, 413…) into stable codes, an unexpected error raised while the request was being
-parsed (inside aiohttp's body, form and multipart readers or the JSON decoder) into 400
+parsed (inside aiohttp's body, form, JSON and multipart readers) into 400
 ``request.malformed``, a client that went away (connection reset) into one INFO line,
 and anything else unexpected into a bare 500 ``gateway.error`` — logged with its
 traceback, never shown to the client.
@@ -53,9 +53,7 @@ _HTTP_CODES: Final[dict[int, str]] = {
 _RETRY_AFTER_UNAVAILABLE: Final = "5"
 #: Modules that read a request's bytes: an unexpected error raised in one of them is the
 #: caller's malformed input (a missing boundary, a bad part header…), not a hub failure.
-_PARSERS: Final = frozenset(
-    {"aiohttp.web_request", "aiohttp.multipart", "aiohttp.helpers", "json", "json.decoder"}
-)
+_PARSERS: Final = frozenset({"aiohttp.web_request", "aiohttp.multipart"})
 
 log = structlog.get_logger("gateway.api")
 

@@ -334,6 +334,10 @@ ERROR_CODES: dict[str, str] = {
     "request.bad_parameter": "a query or path parameter is malformed",
     "request.unsupported_media_type": "the Content-Type is not one the route accepts",
     "request.bad_header": "a header value is not ASCII text or holds control characters",
+    "request.idempotency_conflict": "the Idempotency-Key was used by this unit for another "
+    "request (422)",
+    "request.idempotency_in_progress": "the first request with this Idempotency-Key is still "
+    "running (409; retry after Retry-After)",
     "request.bad_text": "a text field holds a control character, a lone surrogate or U+FFFE/F",
     "request.bad_multipart": "the multipart body has no boundary, a wrong one, or a bad part",
     "request.malformed": "the request could not be parsed (any unexpected parsing failure)",

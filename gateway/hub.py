@@ -58,6 +58,7 @@ from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
+from gateway.store.idempotency import IdempotencyKeys
 from gateway.store.records import SearchFilters, StoredMessage
 from gateway.store.retention import OutboxRetention
 from gateway.store.vacuum import Vacuum
@@ -102,6 +103,7 @@ class Hub:
         self.blobs = BlobStore(self.config.blob_dir)
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
+        self.idempotency = IdempotencyKeys(self.db)
         self.keys = KeyStore(self.config)
         self.trust = TrustCache(self.keys)
         self.bus: Bus = open_configured_bus(self.config)

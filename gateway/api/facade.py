@@ -15,6 +15,7 @@ from cryptography import x509
 from gateway.config import Config
 from gateway.envelope.model import Attachment
 from gateway.exports import Export
+from gateway.store.idempotency import IdempotencyKeys
 from gateway.store.records import SearchFilters
 
 __all__ = [
@@ -96,6 +97,9 @@ class HubFacade(Protocol):
 
     @property
     def metrics(self) -> MetricsLike: ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
 
     async def authenticate_token(self, token: str) -> Any: ...
 

@@ -98,7 +98,25 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "/api/v1/messages": {
         "post": {
             "summary": "Submit a signed envelope, or metadata and files for the hub to seal",
-            "description": "Submitting the same message id again creates nothing new.",
+            "description": (
+                "Submitting the same message id again creates nothing new. With an "
+                "`Idempotency-Key`, a retry of the same request by the same unit gets the "
+                "first answer again (status and body, with `Idempotent-Replayed: true`) for "
+                "at least 24 h, and nothing is sent twice; the key with another request is "
+                "422 `request.idempotency_conflict`, and while the first request still runs "
+                "409 `request.idempotency_in_progress` (retry after `Retry-After`). Only "
+                "2xx answers are kept: after a refusal the key serves the next request."
+            ),
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+                    "description": "1 to 200 visible ASCII characters, e.g. a UUID; "
+                    "scoped to the calling unit (`request.bad_header` when malformed)",
+                }
+            ],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -129,6 +147,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                 "413": _REF_ERROR,
                 "415": _REF_ERROR,
                 "422": _REF_ERROR,
+                "507": _REF_ERROR,
                 **_AUTH_ERRORS,
             },
         },
@@ -373,7 +392,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     },
     "/readyz": {
         "get": {
-            "summary": "Readiness of database, bus and adapters",
+            "summary": "Readiness of database, bus, adapters and blob storage",
             "security": [],
             "responses": {
                 "200": _ok("ready", {"$ref": "#/components/schemas/Ready"}),

@@ -9,6 +9,12 @@ from aiohttp import web
 
 from gateway.api.context import hub_of, principal_of
 from gateway.api.downloads import attachment_response, check_range, export_response
+from gateway.api.idempotency import (
+    answer_once,
+    document_fingerprint,
+    envelope_fingerprint,
+    idempotency_key,
+)
 from gateway.api.jsonio import json_ok
 from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.api.params import (
@@ -42,36 +48,50 @@ def _xml_budget(request: web.Request) -> ByteBudget:
 
 @routes.post("/api/v1/messages")
 async def submit(request: web.Request) -> web.Response:
-    """Accept a signed envelope (XML) or metadata + files for the hub to seal."""
+    """Accept a signed envelope (XML) or metadata + files for the hub to seal; with an
+    ``Idempotency-Key``, a retry gets the first answer (``gateway/api/idempotency.py``)."""
     hub, principal = hub_of(request), principal_of(request)
+    key = idempotency_key(request)
     if request.content_type in _XML_TYPES:
         xml = await read_body(request, _xml_budget(request))
-        result = await hub.submit_envelope(principal, xml)
-    elif request.content_type == "multipart/form-data":
-        result = await _submit_multipart(request)
-    else:
-        raise RequestError(
-            "submit application/xml or multipart/form-data",
-            code="request.unsupported_media_type",
-            http_status=415,
-        )
+
+        async def envelope() -> web.Response:
+            return _accepted(await hub.submit_envelope(principal, xml))
+
+        return (await answer_once(request, key, envelope_fingerprint(xml), envelope))[0]
+    if request.content_type == "multipart/form-data":
+        return await _submit_multipart(request, key)
+    raise RequestError(
+        "submit application/xml or multipart/form-data",
+        code="request.unsupported_media_type",
+        http_status=415,
+    )
+
+
+def _accepted(result: Any) -> web.Response:
     body = {"id": result.message_id, "status_url": status_url(result.message_id)}
     return json_ok({**body, "created": result.created}, status=202)
 
 
-async def _submit_multipart(request: web.Request) -> Any:
-    """Metadata + files; the blobs of a submission that fails are removed again."""
+async def _submit_multipart(request: web.Request, key: str | None) -> web.Response:
+    """Metadata + files; the blobs of a submission that fails (or that only replays an
+    earlier answer) are removed again unless a stored message names them."""
     hub, stored = hub_of(request), list[Any]()
     try:
         metadata, files = await read_multipart(
             request, hub.blobs, ByteBudget(request.app[MAX_BODY]), stored
         )
-        result = await hub.submit_document(principal_of(request), metadata, files)
+
+        async def document() -> web.Response:
+            return _accepted(await hub.submit_document(principal_of(request), metadata, files))
+
+        fingerprint = document_fingerprint(metadata, files)
+        response, replayed = await answer_once(request, key, fingerprint, document)
     except BaseException:
         await asyncio.shield(hub.finish_upload(stored, refused=True))
         raise
-    await hub.finish_upload(stored, refused=False)
-    return result
+    await hub.finish_upload(stored, refused=replayed)
+    return response
 
 
 @routes.get("/api/v1/messages")

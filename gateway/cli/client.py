@@ -10,10 +10,12 @@ printed as ``CODE: message`` and the command exits non-zero.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import mimetypes
 import os
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +30,11 @@ from gateway.errors import AuthError, GatewayError
 __all__ = ["HubClient", "ack_command", "inbox_command", "send_command", "status_command"]
 
 _CONNECT_TIMEOUT = 10.0
+#: ``send``: tries in all when the connection is lost or the hub answers 503 (the
+#: ``Idempotency-Key`` makes a retry safe), with these pauses between them.
+_SEND_PAUSES = (1.0, 2.0, 4.0)
+#: Answers to a keyed ``send`` that are worth the same request again.
+_SEND_RETRY_CODES = frozenset({"client.unreachable", "request.idempotency_in_progress"})
 
 
 class HubClient:
@@ -95,8 +102,28 @@ class HubClient:
             raise self._unreachable(exc) from exc
         return digest.hexdigest(), size
 
-    async def send(self, metadata: dict[str, Any], files: list[Path]) -> dict[str, Any]:
-        """Submit metadata + files (streamed from disk); the hub seals the envelope."""
+    async def send(
+        self, metadata: dict[str, Any], files: list[Path], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Submit metadata + files (streamed from disk); the hub seals the envelope.
+
+        With ``idempotency_key`` a lost connection, a 503 or the hub still running the
+        first try is retried (:data:`_SEND_PAUSES`): the hub answers a retry with the first
+        answer, so the document is sent once."""
+        pauses = list(_SEND_PAUSES) if idempotency_key else []
+        while True:
+            try:
+                return await self._send_once(metadata, files, idempotency_key)
+            except GatewayError as exc:
+                worth = exc.code in _SEND_RETRY_CODES or exc.http_status == 503
+                if not (worth and pauses):
+                    raise
+            await asyncio.sleep(pauses.pop(0))
+
+    async def _send_once(
+        self, metadata: dict[str, Any], files: list[Path], idempotency_key: str | None
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         with ExitStack() as stack:
             form = aiohttp.FormData()
             form.add_field("metadata", json.dumps(metadata), content_type="application/json")
@@ -104,7 +131,9 @@ class HubClient:
                 media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 handle = stack.enter_context(path.open("rb"))
                 form.add_field("file", handle, filename=path.name, content_type=media)
-            result: dict[str, Any] = await self.request("POST", "/api/v1/messages", data=form)
+            result: dict[str, Any] = await self.request(
+                "POST", "/api/v1/messages", data=form, headers=headers
+            )
             return result
 
     async def inbox(self, wait: float, limit: int) -> list[dict[str, Any]]:
@@ -178,16 +207,34 @@ _METADATA_OPTIONS = ("kind", "refers_to", "number", "notation", "doc_type", "urg
 @click.option("--doc-type", default=None, help="Document type, e.g. Công văn, Quyết định.")
 @click.option("--urgency", default=None, help="Urgency (độ khẩn), e.g. Khẩn, Hỏa tốc.")
 @click.option("--due-date", default=None, help="YYYY-MM-DD.")
+@click.option(
+    "--idempotency-key",
+    default=None,
+    help="Send with this Idempotency-Key (default: a new random one). After a failure, "
+    "send again with the key it printed: the hub sends the document at most once.",
+)
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
 def send_command(
-    ctx: CliContext, /, to: str, subject: str, files: tuple[Path, ...], **opts: Any
+    ctx: CliContext,
+    /,
+    to: str,
+    subject: str,
+    files: tuple[Path, ...],
+    idempotency_key: str | None,
+    **opts: Any,
 ) -> None:
-    """Send FILE... to units or groups; prints the message id."""
+    """Send FILE... to units or groups; prints the message id. Retried by itself when the
+    connection is lost (safely: the request carries an Idempotency-Key)."""
     recipients = [code.strip() for code in to.split(",") if code.strip()]
     metadata: dict[str, Any] = {"to": recipients, "subject": subject}
     metadata.update({k: opts[k] for k in _METADATA_OPTIONS if opts.get(k) is not None})
-    result = run(_client(ctx).send(metadata, list(files)))
+    key = idempotency_key or str(uuid.uuid4())
+    try:
+        result = run(_client(ctx).send(metadata, list(files), idempotency_key=key))
+    except GatewayError:
+        click.echo(f"idempotency key: {key} (to retry: --idempotency-key {key})", err=True)
+        raise
     click.echo(result["id"])
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "DeliveryRow",
     "GroupMemberRow",
     "GroupRow",
+    "IdempotencyKeyRow",
     "MailboxItemRow",
     "MessageRow",
     "OutboxEntryRow",
@@ -225,6 +226,23 @@ class ReceiptRow(Base):
     #: The time the receipt's signer claims (its ``Timestamp``), kept beside ``at``.
     claimed_at: Mapped[datetime | None]
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class IdempotencyKeyRow(Base):
+    """A unit's ``Idempotency-Key``: the request it names and, once answered, the answer
+    (``gateway.store.idempotency``)."""
+
+    __tablename__ = "idempotency_keys"
+
+    unit: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: SHA-256 of what the request asked (the envelope, or the metadata and files).
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: ``None`` while the first request runs; then its HTTP status and body.
+    status: Mapped[int | None]
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: When it was reserved, then answered (rows older than the keep time are deleted).
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class OutboxEntryRow(Base):

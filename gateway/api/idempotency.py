@@ -18,6 +18,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
+import structlog
 from aiohttp import web
 
 from gateway.api.context import hub_of, principal_of
@@ -36,6 +37,8 @@ IDEMPOTENCY_KEY: Final = "Idempotency-Key"
 REPLAYED: Final = "Idempotent-Replayed"
 #: 1 to 200 visible ASCII characters (a UUID, a ULID, a client's own request id…).
 _KEY_RE: Final = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+log = structlog.get_logger("gateway.api")
 
 
 def idempotency_key(request: web.Request) -> str | None:
@@ -94,5 +97,9 @@ async def answer_once(
         await asyncio.shield(keys.abandon(unit, key))
         raise
     body = response.body if isinstance(response.body, bytes) else b""
-    await asyncio.shield(keys.finish(unit, key, response.status, body))
+    try:
+        await asyncio.shield(keys.finish(unit, key, response.status, body))
+    except Exception as exc:  # the document is accepted: its answer must reach the caller
+        # a retry then gets 409 in progress until the reservation is taken over (stale)
+        log.warning("idempotency.answer_not_stored", key=key, error=repr(exc))
     return response, False

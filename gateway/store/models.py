@@ -44,6 +44,7 @@ __all__ = [
     "ReceiptRow",
     "TokenRow",
     "UTCDateTime",
+    "UnitLinkRow",
     "UnitRow",
     "utcnow",
 ]
@@ -103,6 +104,12 @@ class UnitRow(Base):
     parent_code: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"), index=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    #: From when the code may be addressed (``None``: since it was added); a unit made
+    #: by a scheduled merge or re-code starts at the change's instant.
+    valid_from: Mapped[datetime | None]
+    #: From when the code is retired (``None``: not retired): routing, tokens and
+    #: certificates follow its successor from that instant (``gateway.directory.lineage``).
+    valid_until: Mapped[datetime | None]
 
     @validates("name")
     def _name(self, _key: str, value: str) -> str:
@@ -110,6 +117,20 @@ class UnitRow(Base):
         value = nfc(value)
         self.name_key = fold(value)
         return value
+
+
+class UnitLinkRow(Base):
+    """One step of lineage: ``predecessor`` is succeeded by ``successor`` at ``effective_at``
+    (``kind``: retire, merge, split or recode; the first link of a split forwards)."""
+
+    __tablename__ = "unit_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    predecessor: Mapped[str] = mapped_column(UNIT_CODE, ForeignKey("units.code"), index=True)
+    successor: Mapped[str] = mapped_column(UNIT_CODE, ForeignKey("units.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[datetime]
+    created_at: Mapped[datetime]
 
 
 class GroupRow(Base):

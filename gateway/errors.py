@@ -299,6 +299,8 @@ ERROR_CODES: dict[str, str] = {
     "receipt.reason_required": "a rejection (02) without a reason (422)",
     "receipt.digest_mismatch": "the receipt answers a different envelope than the one stored",
     "receipt.not_found": "no such receipt, or not one the caller may see",
+    "receipt.document_revoked": "the document was revoked by its sender: it takes no status "
+    "but 15 or 16 (the answer to the revocation)",
     "receipt.out_of_order": "04, 05 or 06 before the recipient's first answer (01, 02 or 03)",
     "receipt.time_out_of_range": "the receipt's signed time is before the message was accepted "
     "or later than now, beyond [hub] receipt_clock_skew (422)",
@@ -317,6 +319,7 @@ ERROR_CODES: dict[str, str] = {
     "message.duplicate_id": "the message id was used for a different message",
     "message.attachment_not_found": "no such attachment on the message",
     "mailbox.item_not_found": "no such mailbox item",
+    "dead_letter.not_found": "no dead letter with that id (already retried or discarded)",
     # auth
     "auth.required": "no credentials were presented",
     "auth.invalid_token": "the bearer token is unknown or revoked",
@@ -329,6 +332,8 @@ ERROR_CODES: dict[str, str] = {
     "request.invalid": "the request is malformed",
     "request.bad_json": "the body is not valid JSON",
     "request.missing_field": "a required field is missing",
+    "request.bad_reference": "a revoke, update or replace must refer to a document of the "
+    "same sender that is not revoked (422)",
     "request.bad_range": "the Range header cannot be satisfied",
     "request.method_not_allowed": "the route does not accept this HTTP method",
     "request.bad_parameter": "a query or path parameter is malformed",

@@ -27,6 +27,8 @@ from gateway import authz
 from gateway.bootstrap import ensure_identity, open_configured_bus, with_passphrase
 from gateway.bus import Bus
 from gateway.config import Config
+from gateway.dead_letters import dead_letter_json, resolve_dead_letter
+from gateway.dead_letters import not_found as dead_letter_not_found
 from gateway.directory import Directory, Principal
 from gateway.directory.last_seen import LastSeen, check_days, not_seen_for
 from gateway.envelope.model import Attachment, Envelope, Status
@@ -616,6 +618,17 @@ class Hub:
         """Operators: every hit of a search as a CSV or XLSX file (``fmt``)."""
         authz.require_operator(p)
         return await export_search(self.messages, filters or SearchFilters(), fmt)
+
+    async def dead_letters(self, p: authz.PrincipalLike) -> list[dict[str, Any]]:
+        """Operators: what the bus gave up on (at most 500), with why."""
+        authz.require_operator(p)
+        return [dead_letter_json(d) for d in await self.bus.dead_letters(limit=500)]
+
+    async def resolve_dead_letter(self, p: authz.PrincipalLike, dead_id: str, action: str) -> None:
+        """Operators: retry or discard one dead letter (audited); ``dead_letter.not_found``."""
+        operator = authz.require_operator(p)
+        if not await resolve_dead_letter(self.db, self.bus, operator, dead_id, action):
+            raise dead_letter_not_found(dead_id)
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open), and

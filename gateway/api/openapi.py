@@ -227,6 +227,50 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             },
         },
     },
+    "/api/v1/dead-letters": {
+        "get": {
+            "summary": "What the bus gave up on, with why (operators)",
+            "responses": {
+                "200": _ok(
+                    "dead letters",
+                    _obj(
+                        items={
+                            "type": "array",
+                            "items": _obj(
+                                id=_STR,
+                                message_id={"type": ["string", "null"]},
+                                unit=_STR,
+                                topic=_STR,
+                                reason={"enum": ["rejected", "delivery_limit", "expired"]},
+                                error={"type": ["string", "null"]},
+                                attempts=_INT,
+                            ),
+                        }
+                    ),
+                ),
+                **_AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/dead-letters/{id}/{action}": {
+        "post": {
+            "summary": "Retry a dead letter, or discard it for good (operators; audited)",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": _STR},
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["retry", "discard"]},
+                },
+            ],
+            "responses": {
+                "200": _ok("done", _obj(id=_STR, action=_STR, done={"type": "boolean"})),
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
     "/api/v1/messages/{id}": {
         "get": {
             "summary": "The signed envelope XML (sender, recipients, operators)",

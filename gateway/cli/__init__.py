@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "ack": "client",
     "status": "client",
     "fetch": "fetch",
+    "dead-letters": "deadletters",
     "db": "db",
     "edxml": "edxml",
     "audit": "audit",

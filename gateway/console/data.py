@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
-from gateway import audit
 from gateway.bus.base import Bus, DeadLetter
+from gateway.dead_letters import resolve_dead_letter
 from gateway.directory.directory import Directory
 from gateway.directory.last_seen import not_seen_for
 from gateway.store.db import Database
@@ -178,16 +178,7 @@ class ConsoleData:
 
     async def resolve_dead_letter(self, operator: str, message_id: str, action: str) -> bool:
         """Retry or discard one dead letter, and record who did it in the audit log."""
-        if action == "retry":
-            done = await self.hub.bus.retry_dead_letter(message_id)
-        else:
-            done = await self.hub.bus.discard_dead_letter(message_id)
-        if done:
-            async with self.hub.db.session(write=True) as session:
-                await audit.append(
-                    session, f"operator:{operator}", f"dead_letter.{action}", message_id
-                )
-        return done
+        return await resolve_dead_letter(self.hub.db, self.hub.bus, operator, message_id, action)
 
 
 def _fmt(at: datetime | None) -> str | None:

@@ -110,7 +110,7 @@ def fuzzed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzedHub]:
     secret = _secret_file(root)
     axis = (
         f'[[adapters]]\nname = "axis"\nunit = "{A}"\n'
-        f'options = {{ system_id = "{AXIS_SYSTEM}", secret_file = "{secret}" }}\n'
+        f'options = {{ system_id = "{AXIS_SYSTEM}", secret_file = "{secret}", token_ttl = 3600 }}\n'
     )
     home = HubHome(
         root / "home",
@@ -159,11 +159,13 @@ REAL_IDS: dict[str, list[str]] = {}
 @schema.hook
 def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:
     """Sometimes a real id in place of a generated one, so the fuzzer reaches past 404."""
-    choices = [path_parameters]
-    for name, real in REAL_IDS.items():
-        if path_parameters and name in path_parameters:
-            choices += [{**path_parameters, name: value} for value in real]
-    return st.sampled_from(choices)
+    if not path_parameters:
+        return st.just(path_parameters)
+    each = {
+        name: st.sampled_from([value, *REAL_IDS.get(name, [])])
+        for name, value in path_parameters.items()
+    }
+    return st.fixed_dictionaries(each)
 
 
 @schema.hook

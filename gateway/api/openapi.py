@@ -53,6 +53,8 @@ def _obj(**props: Any) -> dict[str, Any]:
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
+#: What a revoke, update or replace made of a document (``gateway.store.changes``).
+_DOCUMENT_STATE = {"enum": ["current", "updated", "replaced", "revoked"]}
 _TEXT = {"type": "string", "maxLength": 2000}
 _UNIT_CODE = {"type": "string", "pattern": UNIT_CODE_RE.pattern, "maxLength": UNIT_CODE_MAX}
 _SUBMIT_METADATA = {
@@ -492,6 +494,10 @@ _SCHEMAS: Final[dict[str, Any]] = {
                     "kind": {"enum": ["document", "receipt"]},
                     "sender": _STR,
                     "subject": _STR,
+                    "document_kind": {"enum": ["new", "revoke", "update", "replace"]},
+                    "refers_to": {"type": ["string", "null"]},
+                    "changed_by": {"type": ["string", "null"]},
+                    "document_state": _DOCUMENT_STATE,
                 },
             },
         }
@@ -501,6 +507,9 @@ _SCHEMAS: Final[dict[str, Any]] = {
         sender=_STR,
         subject=_STR,
         created_at=_STR,
+        refers_to={"type": ["string", "null"]},
+        document_state=_DOCUMENT_STATE,
+        changed_by={"type": "array", "items": _obj(id=_STR, kind=_STR, created_at=_STR)},
         recipients={
             "type": "array",
             "items": _obj(

@@ -6,6 +6,8 @@
         │          │          │             └► 02 rejected       (03..05 may skip forward)
         └──────────┴──────────┴─► expired | failed
     13 recall_requested (sender) ─► 15 recall_agreed | 16 recall_refused (recipient)
+    revoke/update/replace (a document of kind 1/2/3) ─► 15 | 16 (recipient), on the
+    changing document's delivery or the original's
 
 The hub's own acceptance (the 202) is the state ``submitted``, so that it is never confused
 with edXML 03 ``accepted`` (the recipient registered the document).
@@ -58,15 +60,20 @@ def is_final(state: str) -> bool:
     return state in _FINAL
 
 
-def next_state(current: str, status: Status) -> str:
-    """The delivery state after ``status`` is posted in ``current``, or raise."""
+def next_state(current: str, status: Status, *, answers_change: bool = False) -> str:
+    """The delivery state after ``status`` is posted in ``current``, or raise.
+
+    ``answers_change``: the message is a revoke/update/replace, or one changes it; 15 and
+    16 then answer that change as well as a take-back (13), once, before any final state.
+    """
     new = status.label
     if is_final(current):
         raise _illegal(current, status)
     if status is Status.RECALL_REQUESTED:
         return new
     if status in (Status.RECALL_AGREED, Status.RECALL_REFUSED):
-        if current != Status.RECALL_REQUESTED.label:
+        answered = current in (Status.RECALL_AGREED.label, Status.RECALL_REFUSED.label)
+        if current != Status.RECALL_REQUESTED.label and (answered or not answers_change):
             raise _illegal(current, status)
         return new
     if current in (Status.RECALL_REQUESTED.label, Status.RECALL_REFUSED.label):

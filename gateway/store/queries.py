@@ -19,6 +19,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gateway.envelope.model import UNIT_CODE_RE
 from gateway.errors import GatewayError, NotFoundError, RequestError
 from gateway.pipeline.states import is_final
+from gateway.store.changes import (
+    CHANGING_KINDS,
+    document_state,
+    load_changes,
+    one_of,
+    withdrawn,
+)
 from gateway.store.db import Database
 from gateway.store.models import (
     AttachmentRow,
@@ -84,11 +91,33 @@ _PENDING = select(
         )
     )
 )
+_MSG = table(MessageRow).alias("msg")
+_CHANGE = table(MessageRow).alias("later")
+#: A pending item's document kind and reference, and the newest document changing it.
+_LINKS = (
+    select(_MSG.c.kind).where(_MSG.c.id == _ITEMS.c.message_id).scalar_subquery(),
+    select(_MSG.c.refers_to).where(_MSG.c.id == _ITEMS.c.message_id).scalar_subquery(),
+    select(_CHANGE.c.id)
+    .where(_CHANGE.c.refers_to == _ITEMS.c.message_id, one_of(_CHANGE.c.kind, CHANGING_KINDS))
+    .order_by(_CHANGE.c.created_at.desc(), _CHANGE.c.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(_CHANGE.c.kind)
+    .where(_CHANGE.c.refers_to == _ITEMS.c.message_id, one_of(_CHANGE.c.kind, CHANGING_KINDS))
+    .order_by(_CHANGE.c.created_at.desc(), _CHANGE.c.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+)
 #: States that need nothing more from anyone (not overdue any longer).
 _FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
 #: A unit's unacked items, oldest first (``:unit``, at most ``:lim``).
 _UNACKED = Prepared(
-    _PENDING.where(_ITEMS.c.unit == bindparam("unit"), _ITEMS.c.acked_at.is_(None))
+    _PENDING.add_columns(*_LINKS)
+    .where(
+        _ITEMS.c.unit == bindparam("unit"),
+        _ITEMS.c.acked_at.is_(None),
+        ~withdrawn(_ITEMS.c.message_id, _ITEMS.c.kind, _ITEMS.c.fetched_at),
+    )
     .order_by(_ITEMS.c.item_id)
     .limit(bindparam("lim"))
 )
@@ -189,7 +218,18 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
         RecipientStatus(d.recipient, d.state, d.updated_at, tuple(by_unit[d.recipient]))
         for d in deliveries
     )
-    return MessageStatus(m.id, m.sender, m.subject, m.kind, m.created_at, m.due_date, recipients)
+    found = await load_changes(session, [m.id])
+    return MessageStatus(
+        m.id,
+        m.sender,
+        m.subject,
+        m.kind,
+        m.created_at,
+        m.due_date,
+        recipients,
+        refers_to=m.refers_to,
+        changed_by=tuple(found.of(m.id)),
+    )
 
 
 def encode_cursor(created_at: datetime, message_id: str) -> str:
@@ -244,9 +284,17 @@ async def search(
     rows = (await session.execute(query)).all()
     page, more = rows[:limit], len(rows) > limit
     counts = await _state_counts(session, [r.id for r in page])
+    found = await load_changes(session, [r.id for r in page])
     items = tuple(
         MessageSummary(
-            r.id, r.sender, r.subject, r.kind, r.created_at, r.due_date, counts.get(r.id, {})
+            r.id,
+            r.sender,
+            r.subject,
+            r.kind,
+            r.created_at,
+            r.due_date,
+            counts.get(r.id, {}),
+            document_state(found.of(r.id)),
         )
         for r in page
     )

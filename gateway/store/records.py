@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from gateway.envelope.model import Envelope, Receipt
+from gateway.store.changes import CHANGING_KINDS as _CHANGED_STATE
+from gateway.store.changes import Change, document_state
 
 __all__ = [
     "AcceptResult",
@@ -91,6 +93,12 @@ class MailboxItem:
     subject: str
     created_at: datetime
     fetched_at: datetime | None = None
+    #: The message's kind (``new``, ``revoke``, ``update``, ``replace``) and reference.
+    document_kind: str | None = None
+    refers_to: str | None = None
+    #: The newest document that changes this one, and its kind.
+    changed_by: str | None = None
+    changed_kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The mailbox API item."""
@@ -103,6 +111,10 @@ class MailboxItem:
             "sender": self.sender,
             "subject": self.subject,
             "created_at": _iso(self.created_at),
+            "document_kind": self.document_kind or "new",
+            "refers_to": self.refers_to,
+            "changed_by": self.changed_by,
+            "document_state": _CHANGED_STATE.get(self.changed_kind or "", "current"),
         }
 
 
@@ -197,14 +209,23 @@ class MessageStatus:
     created_at: datetime
     due_date: date | None
     recipients: tuple[RecipientStatus, ...]
+    #: The document this one revokes, updates or replaces (kind 1/2/3).
+    refers_to: str | None = None
+    #: The documents that revoke, update or replace this one, oldest first.
+    changed_by: tuple[Change, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """``{"id", "sender", "subject", "created_at", "recipients": [...]}``."""
+        """``{"id", "sender", "subject", "created_at", "recipients": [...]}``, with the
+        links of revoke/update/replace both ways (``refers_to``, ``changed_by``) and
+        ``document_state`` (``current``, ``updated``, ``replaced``, ``revoked``)."""
         return {
             "id": self.id,
             "sender": self.sender,
             "subject": self.subject,
             "kind": self.kind,
+            "refers_to": self.refers_to,
+            "document_state": document_state(self.changed_by),
+            "changed_by": [c.to_json() for c in self.changed_by],
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "recipients": [
@@ -242,6 +263,8 @@ class MessageSummary:
     created_at: datetime
     due_date: date | None
     states: dict[str, int]
+    #: ``current``, ``updated``, ``replaced`` or ``revoked`` (see ``gateway.store.changes``).
+    document_state: str = "current"
 
     def to_json(self) -> dict[str, Any]:
         """As in the search API."""
@@ -250,6 +273,7 @@ class MessageSummary:
             "sender": self.sender,
             "subject": self.subject,
             "kind": self.kind,
+            "document_state": self.document_state,
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "recipients": sum(self.states.values()),

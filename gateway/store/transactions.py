@@ -20,6 +20,7 @@ from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import ConflictError, NotFoundError, ReceiptError
 from gateway.pipeline import states
+from gateway.store import changes
 from gateway.store.db import execute
 from gateway.store.models import (
     AttachmentRow,
@@ -460,6 +461,19 @@ async def _insert_rows(session: AsyncSession, rows: list[tuple[Any, ...]]) -> No
     await execute(session, _INSERT_OUTBOX, outbox)
 
 
+async def _checked_change(session: AsyncSession, verified: VerifiedEnvelopeLike) -> None:
+    """A revoke/update/replace: ``request.bad_reference`` unless it refers to a document
+    of its sender (see :mod:`gateway.store.changes`); the original's audit says so."""
+    env = verified.envelope
+    if env.kind.value not in changes.CHANGING_KINDS:
+        return
+    mid, original = str(env.message_id), str(env.refers_to) if env.refers_to else None
+    await changes.check_reference(session, mid, env.sender, env.kind.value, original)
+    detail = {"by": mid, "kind": env.kind.value}
+    action = f"document.{changes.CHANGING_KINDS[env.kind.value]}"
+    await audit.append(session, f"unit:{env.sender}", action, original, env.sender, detail)
+
+
 #: One accept for :func:`accept_messages`: the verified envelope, its recipient units, by.
 AcceptWrite = tuple[VerifiedEnvelopeLike, list[str], str]
 
@@ -482,6 +496,7 @@ async def accept_messages(
         mid = str(verified.envelope.message_id)
         if mid in inserted:
             inserted.discard(mid)  # a second item with this id is a resubmission
+            await _checked_change(session, verified)
             new_rows.append(row)
             await _audit_accepted(session, verified, units, by)
             results.append((AcceptResult(mid, True), _stored(verified, units, by, now)))
@@ -826,10 +841,12 @@ def _earlier_receipts(rows: Sequence[Any], receipt: Any, unit: str, sender: str)
     return sorted(found, key=_issue_order)
 
 
-def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, str, str]:
+def _checked_receipt(
+    r: Any, message: MessageHeader, state: str, found: changes.Changes
+) -> tuple[str, str, str]:
     """``(issuer, new state, party it goes to)`` for receipt ``r`` on a delivery in
-    ``state``; ``receipt.digest_mismatch``, ``receipt.wrong_party`` or
-    ``receipt.illegal_transition``."""
+    ``state``; ``receipt.digest_mismatch``, ``receipt.wrong_party``,
+    ``receipt.document_revoked`` or ``receipt.illegal_transition``."""
     if r.envelope_digest and r.envelope_digest != message.envelope_digest:
         raise ReceiptError(
             "the receipt answers another envelope",
@@ -845,7 +862,8 @@ def _checked_receipt(r: Any, message: MessageHeader, state: str) -> tuple[str, s
             code="receipt.wrong_party",
             message_id=message.id,
         )
-    new = states.next_state(state, r.status)
+    changes.check_status_allowed(found, message.id, r.status.code)
+    new = states.next_state(state, r.status, answers_change=found.answers_change(message.id))
     return issuer, new, r.recipient if recall else message.sender
 
 
@@ -892,11 +910,12 @@ async def insert_receipt(
     rid = str(r.receipt_id)
     message = await message_header(session, str(r.message_id), known)
     delivery = await get_delivery(session, message.id, r.recipient)
+    found = await changes.load_changes(session, [message.id])
     try:
-        issuer, new, target = _checked_receipt(r, message, delivery.state)
+        issuer, new, target = _checked_receipt(r, message, delivery.state, found)
     except ReceiptError as exc:
         # the same receipt again (it moved the delivery on the first time): no error
-        if exc.code == "receipt.illegal_transition" and (
+        if exc.code in ("receipt.illegal_transition", "receipt.document_revoked") and (
             (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None
         ):
             return False
@@ -972,6 +991,7 @@ async def add_receipts(
         asked = [{"rid": rid} for rid in dict.fromkeys(rids)]
         seen = {row.receipt_id for row in await execute(session, _RECEIPT_EXISTS, asked)}
     state = {key: d.state for key, d in deliveries.items()}
+    found = await changes.load_changes(session, list(headers))
     now = utcnow()
     receipts: list[dict[str, Any]] = []
     outbox, results, details = [], [], []
@@ -984,7 +1004,7 @@ async def add_receipts(
                 f"message is not addressed to {key[1]}", code="message.not_found", message_id=key[0]
             )
         r = verified.receipt
-        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key])
+        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key], found)
         details.append((issuer, key, _receipt_detail(r, state[key], new)))
         state[key] = new
         seen.add(rid)

@@ -15,14 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("gateway", "adapters")
 
 
-def _tree_files() -> set[str]:
-    """Every file under the packages, as a wheel names it, without bytecode caches."""
+def _tree_files(root: Path) -> set[str]:
+    """Every file under the packages in ``root``, as a wheel names it, without bytecode
+    caches and editor leftovers (MANIFEST.in's exclusions)."""
     files: set[str] = set()
     for package in PACKAGES:
-        for path in (ROOT / package).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                files.add(path.relative_to(ROOT).as_posix())
-    return files
+        for path in (root / package).rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            if path.suffix not in (".pyc", ".pyo", ".pyd") and not path.name.endswith("~"):
+                files.add(path.relative_to(root).as_posix())
+    return {f for f in files if not f.endswith(".DS_Store")}
 
 
 def _dockerfile_copies() -> list[str]:
@@ -54,7 +57,7 @@ def test_wheel_holds_every_file_of_the_tree(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("lienthong-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = {n for n in archive.namelist() if n.split("/", 1)[0] in PACKAGES}
-    tree = _tree_files()
+    tree = _tree_files(src)  # the snapshot the wheel was built from (others edit the checkout)
     assert sorted(tree - names) == [], "files of the tree missing from the wheel"
     assert sorted(names - tree) == [], "files in the wheel that the tree does not have"
     assert "gateway/console/static/console.css" in names

@@ -27,25 +27,27 @@ def test_header_is_optional_and_blank_lines_skipped() -> None:
 
 def test_parents_later_in_the_file_come_first() -> None:
     """Rows are ordered so every parent precedes its children, at any depth."""
-    specs = parse_units_csv("C,commune,B\nB,district,A\nA,province,\nD,other,X\n")
-    ordered = order_parents_first(specs, existing={"X"})
+    specs = parse_units_csv("0.C,commune,0.B\n0.B,district,0.A\n0.A,province,\n0.D,other,0.X\n")
+    ordered = order_parents_first(specs, existing={"0.X"})
     codes = [s.code for s in ordered]
-    assert codes.index("A") < codes.index("B") < codes.index("C")
-    assert sorted(codes) == ["A", "B", "C", "D"]
+    assert codes.index("0.A") < codes.index("0.B") < codes.index("0.C")
+    assert sorted(codes) == ["0.A", "0.B", "0.C", "0.D"]
 
 
 @pytest.mark.parametrize(
     ("text", "code"),
     [
         ("a.b,lower case,\n", "directory.bad_unit_code"),
-        ("A,ok,\nA,again,\n", "directory.unit_exists"),
-        ("A,,\n", "directory.invalid"),
-        ("A,x,B,extra\n", "directory.invalid"),
-        ("A,x,#\n", "directory.bad_unit_code"),
+        ("0.A,ok,\n0.A,again,\n", "directory.unit_exists"),
+        ("0.A,,\n", "directory.invalid"),
+        ("0.A,x,0.B,extra\n", "directory.invalid"),
+        ("0.A,x,#\n", "directory.bad_unit_code"),
+        ("XYZ,Bad code\n", "directory.bad_unit_code"),
     ],
 )
 def test_bad_rows_are_refused_with_a_code(text: str, code: str) -> None:
-    """Bad codes, duplicates, missing names and extra columns are typed errors."""
+    """Bad codes (one without dot-separated groups too), duplicates, missing names and
+    extra columns are typed errors."""
     with pytest.raises(DirectoryError) as info:
         parse_units_csv(text)
     assert info.value.code == code
@@ -54,14 +56,20 @@ def test_bad_rows_are_refused_with_a_code(text: str, code: str) -> None:
 def test_cycles_and_unknown_parents_are_refused() -> None:
     """Parents that loop are directory.cycle; a parent found nowhere is unknown_unit."""
     with pytest.raises(DirectoryError) as info:
-        order_parents_first(parse_units_csv("A,a,B\nB,b,C\nC,c,A\n"), existing=set())
+        order_parents_first(parse_units_csv("0.A,a,0.B\n0.B,b,0.C\n0.C,c,0.A\n"), existing=set())
     assert info.value.code == "directory.cycle"
     with pytest.raises(DirectoryError) as info:
-        order_parents_first(parse_units_csv("A,a,A\n"), existing=set())
+        order_parents_first(parse_units_csv("0.A,a,0.A\n"), existing=set())
     assert info.value.code == "directory.cycle"
     with pytest.raises(DirectoryError) as info:
-        order_parents_first(parse_units_csv("A,a,Z\n"), existing=set())
+        order_parents_first(parse_units_csv("0.A,a,0.Z\n"), existing=set())
     assert info.value.code == "directory.unknown_unit"
+
+
+def test_a_bad_code_names_its_line_and_the_expected_shape() -> None:
+    """`XYZ,Bad code` on line 3 is refused saying so, with an example of a good code."""
+    with pytest.raises(DirectoryError, match="line 3: .*'XYZ'.*000.00.00.H01"):
+        parse_units_csv("code,name,parent\n000.00.00.H01,Tỉnh,\nXYZ,Bad code,\n")
 
 
 def test_principal_is_a_frozen_value() -> None:

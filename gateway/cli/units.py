@@ -1,17 +1,22 @@
-"""``lienthong units``: the directory of units (add, import CSV, list, show, remove)."""
+"""``lienthong units``: the directory of units (add, import CSV, list, show, remove) and
+its changes with lineage (rename, move, retire, merge, split, recode, plan apply)."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cli.common import CliContext, one_line, pass_cli, run
 from gateway.cli.db import open_database
-from gateway.directory import Directory, Unit
-from gateway.directory.directory import ImportResult
+from gateway.directory import Directory, Unit, changes
+from gateway.directory.directory import Change, ImportResult
 from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS, not_seen_for
+from gateway.directory.lineage import Link, parse_at
+from gateway.store.models import UnitRow
 
 __all__ = ["command"]
 
@@ -102,13 +107,14 @@ def remove(cli: CliContext, code: str) -> None:
 def show(cli: CliContext, code: str) -> None:
     """One unit: name, parent, children, groups, last seen."""
 
-    async def go() -> tuple[Unit, list[Unit], list[str]]:
+    async def go() -> tuple[Unit, list[Unit], list[str], tuple[list[Link], list[Link]]]:
         async with open_database(cli.config) as db:
             directory = Directory(db)
             unit = await directory.get(code)
-            return unit, await directory.children(code), await directory.groups_of(code)
+            children = await directory.children(code)
+            return unit, children, await directory.groups_of(code), await directory.links(code)
 
-    unit, children, groups = run(go())
+    unit, children, groups, (before, after) = run(go())
     seen = _seen(unit)
     click.echo(f"code       {unit.code}")
     click.echo(f"name       {one_line(unit.name)}")
@@ -116,9 +122,130 @@ def show(cli: CliContext, code: str) -> None:
     click.echo(f"children   {', '.join(c.code for c in children) or '-'}")
     click.echo(f"groups     {', '.join(groups) or '-'}")
     click.echo(f"last seen  {seen}")
+    click.echo(f"valid      {_time(unit.valid_from, 'always')} .. {_time(unit.valid_until, '')}")
+    click.echo(f"before     {_links(before, lambda k: k.predecessor)}")
+    click.echo(f"after      {_links(after, lambda k: k.successor)}")
+
+
+def _time(at: datetime | None, none: str) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if at else none
+
+
+def _links(links: list[Link], code: Callable[[Link], str]) -> str:
+    """``CODE (kind, from TIME)`` per link, or ``-``."""
+    parts = [f"{code(k)} ({k.kind}, {_time(k.effective_at, '')})" for k in links]
+    return ", ".join(parts) or "-"
+
+
+_AT = click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="DATETIME",
+    help="When the change takes effect, ISO 8601 with offset (default: now).",
+)
+
+
+def _apply(cli: CliContext, at: str | None, make: Callable[[datetime], Change], done: str) -> None:
+    """Run one change at ``--at`` against the home's database and say what was done."""
+    when = parse_at(at)
+
+    async def go() -> Unit:
+        async with open_database(cli.config) as db:
+            return await Directory(db).change(make(when), actor="cli")
+
+    run(go())
+    later = f" from {_time(when, '')}" if when > datetime.now(UTC) else ""
+    click.echo(done + later, err=True)
+
+
+def _change(
+    fn: Callable[..., Awaitable[UnitRow]], *args: object, **kwargs: object
+) -> Callable[[datetime], Change]:
+    def at(when: datetime) -> Change:
+        async def make(session: AsyncSession, actor: str) -> UnitRow:
+            return await fn(session, *args, when, actor=actor, **kwargs)
+
+        return make
+
+    return at
 
 
 def _seen(unit: Unit) -> str:
     """When the unit's endpoint last called the hub (UTC, to the second), or "never"."""
     at = unit.last_seen_at
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if at else "never"
+
+
+@command.command("rename")
+@click.argument("code")
+@click.option("--name", required=True, help="The new name.")
+@_AT
+@pass_cli
+def rename(cli: CliContext, code: str, name: str, at: str | None) -> None:
+    """Rename the unit CODE (takes effect now)."""
+    _apply(cli, at, _change(changes.rename, code, name), f"renamed {code}")
+
+
+@command.command("move")
+@click.argument("code")
+@click.option("--parent", required=True, help="Code of the new parent ('-': no parent).")
+@_AT
+@pass_cli
+def move(cli: CliContext, code: str, parent: str, at: str | None) -> None:
+    """Put the unit CODE under another parent (takes effect now)."""
+    new = None if parent in ("", "-") else parent
+    _apply(cli, at, _change(changes.move, code, new), f"moved {code} under {new or '-'}")
+
+
+@command.command("retire")
+@click.argument("code")
+@click.option("--successor", required=True, help="Code of the unit that takes over.")
+@_AT
+@pass_cli
+def retire(cli: CliContext, code: str, successor: str, at: str | None) -> None:
+    """Retire the unit CODE: documents to it go to --successor from --at on."""
+    _apply(cli, at, _change(changes.retire, code, [successor]), f"retired {code} into {successor}")
+
+
+@command.command("merge")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--into", "into", required=True, help="The surviving (or new) unit's code.")
+@click.option("--name", default=None, help="Name of the new unit, when --into is new.")
+@click.option("--parent", default=None, help="Parent of the new unit, when --into is new.")
+@_AT
+@pass_cli
+def merge(
+    cli: CliContext,
+    codes: Sequence[str],
+    into: str,
+    name: str | None,
+    parent: str | None,
+    at: str | None,
+) -> None:
+    """Merge the units CODES into --into (a survivor keeps its code, or a new one is made)."""
+    make = _change(changes.merge, list(codes), into, name=name, parent=parent)
+    _apply(cli, at, make, f"merged {', '.join(codes)} into {into}")
+
+
+@command.command("recode")
+@click.argument("old")
+@click.argument("new")
+@_AT
+@pass_cli
+def recode(cli: CliContext, old: str, new: str, at: str | None) -> None:
+    """Give the unit OLD the code NEW (OLD stays an alias that forwards to NEW)."""
+    _apply(cli, at, _change(changes.recode, old, new), f"recoded {old} as {new}")
+
+
+@command.command("split")
+@click.argument("code")
+@click.option(
+    "--into", "into", required=True, multiple=True, help="A unit taking over (repeat, or a,b)."
+)
+@_AT
+@pass_cli
+def split(cli: CliContext, code: str, into: Sequence[str], at: str | None) -> None:
+    """Split the unit CODE into existing units (documents to it go to the first)."""
+    codes = [c.strip() for part in into for c in part.split(",") if c.strip()]
+    _apply(cli, at, _change(changes.split, code, codes), f"split {code} into {', '.join(codes)}")

@@ -9,7 +9,7 @@ addressees of an envelope (units and groups) into distinct unit codes.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,7 @@ from gateway.directory.csv_import import (
     order_parents_first,
     parse_units_csv,
 )
+from gateway.directory.lineage import Lineage, Link, read_snapshot
 from gateway.directory.principal import Principal
 from gateway.directory.tokens import TokenInfo, TokenRegistry
 from gateway.envelope.model import check_unit_code
@@ -44,7 +45,11 @@ from gateway.store.models import (
 from gateway.store.prepared import Prepared
 from gateway.text import nfc
 
-__all__ = ["Directory", "Group", "ImportResult", "Unit"]
+__all__ = ["Change", "Directory", "Group", "ImportResult", "Unit"]
+
+#: A change of the directory: given a write session and the actor, the unit it made or
+#: changed (see :mod:`gateway.directory.changes`).
+Change = Callable[[AsyncSession, str], Awaitable[UnitRow]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +61,21 @@ class Unit:
     parent: str | None
     created_at: datetime
     last_seen_at: datetime | None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
     @classmethod
     def of(cls, row: UnitRow) -> Unit:
         """From a table row."""
-        return cls(row.code, row.name, row.parent_code, row.created_at, row.last_seen_at)
+        return cls(
+            row.code,
+            row.name,
+            row.parent_code,
+            row.created_at,
+            row.last_seen_at,
+            row.valid_from,
+            row.valid_until,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +104,11 @@ class Directory:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.tokens = TokenRegistry(db)
+        self.lineage = Lineage(db)
+        self.tokens = TokenRegistry(db, self.lineage)
+        #: ``forward`` (documents to a retired code go to its successor) or ``refuse``
+        #: (``routing.unit_retired``, naming the successor); a re-coded code always forwards.
+        self.retired_units = "forward"
         #: Codes found to be units: addressing a known unit needs no read. Only a unit
         #: that never had traffic can be removed (:meth:`remove`), so a code found here by
         #: a message that was accepted stays a unit.
@@ -288,7 +307,7 @@ class Directory:
         """
         codes = builtins.list(addressees)
         if codes and all(code in self._units for code in codes):
-            return builtins.list(dict.fromkeys(codes))
+            return await self._current(builtins.list(dict.fromkeys(codes)))
         result: dict[str, None] = {}
         async with self.db.read() as session:
             for code in codes:
@@ -300,7 +319,61 @@ class Directory:
                     result.setdefault(unit, None)
         if not result:
             raise RoutingError("no recipients", code="routing.no_recipients")
+        return await self._current(list(result))
+
+    async def _current(self, codes: builtins.list[str]) -> builtins.list[str]:
+        """``codes`` with each retired code replaced by the unit that stands for it now
+        (or ``routing.unit_retired`` when this hub refuses them); a code that only starts
+        later is ``routing.unknown_recipient``."""
+        snap = await self.lineage.snapshot()
+        if not snap.valid_until and not snap.valid_from:
+            return codes
+        now = self.lineage.clock()
+        result: dict[str, None] = {}
+        for code in codes:
+            if snap.not_yet(code, now):
+                raise RoutingError(
+                    f"unit {code} only starts at {snap.valid_from[code].isoformat()}",
+                    code="routing.unknown_recipient",
+                )
+            target, path = snap.resolve(code, now)
+            if path and self.retired_units == "refuse" and path[0].kind != "recode":
+                raise RoutingError(
+                    f"unit {code} is retired; its successor is {target}",
+                    code="routing.unit_retired",
+                )
+            result.setdefault(target, None)
         return list(result)
+
+    async def forwarded(self, codes: Iterable[str]) -> dict[str, str]:
+        """Of ``codes``, each retired now → the unit that stands for it."""
+        snap = await self.lineage.snapshot()
+        now = self.lineage.clock()
+        found = {}
+        for code in codes:
+            if snap.retired(code, now):
+                try:
+                    found[code] = snap.resolve(code, now)[0]
+                except RoutingError:
+                    continue
+        return found
+
+    # -- lineage -----------------------------------------------------------------------
+
+    async def change(self, make: Change, *, actor: str = "admin") -> Unit:
+        """Run one directory change (:mod:`gateway.directory.changes`) in a transaction."""
+        async with self.db.session(write=True) as session:
+            row = await make(session, actor)
+            unit = Unit.of(row)
+        self.lineage.forget()
+        return unit
+
+    async def links(self, code: str) -> tuple[builtins.list[Link], builtins.list[Link]]:
+        """``(predecessors, successors)`` of ``code``: the links into and out of it."""
+        await self.get(code)
+        snap = await read_snapshot(self.db)
+        self.lineage.forget()
+        return snap.predecessors(code), snap.successors(code)
 
     # -- tokens ------------------------------------------------------------------------
 

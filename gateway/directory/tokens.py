@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from gateway import audit
+from gateway.directory.lineage import Lineage
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, DirectoryError, NotFoundError
 from gateway.store.db import Database
@@ -49,8 +50,10 @@ class TokenInfo:
 class TokenRegistry:
     """Create, revoke, list and check bearer tokens."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lineage: Lineage | None = None) -> None:
         self.db = db
+        #: A retired unit's tokens stop working at the instant it retires.
+        self.lineage = lineage
         # token hash -> (principal, monotonic expiry); only valid tokens are cached
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
@@ -115,7 +118,7 @@ class TokenRegistry:
         cached = self._cache.get(wanted)
         if cached is not None:
             if cached[1] > now:
-                return cached[0]
+                return await self._active(cached[0])
             del self._cache[wanted]
         async with self.db.read() as session:
             row = (
@@ -127,6 +130,13 @@ class TokenRegistry:
             raise AuthError("unknown or revoked token", code="auth.invalid_token")
         principal = Principal(unit=row.unit_code, operator=row.operator)
         self._remember(wanted, principal, now + _CACHE_TTL)
+        return await self._active(principal)
+
+    async def _active(self, principal: Principal) -> Principal:
+        """``principal``, unless its unit is retired now (``auth.unit_retired``)."""
+        unit = principal.unit
+        if unit and self.lineage is not None and not await self.lineage.active(unit):
+            raise AuthError(f"unit {unit} is retired or not yet valid", code="auth.unit_retired")
         return principal
 
     def _remember(self, key: str, principal: Principal, expires: float) -> None:

@@ -85,8 +85,11 @@ def document_edxml(
     notation: str,
     files: list[OfficeFile],
     at: datetime,
+    doc_type: str = "0",
+    priority: str = "1",
 ) -> bytes:
-    """A QCVN 102:2016 document message, written the way an office system writes one."""
+    """A QCVN 102:2016 document message, written the way an office system writes one
+    (``doc_type``: BussinessDocType, 0 new, 1 revoke, 2 update, 3 replace)."""
     tos = "".join(_organ("To", code, code) for code in to)
     refs = "".join(
         f"<edXML:Reference><edXML:ContentId>cid:{i + 1}</edXML:ContentId>"
@@ -115,10 +118,10 @@ def document_edxml(
         f"</edXML:DocumentType><edXML:Subject>{escape(subject)}</edXML:Subject>"
         f"<edXML:SignerInfo><edXML:Position>Chánh Văn phòng</edXML:Position>"
         f"<edXML:FullName>Nguyễn Văn A</edXML:FullName></edXML:SignerInfo>"
-        f"<edXML:OtherInfo><edXML:Priority>1</edXML:Priority></edXML:OtherInfo>"
+        f"<edXML:OtherInfo><edXML:Priority>{priority}</edXML:Priority></edXML:OtherInfo>"
         f"</edXML:MessageHeader><edXML:TraceHeaderList><edXML:TraceHeader>"
         f"<edXML:OrganId>{escape(sender)}</edXML:OrganId><edXML:Timestamp>{_stamp(at)}"
-        f"</edXML:Timestamp></edXML:TraceHeader><edXML:Bussiness><edXML:BussinessDocType>0"
+        f"</edXML:Timestamp></edXML:TraceHeader><edXML:Bussiness><edXML:BussinessDocType>{doc_type}"
         f"</edXML:BussinessDocType><edXML:StaffInfo><edXML:Department>Văn thư</edXML:Department>"
         f"<edXML:Staff>Trần Thị B</edXML:Staff></edXML:StaffInfo></edXML:Bussiness>"
         f"</edXML:TraceHeaderList></edXML:edXMLHeader><edXML:edXMLBody>"
@@ -248,13 +251,23 @@ class StandInOffice:
         return f"{self.unit},{_now_vn():%Y/%m/%d},{number}/{uuid.uuid4().hex[:6]}"
 
     async def send_document(
-        self, to: list[str], subject: str, files: list[OfficeFile], *, number: str = "12"
+        self,
+        to: list[str],
+        subject: str,
+        files: list[OfficeFile],
+        *,
+        number: str = "12",
+        doc_type: str = "0",
+        document_id: str | None = None,
+        priority: str = "1",
     ) -> tuple[str, dict[str, Any]]:
-        """Send a new document; returns (its DocumentId, the axis answer)."""
-        document_id = self.new_document_id(number)
+        """Send a document (new; or with ``doc_type`` 1/2/3 and the DocumentId it
+        changes); returns (its DocumentId, the axis answer)."""
+        document_id = document_id or self.new_document_id(number)
         body = document_edxml(
             sender=self.unit, sender_name=self.name, to=to, document_id=document_id,
             subject=subject, number=number, notation="VP", files=files, at=_now_vn(),
+            doc_type=doc_type, priority=priority,
         )  # fmt: skip
         answer = await self._json(
             "POST", "/axis/v1/edocs", body,

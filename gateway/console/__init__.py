@@ -15,10 +15,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.console.context import CODEC, DATA, HUB, STOP
+from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
 from gateway.console.data import ConsoleData
+from gateway.console.people import UnitNames
 from gateway.console.session import SessionCodec
-from gateway.console.views import routes
+from gateway.console.views import error_page, routes
+from gateway.errors import GatewayError
 
 __all__ = ["CSP", "setup_console"]
 
@@ -35,6 +37,7 @@ def setup_console(app: web.Application, hub: Any) -> None:
     app[DATA] = ConsoleData(hub)
     app[CODEC] = SessionCodec.from_home(hub.config.home)
     app[STOP] = asyncio.Event()
+    app[NAMES] = UnitNames()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -43,6 +46,7 @@ def setup_console(app: web.Application, hub: Any) -> None:
     app.router.add_routes(routes)
     app.router.add_static("/console/static", HERE / "static", append_version=False)
     app.middlewares.append(console_headers)
+    app.middlewares.append(console_errors)
     app.on_shutdown.append(_stop_streams)
 
 
@@ -62,3 +66,17 @@ async def console_headers(
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+@web.middleware
+async def console_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A typed error on a console page is a page in the reader's language (the API keeps
+    its JSON errors)."""
+    try:
+        return await handler(request)
+    except GatewayError as exc:
+        if not request.path.startswith("/console") or request.path == "/console/events":
+            raise
+        return error_page(request, exc)

@@ -82,7 +82,97 @@ _LABELS: dict[str, tuple[str, str]] = {
     "discard_yes": ("Có, hủy bỏ", "Yes, discard"),
     "cancel": ("Không, quay lại", "No, go back"),
     "dead_letter_gone": ("Thư lỗi này không còn nữa", "This dead letter is no longer there"),
+    "dead_id": ("Mã thư lỗi", "Dead letter id"),
+    "message_id": ("Mã văn bản", "Document id"),
+    "seq": ("STT", "No."),
+    "receipt_code": ("Mã", "Code"),
+    "any_state": ("Tất cả", "Any"),
+    "sent_on": ("Ngày gửi", "Sent on"),
+    "back_overview": ("Về trang tổng quan", "Back to the overview"),
+    "error_title": ("Không thực hiện được", "Could not be done"),
+    "error_code": ("Mã lỗi", "Error code"),
+    "main_nav": ("Trang chính", "Main"),
+    "times_note": ("Giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
 }
+
+#: The console's error messages by stable code (the code stays beside them, for support).
+_ERRORS: dict[str, tuple[str, str]] = {
+    "auth.required": ("Vui lòng đăng nhập", "Please log in"),
+    "auth.invalid_token": (
+        "Mã truy cập không đúng hoặc đã bị thu hồi",
+        "The token is unknown or revoked",
+    ),
+    "auth.forbidden": ("Bạn không có quyền làm việc này", "You may not do this"),
+    "auth.csrf": (
+        "Biểu mẫu không hợp lệ hoặc được gửi từ trang khác; hãy mở lại trang của bảng điều khiển",
+        "The form is invalid or was sent from another site; open the console's own page",
+    ),
+    "message.not_found": (
+        "Không có văn bản này, hoặc bạn không được xem",
+        "No such document, or not one you may see",
+    ),
+    "dead_letter.not_found": (
+        "Không còn thư lỗi này (đã gửi lại hoặc đã hủy)",
+        "No such dead letter (already retried or discarded)",
+    ),
+    "directory.unknown_unit": ("Không có đơn vị này", "No such unit"),
+    "request.invalid": ("Yêu cầu không hợp lệ", "The request is invalid"),
+    "request.bad_parameter": ("Tham số không hợp lệ", "A parameter is invalid"),
+    "request.bad_text": (
+        "Văn bản nhập có ký tự không hợp lệ",
+        "The text holds a character that is not allowed",
+    ),
+}
+
+#: What an audit entry records, in words (``delivery.<state>``: see :func:`audit_action`).
+_ACTIONS: dict[str, tuple[str, str]] = {
+    "message.accepted": ("Trục tiếp nhận văn bản", "Document accepted by the hub"),
+    "mailbox.added": ("Đưa vào hộp thư", "Put in the mailbox"),
+    "mailbox.acked": ("Đơn vị đã lấy về", "Fetched by the unit"),
+    "receipt.added": ("Nhận biên nhận", "Receipt received"),
+    "dead_letter.retry": ("Gửi lại thư lỗi", "Dead letter retried"),
+    "dead_letter.discard": ("Hủy thư lỗi", "Dead letter discarded"),
+    "message.recalled": ("Thu hồi văn bản", "Document recalled"),
+}
+
+_ACTORS: dict[str, tuple[str, str]] = {
+    "hub": ("Trục liên thông", "The hub"),
+    "cli": ("Quản trị (dòng lệnh)", "Administrator (command line)"),
+    "admin": ("Quản trị", "Administrator"),
+}
+
+
+def error_text(lang: str, code: str) -> str:
+    """An error's message in ``lang`` by its stable code (a generic sentence for a code
+    the console does not name)."""
+    pair = _ERRORS.get(code)
+    if pair is None:
+        pair = ("Không thực hiện được yêu cầu", "The request could not be done")
+    return pair[1 if lang == "en" else 0]
+
+
+def audit_action(lang: str, action: str) -> str:
+    """An audit action in words: ``delivery.accepted`` is "Chuyển trạng thái: Đã tiếp nhận"."""
+    pair = _ACTIONS.get(action)
+    if pair is not None:
+        return pair[1 if lang == "en" else 0]
+    family, _, rest = action.partition(".")
+    if family == "delivery" and rest:
+        prefix = "State" if lang == "en" else "Chuyển trạng thái"
+        return f"{prefix}: {state_namer(lang)(rest)}"
+    return action
+
+
+def audit_actor(lang: str, actor: str, unit: Callable[[str], str]) -> str:
+    """Who did it: the hub, an operator (``operator:NAME``), or a unit (``unit:CODE`` or the
+    bare code: its name)."""
+    pair = _ACTORS.get(actor)
+    if pair is not None:
+        return pair[1 if lang == "en" else 0]
+    if actor.startswith("operator:"):
+        return ("Operator " if lang == "en" else "Người vận hành ") + actor[len("operator:") :]
+    return unit(actor.removeprefix("unit:"))
+
 
 #: Why the bus gave up on a message (``DeadLetter.reason``), in words.
 _DEAD_REASONS: dict[str, tuple[str, str]] = {
@@ -98,7 +188,9 @@ def dead_letter_reason(lang: str, reason: str, error: str, attempts: int) -> str
     pair = _DEAD_REASONS.get(reason)
     text = pair[1 if lang == "en" else 0].format(attempts=attempts) if pair else reason
     if error:
-        described = ERROR_CODES.get(error)
+        described = ERROR_CODES.get(error) if lang == "en" else None
+        if error in _ERRORS:
+            described = error_text(lang, error)
         text += f": {described} ({error})" if described else f": {error}"
     return text
 
@@ -123,14 +215,32 @@ _STATE_NAMES_VI: dict[str, str] = {
 }
 
 
+#: Delivery states in English words.
+_STATE_NAMES_EN: dict[str, str] = {
+    "submitted": "Submitted to the hub",
+    "queued": "Queued",
+    "delivered": "In the mailbox",
+    "received": "Received",
+    "rejected": "Rejected",
+    "accepted": "Accepted",
+    "assigned": "Assigned",
+    "processing": "Processing",
+    "completed": "Completed",
+    "recall_requested": "Recall requested",
+    "recall_agreed": "Recall agreed",
+    "recall_refused": "Recall refused",
+    "expired": "Expired",
+    "failed": "Failed",
+}
+
+
 def state_namer(lang: str) -> Callable[[str], str]:
-    """A function from a delivery state (``received``) to its name in ``lang`` (English:
-    the state itself; an unknown state comes back as is)."""
-    if lang == "en":
-        return lambda state: state
+    """A function from a delivery state (``received``) to its name in ``lang`` (an
+    unknown state comes back as is)."""
+    names = _STATE_NAMES_EN if lang == "en" else _STATE_NAMES_VI
 
     def name(state: str) -> str:
-        return _STATE_NAMES_VI.get(state, state)
+        return names.get(state, state)
 
     return name
 

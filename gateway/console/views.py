@@ -17,8 +17,17 @@ from aiohttp import web
 
 from gateway.api.downloads import export_response
 from gateway.bus.base import DeadLetter
-from gateway.console.context import CODEC, DATA, HUB, STOP
-from gateway.console.i18n import dead_letter_reason, pick_language, state_namer, translator
+from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
+from gateway.console.i18n import (
+    audit_action,
+    audit_actor,
+    dead_letter_reason,
+    error_text,
+    pick_language,
+    state_namer,
+    translator,
+)
+from gateway.console.people import helpers
 from gateway.console.session import (
     COOKIE,
     ConsoleSession,
@@ -43,6 +52,8 @@ STATES = (
 
 #: The request's checked session (or None), read once per request by :func:`_session`.
 _SESSION: web.RequestKey[ConsoleSession | None] = web.RequestKey("console_session")
+#: Unit names by code, read once per request (for pages behind the login).
+_NAMES: web.RequestKey[dict[str, str]] = web.RequestKey("console_names")
 
 
 async def _session(request: web.Request) -> ConsoleSession | None:
@@ -62,13 +73,21 @@ async def _token_active(request: web.Request, session: ConsoleSession) -> bool:
     return bool(await request.app[HUB].directory.tokens.is_active(session.token_id))
 
 
+def _lang(request: web.Request) -> str:
+    return pick_language(request.query.get("lang"), request.cookies.get("lang"))
+
+
 def _context(request: web.Request, page: str, **extra: Any) -> dict[str, Any]:
-    lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
+    lang = _lang(request)
     session = request.get(_SESSION)
+    people = helpers(lang, request.get(_NAMES) or {})
     return {
         "lang": lang,
         "_": translator(lang),
         "state_name": state_namer(lang),
+        "action_name": lambda action: audit_action(lang, action),
+        "actor_name": lambda actor: audit_actor(lang, actor, people["unit"]),
+        **people,
         "page": page,
         "operator": session.operator if session else None,
         "csrf": session.csrf if session else "",
@@ -88,7 +107,16 @@ async def _require(request: web.Request) -> ConsoleSession:
     session = await _session(request)
     if session is None:
         raise web.HTTPSeeOther("/console/login")
+    request[_NAMES] = await request.app[NAMES].get(request.app[HUB].directory)
     return session
+
+
+def error_page(request: web.Request, exc: GatewayError) -> web.Response:
+    """A console error as a page in the reader's language, with its stable code."""
+    message = error_text(_lang(request), exc.code)
+    response = _render(request, "error.html", "error", error=message, error_code=exc.code)
+    response.set_status(exc.http_status)
+    return response
 
 
 @routes.get("/console/login")
@@ -112,7 +140,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             raise ForbiddenError("operators only", code="auth.forbidden")
         token_id = await request.app[HUB].directory.tokens.id_of(token.strip())
     except GatewayError as exc:
-        response = _render(request, "login.html", "login", error=exc.message)
+        message = error_text(_lang(request), exc.code)
+        response = _render(request, "login.html", "login", error=message, error_code=exc.code)
         response.set_status(exc.http_status)
         return response
     cookie, _ = request.app[CODEC].issue(principal.operator, token_id)
@@ -217,7 +246,7 @@ async def dead_letters(request: web.Request) -> web.Response:
 
 
 def _dead_rows(request: web.Request, items: list[DeadLetter]) -> list[dict[str, str]]:
-    lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
+    lang = _lang(request)
     return [
         {"id": d.message_id, "message_id": _message_of(d.body), "routing_key": d.routing_key,
          "reason": dead_letter_reason(lang, d.reason, d.error, d.attempts)}

@@ -17,7 +17,9 @@ def test_every_state_has_a_vietnamese_name() -> None:
     assert vi("accepted") == "Đã tiếp nhận" and vi("received") == "Đã đến"
 
 
-def test_english_keeps_the_state_and_unknown_states_pass_through() -> None:
-    """English shows the state code itself; an unknown state is shown as it is."""
-    assert state_namer("en")("recall_agreed") == "recall_agreed"
+def test_english_names_states_and_unknown_states_pass_through() -> None:
+    """English names each state in words; an unknown state is shown as it is."""
+    assert state_namer("en")("recall_agreed") == "Recall agreed"
+    every = {*STATES, *states.TRANSPORT_STATES, *(s.label for s in Status)}
+    assert sorted(s for s in every if state_namer("en")(s) == s) == []
     assert state_namer("vi")("something_new") == "something_new"

@@ -60,10 +60,13 @@ async def test_overview_counts_and_overdue(live: SeededHub) -> None:
         assert re.search(r'id="n-overdue">1<', page)
         assert live.documents["overdue"] in page
         # states in Vietnamese by default (QCVN 102 names), in English with ?lang=en
-        assert f"{DISTRICTS[0]} (Đã đến)" in page and f"{DISTRICTS[1]} (Đã đến hộp thư)" in page
+        # names beside codes (issue 29)
+        assert f"Hội Nông dân huyện 01 ({DISTRICTS[0]}): Đã đến<" in page
+        assert f"Hội Nông dân huyện 02 ({DISTRICTS[1]}): Đã đến hộp thư<" in page
         async with client.get(f"{live.url}/console?lang=en") as r:
             english = await r.text()
-        assert f"{DISTRICTS[0]} (received)" in english and f"{DISTRICTS[1]} (delivered)" in english
+        assert f"({DISTRICTS[0]}): Received<" in english
+        assert f"({DISTRICTS[1]}): In the mailbox<" in english
 
 
 async def test_subject_is_escaped(live: SeededHub) -> None:
@@ -86,7 +89,7 @@ async def test_search_filters_and_english(live: SeededHub) -> None:
     assert live.documents["rejected"] in page
     assert live.documents["done"] not in page
     assert "Documents" in page and "Search" in page
-    assert '<option value="rejected" selected>rejected</option>' in page
+    assert '<option value="rejected" selected>Rejected</option>' in page
     assert '<option value="rejected" selected>Từ chối tiếp nhận</option>' in vietnamese
     assert "Từ chối tiếp nhận: 1" in vietnamese  # the recipients' states column
 
@@ -98,7 +101,8 @@ async def test_timeline_and_audit_trail(live: SeededHub) -> None:
         page = await r.text()
     for code in ("01", "03", "04", "05", "06"):
         assert f"{code} " in page
-    assert "receipt.added" in page and "message.accepted" in page
+    assert 'data-action="receipt.added"' in page and 'data-action="message.accepted"' in page
+    assert "Nhận biên nhận" in page and "Trục tiếp nhận văn bản" in page  # in words
 
 
 async def test_csv_export_neutralises_formulas(live: SeededHub) -> None:
@@ -125,8 +129,8 @@ async def test_post_without_csrf_is_refused(live: SeededHub) -> None:
     client, csrf = await _login(live)
     async with client:
         async with client.post(f"{live.url}/console/logout", data={"csrf": "forged"}) as r:
-            assert r.status == 403
-            assert (await r.json())["error"]["code"] == "auth.csrf"
+            assert r.status == 403  # a page in the reader's language, the code beside
+            assert "<code>auth.csrf</code>" in await r.text()
         async with client.get(f"{live.url}/console", allow_redirects=False) as r:
             assert r.status == 200
         async with client.post(f"{live.url}/console/logout", data={"csrf": csrf}) as r:

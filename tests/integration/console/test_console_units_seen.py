@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from gateway.console.people import LOCAL
 from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
 
@@ -37,8 +38,10 @@ async def test_tree_shows_last_seen(live: SeededHub) -> None:
     """The tree shows each unit's last-seen time, or "never"."""
     status, page = await _page(live, "?lang=en")
     assert status == 200
-    seen = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert re.search(rf"{DISTRICTS[0]}</span>.*?Last seen: {seen}", page, re.S)
+    seen = datetime.now(LOCAL).strftime("%d/%m/%Y")  # Vietnam's local time (issue 29)
+    assert re.search(
+        rf"{DISTRICTS[0]}</span>.*?Last seen: <time[^>]*>\d\d:\d\d {seen}<", page, re.S
+    )
     assert re.search(rf"{COMMUNES[0]}</span>.*?Last seen: never", page, re.S)
 
 

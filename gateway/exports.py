@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -91,14 +92,16 @@ def to_csv(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: list[list[Any]]) -> bytes:
+def to_xlsx(
+    rows: list[list[Any]], header: Sequence[str] = COLUMNS, title: str = "messages"
+) -> bytes:
     """The rows under a header line, as one XLSX sheet (times in UTC, without a zone)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("messages")
-    sheet.append(list(COLUMNS))
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(header))
     for row in rows:
         cells = []
         for value in row:

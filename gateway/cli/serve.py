@@ -124,7 +124,15 @@ def build_web_app(hub: Hub, runner: AdapterRunner | None = None) -> web.Applicat
         return app
     if hasattr(console, "setup_console"):
         console.setup_console(app, hub)
+    _mount_mailbox(app, hub)
     return app
+
+
+def _mount_mailbox(app: web.Application, hub: Hub) -> None:
+    """``/mailbox``: the web mailbox of units without an office system (issue 30)."""
+    from gateway.webmailbox import setup_mailbox
+
+    setup_mailbox(app, hub)
 
 
 def _mount_axis(app: web.Application, hub: Hub, runner: AdapterRunner | None) -> None:

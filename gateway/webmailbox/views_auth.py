@@ -1,0 +1,52 @@
+"""Logging in as a unit (a unit token traded for a session cookie) and out."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.console.session import check_same_origin
+from gateway.errors import AuthError, ForbiddenError, GatewayError
+from gateway.webmailbox.context import CODEC, HUB
+from gateway.webmailbox.pages import checked_post, render, session_of
+from gateway.webmailbox.session import COOKIE, PATH, set_cookie
+
+routes = web.RouteTableDef()
+
+
+@routes.get(f"{PATH}/login")
+async def login_form(request: web.Request) -> web.Response:
+    """The login page."""
+    await session_of(request)
+    return render(request, "login.html", "login")
+
+
+@routes.post(f"{PATH}/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    """Exchange a unit token for a session cookie (only from the mailbox's own page);
+    an operator token is refused here (operators have the console)."""
+    form = await request.post()
+    token = form.get("token")
+    hub = request.app[HUB]
+    try:
+        check_same_origin(request)
+        if not isinstance(token, str) or not token.strip():
+            raise AuthError("token required", code="auth.required")
+        principal = await hub.authenticate_token(token.strip())
+        if not principal.unit:
+            raise ForbiddenError("a unit's token is needed here", code="auth.forbidden")
+        token_id = await hub.directory.tokens.id_of(token.strip())
+    except GatewayError as exc:
+        return render(request, "login.html", "login", status=exc.http_status, error=exc.message)
+    cookie, _ = request.app[CODEC].issue(principal.unit, token_id)
+    redirect = web.HTTPSeeOther(PATH)
+    set_cookie(redirect, cookie)
+    raise redirect
+
+
+@routes.post(f"{PATH}/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    """End the session."""
+    await checked_post(request)
+    redirect = web.HTTPSeeOther(f"{PATH}/login")
+    redirect.del_cookie(COOKIE, path=PATH)
+    raise redirect

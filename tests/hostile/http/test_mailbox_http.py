@@ -1,0 +1,282 @@
+"""The units' web mailbox (``/mailbox``, issue 30) over HTTP against a running hub:
+login as a unit, CSRF, strict CSP, receiving and answering, sending with files, recall,
+registers, and one unit never reaching another's documents."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import aiohttp
+import pytest
+from openpyxl import load_workbook
+from support.hubproc import HubProcess
+from support.livehub import A, B, LiveHome, Reply, live_home
+
+pytestmark = [pytest.mark.slow]
+
+C = "000.00.03.H01"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def _login(live: LiveHome, hub: HubProcess, who: str) -> dict[str, str]:
+    """The session cookie of ``who``'s unit token, as a request header."""
+    reply = await live.request(
+        hub, "POST", "/mailbox/login", data={"token": live.tokens[who]}, headers={}
+    )
+    assert reply.status == 303 and reply.headers["Location"] == "/mailbox", reply
+    return {"Cookie": reply.headers["Set-Cookie"].split(";", 1)[0]}
+
+
+async def _page(live: LiveHome, hub: HubProcess, path: str, cookie: dict[str, str]) -> str:
+    reply = await live.request(hub, "GET", path, headers=cookie)
+    assert reply.status == 200, (path, reply)
+    return reply.body.decode()
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+async def _post(
+    live: LiveHome, hub: HubProcess, path: str, cookie: dict[str, str], form: dict[str, str]
+) -> Reply:
+    headers = {**cookie, "Origin": hub.url}
+    return await live.request(hub, "POST", path, data=form, headers=headers)
+
+
+async def _send_pdf(live: LiveHome, hub: HubProcess, sender: str, to: str, **meta: str) -> str:
+    """A document with a PDF and a text file, submitted through the API."""
+    form = aiohttp.FormData()
+    metadata = {"to": [to], "subject": "Công văn", **meta}
+    form.add_field("metadata", json.dumps(metadata), content_type="application/json")
+    form.add_field("file", PDF, filename="công văn.pdf", content_type="application/pdf")
+    form.add_field("file", b"<script>x</script>", filename="a.html", content_type="text/html")
+    reply = await live.request(hub, "POST", "/api/v1/messages", who=sender, data=form)
+    assert reply.status == 202, reply
+    return str(reply.json["id"])
+
+
+def _add_unit_c(live: LiveHome) -> None:
+    live.home.cli("units", "add", C, "--name", "Xã Cát Tiên")
+    live.tokens[C] = live.home.cli("tokens", "create", C).strip()
+
+
+async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> None:
+    """A unit token logs in (strict cookie, CSP on pages); an operator token, a bad token
+    or a login from another site does not; logout needs the CSRF token; a mailbox cookie
+    is no console session; revoking the token ends the session."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        hub = await live.serve()
+        first = await live.request(hub, "GET", "/mailbox")
+        assert first.status == 303 and first.headers["Location"] == "/mailbox/login"
+        form = {"token": live.tokens[B]}
+        login = await live.request(hub, "POST", "/mailbox/login", data=form, headers={})
+        cookie_line = login.headers["Set-Cookie"]
+        for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/mailbox"):
+            assert attribute in cookie_line, cookie_line
+        cookie = {"Cookie": cookie_line.split(";", 1)[0]}
+        page = await live.request(hub, "GET", "/mailbox", headers=cookie)
+        assert page.status == 200 and "Huyện B" in page.body.decode()
+        csp = page.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert page.headers["X-Frame-Options"] == "DENY"
+
+        for token, status in ((live.tokens["operator"], 403), ("not-a-token-" * 4, 401)):
+            refused = await live.request(
+                hub, "POST", "/mailbox/login", data={"token": token}, headers={}
+            )
+            assert refused.status == status and "Set-Cookie" not in refused.headers, refused
+        evil = await live.request(
+            hub, "POST", "/mailbox/login", data=form, headers={"Origin": "https://evil.example"}
+        )
+        assert evil.status == 403 and "Set-Cookie" not in evil.headers
+
+        as_console = {"Cookie": cookie["Cookie"].replace("lienthong_mailbox", "lienthong_console")}
+        console = await live.request(hub, "GET", "/console", headers=as_console)
+        assert console.status == 303 and console.headers["Location"] == "/console/login"
+
+        no_csrf = await _post(live, hub, "/mailbox/logout", cookie, {})
+        assert no_csrf.status == 403 and no_csrf.code == "auth.csrf"
+        out = await _post(live, hub, "/mailbox/logout", cookie, {"csrf": _csrf(page.body.decode())})
+        assert out.status == 303 and 'lienthong_mailbox=""' in out.headers["Set-Cookie"]
+
+        live.home.cli("tokens", "revoke", live.tokens[B])
+        after = await live.request(hub, "GET", "/mailbox", headers=cookie)
+        assert after.status == 303 and after.headers["Location"] == "/mailbox/login"
+
+
+async def test_receive_open_preview_and_answer(tmp_path: Path, sqlite_url: str) -> None:
+    """B sees A's document in its inbox, opens it, downloads its files (only the PDF is
+    ever inline, framable by the mailbox alone), answers 01 then 06; a rejection without
+    a reason is refused with the hub's code; the sender sees the answers."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        hub = await live.serve()
+        message_id = await _send_pdf(live, hub, A, B, number="12", notation="UBND-VP")
+        cookie = await _login(live, hub, B)
+        inbox = await _page(live, hub, "/mailbox", cookie)
+        assert message_id in inbox and "12/UBND-VP" in inbox and "Huyện A" in inbox
+        doc_path = f"/mailbox/documents/{message_id}"
+        html = await _page(live, hub, doc_path, cookie)
+        assert "công văn.pdf" in html and "?inline=1" in html
+
+        files = f"{doc_path}/files/"
+        pdf = await live.request(hub, "GET", files + "c%C3%B4ng%20v%C4%83n.pdf", headers=cookie)
+        assert pdf.status == 200 and pdf.body == PDF
+        assert pdf.headers["Content-Disposition"].startswith("attachment")
+        inline = await live.request(
+            hub, "GET", files + "c%C3%B4ng%20v%C4%83n.pdf?inline=1", headers=cookie
+        )
+        assert inline.headers["Content-Type"] == "application/pdf"
+        assert inline.headers["Content-Disposition"].startswith("inline")
+        assert "frame-ancestors 'self'" in inline.headers["Content-Security-Policy"]
+        page = await live.request(hub, "GET", files + "a.html?inline=1", headers=cookie)
+        assert page.headers["Content-Disposition"].startswith("attachment")
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+        answer = f"{doc_path}/answer"
+        csrf = _csrf(html)
+        no_reason = await _post(live, hub, answer, cookie, {"csrf": csrf, "status": "02"})
+        assert no_reason.status == 422 and "reason" in no_reason.body.decode()
+        for code in ("01", "06"):
+            done = await _post(live, hub, answer, cookie, {"csrf": csrf, "status": code})
+            assert done.status == 303, done
+        status = await live.request(hub, "GET", f"/api/v1/messages/{message_id}/status", who=A)
+        (delivery,) = status.json["recipients"]
+        assert delivery["state"] == "completed"
+        assert [r["status"] for r in delivery["receipts"]][-2:] == ["01", "06"]
+        answered = await _page(live, hub, doc_path, cookie)
+        assert 'data-status="01"' in answered and 'data-status="06"' in answered
+
+        sender = await _login(live, hub, A)
+        timeline = await _page(live, hub, doc_path, sender)
+        assert 'data-state="completed"' in timeline and "recall-form" in timeline
+
+
+async def test_another_unit_reaches_nothing_and_csrf_is_refused(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """C, neither sender nor recipient, gets not-found for A's document to B, its files,
+    an answer and a recall; B's answer without the CSRF token, with another's session's
+    token, or from another site is 403 auth.csrf and changes nothing."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        _add_unit_c(live)
+        hub = await live.serve()
+        message_id = await _send_pdf(live, hub, A, B)
+        stranger = await _login(live, hub, C)
+        doc_path = f"/mailbox/documents/{message_id}"
+        html = await _page(live, hub, "/mailbox", stranger)
+        assert message_id not in html
+        page = await live.request(hub, "GET", doc_path, headers=stranger)
+        assert page.status == 404 and "Công văn" not in page.body.decode()
+        file = await live.request(hub, "GET", f"{doc_path}/files/a.html", headers=stranger)
+        assert file.status == 404 and file.code == "message.not_found"
+        csrf = _csrf(html)
+        for action, form in (("answer", {"status": "01"}), ("recall", {})):
+            refused = await _post(
+                live, hub, f"{doc_path}/{action}", stranger, {"csrf": csrf, **form}
+            )
+            assert refused.status == 404, (action, refused)
+
+        cookie = await _login(live, hub, B)
+        answer = f"{doc_path}/answer"
+        for form, headers in (
+            ({"status": "01"}, {"Origin": hub.url}),
+            ({"status": "01", "csrf": csrf}, {"Origin": hub.url}),
+            ({"status": "01", "csrf": _csrf(await _page(live, hub, doc_path, cookie))},
+             {"Origin": "https://evil.example"}),
+        ):  # fmt: skip
+            refused = await live.request(
+                hub, "POST", answer, data=form, headers={**cookie, **headers}
+            )
+            assert refused.status == 403 and refused.code == "auth.csrf", refused
+        status = await live.request(hub, "GET", f"/api/v1/messages/{message_id}/status", who=A)
+        assert status.json["recipients"][0]["receipts"] == []
+
+
+def _send_form(
+    csrf: str | None, fields: list[tuple[str, str]], file_first: bool = False
+) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    if file_first:
+        form.add_field("file", b"x" * 10, filename="early.txt", content_type="text/plain")
+    if csrf is not None:
+        form.add_field("csrf", csrf)
+    for name, value in fields:
+        form.add_field(name, value)
+    form.add_field("file", b"bao cao " * 100, filename="báo cáo.txt", content_type="text/plain")
+    form.add_field("file", b"", filename="", content_type="application/octet-stream")
+    return form
+
+
+async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str) -> None:
+    """A finds B by a name typed without diacritics, sends a document with a file and
+    metadata, follows B's state and recalls it; B's inbox puts the urgent one first; a
+    form whose file comes before the CSRF token is refused; both registers export."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        hub = await live.serve()
+        cookie = await _login(live, hub, A)
+        compose = await _page(live, hub, "/mailbox/compose?q=huyen%20b", cookie)
+        assert f'value="{B}"' in compose and "Huyện B" in compose
+        csrf = _csrf(compose)
+
+        meta = [("to", B), ("subject", "Kế hoạch tháng"), ("number", "7"), ("notation", "KH-UBND"),
+                ("doc_type", "Kế hoạch"), ("signer", "Nguyễn Văn A"), ("urgency", "Hỏa tốc"),
+                ("due_date", "2020-01-31")]  # fmt: skip
+        ordinary = await live.request(
+            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
+            data=_send_form(csrf, [("to", B), ("subject", "Thông báo thường")]),
+        )  # fmt: skip
+        assert ordinary.status == 303, ordinary
+        sent = await live.request(
+            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
+            data=_send_form(csrf, meta),
+        )  # fmt: skip
+        assert sent.status == 303, sent
+        message_id = sent.headers["Location"].split("/")[3].split("?")[0]
+        timeline = await _page(live, hub, sent.headers["Location"], cookie)
+        assert (
+            "Kế hoạch tháng" in timeline and "7/KH-UBND" in timeline and "báo cáo.txt" in timeline
+        )
+
+        early = await live.request(
+            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
+            data=_send_form(csrf, [("to", B), ("subject", "x")], file_first=True),
+        )  # fmt: skip
+        assert early.status == 403 and early.code == "auth.csrf"
+        no_to = await live.request(
+            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
+            data=_send_form(csrf, [("subject", "x")]),
+        )  # fmt: skip
+        assert no_to.status == 400 and "send-form" in no_to.body.decode()
+
+        receiver = await _login(live, hub, B)
+        inbox = await _page(live, hub, "/mailbox", receiver)
+        assert inbox.index("Kế hoạch tháng") < inbox.index("Thông báo thường")
+        assert "overdue-mark" in inbox
+
+        recall = await _post(
+            live, hub, f"/mailbox/documents/{message_id}/recall", cookie,
+            {"csrf": csrf, "reason": "gửi nhầm"},
+        )  # fmt: skip
+        assert recall.status == 303, recall
+        status = await live.request(hub, "GET", f"/api/v1/messages/{message_id}/status", who=A)
+        assert status.json["recipients"][0]["state"] == "recall_requested"
+        sent_page = await _page(live, hub, "/mailbox/sent", cookie)
+        assert 'data-state="recall_requested"' in sent_page
+
+        year = status.json["created_at"][:4]
+        for who, kind, subject_col in ((receiver, "in", 6), (cookie, "out", 5)):
+            path = f"/mailbox/registers.xlsx?kind={kind}&year={year}"
+            xlsx = await live.request(hub, "GET", path, headers=who)
+            assert xlsx.status == 200, xlsx
+            rows = list(load_workbook(io.BytesIO(xlsx.body)).active.iter_rows(values_only=True))
+            assert [r[subject_col] for r in rows[1:]] == ["Thông báo thường", "Kế hoạch tháng"]
+            assert rows[2][0] == "2" and rows[2][3 if kind == "in" else 2] == "7/KH-UBND"
+        bad = await live.request(hub, "GET", "/mailbox/registers?kind=x", headers=cookie)
+        assert bad.status == 400 and bad.code == "request.invalid"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -287,8 +288,13 @@ class Hub:
         files: Sequence[FileLike],
         *,
         envelope: Envelope | None = None,
+        message_id: str | None = None,
     ) -> AcceptResult:
         """Build the envelope from metadata + stored files, seal it for the unit, submit.
+
+        ``message_id`` (an ``Idempotency-Key`` request) is the id to give the message: if
+        this unit's message with that id is stored already (a retry whose first answer was
+        never stored), the answer is that message, ``created=False``.
 
         An adapter may pass its own unsigned ``envelope`` instead of ``metadata`` (e.g.
         mapped from edXML): its message id and extensions are kept, and submitting the
@@ -300,6 +306,10 @@ class Hub:
             if envelope is None:
                 groups = await self._groups_named(metadata.get("to"))
                 env = build_envelope(unit, metadata, files, is_group=groups.__contains__)
+                if message_id is not None:
+                    env = dataclasses.replace(env, message_id=uuid.UUID(message_id))
+                    if (known := await self._resubmitted(unit, message_id)) is not None:
+                        return known
             else:
                 to = list(envelope.recipients + envelope.groups)
                 groups = await self._groups_named(to)
@@ -311,7 +321,7 @@ class Hub:
         try:
             return await self.flow(xml, unit, f"unit:{unit}", adapter_ids=envelope is not None)
         except ConflictError as exc:  # a concurrent resubmit of the same id won the race
-            if envelope is None or exc.code != "message.duplicate_id":
+            if (envelope is None and message_id is None) or exc.code != "message.duplicate_id":
                 raise
             if (known := await self._resubmitted(unit, str(env.message_id))) is None:
                 raise

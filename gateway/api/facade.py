@@ -111,7 +111,12 @@ class HubFacade(Protocol):
     async def submit_envelope(self, p: Any, xml: bytes) -> Any: ...
 
     async def submit_document(
-        self, p: Any, metadata: dict[str, Any], files: Sequence[Any]
+        self,
+        p: Any,
+        metadata: dict[str, Any],
+        files: Sequence[Any],
+        *,
+        message_id: str | None = None,
     ) -> Any: ...
     async def finish_upload(self, refs: Sequence[Any], *, refused: bool) -> int: ...
 

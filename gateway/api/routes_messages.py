@@ -14,6 +14,7 @@ from gateway.api.idempotency import (
     document_fingerprint,
     envelope_fingerprint,
     idempotency_key,
+    keyed_message_id,
 )
 from gateway.api.jsonio import json_ok
 from gateway.api.limits import MAX_BODY, ByteBudget
@@ -82,10 +83,14 @@ async def _submit_multipart(request: web.Request, key: str | None) -> web.Respon
             request, hub.blobs, ByteBudget(request.app[MAX_BODY]), stored
         )
 
-        async def document() -> web.Response:
-            return _accepted(await hub.submit_document(principal_of(request), metadata, files))
+        principal, fingerprint = principal_of(request), document_fingerprint(metadata, files)
+        # keyed: the message id follows from the request, so a retry that runs again (its
+        # first answer was never stored) finds the message instead of sending it twice
+        mid = keyed_message_id(principal.unit, key, fingerprint) if key else None
 
-        fingerprint = document_fingerprint(metadata, files)
+        async def document() -> web.Response:
+            return _accepted(await hub.submit_document(principal, metadata, files, message_id=mid))
+
         response, replayed = await answer_once(request, key, fingerprint, document)
     except BaseException:
         await asyncio.shield(hub.finish_upload(stored, refused=True))

@@ -15,11 +15,14 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import update
 
+from gateway.store.models import IdempotencyKeyRow, utcnow
 from tests.integration.api.conftest import A, B, C, World
 
 LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
@@ -99,6 +102,25 @@ async def test_concurrent_requests_with_one_key_send_once(world: World) -> None:
             assert json.loads(body)["error"]["code"] == "request.idempotency_in_progress"
             assert headers.get("Retry-After")
     assert await subjects(world, B) == ["cùng lúc"]
+
+
+async def test_a_retry_after_a_lost_reservation_finds_the_message(world: World) -> None:
+    """The hub died after accepting but before storing the answer (the reservation is left
+    unanswered and grows stale): the retry runs again, and finds the same message (its id
+    follows from unit, key and request) instead of sending it twice."""
+    first = await post(world, A, form("chỉ một bản"), "key-lost")
+    assert first[0] == 202, first[1]
+    async with world.hub.db.session(write=True) as session:
+        await session.execute(
+            update(IdempotencyKeyRow)
+            .where(IdempotencyKeyRow.key == "key-lost")
+            .values(status=None, body=None, created_at=utcnow() - timedelta(seconds=3600))
+        )
+    again = await post(world, A, form("chỉ một bản"), "key-lost")
+    assert again[0] == 202, again[1]
+    assert json.loads(again[1])["id"] == json.loads(first[1])["id"]
+    assert json.loads(again[1])["created"] is False
+    assert await subjects(world, B) == ["chỉ một bản"]
 
 
 async def test_signed_envelope_retry_gets_the_same_answer(world: World) -> None:

@@ -47,8 +47,14 @@ class HubConfig:
     #: issued by the hub CA.
     tls_cert: str = ""
     tls_key: str = ""
+    #: A document addressed to a retired unit: ``forward`` it to the successor (the
+    #: status says so), or ``refuse`` it (``routing.unit_retired``, naming the successor).
+    #: A re-coded unit's old code always forwards (it is an alias).
+    retired_units: str = "forward"
 
     def __post_init__(self) -> None:
+        if self.retired_units not in ("forward", "refuse"):
+            raise ValueError(f"retired_units must be forward or refuse, not {self.retired_units!r}")
         if not isinstance(self.signing_threads, int) or not 0 <= self.signing_threads <= 64:
             raise ValueError(f"signing_threads must be 0 to 64, not {self.signing_threads!r}")
         skew = self.receipt_clock_skew_seconds

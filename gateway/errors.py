@@ -285,6 +285,10 @@ ERROR_CODES: dict[str, str] = {
     "directory.unit_exists": "the unit already exists",
     "directory.unknown_group": "no such group",
     "directory.cycle": "the parent would create a cycle",
+    "directory.unit_retired": "the unit is retired (or will be) and cannot change so",
+    "directory.successor_retired": "the successor (or parent) is itself retired",
+    "directory.plan_refused": "the restructuring plan has problems (all listed); nothing "
+    "was applied",
     "directory.group_exists": "a group with that code already exists",
     "directory.unknown_token": "no token with that id (or value)",
     "directory.unit_in_use": "the unit has traffic, children, groups or live tokens "
@@ -292,6 +296,8 @@ ERROR_CODES: dict[str, str] = {
     "routing.unknown_recipient": "a recipient is neither a unit nor a group",
     "routing.no_recipients": "the message has no recipients",
     # receipts
+    "routing.unit_retired": "the recipient is retired and this hub refuses it; the message "
+    "names the successor to address",
     "receipt.illegal_transition": "the status is not allowed after the current state",
     "receipt.wrong_party": "only the recipient (or for 13 the sender) may post this; a "
     "signed receipt moves only its signer's own delivery",
@@ -324,6 +330,7 @@ ERROR_CODES: dict[str, str] = {
     "auth.required": "no credentials were presented",
     "auth.invalid_token": "the bearer token is unknown or revoked",
     "auth.invalid_certificate": "the client certificate is not from the hub CA",
+    "auth.unit_retired": "the credential's unit is retired (or not yet valid)",
     "auth.forbidden": "the caller may not do this",
     "auth.csrf": "the CSRF token is missing or wrong",
     # limits / request
@@ -332,6 +339,8 @@ ERROR_CODES: dict[str, str] = {
     "request.invalid": "the request is malformed",
     "request.bad_json": "the body is not valid JSON",
     "request.missing_field": "a required field is missing",
+    "request.bad_urgency": "urgency is not an edXML Priority code (0 thường, 1 khẩn, 2 thượng "
+    "khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ) or name (422)",
     "request.bad_reference": "a revoke, update or replace must refer to a document of the "
     "same sender that is not revoked (422)",
     "request.bad_range": "the Range header cannot be satisfied",

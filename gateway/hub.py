@@ -30,7 +30,7 @@ from gateway.bus import Bus
 from gateway.config import Config
 from gateway.dead_letters import dead_letter_json, resolve_dead_letter
 from gateway.dead_letters import not_found as dead_letter_not_found
-from gateway.directory import Directory, Principal
+from gateway.directory import Directory, Principal, changes
 from gateway.directory.last_seen import LastSeen, check_days, not_seen_for
 from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.envelope.seal import Sealing
@@ -57,6 +57,7 @@ from gateway.pipeline.relay import Relay, holder_is_gone, worker_name
 from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pipeline.status import StatusView
+from gateway.pipeline.succession import Succession
 from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
@@ -132,7 +133,9 @@ class Hub:
         self.consumers = MailboxConsumers(
             self.bus, self.messages, self.directory, self.signals, self.expiry
         )
-        self.status_view = StatusView(self.messages)
+        self.directory.retired_units = self.config.hub.retired_units
+        self.succession = Succession(self.messages, self.directory.lineage)
+        self.status_view = StatusView(self.messages, self.directory)
         self.metrics = HubMetrics()
         self.receipts.metrics = self.metrics
         #: Set by ``lienthong serve`` to the adapter runner's health (``/readyz``, ``/metrics``).
@@ -386,18 +389,24 @@ class Hub:
                 http_status=422,
                 message_id=message_id,
             )
-        unit = authz.require_party(p, message_id, stored.sender, stored.recipients, parsed)
+        parties = await self._parties(p, stored)
+        unit = authz.require_party(p, message_id, stored.sender, parties, parsed)
         if parsed is Status.RECALL_REQUESTED:
             return (await self._recall(stored, unit, reason))[0]
+        # a successor answers for a retired unit's delivery: the hub signs it for that unit
+        recipient = unit
+        if unit not in stored.recipients:
+            recipient = (await self.directory.lineage.stands_for(unit, stored.recipients))[0]
         with bound(message_id=message_id, unit=unit, stage="receipt"):
             receipt_id, _ = await self.receipts.issue(
                 message_id=stored.id,
                 envelope_digest=stored.envelope_digest,
-                recipient=unit,
+                recipient=recipient,
                 status=parsed,
-                issuer=unit,
+                issuer=recipient,
                 reason=reason,
                 ack_document=parsed in _FIRST_ANSWERS,
+                hub_signed=recipient != unit,
             )
         return receipt_id
 
@@ -500,7 +509,7 @@ class Hub:
         with self.signals.listen(unit) as listener:
             while True:
                 listener.clear()  # what commits from here on wakes the wait below at once
-                items = await self.messages.pending(unit, limit)
+                items = await self.succession.pending(unit, limit)
                 remaining = deadline - loop.time()
                 if items or remaining <= 0 or not self._started:
                     break
@@ -508,16 +517,16 @@ class Hub:
         fresh, fetched = [], []
         for item in items:
             if item.kind == "document" and item.fetched_at is None:
-                if await self.expiry(item.message_id, unit):
-                    await self.messages.ack_item(unit, item.item_id)
+                if await self.expiry(item.message_id, item.unit):
+                    await self.messages.ack_item(item.unit, item.item_id)
                     continue
-                fetched.append(item.message_id)
-            fresh.append(item.to_json())
+                fetched.append(item)
+            fresh.append(self.succession.to_json(unit, item))
         if record_later and fetched:
-            recording = self.messages.mark_fetched_many(unit, fetched, lazy=True)
+            recording = self.succession.mark_fetched(fetched, lazy=True)
             self._beside(recording, "mailbox.record_failed")
         else:
-            await self.messages.mark_fetched_many(unit, fetched)
+            await self.succession.mark_fetched(fetched, lazy=False)
         return fresh
 
     def _beside(self, write: Coroutine[Any, Any, None], failure: str) -> None:
@@ -534,13 +543,13 @@ class Hub:
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
         """Take an item off the caller's pending list."""
-        await self.messages.ack_item(authz.require_unit(p), _item_number(item_id))
+        await self.succession.ack_items(authz.require_unit(p), [_item_number(item_id)])
 
     async def ack_items(self, p: authz.PrincipalLike, item_ids: Sequence[object]) -> None:
         """Take several items off the caller's pending list in one transaction: all of them,
         or none when one is not the caller's (``mailbox.item_not_found``)."""
         unit = authz.require_unit(p)
-        await self.messages.ack_items(unit, [_item_number(i) for i in item_ids])
+        await self.succession.ack_items(unit, [_item_number(i) for i in item_ids])
 
     # -- reading -----------------------------------------------------------------------
 
@@ -550,8 +559,16 @@ class Hub:
         except (TypeError, ValueError) as exc:
             raise NotFoundError(f"no message {message_id!r}", code="message.not_found") from exc
         stored = await self.messages.get(message_id)
-        authz.require_visible(p, message_id, stored.sender, stored.recipients)
+        authz.require_visible(p, message_id, stored.sender, await self._parties(p, stored))
         return stored
+
+    async def _parties(self, p: authz.PrincipalLike, stored: StoredMessage) -> tuple[str, ...]:
+        """The message's recipients, and the caller when it stands for a retired one."""
+        unit = p.unit
+        outside = unit and not p.operator and unit not in (stored.sender, *stored.recipients)
+        if outside and unit and await self.directory.lineage.stands_for(unit, stored.recipients):
+            return (*stored.recipients, unit)
+        return stored.recipients
 
     async def envelope_xml(self, p: authz.PrincipalLike, message_id: str) -> bytes:
         """The signed envelope exactly as accepted."""
@@ -639,6 +656,23 @@ class Hub:
         operator = authz.require_operator(p)
         if not await resolve_dead_letter(self.db, self.bus, operator, dead_id, action):
             raise dead_letter_not_found(dead_id)
+
+    # -- directory changes -------------------------------------------------------------
+
+    async def change_unit(
+        self, p: authz.PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Operators: rename, move, retire, merge, recode or split ``code`` (audited); the
+        unit it made or changed, with its lineage."""
+        operator = authz.require_operator(p)
+        make = changes.from_fields(action, code, fields)
+        unit = await self.directory.change(make, actor=f"operator:{operator}")
+        return await self.directory.describe(unit.code)
+
+    async def unit_lineage(self, p: authz.PrincipalLike, code: str) -> dict[str, Any]:
+        """Operators: one unit with its validity, predecessors and successors."""
+        authz.require_operator(p)
+        return await self.directory.describe(code)
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open), and

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.api import openapi, routes_dead, routes_mailbox, routes_messages, routes_status
+from gateway.api import (
+    openapi,
+    routes_dead,
+    routes_mailbox,
+    routes_messages,
+    routes_status,
+    routes_units,
+)
 from gateway.api.auth import auth_middleware
 from gateway.api.context import HUB
 from gateway.api.errors import error_middleware, request_id_middleware
@@ -49,6 +56,7 @@ def build_app(hub: HubFacade) -> web.Application:
         routes_status.routes,
         routes_mailbox.routes,
         routes_dead.routes,
+        routes_units.routes,
         openapi.routes,
     ):
         app.router.add_routes(table)

@@ -6,7 +6,7 @@ there. Typing against Protocols keeps the API importable and testable on its own
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -160,5 +160,11 @@ class HubFacade(Protocol):
     async def dead_letters(self, p: Any) -> list[dict[str, Any]]: ...
 
     async def resolve_dead_letter(self, p: Any, dead_id: str, action: str) -> None: ...
+
+    async def change_unit(
+        self, p: Any, code: str, action: str, fields: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+    async def unit_lineage(self, p: Any, code: str) -> dict[str, Any]: ...
 
     async def ready(self) -> dict[str, bool]: ...

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from gateway.api.jsonio import json_ok
 from gateway.api.openapi_axis import AXIS_OPERATIONS, AXIS_SECURITY_SCHEMES
+from gateway.api.openapi_units import UNITS_OPERATIONS
 from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, Status
 from gateway.errors import ERROR_CODES
 
@@ -467,6 +468,8 @@ _SCHEMAS: Final[dict[str, Any]] = {
         "type": "object",
         "required": ["error"],
         "properties": {
+#: The edXML Priority code (``gateway.urgency``): 0 thường … 3 hỏa tốc, 4 hỏa tốc hẹn giờ.
+_URGENCY = {"enum": ["0", "1", "2", "3", "4"]}
             "error": {
                 "type": "object",
                 "required": ["code", "message"],
@@ -503,6 +506,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
         }
     ),
     "Status": _obj(
+                    "urgency": _URGENCY,
         id=_STR,
         sender=_STR,
         subject=_STR,
@@ -514,6 +518,8 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "type": "array",
             "items": _obj(
                 unit=_STR,
+        urgency=_URGENCY,
+        urgency_name=_STR,
                 state=_STR,
                 receipts={
                     "type": "array",
@@ -561,7 +567,7 @@ def openapi_document() -> dict[str, Any]:
             + "; ".join(f"`{code}` {meaning}" for code, meaning in sorted(ERROR_CODES.items())),
         },
         "security": [{"bearer": []}, {"clientCertificate": []}],
-        "paths": {**_OPERATIONS, **AXIS_OPERATIONS},
+        "paths": {**_OPERATIONS, **UNITS_OPERATIONS, **AXIS_OPERATIONS},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},

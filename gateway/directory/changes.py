@@ -13,8 +13,9 @@ then: routing resolves a retired code at read time, groups included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.directory.csv_import import check_directory_code
 from gateway.directory.directory import _check_name, _unit_row
-from gateway.errors import DirectoryError
+from gateway.directory.lineage import parse_at
+from gateway.errors import DirectoryError, RequestError
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
 
-__all__ = ["merge", "move", "recode", "rename", "retire", "split"]
+__all__ = ["ACTIONS", "from_fields", "merge", "move", "recode", "rename", "retire", "split"]
 
 #: The kinds of link, i.e. how a unit ended.
 KINDS = ("retire", "merge", "split", "recode")
@@ -256,3 +258,66 @@ async def split(
     if len(set(into)) < 2:
         raise DirectoryError("a split needs two units or more", code="directory.invalid")
     return await retire(session, code, list(into), at, actor=actor, kind="split")
+
+
+#: The changes reachable by name (HTTP API, plans): action → fields it reads.
+ACTIONS = {
+    "rename": ("name",),
+    "move": ("parent",),
+    "retire": ("successor",),
+    "merge": ("into", "name", "parent"),
+    "recode": ("new_code",),
+    "split": ("into",),
+}
+
+
+def _text(fields: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = fields.get(name)
+    if value is None or value == "":
+        if required:
+            raise RequestError(f"{name!r} is needed", code="request.missing_field")
+        return None
+    if not isinstance(value, str):
+        raise RequestError(f"{name!r} must be a string", code="request.invalid")
+    return value
+
+
+def _codes(fields: Mapping[str, Any], name: str) -> list[str]:
+    value = fields.get(name)
+    if isinstance(value, str):
+        value = [c.strip() for c in value.split(",") if c.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise RequestError(f"{name!r} must be a list of unit codes", code="request.invalid")
+    return list(value)
+
+
+def from_fields(
+    action: str, code: str, fields: Mapping[str, Any]
+) -> Callable[[AsyncSession, str], Awaitable[UnitRow]]:
+    """The change ``action`` of ``code`` as named in a request body, at its ``at`` (ISO
+    8601 with an offset; absent: now). ``request.*`` for a field missing or of the wrong
+    type; unknown fields are ignored."""
+    at = parse_at(_text(fields, "at", required=False))
+    if action == "rename":
+        name = _text(fields, "name") or ""
+        return lambda s, actor: rename(s, code, name, at, actor=actor)
+    if action == "move":
+        parent = _text(fields, "parent", required=False)
+        return lambda s, actor: move(s, code, parent, at, actor=actor)
+    if action == "retire":
+        successor = _text(fields, "successor") or ""
+        return lambda s, actor: retire(s, code, [successor], at, actor=actor)
+    if action == "merge":
+        survivor = _text(fields, "into") or ""
+        new_name = _text(fields, "name", required=False)
+        under = _text(fields, "parent", required=False)
+        return lambda s, actor: merge(
+            s, [code], survivor, at, actor=actor, name=new_name, parent=under
+        )
+    if action == "recode":
+        new = _text(fields, "new_code") or ""
+        return lambda s, actor: recode(s, code, new, at, actor=actor)
+    if action == "split":
+        parts = _codes(fields, "into")
+        return lambda s, actor: split(s, code, parts, at, actor=actor)
+    raise RequestError(f"unknown change {action[:20]!r}", code="request.invalid")

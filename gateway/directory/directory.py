@@ -12,6 +12,7 @@ import builtins
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -368,6 +369,23 @@ class Directory:
         self.lineage.forget()
         return unit
 
+    async def describe(self, code: str) -> dict[str, Any]:
+        """A unit with its validity and lineage, as the HTTP API shows it."""
+        unit = await self.get(code)
+        before, after = await self.links(code)
+        now = self.lineage.clock()
+        retired = unit.valid_until is not None and unit.valid_until <= now
+        return {
+            "code": unit.code,
+            "name": unit.name,
+            "parent": unit.parent,
+            "valid_from": unit.valid_from,
+            "valid_until": unit.valid_until,
+            "state": "retired" if retired else "active",
+            "predecessors": [_link_json(k, k.predecessor) for k in before],
+            "successors": [_link_json(k, k.successor) for k in after],
+        }
+
     async def links(self, code: str) -> tuple[builtins.list[Link], builtins.list[Link]]:
         """``(predecessors, successors)`` of ``code``: the links into and out of it."""
         await self.get(code)
@@ -397,6 +415,10 @@ class Directory:
 
 
 # -- helpers (one session each, no commits of their own) --------------------------------
+
+
+def _link_json(link: Link, code: str) -> dict[str, Any]:
+    return {"code": code, "kind": link.kind, "at": link.effective_at}
 
 
 def _check_name(name: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from gateway.directory import Directory
 from gateway.envelope.verify import VerifiedEnvelope
 from gateway.store import AcceptResult, MessageStore
+from gateway.urgency import parse_urgency
 
 __all__ = ["Accept"]
 
@@ -39,7 +40,9 @@ class Accept:
         return [u for u in units if u != env.sender or u in named]
 
     async def __call__(self, verified: VerifiedEnvelope, submitted_by: str) -> AcceptResult:
-        """Store the message (idempotent by id and digest)."""
+        """Store the message (idempotent by id and digest); an urgency that is not an
+        edXML Priority code or name is ``request.bad_urgency``."""
+        parse_urgency(verified.envelope.document.urgency)
         recipients = await self.recipients(verified)
         result = await self.messages.accept(verified, recipients, submitted_by)
         if result.created:

@@ -19,6 +19,7 @@ from gateway.envelope.model import Attachment, DocumentMeta, Envelope, Kind, che
 from gateway.errors import EnvelopeError, GatewayError, RequestError
 from gateway.text import nfc
 from gateway.untrusted import bounded_number, clean_text
+from gateway.urgency import parse_urgency
 
 __all__ = ["KNOWN_FIELDS", "FileLike", "UploadedFile", "adopt_envelope", "build_envelope"]
 
@@ -171,7 +172,7 @@ def _document(metadata: Mapping[str, Any]) -> DocumentMeta:
         doc_type=_text(metadata.get("doc_type"), "doc_type"),
         issued_on=_date(metadata.get("issued_on"), "issued_on"),
         signer_name=_text(metadata.get("signer"), "signer"),
-        urgency=_text(metadata.get("urgency"), "urgency"),
+        urgency=_urgency(metadata.get("urgency")),
         confidentiality=_text(metadata.get("confidentiality"), "confidentiality"),
         due_date=_date(metadata.get("due_date"), "due_date"),
         content=_text(metadata.get("content"), "content"),
@@ -227,3 +228,9 @@ def _expires(value: Any, created: datetime) -> datetime | None:
 
 def _attachment(f: FileLike) -> Attachment:
     return Attachment(name=nfc(f.name), media_type=f.media_type, size=f.size, sha256=f.sha256)
+
+
+def _urgency(value: Any) -> str | None:
+    """The edXML Priority code of ``urgency`` (a code or a name), or ``None`` if absent;
+    anything else is ``request.bad_urgency``."""
+    return None if value is None else parse_urgency(value).code

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -193,6 +194,8 @@ class MessageRow(Base):
     due_date: Mapped[date | None] = mapped_column(index=True)
     envelope_digest: Mapped[str] = mapped_column(String(64))
     envelope_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The edXML Priority code (``gateway.urgency``): 0 normal … 3 hỏa tốc, 4 timed.
+    urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0", index=True)
     submitted_by: Mapped[str] = mapped_column(String(200))
     accepted_at: Mapped[datetime]
 
@@ -303,6 +306,8 @@ class MailboxItemRow(Base):
     created_at: Mapped[datetime]
     fetched_at: Mapped[datetime | None]
     acked_at: Mapped[datetime | None]
+    #: The document's urgency (receipts: 0); urgent documents come first (``pending``).
+    urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class AuditRow(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
 from collections import defaultdict
 from datetime import date, datetime
@@ -56,6 +57,7 @@ from gateway.store.records import (
 from gateway.store.transactions import dialect
 from gateway.text import fold
 from gateway.untrusted import clamp_datetime, parse_json
+from gateway.urgency import rank
 
 __all__ = [
     "decode_cursor",
@@ -111,15 +113,17 @@ _LINKS = (
 #: States that need nothing more from anyone (not overdue any longer).
 _FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
 #: A unit's unacked items, oldest first (``:unit``, at most ``:lim``).
+_UNACKED_OF = _PENDING.add_columns(*_LINKS, _ITEMS.c.urgency).where(
+    _ITEMS.c.unit == bindparam("unit"),
+    _ITEMS.c.acked_at.is_(None),
+    ~withdrawn(_ITEMS.c.message_id, _ITEMS.c.kind, _ITEMS.c.fetched_at),
+)
+#: The unit's unacked items of normal urgency, and its urgent ones, each oldest first.
 _UNACKED = Prepared(
-    _PENDING.add_columns(*_LINKS)
-    .where(
-        _ITEMS.c.unit == bindparam("unit"),
-        _ITEMS.c.acked_at.is_(None),
-        ~withdrawn(_ITEMS.c.message_id, _ITEMS.c.kind, _ITEMS.c.fetched_at),
-    )
-    .order_by(_ITEMS.c.item_id)
-    .limit(bindparam("lim"))
+    _UNACKED_OF.where(_ITEMS.c.urgency == 0).order_by(_ITEMS.c.item_id).limit(bindparam("lim"))
+)
+_UNACKED_URGENT = Prepared(
+    _UNACKED_OF.where(_ITEMS.c.urgency > 0).order_by(_ITEMS.c.item_id).limit(bindparam("lim"))
 )
 
 
@@ -159,6 +163,7 @@ async def stored_message(session: AsyncSession, message_id: str) -> StoredMessag
         m.accepted_at,
         tuple(recipients),
         tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in files),
+        m.urgency,
     )
 
 
@@ -182,10 +187,19 @@ async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceip
 
 
 async def pending(db: Database, unit: str, limit: int) -> list[MailboxItem]:
-    """A unit's unacked mailbox items, oldest first (one read, no session: long-polls run
-    it for every wake-up)."""
-    rows = await db.query(_UNACKED, {"unit": unit, "lim": max(1, min(limit, MAX_PAGE))})
-    return [MailboxItem(*row) for row in rows]
+    """A unit's unacked mailbox items, urgent documents ahead by their head start
+    (:func:`gateway.urgency.rank`), else oldest first (two reads, no session: long-polls
+    run it for every wake-up). Items of normal urgency (receipts among them) keep their
+    order among themselves."""
+    lim = max(1, min(limit, MAX_PAGE))
+    params = {"unit": unit, "lim": lim}
+    normal = [MailboxItem(*row) for row in await db.query(_UNACKED, params)]
+    urgent = [MailboxItem(*row) for row in await db.query(_UNACKED_URGENT, params)]
+    if not urgent:
+        return normal
+    urgent.sort(key=lambda i: (rank(i.created_at, i.urgency), i.item_id))
+    merged = heapq.merge(normal, urgent, key=lambda i: (rank(i.created_at, i.urgency), i.item_id))
+    return list(merged)[:lim]
 
 
 async def status(session: AsyncSession, message_id: str) -> MessageStatus:
@@ -229,6 +243,7 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
         recipients,
         refers_to=m.refers_to,
         changed_by=tuple(found.of(m.id)),
+        urgency=m.urgency,
     )
 
 
@@ -266,6 +281,7 @@ async def search(
         MessageRow.kind,
         MessageRow.created_at,
         MessageRow.due_date,
+        MessageRow.urgency,
     )
     codes = [code for code, _ in units]
     if filters.unit and not UNIT_CODE_RE.fullmatch(filters.unit.strip().upper()) and not codes:
@@ -295,6 +311,7 @@ async def search(
             r.due_date,
             counts.get(r.id, {}),
             document_state(found.of(r.id)),
+            r.urgency,
         )
         for r in page
     )

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from gateway.envelope.model import Envelope, Receipt
 from gateway.store.changes import CHANGING_KINDS as _CHANGED_STATE
 from gateway.store.changes import Change, document_state
+from gateway.urgency import Urgency
 
 __all__ = [
     "AcceptResult",
@@ -99,6 +100,8 @@ class MailboxItem:
     #: The newest document that changes this one, and its kind.
     changed_by: str | None = None
     changed_kind: str | None = None
+    #: The document's edXML Priority code (``gateway.urgency``; receipts 0).
+    urgency: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The mailbox API item."""
@@ -115,6 +118,7 @@ class MailboxItem:
             "refers_to": self.refers_to,
             "changed_by": self.changed_by,
             "document_state": _CHANGED_STATE.get(self.changed_kind or "", "current"),
+            "urgency": str(self.urgency),
         }
 
 
@@ -145,6 +149,8 @@ class StoredMessage:
     accepted_at: datetime
     recipients: tuple[str, ...] = ()
     attachments: tuple[StoredAttachment, ...] = ()
+    #: The edXML Priority code (``gateway.urgency``).
+    urgency: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +219,8 @@ class MessageStatus:
     refers_to: str | None = None
     #: The documents that revoke, update or replace this one, oldest first.
     changed_by: tuple[Change, ...] = ()
+    #: The edXML Priority code (``gateway.urgency``).
+    urgency: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """``{"id", "sender", "subject", "created_at", "recipients": [...]}``, with the
@@ -226,6 +234,8 @@ class MessageStatus:
             "refers_to": self.refers_to,
             "document_state": document_state(self.changed_by),
             "changed_by": [c.to_json() for c in self.changed_by],
+            "urgency": str(self.urgency),
+            "urgency_name": Urgency(self.urgency).label,
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "recipients": [
@@ -267,6 +277,8 @@ class MessageSummary:
     document_state: str = "current"
 
     def to_json(self) -> dict[str, Any]:
+    #: The edXML Priority code (``gateway.urgency``).
+    urgency: int = 0
         """As in the search API."""
         return {
             "id": self.id,
@@ -276,6 +288,7 @@ class MessageSummary:
             "document_state": self.document_state,
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
+            "urgency": str(self.urgency),
             "recipients": sum(self.states.values()),
             "states": dict(self.states),
         }

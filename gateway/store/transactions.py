@@ -41,6 +41,7 @@ from gateway.store.records import (
     VerifiedReceiptLike,
 )
 from gateway.text import fold, nfc
+from gateway.urgency import parse_urgency
 
 DOCUMENTS = "documents"
 RECEIPTS = "receipts"
@@ -48,9 +49,13 @@ RECEIPTS = "receipts"
 # Statements built once: building and cache-keying a statement per call cost more CPU
 # than running it.
 _HEADER = Prepared(
-    select(MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.envelope_digest).where(
-        MessageRow.id == bindparam("mid")
-    )
+    select(
+        MessageRow.id,
+        MessageRow.sender,
+        MessageRow.subject,
+        MessageRow.envelope_digest,
+        MessageRow.urgency,
+    ).where(MessageRow.id == bindparam("mid"))
 )
 _DELIVERY_TABLE = table(DeliveryRow)
 _DELIVERIES = select(
@@ -157,7 +162,7 @@ def _by_dialect(
 
 
 _ITEM_KEY = ["unit", "kind", "ref"]
-_ITEM_COLUMNS = [*_ITEM_KEY, "message_id", "sender", "subject", "created_at"]
+_ITEM_COLUMNS = [*_ITEM_KEY, "message_id", "sender", "subject", "created_at", "urgency"]
 _ITEM_IF_NEW = _by_dialect(MailboxItemRow, _ITEM_COLUMNS, _ITEM_KEY, ["item_id", *_ITEM_KEY])
 _MESSAGE_COLUMNS = [
     "id",
@@ -169,6 +174,7 @@ _MESSAGE_COLUMNS = [
     "created_at",
     "expires_at",
     "due_date",
+    "urgency",
     "envelope_digest",
     "envelope_xml",
     "submitted_by",
@@ -286,6 +292,8 @@ class MessageHeader(Protocol):
     def subject(self) -> str: ...
     @property
     def envelope_digest(self) -> str: ...
+    @property
+    def urgency(self) -> int: ...
 
 
 def body(**fields: str) -> bytes:
@@ -385,6 +393,7 @@ def _message_rows(
         "created_at": env.created,
         "expires_at": env.expires,
         "due_date": env.document.due_date,
+        "urgency": int(parse_urgency(env.document.urgency)),
         "envelope_digest": verified.digest,
         "envelope_xml": verified.xml,
         "submitted_by": submitted_by,
@@ -430,6 +439,7 @@ def _stored(
         now,
         tuple(units),
         tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in env.attachments),
+        int(parse_urgency(env.document.urgency)),
     )
 
 
@@ -653,6 +663,7 @@ def _document_item(mid: str, unit: str, header: MessageHeader, now: datetime) ->
         "sender": header.sender,
         "subject": header.subject,
         "created_at": now,
+        "urgency": header.urgency,
     }
 
 
@@ -817,6 +828,7 @@ def _receipt_item(message: MessageHeader, unit: str, ref: str, sender: str) -> d
         "sender": sender,
         "subject": message.subject,
         "created_at": utcnow(),
+        "urgency": 0,
     }
 
 

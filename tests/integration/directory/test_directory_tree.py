@@ -69,13 +69,15 @@ async def test_moving_a_unit_under_its_descendant_is_a_cycle(tree: Directory) ->
 
 
 async def test_csv_import_is_all_or_nothing(db: Any) -> None:
-    """One bad row (an existing unit) means none of the file is added."""
+    """One bad row (an unknown parent) means none of the file is added or changed."""
     directory = Directory(db)
     await directory.add(PROVINCE, "Tỉnh")
     with pytest.raises(DirectoryError) as info:
-        await directory.import_csv(f"{D1},Huyện 1,{PROVINCE}\n{PROVINCE},again,\n")
-    assert info.value.code == "directory.unit_exists"
-    assert [u.code for u in await directory.list()] == [PROVINCE]
+        await directory.import_csv(
+            f"{D1},Huyện 1,{PROVINCE}\n{PROVINCE},Tỉnh mới,\n{D2},Huyện 2,000.00.99.H01\n"
+        )
+    assert info.value.code == "directory.unknown_unit"
+    assert [(u.code, u.name) for u in await directory.list()] == [(PROVINCE, "Tỉnh")]
 
 
 async def test_groups_expand_to_distinct_units(tree: Directory) -> None:

@@ -1,0 +1,114 @@
+"""Units change over HTTP, on both stacks: an operator retires a unit; its pending
+documents, new documents to it and answers to old ones follow the successor, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.api.conftest import A, B, C, PROV, World
+
+pytestmark = pytest.mark.integration
+
+
+async def post(world: World, who: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+    resp = await world.client.post(path, json=body, headers=world.auth(who))
+    return resp.status, await resp.json()
+
+
+async def status_of(world: World, who: str, message_id: str) -> dict[str, Any]:
+    resp = await world.client.get(f"/api/v1/messages/{message_id}/status", headers=world.auth(who))
+    assert resp.status == 200, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def test_retired_unit_hands_over_and_forwards(world: World) -> None:
+    """After B retires into C: B's pending document is C's (once), C's answer moves B's
+    delivery, a new document to B reaches C, the sender sees both, B's token stops."""
+    old = await world.send(A, (B,))
+    await world.wait_state(old, B, {"queued"})
+    code, unit = await post(world, "operator", f"/api/v1/units/{B}/retire", {"successor": C})
+    assert code == 200, unit
+    assert unit["state"] == "retired" and unit["successors"][0]["code"] == C
+
+    items = await world.mailbox(C)
+    assert [(i["message_id"], i["handed_over_from"]) for i in items] == [(old, B)]
+    code, _ = await post(world, C, f"/api/v1/messages/{old}/receipts", {"status": "accepted"})
+    assert code == 201
+    assert await world.mailbox(C, wait=0) == []
+    status = await status_of(world, A, old)
+    [entry] = status["recipients"]
+    assert (entry["unit"], entry["state"], entry["forwarded_to"]) == (B, "accepted", C)
+    assert entry["receipts"][-1]["by"] == B  # signed by the hub for B, on C's word
+
+    new = await world.send(A, (B,))
+    status = await status_of(world, A, new)
+    [entry] = status["recipients"]
+    assert (entry["unit"], entry["addressed_to"]) == (C, B)
+    assert "forwarded to " + C in entry["note"]
+    items = await world.mailbox(C)
+    assert [i["message_id"] for i in items] == [new]
+
+    resp = await world.client.get("/api/v1/mailbox?wait=0", headers=world.auth(B))
+    assert resp.status == 401
+    assert (await resp.json())["error"]["code"] == "auth.unit_retired"
+
+
+@pytest.mark.parametrize("hub_overrides", [{"retired_units": "refuse"}])
+async def test_refusing_hub_names_the_successor(world: World) -> None:
+    """A hub set to refuse answers routing.unit_retired naming the successor."""
+    code, _ = await post(world, "operator", f"/api/v1/units/{B}/retire", {"successor": C})
+    assert code == 200
+    resp = await world.client.post(
+        "/api/v1/messages",
+        json={"to": [B], "subject": "x"},
+        headers=world.auth(A),
+    )
+    body = await resp.json()
+    assert resp.status in (400, 415, 422), body
+    form_status, form_body = await _send_form(world, A, B)
+    assert form_status == 422 and form_body["error"]["code"] == "routing.unit_retired"
+    assert C in form_body["error"]["message"]
+
+
+async def _send_form(world: World, sender: str, to: str) -> tuple[int, dict[str, Any]]:
+    import json
+
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field(
+        "metadata", json.dumps({"to": [to], "subject": "x"}), content_type="application/json"
+    )
+    form.add_field("file", b"abc", filename="a.txt", content_type="text/plain")
+    resp = await world.client.post("/api/v1/messages", data=form, headers=world.auth(sender))
+    return resp.status, await resp.json()
+
+
+async def test_unit_changes_are_for_operators_with_typed_errors(world: World) -> None:
+    """Units may not change the directory; bad bodies and codes are typed 4xx, never 5xx."""
+    code, body = await post(world, A, f"/api/v1/units/{B}/rename", {"name": "x"})
+    assert (code, body["error"]["code"]) == (403, "auth.forbidden")
+    cases = [
+        (f"/api/v1/units/{B}/retire", {}, "request.missing_field"),
+        (f"/api/v1/units/{B}/retire", {"successor": 5}, "request.invalid"),
+        (f"/api/v1/units/{B}/retire", {"successor": B}, "directory.cycle"),
+        (f"/api/v1/units/{B}/retire", {"successor": "000.99.99.H99"}, "directory.unknown_unit"),
+        (f"/api/v1/units/{B}/retire", {"successor": C, "at": "soon"}, "directory.invalid"),
+        (f"/api/v1/units/{B}/split", {"into": "nope"}, "directory.invalid"),
+        (f"/api/v1/units/{PROV}/move", {"parent": A}, "directory.cycle"),
+    ]
+    for path, payload, expected in cases:
+        code, body = await post(world, "operator", path, payload)
+        assert 400 <= code < 500 and body["error"]["code"] == expected, (path, payload, body)
+    code, body = await post(
+        world, "operator", f"/api/v1/units/{B}/recode", {"new_code": "000.00.09.H01"}
+    )
+    assert code == 200 and body["code"] == "000.00.09.H01"
+    resp = await world.client.get(f"/api/v1/units/{B}", headers=world.auth("operator"))
+    lineage = await resp.json()
+    assert lineage["successors"] == [
+        {"code": "000.00.09.H01", "kind": "recode", "at": lineage["valid_until"]}
+    ]

@@ -58,6 +58,7 @@ _BAD_TEXT: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uf
 #: In a header value nothing below space but TAB, and no DEL.
 _BAD_HEADER: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS: Final = re.compile(r"[0-9]+")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _bad_header(name: str, why: str) -> RequestError:
@@ -112,15 +113,15 @@ def _refuse_constant(name: str) -> Any:
 
 def parse_json(raw: bytes | str, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """``raw`` as JSON, else ``request.bad_json``: not UTF-8, not JSON, ``NaN`` or
-    ``Infinity``, or nested deeper than ``max_depth``."""
+    ``Infinity``, or nested deeper than ``max_depth``; a lone surrogate (``"\\ud800"``) in
+    any string is ``request.bad_text``."""
     try:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         raise _too_deep(what, max_depth) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(f"{what} is not valid JSON", code="request.bad_json") from exc
-    if _depth_exceeds(value, max_depth):
-        raise _too_deep(what, max_depth)
+    _check_structure(value, what, max_depth)
     return value
 
 
@@ -128,17 +129,22 @@ def _too_deep(what: str, max_depth: int) -> RequestError:
     return RequestError(f"{what} nests deeper than {max_depth} levels", code="request.bad_json")
 
 
-def _depth_exceeds(value: Any, max_depth: int) -> bool:
+def _check_structure(value: Any, what: str, max_depth: int) -> None:
+    """No deeper than ``max_depth``; no lone surrogate in any key or string (one could not
+    be encoded again anywhere: a log, a digest, the database, an XML envelope)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise RequestError(f"{what} holds a lone surrogate", code="request.bad_text")
+            continue
         if not isinstance(item, dict | list):
             continue
         if depth > max_depth:
-            return True
-        children = item.values() if isinstance(item, dict) else item
+            raise _too_deep(what, max_depth)
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:

@@ -54,6 +54,13 @@ def test_parse_json_depth_and_constants() -> None:
         assert _code(parse_json, raw, "x") == "request.bad_json"
 
 
+def test_parse_json_refuses_lone_surrogates_anywhere() -> None:
+    """A lone surrogate in any key or string is request.bad_text; a pair is one character."""
+    for raw in ('{"a": ["x\\ud800"]}', '{"\\udfff": 1}'):
+        assert _code(parse_json, raw, "x") == "request.bad_text"
+    assert parse_json('"\\ud83d\\ude00"', "x") == "\U0001f600"
+
+
 @pytest.mark.parametrize("value", [1e300, float("nan"), float("inf"), 0, -1, 10**400, True, "5"])
 def test_bounded_number_refuses(value: object) -> None:
     """Out of bounds, not finite, not a number, or a boolean: request.invalid."""

@@ -604,7 +604,12 @@ class Hub:
         """The DESIGN.md status JSON; a recipient sees its own delivery only."""
         stored = await self._visible(p, message_id)
         mine = p.unit if (p.unit and not p.operator and p.unit != stored.sender) else None
-        return await self.status_view(message_id, only=mine)
+        status = await self.status_view(message_id, only=mine)
+        seen = await self.directory.last_seen_of([r["unit"] for r in status["recipients"]])
+        for recipient in status["recipients"]:  # "why no receipt?": has it called at all?
+            at = seen.get(recipient["unit"])
+            recipient["last_seen_at"] = at.isoformat() if at else None
+        return status
 
     async def search(
         self,

@@ -216,6 +216,15 @@ class Directory:
             query = _descendants_query(code, depth)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
 
+    async def last_seen_of(self, codes: Iterable[str]) -> dict[str, datetime | None]:
+        """When each of ``codes`` was last seen (units not in the directory are left out)."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        query = select(UnitRow.code, UnitRow.last_seen_at).where(UnitRow.code.in_(wanted))
+        async with self.db.read() as session:
+            return {code: at for code, at in (await session.execute(query)).all()}
+
     async def touch(self, code: str, at: datetime | None = None) -> None:
         """Record that the unit was seen just now (an API call, a mailbox poll), or ``at``.
 

@@ -58,3 +58,13 @@ async def test_units_summary_shows_and_filters_last_seen(world: World) -> None:
         )
         assert resp.status == 400, bad
         assert (await resp.json())["error"]["code"] == "request.bad_parameter"
+
+
+async def test_message_status_says_when_each_recipient_was_last_seen(world: World) -> None:
+    """The status timeline gives each recipient's last_seen_at: has it called at all?"""
+    message_id = await world.send(A, (B, C))
+    await world.mailbox(B, wait=5)
+    await _seen(world, B)
+    resp = await world.client.get(f"/api/v1/messages/{message_id}/status", headers=world.auth(A))
+    seen = {r["unit"]: r["last_seen_at"] for r in (await resp.json())["recipients"]}
+    assert seen[B] is not None and seen[C] is None

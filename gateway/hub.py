@@ -275,6 +275,8 @@ class Hub:
             raise AuthError(str(exc.message), code="auth.invalid_certificate") from exc
         if not await self.directory.exists(unit):
             raise AuthError(f"{unit} is not in the directory", code="auth.invalid_certificate")
+        if not await self.directory.lineage.active(unit):
+            raise AuthError(f"unit {unit} is retired", code="auth.unit_retired")
         return Principal(unit=unit)
 
     # -- submitting --------------------------------------------------------------------

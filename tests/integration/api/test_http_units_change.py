@@ -3,11 +3,16 @@ documents, new documents to it and answers to old ones follow the successor, onc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.api.conftest import A, B, C, PROV, World
+from tests.integration.api.conftest import PROV, A, B, C, World
+from tests.integration.api.test_http_tls import _client_context, _get, _write, tls_url
+
+__all__ = ["tls_url"]  # the TLS listener fixture, shared with test_http_tls
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +117,31 @@ async def test_unit_changes_are_for_operators_with_typed_errors(world: World) ->
     assert lineage["successors"] == [
         {"code": "000.00.09.H01", "kind": "recode", "at": lineage["valid_until"]}
     ]
+
+
+async def test_scheduled_retirement_switches_tokens_certificates_and_routing(
+    world: World, tls_url: str, tmp_path: Path
+) -> None:
+    """Retiring A at a later instant changes nothing before it; at it, A's token and
+    client certificate stop and documents to A go to C."""
+    await world.send(A, (B,))  # A's certificate exists once A has sealed something
+    key, cert = world.hub.keys.signer(A)
+    tls = _client_context(*_write(tmp_path, "unit-a", cert, key))
+    instant = datetime.now(UTC) + timedelta(hours=1)
+    body = {"successor": C, "at": instant.isoformat()}
+    code, unit = await post(world, "operator", f"/api/v1/units/{A}/retire", body)
+    assert code == 200 and unit["state"] == "active", unit
+    assert (await _get(tls_url, tls))[0] == 200
+    before = await world.send(B, (A,))
+    assert [r["unit"] for r in (await status_of(world, B, before))["recipients"]] == [A]
+
+    world.hub.directory.lineage.clock = lambda: instant
+    status, failed = await _get(tls_url, tls)
+    assert (status, failed["error"]["code"]) == (401, "auth.unit_retired")
+    resp = await world.client.get("/api/v1/mailbox?wait=0", headers=world.auth(A))
+    assert resp.status == 401
+    after = await world.send(B, (A,))
+    assert [r["unit"] for r in (await status_of(world, B, after))["recipients"]] == [C]
+    await world.wait_state(before, A, {"queued"})
+    items = await world.mailbox(C)
+    assert {i["message_id"] for i in items} == {before, after}

@@ -17,6 +17,7 @@ from gateway.api.openapi_axis import AXIS_OPERATIONS, AXIS_SECURITY_SCHEMES
 from gateway.api.openapi_units import UNITS_OPERATIONS
 from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, Status
 from gateway.errors import ERROR_CODES
+from gateway.urgency import Urgency
 
 __all__ = ["OPENAPI_PATH", "openapi_document", "routes"]
 
@@ -56,7 +57,12 @@ _STR = {"type": "string"}
 _INT = {"type": "integer"}
 #: What a revoke, update or replace made of a document (``gateway.store.changes``).
 _DOCUMENT_STATE = {"enum": ["current", "updated", "replaced", "revoked"]}
-_TEXT = {"type": "string", "maxLength": 2000}
+#: text a caller may send: no C0 control but TAB, LF, CR, no U+FFFE/U+FFFF (request.bad_text)
+_CLEAN = {
+    "type": "string",
+    "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$",
+}
+_TEXT = {**_CLEAN, "maxLength": 2000}
 _UNIT_CODE = {"type": "string", "pattern": UNIT_CODE_RE.pattern, "maxLength": UNIT_CODE_MAX}
 _SUBMIT_METADATA = {
     "type": "object",
@@ -79,10 +85,13 @@ _SUBMIT_METADATA = {
                 "notation",
                 "doc_type",
                 "signer",
-                "urgency",
                 "confidentiality",
                 "content",
             )
+        },
+        "urgency": {
+            "enum": [u.code for u in Urgency] + [u.label for u in Urgency],
+            "description": "an edXML Priority code or its name (request.bad_urgency)",
         },
         "issued_on": {"type": "string", "format": "date"},
         "due_date": {"type": "string", "format": "date"},
@@ -324,7 +333,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
                                     "enum": [v for s in _POSTABLE for v in (s.code, s.label)],
                                     "description": "an edXML code or its name",
                                 },
-                                "reason": _STR,
+                                "reason": _CLEAN,
                             },
                         }
                     },
@@ -347,7 +356,7 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "post": {
             "summary": "Take-back request (13) to every recipient not yet completed (sender)",
             "parameters": [_ID],
-            "requestBody": {"required": False, "content": {_JSON: {"schema": _obj(reason=_STR)}}},
+            "requestBody": {"required": False, "content": {_JSON: {"schema": _obj(reason=_CLEAN)}}},
             "responses": {
                 "202": _ok("requested", _obj(receipt_ids={"type": "array", "items": _STR})),
                 "404": _REF_ERROR,
@@ -463,13 +472,13 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     },
 }
 
+#: The edXML Priority code (``gateway.urgency``): 0 thường … 3 hỏa tốc, 4 hỏa tốc hẹn giờ.
+_URGENCY = {"enum": ["0", "1", "2", "3", "4"]}
 _SCHEMAS: Final[dict[str, Any]] = {
     "Error": {
         "type": "object",
         "required": ["error"],
         "properties": {
-#: The edXML Priority code (``gateway.urgency``): 0 thường … 3 hỏa tốc, 4 hỏa tốc hẹn giờ.
-_URGENCY = {"enum": ["0", "1", "2", "3", "4"]}
             "error": {
                 "type": "object",
                 "required": ["code", "message"],
@@ -501,26 +510,30 @@ _URGENCY = {"enum": ["0", "1", "2", "3", "4"]}
                     "refers_to": {"type": ["string", "null"]},
                     "changed_by": {"type": ["string", "null"]},
                     "document_state": _DOCUMENT_STATE,
+                    "urgency": _URGENCY,
                 },
             },
         }
     ),
     "Status": _obj(
-                    "urgency": _URGENCY,
         id=_STR,
         sender=_STR,
         subject=_STR,
         created_at=_STR,
         refers_to={"type": ["string", "null"]},
         document_state=_DOCUMENT_STATE,
+        urgency=_URGENCY,
+        urgency_name=_STR,
         changed_by={"type": "array", "items": _obj(id=_STR, kind=_STR, created_at=_STR)},
         recipients={
             "type": "array",
             "items": _obj(
                 unit=_STR,
-        urgency=_URGENCY,
-        urgency_name=_STR,
                 state=_STR,
+                last_seen_at={
+                    "type": ["string", "null"],
+                    "description": "when the unit's endpoint last called the hub (to a minute)",
+                },
                 receipts={
                     "type": "array",
                     "items": _obj(

@@ -113,6 +113,29 @@ class ClientConfig:
 
 
 @dataclass(frozen=True)
+class DeadlinesConfig:
+    """``[deadlines]``: the working-day calendar, the due times by urgency, escalation
+    (``gateway/deadlines``; dates and lists comma-separated)."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    day_end: str = "17:00"
+    received: str = "1wd,1wd,0wd,2h,2h"
+    completed: str = "10wd,7wd,5wd,1wd,1wd"
+    days_off: str = ""
+    working_days: str = ""
+    #: Seconds between overdue evaluations (0: never, this process does not notify).
+    check_seconds: float = 60.0
+    #: Hours past a due time after which the sender's parent unit is told as well.
+    parent_after_hours: float = 24.0
+    webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = ""
+    #: Comma-separated addresses the overdue mails go to.
+    mail_to: str = ""
+
+
+@dataclass(frozen=True)
 class AdapterConfig:
     """One ``[[adapters]]`` entry."""
 
@@ -131,6 +154,7 @@ class Config:
     bus: BusConfig = field(default_factory=BusConfig)
     keys: KeysConfig = field(default_factory=KeysConfig)
     client: ClientConfig = field(default_factory=ClientConfig)
+    deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
     adapters: tuple[AdapterConfig, ...] = ()
 
     @property
@@ -155,6 +179,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "bus": BusConfig,
     "keys": KeysConfig,
     "client": ClientConfig,
+    "deadlines": DeadlinesConfig,
 }
 
 

@@ -275,10 +275,10 @@ class MessageSummary:
     states: dict[str, int]
     #: ``current``, ``updated``, ``replaced`` or ``revoked`` (see ``gateway.store.changes``).
     document_state: str = "current"
-
-    def to_json(self) -> dict[str, Any]:
     #: The edXML Priority code (``gateway.urgency``).
     urgency: int = 0
+
+    def to_json(self) -> dict[str, Any]:
         """As in the search API."""
         return {
             "id": self.id,

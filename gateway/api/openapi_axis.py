@@ -22,6 +22,16 @@ _CONFIRM: Final = {
     "required": ["status"],
     "properties": {"status": {"enum": ["done", "fail"]}, "reason": _STR},
 }
+#: the headers of a signed request (docs/axis-api.md); a bearer token needs none of them
+_SIGNED_HEADERS: Final = [
+    {"name": name, "in": "header", "required": False, "schema": schema}
+    for name, schema in (
+        ("X-Axis-SystemId", _STR),
+        ("X-Axis-Timestamp", {"type": "string", "pattern": "^[0-9]{1,12}$"}),
+        ("X-Axis-Nonce", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),
+        ("X-Axis-Signature", {"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+    )
+]
 _MESSAGETYPE = {"type": "string", "enum": ["edoc", "status", "all"]}
 
 
@@ -92,12 +102,13 @@ AXIS_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "summary": "Send one edXML document or status message (sendEdoc)",
             "security": _SECURITY,
             "parameters": [
+                *_SIGNED_HEADERS,
                 {
                     "name": "X-Axis-MessageType",
                     "in": "header",
                     "required": False,
                     "schema": {"enum": ["edoc", "status"]},
-                }
+                },
             ],
             "requestBody": {
                 "required": True,
@@ -114,6 +125,7 @@ AXIS_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "summary": "The caller's pending documents and statuses (getReceivedEdocList)",
             "security": _SECURITY,
             "parameters": [
+                *_SIGNED_HEADERS,
                 {"name": "messagetype", "in": "query", "required": False, "schema": _MESSAGETYPE},
                 {
                     "name": "limit",
@@ -140,7 +152,7 @@ AXIS_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "get": {
             "summary": "One pending item as edXML (getEdoc)",
             "security": _SECURITY,
-            "parameters": [_path("doc_id", "the docId of a pending item")],
+            "parameters": [*_SIGNED_HEADERS, _path("doc_id", "the docId of a pending item")],
             "responses": {
                 "200": {"description": "edXML", "content": {_XML: {"schema": _STR}}},
                 "404": _ERROR,
@@ -153,7 +165,7 @@ AXIS_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "post": {
             "summary": "Confirm one pending item: done or fail (updateStatus)",
             "security": _SECURITY,
-            "parameters": [_path("doc_id", "the docId of a pending item")],
+            "parameters": [*_SIGNED_HEADERS, _path("doc_id", "the docId of a pending item")],
             "requestBody": {"required": True, "content": {_JSON: {"schema": _CONFIRM}}},
             "responses": {
                 "200": _json("confirmed", docId=_STR, pending={"type": "boolean"}),
@@ -168,7 +180,7 @@ AXIS_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "get": {
             "summary": "The statuses of a document the caller's unit sent or received",
             "security": _SECURITY,
-            "parameters": [_path("message_id", "the hub's message id")],
+            "parameters": [*_SIGNED_HEADERS, _path("message_id", "the hub's message id")],
             "responses": {
                 "200": _json("the status", recipients={"type": "array"}),
                 "404": _ERROR,

@@ -68,7 +68,7 @@ def test_cycles_and_unknown_parents_are_refused() -> None:
 
 def test_a_bad_code_names_its_line_and_the_expected_shape() -> None:
     """`XYZ,Bad code` on line 3 is refused saying so, with an example of a good code."""
-    with pytest.raises(DirectoryError, match="line 3: .*'XYZ'.*000.00.00.H01"):
+    with pytest.raises(DirectoryError, match=r"line 3: .*'XYZ'.*000\.00\.00\.H01"):
         parse_units_csv("code,name,parent\n000.00.00.H01,Tỉnh,\nXYZ,Bad code,\n")
 
 

@@ -68,8 +68,9 @@ def document_fingerprint(metadata: dict[str, Any], files: Sequence[Any]) -> str:
         "metadata": metadata,
         "files": [[f.name, f.media_type, f.sha256, f.size] for f in files],
     }
-    text = json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(b"document\n" + text.encode("utf-8")).hexdigest()
+    # ASCII with escapes: any text the JSON parser let through encodes (a lone surrogate too)
+    text = json.dumps(asked, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(b"document\n" + text.encode("ascii")).hexdigest()
 
 
 def keyed_message_id(unit: str | None, key: str, fingerprint: str) -> str:

@@ -16,6 +16,7 @@ from gateway.directory import Directory, Unit, changes
 from gateway.directory.directory import Change, ImportResult
 from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS, not_seen_for
 from gateway.directory.lineage import Link, parse_at
+from gateway.directory.plan import PlanReport, apply_plan
 from gateway.store.models import UnitRow
 
 __all__ = ["command"]
@@ -249,3 +250,28 @@ def split(cli: CliContext, code: str, into: Sequence[str], at: str | None) -> No
     """Split the unit CODE into existing units (documents to it go to the first)."""
     codes = [c.strip() for part in into for c in part.split(",") if c.strip()]
     _apply(cli, at, _change(changes.split, code, codes), f"split {code} into {', '.join(codes)}")
+
+
+@command.group("plan")
+def plan() -> None:
+    """A restructuring plan applied as one act."""
+
+
+@plan.command("apply")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and print the plan; change nothing.")
+@pass_cli
+def plan_apply(cli: CliContext, plan_file: Path, dry_run: bool) -> None:
+    """Apply PLAN.csv (action,code,new_code,name,parent,successor,effective_at) in one
+    transaction, or refuse it whole with every problem listed (directory.plan_refused)."""
+    text = plan_file.read_text(encoding="utf-8-sig")
+
+    async def go() -> PlanReport:
+        async with open_database(cli.config) as db:
+            return await apply_plan(db, text, dry_run=dry_run, actor="cli")
+
+    report = run(go())
+    for step in report.steps:
+        click.echo(step)
+    verb = "would touch" if dry_run else "applied"
+    click.echo(f"{plan_file.name}: {verb} {report.summary()}", err=True)

@@ -136,6 +136,47 @@ class DeadlinesConfig:
 
 
 @dataclass(frozen=True)
+class PdfConfig:
+    """``[pdf]``: PDF signatures checked on arrival (``gateway/pdfsig``, docs/evidence.md).
+
+    ``trust_dir``: a folder of CA certificates (PEM/DER), relative to the home unless
+    absolute. ``policy``: ``accept`` (record the verdict), ``flag`` (record it and flag a
+    PDF that is not a valid original), ``refuse`` (``attachment.unsigned`` /
+    ``attachment.signature_invalid``). ``fetch_revocation``: ask the CRL/OCSP the
+    certificates name (otherwise the verdict says revocation was not checked).
+    """
+
+    trust_dir: str = "pdf-trust"
+    policy: str = "accept"
+    fetch_revocation: bool = False
+
+    def __post_init__(self) -> None:
+        if self.policy not in ("accept", "flag", "refuse"):
+            raise ValueError(f"policy must be accept, flag or refuse, not {self.policy!r}")
+
+
+@dataclass(frozen=True)
+class BlobsConfig:
+    """``[blobs]``: empty ``url`` keeps the blobs under the home; ``s3://bucket/prefix``
+    puts them in an S3-compatible object store, whose endpoint and credentials come from
+    the environment (``LIENTHONG_BLOBS_ENDPOINT``, ``_REGION``, ``_ACCESS_KEY_ID``,
+    ``_SECRET_ACCESS_KEY``, else ``AWS_*``), never from a file in a repository."""
+
+    url: str = ""
+    #: The part size of a multipart upload (MiB, at least 5): the memory one upload holds.
+    part_size_mib: int = 8
+    #: Where downloads of object-store blobs are cached; empty: ``blob-cache`` in the home.
+    cache_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.url and not self.url.startswith("s3://"):
+            raise ValueError(f"url must be empty or s3://bucket/prefix, not {self.url!r}")
+        size = self.part_size_mib
+        if isinstance(size, bool) or not isinstance(size, int) or size < 5:
+            raise ValueError(f"part_size_mib must be an integer >= 5, not {size!r}")
+
+
+@dataclass(frozen=True)
 class AdapterConfig:
     """One ``[[adapters]]`` entry."""
 
@@ -155,6 +196,8 @@ class Config:
     keys: KeysConfig = field(default_factory=KeysConfig)
     client: ClientConfig = field(default_factory=ClientConfig)
     deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
+    pdf: PdfConfig = field(default_factory=PdfConfig)
+    blobs: BlobsConfig = field(default_factory=BlobsConfig)
     adapters: tuple[AdapterConfig, ...] = ()
 
     @property
@@ -166,6 +209,16 @@ class Config:
     def blob_dir(self) -> Path:
         """Where attachments are stored by digest."""
         return self.home / "blobs"
+
+    @property
+    def pdf_trust_dir(self) -> Path:
+        """The folder of CA certificates PDF signatures must chain to."""
+        return self.home / self.pdf.trust_dir
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        """Where blobs fetched from an object store are cached."""
+        return Path(self.blobs.cache_dir) if self.blobs.cache_dir else self.home / "blob-cache"
 
     @property
     def key_dir(self) -> Path:
@@ -180,6 +233,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "keys": KeysConfig,
     "client": ClientConfig,
     "deadlines": DeadlinesConfig,
+    "pdf": PdfConfig,
+    "blobs": BlobsConfig,
 }
 
 

@@ -42,7 +42,9 @@ __all__ = [
     "MailboxItemRow",
     "MessageRow",
     "OutboxEntryRow",
+    "PdfVerdictRow",
     "ReceiptRow",
+    "TimestampRow",
     "TokenRow",
     "UTCDateTime",
     "UnitLinkRow",
@@ -308,6 +310,38 @@ class MailboxItemRow(Base):
     acked_at: Mapped[datetime | None]
     #: The document's urgency (receipts: 0); urgent documents come first (``pending``).
     urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+
+
+class PdfVerdictRow(Base):
+    """The PDF signature verdicts of one accepted message (``gateway.pdfsig``)."""
+
+    __tablename__ = "pdf_verdicts"
+
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"), primary_key=True)
+    #: ``{"policy", "flagged", "files": [PdfVerdict.to_json(), …]}``.
+    verdicts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checked_at: Mapped[datetime]
+
+
+class TimestampRow(Base):
+    """An RFC 3161 timestamp asked for what the hub signed (``gateway.timestamps``):
+    a receipt, or the audit chain's head. ``token`` None: waiting (the TSA was down)."""
+
+    __tablename__ = "timestamps"
+    __table_args__ = (UniqueConstraint("subject", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: ``receipt`` (ref: receipt id) or ``audit`` (ref: the head's seq).
+    subject: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: SHA-256 hex of the bytes stamped (the receipt XML; the head's hash).
+    digest: Mapped[str] = mapped_column(String(64))
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    requested_at: Mapped[datetime]
+    stamped_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):

@@ -30,6 +30,8 @@ from gateway.bus import Bus
 from gateway.config import Config
 from gateway.dead_letters import dead_letter_json, resolve_dead_letter
 from gateway.dead_letters import not_found as dead_letter_not_found
+from gateway.deadlines import DuePolicy
+from gateway.deadlines.escalation import Escalation
 from gateway.directory import Directory, Principal, changes
 from gateway.directory.last_seen import LastSeen, check_days, not_seen_for
 from gateway.envelope.model import Attachment, Envelope, Status
@@ -108,6 +110,7 @@ class Hub:
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
         self.idempotency = IdempotencyKeys(self.db)
+        self.messages.due_policy = DuePolicy.from_config(self.config.deadlines)
         self.keys = KeyStore(self.config)
         self.trust = TrustCache(self.keys)
         self.bus: Bus = open_configured_bus(self.config)
@@ -136,6 +139,7 @@ class Hub:
         self.directory.retired_units = self.config.hub.retired_units
         self.succession = Succession(self.messages, self.directory.lineage)
         self.status_view = StatusView(self.messages, self.directory)
+        self.escalation = Escalation(self.db, self.config.deadlines, on_notice=self.signals.notify)
         self.metrics = HubMetrics()
         self.receipts.metrics = self.metrics
         #: Set by ``lienthong serve`` to the adapter runner's health (``/readyz``, ``/metrics``).
@@ -166,6 +170,8 @@ class Hub:
         # after the local bus's recovery, the only reader of published rows
         self.retention.start()
         self._started = True
+        if self._run_relay:
+            self.escalation.start()
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
 
     async def stop(self, *, drain_seconds: float = 10.0) -> None:
@@ -185,6 +191,7 @@ class Hub:
         await self.vacuum.stop()
         await self.retention.stop()
         self.sealing.close()
+        await self.escalation.stop()
         await self.db.dispose()
 
     @property

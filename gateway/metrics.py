@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 
+from gateway.deadlines.escalation import overdue_counts
 from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow, ReceiptRow
 
 __all__ = ["CONTENT_TYPE", "HubMetrics"]
@@ -57,6 +58,12 @@ class HubMetrics:
         )
         self.adapter_up = Gauge(
             "lienthong_adapter_up", "1 when an adapter is healthy", ["adapter"], registry=r
+        )
+        self.overdue = Gauge(
+            "lienthong_overdue_deliveries",
+            "Deliveries past their due time to be received or completed",
+            ["due"],
+            registry=r,
         )
         self.receipt_latency = Histogram(
             "lienthong_receipt_latency_seconds",
@@ -104,6 +111,8 @@ class HubMetrics:
             _fill(self.messages, ((u, n) for u, n in sent))
             _fill(self.deliveries, ((u, s, n) for u, s, n in states))
             _fill(self.receipts, ((u, s, n) for u, s, n in receipts))
+            overdue = await overdue_counts(session, datetime.now(UTC))
+            _fill(self.overdue, overdue.items())
         self.outbox_pending.set(pending[0] or 0)
         oldest = pending[1]
         if oldest is not None and oldest.tzinfo is None:

@@ -503,7 +503,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 "properties": {
                     "item_id": _INT,
                     "message_id": _STR,
-                    "kind": {"enum": ["document", "receipt"]},
+                    "kind": {"enum": ["document", "receipt", "notice"]},
                     "sender": _STR,
                     "subject": _STR,
                     "document_kind": {"enum": ["new", "revoke", "update", "replace"]},

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +39,7 @@ from gateway.store.models import (
 from gateway.store.prepared import Prepared
 from gateway.store.records import (
     AcceptResult,
+    DueEnvelope,
     MailboxItem,
     MessageStatus,
     OutboxRow,
@@ -51,12 +52,21 @@ from gateway.store.records import (
     VerifiedEnvelopeLike,
     VerifiedReceiptLike,
 )
+from gateway.urgency import parse_urgency
 
 __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
 
 DOCUMENTS = tx.DOCUMENTS
 RECEIPTS = tx.RECEIPTS
 R = TypeVar("R")
+
+
+class DuePolicyLike(Protocol):
+    """``gateway.deadlines.DuePolicy``: due times by acceptance time, urgency, due date."""
+
+    def __call__(self, accepted: datetime, urgency: int, due_date: date | None) -> Any: ...
+
+
 #: Accepted messages remembered by :meth:`MessageStore.get` (they never change).
 _MESSAGE_CACHE = 4096
 
@@ -128,6 +138,8 @@ class MessageStore:
         # a fetch is recorded before the answers of the same group (Hub.mailbox records a
         # fetch beside the response, so the recipient's answer may join its group)
         self.lane = GroupCommit(db, early=(tx.mark_fetched,))
+        #: The hub's deadline policy (``gateway.deadlines.DuePolicy``): due times at accept.
+        self.due_policy: DuePolicyLike | None = None
 
     # -- accept --------------------------------------------------------------------------
 
@@ -142,6 +154,10 @@ class MessageStore:
         units = list(dict.fromkeys(check_unit_code(r) for r in recipients))
         if not units:
             raise RoutingError("no recipients", code="routing.no_recipients")
+        if self.due_policy is not None:
+            doc = verified.envelope.document
+            due = self.due_policy(utcnow(), int(parse_urgency(doc.urgency)), doc.due_date)
+            verified = DueEnvelope(verified, due.received, due.completed)
         together = partial(_accept_in, verified=verified, units=units, by=submitted_by)
         alone = partial(self._accept_alone, verified, units, submitted_by)
         batch = (tx.accept_messages, (verified, units, submitted_by))

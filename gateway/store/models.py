@@ -36,6 +36,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "DeliveryRow",
+    "EscalationRow",
     "GroupMemberRow",
     "GroupRow",
     "IdempotencyKeyRow",
@@ -198,6 +199,11 @@ class MessageRow(Base):
     envelope_xml: Mapped[bytes] = mapped_column(LargeBinary)
     #: The edXML Priority code (``gateway.urgency``): 0 normal … 3 hỏa tốc, 4 timed.
     urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0", index=True)
+    #: When every delivery is due to be received and completed (``gateway.deadlines``).
+    due_received_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_completed_at: Mapped[datetime | None] = mapped_column(index=True)
+    envelope_digest: Mapped[str] = mapped_column(String(64))
+    envelope_xml: Mapped[bytes] = mapped_column(LargeBinary)
     submitted_by: Mapped[str] = mapped_column(String(200))
     accepted_at: Mapped[datetime]
 
@@ -306,10 +312,28 @@ class MailboxItemRow(Base):
     sender: Mapped[str] = mapped_column(UNIT_CODE)
     subject: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    fetched_at: Mapped[datetime | None]
-    acked_at: Mapped[datetime | None]
     #: The document's urgency (receipts: 0); urgent documents come first (``pending``).
     urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    fetched_at: Mapped[datetime | None]
+    acked_at: Mapped[datetime | None]
+
+
+class EscalationRow(Base):
+    """An overdue delivery told about, once per level (``gateway.deadlines.escalation``):
+    the primary key is the claim, so two hub processes never both notify."""
+
+    __tablename__ = "escalations"
+
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"), primary_key=True)
+    recipient: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
+    #: ``received`` or ``completed`` (the due time missed), ``parent_…`` for the second step.
+    level: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: Who was told: the mailbox unit (the sender, or its parent).
+    unit: Mapped[str] = mapped_column(UNIT_CODE)
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime]
+    #: When the webhook and the mail went out (``None``: not yet, retried after a crash).
+    notified_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class PdfVerdictRow(Base):

@@ -244,6 +244,8 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
         refers_to=m.refers_to,
         changed_by=tuple(found.of(m.id)),
         urgency=m.urgency,
+        due_received_at=m.due_received_at,
+        due_completed_at=m.due_completed_at,
     )
 
 

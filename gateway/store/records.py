@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from gateway.deadlines.overdue import lateness
 from gateway.envelope.model import Envelope, Receipt
 from gateway.store.changes import CHANGING_KINDS as _CHANGED_STATE
 from gateway.store.changes import Change, document_state
@@ -42,6 +43,35 @@ class VerifiedEnvelopeLike(Protocol):
     def digest(self) -> str: ...
     @property
     def signer_unit(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueEnvelope:
+    """A verified envelope with the due times the hub's policy gave it (stored with it)."""
+
+    verified: VerifiedEnvelopeLike
+    due_received_at: datetime
+    due_completed_at: datetime
+
+    @property
+    def envelope(self) -> Envelope:
+        """The envelope."""
+        return self.verified.envelope
+
+    @property
+    def xml(self) -> bytes:
+        """The signed XML."""
+        return self.verified.xml
+
+    @property
+    def digest(self) -> str:
+        """Its SHA-256."""
+        return self.verified.digest
+
+    @property
+    def signer_unit(self) -> str:
+        """Who signed it."""
+        return self.verified.signer_unit
 
 
 class VerifiedReceiptLike(Protocol):
@@ -221,11 +251,22 @@ class MessageStatus:
     changed_by: tuple[Change, ...] = ()
     #: The edXML Priority code (``gateway.urgency``).
     urgency: int = 0
+    #: When each delivery is due to be received and completed (``gateway.deadlines``).
+    due_received_at: datetime | None = None
+    due_completed_at: datetime | None = None
+
+    def _lateness(self, r: RecipientStatus, now: datetime) -> dict[str, Any]:
+        withdrawn = document_state(self.changed_by) in ("revoked", "replaced")
+        marks = [(x.status, x.at) for x in r.receipts]
+        due_r, due_c = self.due_received_at, self.due_completed_at
+        return lateness(r.state, marks, due_r, due_c, now, withdrawn=withdrawn).to_json()
 
     def to_json(self) -> dict[str, Any]:
         """``{"id", "sender", "subject", "created_at", "recipients": [...]}``, with the
         links of revoke/update/replace both ways (``refers_to``, ``changed_by``) and
-        ``document_state`` (``current``, ``updated``, ``replaced``, ``revoked``)."""
+        ``document_state`` (``current``, ``updated``, ``replaced``, ``revoked``); each
+        recipient says which due times it is ``overdue`` for and which it met ``late``."""
+        now = datetime.now(UTC)
         return {
             "id": self.id,
             "sender": self.sender,
@@ -238,12 +279,15 @@ class MessageStatus:
             "urgency_name": Urgency(self.urgency).label,
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
+            "due_received_at": _iso(self.due_received_at),
+            "due_completed_at": _iso(self.due_completed_at),
             "recipients": [
                 {
                     "unit": r.unit,
                     "state": r.state,
                     "updated_at": _iso(r.updated_at),
                     "receipts": [x.to_json() for x in r.receipts],
+                    **self._lateness(r, now),
                 }
                 for r in self.recipients
             ],

@@ -402,21 +402,33 @@ class Hub:
         unit = authz.require_party(p, message_id, stored.sender, parties, parsed)
         if parsed is Status.RECALL_REQUESTED:
             return (await self._recall(stored, unit, reason))[0]
-        # a successor answers for a retired unit's delivery: the hub signs it for that unit
-        recipient = unit
-        if unit not in stored.recipients:
-            recipient = (await self.directory.lineage.stands_for(unit, stored.recipients))[0]
+        # a successor's answer also answers the deliveries it took over from retired
+        # units (the hub signs those for them); those already answered are left alone
+        taken = await self.directory.lineage.stands_for(unit, stored.recipients)
+        first, *others = ([unit] if unit in stored.recipients else []) + taken
         with bound(message_id=message_id, unit=unit, stage="receipt"):
-            receipt_id, _ = await self.receipts.issue(
-                message_id=stored.id,
-                envelope_digest=stored.envelope_digest,
-                recipient=recipient,
-                status=parsed,
-                issuer=recipient,
-                reason=reason,
-                ack_document=parsed in _FIRST_ANSWERS,
-                hub_signed=recipient != unit,
-            )
+            receipt_id = await self._answer(stored, unit, first, parsed, reason)
+            for recipient in others:
+                try:
+                    await self._answer(stored, unit, recipient, parsed, reason)
+                except ReceiptError as exc:
+                    log.info("receipt.not_for_predecessor", recipient=recipient, error=exc.code)
+        return receipt_id
+
+    async def _answer(
+        self, stored: StoredMessage, unit: str, recipient: str, status: Status, reason: str | None
+    ) -> str:
+        """``unit``'s ``status`` on ``recipient``'s delivery (its own, or a retired one's)."""
+        receipt_id, _ = await self.receipts.issue(
+            message_id=stored.id,
+            envelope_digest=stored.envelope_digest,
+            recipient=recipient,
+            status=status,
+            issuer=recipient,
+            reason=reason,
+            ack_document=status in _FIRST_ANSWERS,
+            hub_signed=recipient != unit,
+        )
         return receipt_id
 
     async def _post_signed_receipt(

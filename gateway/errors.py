@@ -356,6 +356,10 @@ ERROR_CODES: dict[str, str] = {
     "request.bad_multipart": "the multipart body has no boundary, a wrong one, or a bad part",
     "request.malformed": "the request could not be parsed (any unexpected parsing failure)",
     "attachment.duplicate_name": "two attachments of one message have the same name",
+    "attachment.unsigned": "a PDF lacks the signature of its signer or of the issuing "
+    "organisation (policy refuse, 422)",
+    "attachment.signature_invalid": "a PDF's signature is broken, changed after signing, "
+    "expired or not from the PDF trust list, or the PDF is unreadable (policy refuse, 422)",
     "limit.auth_failures": "too many failed authentications from this client (429)",
     "not_found": "no such route or object",
     "conflict": "the request conflicts with stored state",

@@ -630,6 +630,8 @@ class Hub:
         for recipient in status["recipients"]:  # "why no receipt?": has it called at all?
             at = seen.get(recipient["unit"])
             recipient["last_seen_at"] = at.isoformat() if at else None
+        pdf = self.flow.pdf
+        status["pdf_signatures"] = await pdf.report(message_id) if pdf is not None else None
         return status
 
     async def search(

@@ -40,6 +40,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "reason": ("Lý do", "Reason"),
     "timeline": ("Diễn biến", "Timeline"),
     "audit_trail": ("Nhật ký kiểm toán", "Audit trail"),
+    "pdf_signatures": ("Chữ ký số trên tệp PDF", "PDF signatures"),
+    "pdf_flagged": ("Chưa phải bản gốc hợp lệ", "Not a valid original"),
+    "pdf_verdict": ("Kết quả kiểm tra", "Verdict"),
+    "file": ("Tệp", "File"),
+    "signatures": ("Chữ ký", "Signatures"),
+    "revocation": ("Thu hồi", "Revocation"),
     "action": ("Hành động", "Action"),
     "actor": ("Người thực hiện", "Actor"),
     "mailbox_depth": ("Hộp thư chờ", "Mailbox depth"),
@@ -127,6 +133,7 @@ _ERRORS: dict[str, tuple[str, str]] = {
 #: What an audit entry records, in words (``delivery.<state>``: see :func:`audit_action`).
 _ACTIONS: dict[str, tuple[str, str]] = {
     "message.accepted": ("Trục tiếp nhận văn bản", "Document accepted by the hub"),
+    "pdf.verified": ("Kiểm tra chữ ký số tệp PDF", "PDF signatures checked"),
     "mailbox.added": ("Đưa vào hộp thư", "Put in the mailbox"),
     "mailbox.acked": ("Đơn vị đã lấy về", "Fetched by the unit"),
     "receipt.added": ("Nhận biên nhận", "Receipt received"),

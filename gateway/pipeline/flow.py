@@ -16,6 +16,7 @@ import structlog
 from gateway.config import Config
 from gateway.directory import Directory
 from gateway.logging import bound
+from gateway.pdfsig.stage import PdfSignatures, build_pdf_stage
 from gateway.pipeline.accept import Accept
 from gateway.pipeline.intake import Intake
 from gateway.pipeline.verify import Verify
@@ -66,6 +67,8 @@ class SubmitFlow:
     intake: Intake
     verify: Verify
     accept: Accept
+    #: PDF signatures checked after verify (``gateway.pdfsig``); None: not checked.
+    pdf: PdfSignatures | None = None
 
     async def __call__(
         self, data: bytes, caller: str, submitted_by: str, *, adapter_ids: bool = False
@@ -77,10 +80,16 @@ class SubmitFlow:
         with bound(unit=caller, stage="verify"):
             verified = await self.verify(data, caller, adapter_ids=adapter_ids)
         mid = str(verified.envelope.message_id)
+        report = None
+        if self.pdf is not None:
+            with bound(unit=caller, message_id=mid, stage="pdf"):
+                report = await self.pdf(verified)
         with bound(unit=caller, message_id=mid, stage="accept"):
             result = await self.accept(verified, submitted_by)
             log.info("message.accepted", created=result.created)
-            return result
+        if self.pdf is not None and result.created:
+            await self.pdf.save(mid, report)
+        return result
 
 
 def build_submit_flow(
@@ -104,4 +113,5 @@ def build_submit_flow(
             max_depth=limits.max_xml_depth,
         ),
         accept=Accept(directory, messages, on_accepted=on_accepted),
+        pdf=build_pdf_stage(config, blobs, messages.db),
     )

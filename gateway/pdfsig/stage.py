@@ -1,0 +1,114 @@
+"""The PDF signature stage: after verify, before accept; its report is stored after.
+
+Every attachment that is a PDF (by its first bytes, type or name) is checked in a worker
+thread; the report is ``{"policy", "flagged", "files": [verdict, …]}``. Under
+``policy = "refuse"`` the first PDF that is not a valid original refuses the message:
+``attachment.unsigned`` (no signature, or the person's or organisation's missing) or
+``attachment.signature_invalid`` (a signature broken, changed after, untrusted, expired,
+or the file unreadable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, cast
+
+import structlog
+
+from gateway.config import Config
+from gateway.envelope.model import Attachment
+from gateway.envelope.verify import VerifiedEnvelope
+from gateway.errors import EnvelopeError, GatewayError
+from gateway.pdfsig.check import PdfChecker, is_pdf
+from gateway.pdfsig.store import PdfVerdictStore
+from gateway.pdfsig.trustlist import TrustList
+from gateway.pdfsig.verdict import PdfVerdict
+from gateway.store.db import Database
+
+__all__ = ["PdfSignatures", "build_pdf_stage"]
+
+log = structlog.get_logger("gateway.pdfsig")
+
+_UNSIGNED = ("unsigned", "incomplete")
+
+
+class PdfSignatures:
+    """Check a verified envelope's PDFs; apply the hub's policy; store the report."""
+
+    def __init__(
+        self, checker: PdfChecker, blobs: object, store: PdfVerdictStore, *, policy: str
+    ) -> None:
+        self.checker = checker
+        self.blobs = blobs
+        self.store = store
+        self.policy = policy
+
+    async def _file(self, sha: str) -> Path:
+        """The blob as a local file (an object store fetches it into its cache)."""
+        fetch = getattr(self.blobs, "local_path", None)
+        if fetch is not None:
+            return cast(Path, await fetch(sha))
+        return cast(Path, self.blobs.path(sha))  # type: ignore[attr-defined]
+
+    def _sniff(self, sha: str) -> bool:
+        """A local blob that starts like a PDF (an object store's are judged by name)."""
+        path = getattr(self.blobs, "path", None)
+        if path is None:
+            return False
+        with cast(Path, path(sha)).open("rb") as f:
+            return is_pdf(f.read(8), "", "")
+
+    async def _pdfs(self, attachments: tuple[Attachment, ...]) -> list[tuple[Attachment, Path]]:
+        found = []
+        for a in attachments:
+            if is_pdf(b"", a.name, a.media_type) or await asyncio.to_thread(self._sniff, a.sha256):
+                found.append((a, await self._file(a.sha256)))
+        return found
+
+    def _check_all(self, files: list[tuple[Attachment, Path]]) -> list[PdfVerdict]:
+        return [self.checker(path, a.name, sha256=a.sha256) for a, path in files]
+
+    async def __call__(self, verified: VerifiedEnvelope) -> dict[str, Any] | None:
+        """The report (None: no PDF), or ``attachment.*`` under the refuse policy."""
+        env = verified.envelope
+        files = await self._pdfs(env.attachments)
+        if not files:
+            return None
+        verdicts = await asyncio.to_thread(self._check_all, files)
+        if not verdicts:
+            return None
+        bad = next((v for v in verdicts if v.status != "valid"), None)
+        if bad is not None and self.policy == "refuse":
+            code = (
+                "attachment.unsigned" if bad.status in _UNSIGNED else "attachment.signature_invalid"
+            )
+            raise EnvelopeError(
+                f"{bad.name}: {bad.problem}", code=code, message_id=str(env.message_id)
+            )
+        return {
+            "policy": self.policy,
+            "flagged": self.policy == "flag" and bad is not None,
+            "files": [v.to_json() for v in verdicts],
+        }
+
+    async def save(self, message_id: str, report: dict[str, Any] | None) -> None:
+        """Store the report of a newly accepted message (a failure is logged: the
+        message is accepted already, and its status then shows no verdict)."""
+        if report is None:
+            return
+        try:
+            await self.store.save(message_id, report)
+        except GatewayError:
+            log.warning("pdf.verdict_not_stored", message_id=message_id, exc_info=True)
+
+    async def report(self, message_id: str) -> dict[str, Any] | None:
+        """The stored report of a message (None: no PDF, or not stored)."""
+        return await self.store.get(message_id)
+
+
+def build_pdf_stage(config: Config, blobs: object, db: Database) -> PdfSignatures:
+    """The stage of this hub, from ``[pdf]``."""
+    trust = TrustList(config.pdf_trust_dir)
+    checker = PdfChecker(trust.anchors, fetch_revocation=config.pdf.fetch_revocation)
+    return PdfSignatures(checker, blobs, PdfVerdictStore(db), policy=config.pdf.policy)

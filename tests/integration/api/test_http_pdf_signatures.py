@@ -1,0 +1,252 @@
+"""PDF signatures checked on arrival, over HTTP: each verdict, each policy, both submit paths.
+
+The test CA is put in the hub's PDF trust list (``<home>/pdf-trust``); PDFs are signed with
+pyHanko by a person and by the organisation, or changed after signing, or signed with an
+expired certificate, or by a CA the hub does not trust.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from gateway.api.app import build_app
+from gateway.config import PdfConfig
+from gateway.console import setup_console
+from gateway.envelope.seal import seal_envelope
+from gateway.hub import UploadedFile
+from gateway.pipeline.document import build_envelope
+from tests.integration.api.conftest import A, B, World, _json, hub_config, start_world
+from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
+
+CA = pdf_ca()
+
+
+def _pdfs() -> dict[str, bytes]:
+    pdf = minimal_pdf()
+    person = sign_pdf(pdf, CA.person(), CA, field="NguoiKy")
+    both = sign_pdf(person, CA.organisation(), CA, field="CoQuan")
+    stranger = pdf_ca("stranger-ca", slot=20)
+    return {
+        "both": both,
+        "person_only": person,
+        "changed": tamper(both),
+        "expired": sign_pdf(
+            sign_pdf(pdf, CA.issue("Trần Thị B", "UBND xã Test", slot=13, expired=True), CA),
+            CA.organisation(),
+            CA,
+            field="CoQuan",
+        ),
+        "untrusted": sign_pdf(
+            sign_pdf(pdf, stranger.person(), stranger),
+            stranger.organisation(),
+            stranger,
+            field="CoQuan",
+        ),
+        "unsigned": pdf,
+    }
+
+
+PDFS = _pdfs()
+
+
+async def _world(home: Path, url: str, policy: str) -> AsyncIterator[World]:
+    CA.write_trust_dir(home / "pdf-trust")
+    config = replace(hub_config(home, url, "local://"), pdf=PdfConfig(policy=policy))
+    hub, tokens = await start_world(config)
+    try:
+        app = build_app(hub)
+        setup_console(app, hub)
+        async with TestClient(TestServer(app)) as client:
+            yield World(hub, client, tokens)
+    finally:
+        await hub.stop()
+
+
+@pytest.fixture
+async def accepting(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "accept"``."""
+    async for w in _world(tmp_home, sqlite_url, "accept"):
+        yield w
+
+
+@pytest.fixture
+async def refusing(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "refuse"``."""
+    async for w in _world(tmp_home, sqlite_url, "refuse"):
+        yield w
+
+
+@pytest.fixture
+async def flagging(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "flag"``."""
+    async for w in _world(tmp_home, sqlite_url, "flag"):
+        yield w
+
+
+async def _post(world: World, pdf: bytes, name: str = "quyet-dinh.pdf") -> aiohttp.ClientResponse:
+    form = aiohttp.FormData()
+    form.add_field(
+        "metadata", _json({"to": [B], "subject": "Quyết định"}), content_type="application/json"
+    )
+    form.add_field("file", pdf, filename=name, content_type="application/pdf")
+    return await world.client.post("/api/v1/messages", data=form, headers=world.auth(A))
+
+
+async def _status(world: World, message_id: str, who: str = "operator") -> dict[str, Any]:
+    resp = await world.client.get(f"/api/v1/messages/{message_id}/status", headers=world.auth(who))
+    assert resp.status == 200, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def _verdict(world: World, pdf: bytes) -> dict[str, Any]:
+    resp = await _post(world, pdf)
+    assert resp.status == 202, await resp.text()
+    status = await _status(world, (await resp.json())["id"])
+    files: list[dict[str, Any]] = status["pdf_signatures"]["files"]
+    assert len(files) == 1
+    return files[0]
+
+
+async def test_person_and_organisation_signed_pdf_is_a_valid_original(accepting: World) -> None:
+    """Both signatures valid: status valid, each signer, time and revocation stated."""
+    v = await _verdict(accepting, PDFS["both"])
+    assert v["status"] == "valid" and v["problem"] is None
+    assert v["summary"] == {
+        "vi": "2 chữ ký: cá nhân ✔, tổ chức ✔",
+        "en": "2 signatures: person ✔, organisation ✔",
+    }
+    person, org = v["signatures"]
+    assert (person["signer"], person["kind"], person["field"]) == (
+        "Nguyễn Văn A",
+        "person",
+        "NguoiKy",
+    )
+    assert (org["signer"], org["kind"]) == ("UBND xã Test", "organisation")
+    for s in (person, org):
+        assert s["ok"] and s["intact"] and s["trusted"] and not s["modified_after_signing"]
+        assert s["signed_at"] and s["revocation"].startswith("not checked")
+
+
+async def test_each_bad_pdf_gets_its_verdict_and_is_accepted_under_accept(accepting: World) -> None:
+    """Under ``accept`` every PDF gets in, each with the verdict that names what is wrong."""
+    changed = await _verdict(accepting, PDFS["changed"])
+    assert changed["status"] == "invalid"
+    assert all(s["modified_after_signing"] for s in changed["signatures"])
+    expired = await _verdict(accepting, PDFS["expired"])
+    assert expired["status"] == "invalid"
+    assert "expired" in expired["signatures"][0]["problem"] and expired["signatures"][1]["ok"]
+    person = await _verdict(accepting, PDFS["person_only"])
+    assert person["status"] == "incomplete" and person["problem"] == "no organisation signature"
+    assert person["summary"]["vi"] == "1 chữ ký: cá nhân ✔"
+    untrusted = await _verdict(accepting, PDFS["untrusted"])
+    assert untrusted["status"] == "invalid"
+    assert "trust list" in untrusted["signatures"][0]["problem"]
+    assert not any(s["trusted"] for s in untrusted["signatures"])
+    unsigned = await _verdict(accepting, PDFS["unsigned"])
+    assert unsigned["status"] == "unsigned" and unsigned["signatures"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("changed", "attachment.signature_invalid"),
+        ("expired", "attachment.signature_invalid"),
+        ("untrusted", "attachment.signature_invalid"),
+        ("person_only", "attachment.unsigned"),
+        ("unsigned", "attachment.unsigned"),
+    ],
+)
+async def test_refuse_policy_answers_422_with_the_code(
+    refusing: World, name: str, code: str
+) -> None:
+    """Under ``refuse`` a PDF that is not a valid original is refused with its stable code."""
+    resp = await _post(refusing, PDFS[name])
+    assert resp.status == 422, await resp.text()
+    assert (await resp.json())["error"]["code"] == code
+
+
+async def test_refuse_policy_takes_the_valid_original(refusing: World) -> None:
+    """Under ``refuse`` a PDF signed by person and organisation goes through."""
+    resp = await _post(refusing, PDFS["both"])
+    assert resp.status == 202, await resp.text()
+
+
+async def test_a_broken_file_named_pdf_is_refused_not_a_500(refusing: World) -> None:
+    """Garbage named ``.pdf`` is unreadable: ``attachment.signature_invalid``, never a 500."""
+    resp = await _post(refusing, b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    assert resp.status == 422
+    assert (await resp.json())["error"]["code"] == "attachment.signature_invalid"
+
+
+async def test_refuse_applies_to_signed_envelopes_too(refusing: World) -> None:
+    """A unit's own signed envelope with an unsigned PDF is refused the same way."""
+    ref = await refusing.hub.blobs.put_bytes(PDFS["person_only"])
+    files = [UploadedFile("qd.pdf", "application/pdf", ref.sha256, ref.size)]
+    env = build_envelope(A, {"to": [B], "subject": "Ký số"}, files, is_group=lambda code: False)
+    key, cert = await refusing.hub.signers.for_document(A)
+    headers = {**refusing.auth(A), "Content-Type": "application/xml"}
+    resp = await refusing.client.post(
+        "/api/v1/messages", data=seal_envelope(env, key, cert), headers=headers
+    )
+    assert resp.status == 422
+    assert (await resp.json())["error"]["code"] == "attachment.unsigned"
+
+
+async def test_flag_policy_accepts_and_flags(flagging: World) -> None:
+    """Under ``flag`` the message goes through, flagged; the recipient sees the verdict."""
+    resp = await _post(flagging, PDFS["person_only"])
+    assert resp.status == 202
+    mid = (await resp.json())["id"]
+    report = (await _status(flagging, mid, who=B))["pdf_signatures"]
+    assert report["policy"] == "flag" and report["flagged"] is True
+    good = await _post(flagging, PDFS["both"])
+    report = (await _status(flagging, (await good.json())["id"]))["pdf_signatures"]
+    assert report["flagged"] is False
+
+
+async def test_no_pdf_no_report(accepting: World) -> None:
+    """A message without a PDF has ``pdf_signatures: null``."""
+    form = aiohttp.FormData()
+    form.add_field(
+        "metadata", _json({"to": [B], "subject": "Ghi chú"}), content_type="application/json"
+    )
+    form.add_field("file", b"plain text", filename="ghi-chu.txt", content_type="text/plain")
+    resp = await accepting.client.post("/api/v1/messages", data=form, headers=accepting.auth(A))
+    assert resp.status == 202
+    assert (await _status(accepting, (await resp.json())["id"]))["pdf_signatures"] is None
+
+
+async def test_console_shows_the_verdict_in_both_languages(flagging: World) -> None:
+    """The console's message page says ``2 chữ ký: cá nhân ✔, tổ chức ✔`` (and in English)."""
+    resp = await _post(flagging, PDFS["both"])
+    mid = (await resp.json())["id"]
+    bad = await _post(flagging, PDFS["changed"])
+    bad_id = (await bad.json())["id"]
+    base = str(flagging.client.make_url("")).rstrip("/")
+    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        token = flagging.tokens["operator"]
+        async with browser.post(f"{base}/console/login", data={"token": token}) as login:
+            assert login.status == 200
+
+        async def page(path: str) -> str:
+            async with browser.get(base + path) as r:
+                assert r.status == 200
+                return await r.text()
+
+        vi = await page(f"/console/messages/{mid}")
+        assert "2 chữ ký: cá nhân ✔, tổ chức ✔" in vi and 'id="pdf-flagged"' not in vi
+        en = await page(f"/console/messages/{mid}?lang=en")
+        assert "2 signatures: person ✔, organisation ✔" in en
+        flagged = await page(f"/console/messages/{bad_id}?lang=en")
+        assert 'id="pdf-flagged"' in flagged and "changed after" in flagged
+        assert re.search(r'data-pdf-status="invalid"', flagged)

@@ -8,15 +8,27 @@
   speaks for (and its ``Issuer``, when present); anything else is ``receipt.wrong_party``.
 - A message the caller may not see is answered as if it did not exist
   (``message.not_found``), so that message ids cannot be probed.
+- A leader is an operator whose token has a scope: a unit and its descendants. The ONE
+  rule: a leader sees a unit when it is in the scope (:func:`sees_unit`), and a message
+  when its sender or one of its recipients is (:func:`sees_message`); of a message sent
+  from outside the scope, only the deliveries inside it (:func:`visible_recipients`).
+  Every front end applies it through these functions: the status, search, overdue and
+  summary API, the CSV/XLSX exports, the console's pages and its event stream. What is
+  the whole hub's (dead letters) is for operators without a scope
+  (:func:`require_whole_hub`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Protocol
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
 from gateway.envelope.model import Receipt, Status
 from gateway.errors import ForbiddenError, NotFoundError
+
+if TYPE_CHECKING:  # the store imports this module (receipt_party)
+    from gateway.store.records import SearchFilters
 
 __all__ = [
     "PrincipalLike",
@@ -26,6 +38,12 @@ __all__ = [
     "require_signed_receipt",
     "require_unit",
     "require_visible",
+    "require_whole_hub",
+    "scope_units",
+    "scoped_search",
+    "sees_message",
+    "sees_unit",
+    "visible_recipients",
 ]
 
 
@@ -37,6 +55,9 @@ class PrincipalLike(Protocol):
 
     @property
     def operator(self) -> str | None: ...
+
+    @property
+    def within(self) -> frozenset[str] | None: ...
 
 
 def require_unit(p: PrincipalLike) -> str:
@@ -53,13 +74,57 @@ def require_operator(p: PrincipalLike) -> str:
     return p.operator
 
 
+def scope_units(p: PrincipalLike) -> frozenset[str] | None:
+    """The units a leader sees; None for an operator who sees every unit (and for units,
+    whose view is their own messages, not a set of units)."""
+    return p.within if p.operator else None
+
+
+def sees_unit(p: PrincipalLike, unit: str | None) -> bool:
+    """Whether an operator sees ``unit`` (a leader: only the units of its scope)."""
+    units = scope_units(p)
+    return bool(p.operator) and (units is None or unit in units)
+
+
+def sees_message(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> bool:
+    """Operators see every message, a leader one that touches its scope, a unit what it
+    sent or received."""
+    if p.operator:
+        units = scope_units(p)
+        return units is None or sender in units or any(r in units for r in recipients)
+    return bool(p.unit) and (p.unit == sender or p.unit in set(recipients))
+
+
+def visible_recipients(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> list[str]:
+    """The deliveries of a visible message that the caller sees: all of them, except for
+    a leader reading a message sent from outside its scope (only its own units)."""
+    units = scope_units(p)
+    if units is None or sender in units:
+        return list(recipients)
+    return [r for r in recipients if r in units]
+
+
+def scoped_search(p: PrincipalLike, filters: SearchFilters | None) -> SearchFilters:
+    """``filters`` limited to the caller's scope (a leader: messages touching it)."""
+    from gateway.store.records import SearchFilters
+
+    return replace(filters or SearchFilters(), within=scope_units(p))
+
+
+def require_whole_hub(p: PrincipalLike) -> str:
+    """An operator without a scope (what belongs to the whole hub); else ``auth.forbidden``."""
+    operator = require_operator(p)
+    if scope_units(p) is not None:
+        raise ForbiddenError("only an operator of the whole hub may do this", code="auth.forbidden")
+    return operator
+
+
 def require_visible(
     p: PrincipalLike, message_id: str, sender: str, recipients: Collection[str]
 ) -> None:
-    """Operators see all; a unit sees what it sent or received; else ``message.not_found``."""
-    if p.operator:
-        return
-    if p.unit and (p.unit == sender or p.unit in recipients):
+    """Operators see all (a leader: what touches its scope); a unit sees what it sent or
+    received; else ``message.not_found``."""
+    if sees_message(p, sender, recipients):
         return
     raise NotFoundError(f"no message {message_id}", code="message.not_found", message_id=message_id)
 

@@ -604,7 +604,7 @@ class Hub:
             message = await self.messages.get(stored.message_id)
         except (TypeError, ValueError, NotFoundError) as exc:
             raise NotFoundError(f"no receipt {receipt_id!r}", code="receipt.not_found") from exc
-        if not (p.operator or p.unit in (message.sender, stored.recipient)):
+        if not authz.sees_message(p, message.sender, [stored.recipient]):
             raise NotFoundError(f"no receipt {receipt_id!r}", code="receipt.not_found")
         return stored.xml
 
@@ -626,6 +626,9 @@ class Hub:
         stored = await self._visible(p, message_id)
         mine = p.unit if (p.unit and not p.operator and p.unit != stored.sender) else None
         status = await self.status_view(message_id, only=mine)
+        if authz.scope_units(p) is not None:  # a leader: the deliveries in its scope
+            shown = set(authz.visible_recipients(p, stored.sender, stored.recipients))
+            status["recipients"] = [r for r in status["recipients"] if r["unit"] in shown]
         seen = await self.directory.last_seen_of([r["unit"] for r in status["recipients"]])
         for recipient in status["recipients"]:  # "why no receipt?": has it called at all?
             at = seen.get(recipient["unit"])
@@ -645,7 +648,7 @@ class Hub:
         """Operators only: ``{"items": [...], "next_cursor"}``."""
         authz.require_operator(p)
         page = await self.messages.search(
-            filters or SearchFilters(), cursor, max(1, min(limit, _MAX_LIMIT))
+            authz.scoped_search(p, filters), cursor, max(1, min(limit, _MAX_LIMIT))
         )
         return page.to_json()
 
@@ -655,7 +658,9 @@ class Hub:
         """Operators: per-unit counters (sent, received, pending, deliveries by state) and
         last-seen times; with ``not_seen_days``, only units not seen for that many days."""
         authz.require_operator(p)
-        summaries = await self.messages.unit_summaries(unit)
+        summaries = [
+            s for s in await self.messages.unit_summaries(unit) if authz.sees_unit(p, s.unit)
+        ]
         if not_seen_days is not None:
             days = check_days(not_seen_days)
             summaries = [s for s in summaries if not_seen_for(days, s.last_seen_at)]
@@ -665,23 +670,23 @@ class Hub:
         """Operators: deliveries past their document's due date without a final status."""
         authz.require_operator(p)
         rows = await self.messages.overdue(limit=max(1, min(limit, 10_000)))
-        return [overdue_json(r) for r in rows]
+        return [overdue_json(r) for r in rows if authz.sees_unit(p, r.recipient)]
 
     async def search_export(
         self, p: authz.PrincipalLike, filters: SearchFilters | None, fmt: str
     ) -> Export:
         """Operators: every hit of a search as a CSV or XLSX file (``fmt``)."""
         authz.require_operator(p)
-        return await export_search(self.messages, filters or SearchFilters(), fmt)
+        return await export_search(self.messages, authz.scoped_search(p, filters), fmt)
 
     async def dead_letters(self, p: authz.PrincipalLike) -> list[dict[str, Any]]:
-        """Operators: what the bus gave up on (at most 500), with why."""
-        authz.require_operator(p)
+        """Operators of the whole hub: what the bus gave up on (at most 500), with why."""
+        authz.require_whole_hub(p)
         return [dead_letter_json(d) for d in await self.bus.dead_letters(limit=500)]
 
     async def resolve_dead_letter(self, p: authz.PrincipalLike, dead_id: str, action: str) -> None:
         """Operators: retry or discard one dead letter (audited); ``dead_letter.not_found``."""
-        operator = authz.require_operator(p)
+        operator = authz.require_whole_hub(p)
         if not await resolve_dead_letter(self.db, self.bus, operator, dead_id, action):
             raise dead_letter_not_found(dead_id)
 
@@ -691,8 +696,8 @@ class Hub:
         self, p: authz.PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Operators: rename, move, retire, merge, recode or split ``code`` (audited); the
-        unit it made or changed, with its lineage."""
-        operator = authz.require_operator(p)
+        unit it made or changed, with its lineage (not a leader: the whole hub's)."""
+        operator = authz.require_whole_hub(p)
         make = changes.from_fields(action, code, fields)
         unit = await self.directory.change(make, actor=f"operator:{operator}")
         return await self.directory.describe(unit.code)

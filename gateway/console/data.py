@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 
+from gateway import authz
 from gateway.bus.base import Bus, DeadLetter
+from gateway.console.people import LOCAL
 from gateway.dead_letters import resolve_dead_letter
 from gateway.directory.directory import Directory
 from gateway.directory.last_seen import not_seen_for
@@ -80,34 +82,40 @@ class ConsoleData:
     def __init__(self, hub: HubParts) -> None:
         self.hub = hub
 
-    async def overview(self) -> Overview:
-        """Documents today, in flight, overdue, failed and dead-lettered."""
-        midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
+    async def overview(self, p: authz.PrincipalLike) -> Overview:
+        """Documents today (since midnight in Vietnam), in flight, overdue, failed and
+        dead-lettered; a leader's counts are of its scope (and no dead letters)."""
+        midnight = datetime.combine(datetime.now(LOCAL).date(), time(), tzinfo=LOCAL)
+        scope = authz.scope_units(p)
         async with self.hub.db.read() as session:
             today = await session.scalar(
-                select(func.count())
-                .select_from(MessageRow)
-                .where(MessageRow.created_at >= midnight)
+                _touching(select(func.count(func.distinct(MessageRow.id))), scope).where(
+                    MessageRow.created_at >= midnight
+                )
             )
             in_flight = await session.scalar(
                 select(func.count(func.distinct(DeliveryRow.message_id))).where(
-                    DeliveryRow.state.not_in(_IN_FLIGHT_DONE)
+                    DeliveryRow.state.not_in(_IN_FLIGHT_DONE), _recipient_in(scope)
                 )
             )
             failed = await session.scalar(
                 select(func.count())
                 .select_from(DeliveryRow)
-                .where(DeliveryRow.state.in_(("failed", "expired")))
+                .where(DeliveryRow.state.in_(("failed", "expired")), _recipient_in(scope))
             )
-        overdue = {o.message_id for o in await self.hub.messages.overdue(limit=10_000)}
-        dead = await self.hub.bus.dead_letter_count()
+        overdue = {o.message_id for o in await self._overdue_rows(p, 10_000)}
+        dead = await self.hub.bus.dead_letter_count() if scope is None else 0
         return Overview(today or 0, in_flight or 0, len(overdue), failed or 0, dead)
 
-    async def overdue(self, limit: int = 500) -> list[OverdueMessage]:
-        """Overdue documents grouped by message, each with its unfinished units."""
+    async def _overdue_rows(self, p: authz.PrincipalLike, limit: int) -> list[OverdueDelivery]:
         rows: list[OverdueDelivery] = await self.hub.messages.overdue(limit=limit)
+        return [r for r in rows if authz.sees_unit(p, r.recipient)]
+
+    async def overdue(self, p: authz.PrincipalLike, limit: int = 500) -> list[OverdueMessage]:
+        """Overdue documents grouped by message, each with its unfinished units (a
+        leader: the units of its scope)."""
         grouped: dict[str, OverdueMessage] = {}
-        for row in rows:
+        for row in await self._overdue_rows(p, limit):
             item = grouped.setdefault(
                 row.message_id,
                 OverdueMessage(row.message_id, row.subject, row.sender, row.due_date),
@@ -115,8 +123,9 @@ class ConsoleData:
             item.units.append({"unit": row.recipient, "state": row.state})
         return sorted(grouped.values(), key=lambda m: (m.due_date, m.message_id))
 
-    async def audit_trail(self, message_id: str) -> list[dict[str, Any]]:
-        """Every audit entry about one message, oldest first."""
+    async def audit_trail(self, p: authz.PrincipalLike, message_id: str) -> list[dict[str, Any]]:
+        """Every audit entry about one message, oldest first (a leader: those about the
+        message as a whole and about the units of its scope)."""
         async with self.hub.db.read() as session:
             rows = (
                 await session.scalars(
@@ -126,6 +135,7 @@ class ConsoleData:
         return [
             {"seq": r.seq, "at": _fmt(r.at), "actor": r.actor, "action": r.action, "unit": r.unit}
             for r in rows
+            if r.unit is None or authz.sees_unit(p, r.unit)
         ]
 
     async def events_after(self, seq: int, limit: int = 200) -> list[dict[str, Any]]:
@@ -146,8 +156,9 @@ class ConsoleData:
         async with self.hub.db.read() as session:
             return int(await session.scalar(select(func.max(AuditRow.seq))) or 0)
 
-    async def unit_tree(self) -> list[UnitNode]:
-        """The directory as a tree with pending mailbox items and last-seen times."""
+    async def unit_tree(self, p: authz.PrincipalLike) -> list[UnitNode]:
+        """The directory as a tree with pending mailbox items and last-seen times (a
+        leader: the subtree of its scope)."""
         units = await self.hub.directory.list()
         pending = {s.unit: s.pending_items for s in await self.hub.messages.unit_summaries()}
         nodes = {
@@ -160,16 +171,20 @@ class ConsoleData:
             children[parent].append(nodes[u.code])
         for code, node in nodes.items():
             node.children = sorted(children.get(code, []), key=lambda n: n.code)
+        root = getattr(p, "scope", None)
+        if authz.scope_units(p) is not None:
+            return [nodes[root]] if root in nodes else []
         return sorted(children[None], key=lambda n: n.code)
 
-    async def units_not_seen(self, days: int) -> list[UnitNode]:
-        """Units never seen, or last seen ``days`` days ago or longer, by code."""
+    async def units_not_seen(self, p: authz.PrincipalLike, days: int) -> list[UnitNode]:
+        """Units never seen, or last seen ``days`` days ago or longer, by code (a leader:
+        of its scope)."""
         units = await self.hub.directory.list()
         pending = {s.unit: s.pending_items for s in await self.hub.messages.unit_summaries()}
         return [
             UnitNode(u.code, u.name, pending.get(u.code, 0), _fmt(u.last_seen_at))
             for u in units
-            if not_seen_for(days, u.last_seen_at)
+            if not_seen_for(days, u.last_seen_at) and authz.sees_unit(p, u.code)
         ]
 
     async def dead_letters(self) -> list[DeadLetter]:
@@ -179,6 +194,20 @@ class ConsoleData:
     async def resolve_dead_letter(self, operator: str, message_id: str, action: str) -> bool:
         """Retry or discard one dead letter, and record who did it in the audit log."""
         return await resolve_dead_letter(self.hub.db, self.hub.bus, operator, message_id, action)
+
+
+def _recipient_in(scope: frozenset[str] | None) -> ColumnElement[bool]:
+    return true() if scope is None else DeliveryRow.recipient.in_(sorted(scope))
+
+
+def _touching(query: Select[Any], scope: frozenset[str] | None) -> Select[Any]:
+    """``query`` over messages, limited to those sent from or to a unit of ``scope``."""
+    query = query.select_from(MessageRow)
+    if scope is None:
+        return query
+    codes = sorted(scope)
+    delivered = select(DeliveryRow.message_id).where(DeliveryRow.recipient.in_(codes))
+    return query.where(or_(MessageRow.sender.in_(codes), MessageRow.id.in_(delivered)))
 
 
 def _fmt(at: datetime | None) -> str | None:

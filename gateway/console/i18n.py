@@ -98,6 +98,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "error_title": ("Không thực hiện được", "Could not be done"),
     "error_code": ("Mã lỗi", "Error code"),
     "main_nav": ("Trang chính", "Main"),
+    "scope": ("Phạm vi", "Scope"),
     "times_note": ("Giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
 }
 

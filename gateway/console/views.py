@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from gateway import authz
 from gateway.api.downloads import export_response
 from gateway.bus.base import DeadLetter
 from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
@@ -36,8 +37,8 @@ from gateway.console.session import (
     set_cookie,
 )
 from gateway.directory.last_seen import check_days
+from gateway.directory.principal import Principal
 from gateway.errors import AuthError, ForbiddenError, GatewayError
-from gateway.exports import export_search
 from gateway.store.records import SearchFilters
 from gateway.untrusted import clean_text, parse_datetime
 
@@ -52,6 +53,8 @@ STATES = (
 
 #: The request's checked session (or None), read once per request by :func:`_session`.
 _SESSION: web.RequestKey[ConsoleSession | None] = web.RequestKey("console_session")
+#: Who the session's token stands for now (a leader: with its scope), once per request.
+_PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("console_principal")
 #: Unit names by code, read once per request (for pages behind the login).
 _NAMES: web.RequestKey[dict[str, str]] = web.RequestKey("console_names")
 
@@ -63,10 +66,21 @@ async def _session(request: web.Request) -> ConsoleSession | None:
             session = request.app[CODEC].read(request.cookies.get(COOKIE))
         except AuthError:
             session = None
-        if session is not None and not await _token_active(request, session):
+        principal = None
+        if session is not None:
+            tokens = request.app[HUB].directory.tokens
+            principal = await tokens.principal_by_id(session.token_id)
+        if principal is None:
             session = None
+        else:
+            request[_PRINCIPAL] = principal
         request[_SESSION] = session
     return request[_SESSION]
+
+
+def _principal(request: web.Request) -> Principal:
+    """The logged-in operator (call after :func:`_require`)."""
+    return request[_PRINCIPAL]
 
 
 async def _token_active(request: web.Request, session: ConsoleSession) -> bool:
@@ -90,6 +104,7 @@ def _context(request: web.Request, page: str, **extra: Any) -> dict[str, Any]:
         **people,
         "page": page,
         "operator": session.operator if session else None,
+        "scope": request[_PRINCIPAL].scope if _PRINCIPAL in request else None,
         "csrf": session.csrf if session else "",
         **extra,
     }
@@ -164,8 +179,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def overview(request: web.Request) -> web.Response:
     """Counters and the overdue list."""
     await _require(request)
-    data = request.app[DATA]
-    stats, overdue = await asyncio.gather(data.overview(), data.overdue())
+    data, p = request.app[DATA], _principal(request)
+    stats, overdue = await asyncio.gather(data.overview(p), data.overdue(p))
     return _render(request, "overview.html", "overview", stats=stats, overdue=overdue)
 
 
@@ -191,8 +206,9 @@ async def messages(request: web.Request) -> web.Response:
     """Search by unit, state, date range and subject text."""
     await _require(request)
     query = request.query
+    filters = authz.scoped_search(_principal(request), _filters(query))
     page = await request.app[HUB].messages.search(
-        _filters(query), cursor=query.get("cursor") or None, limit=50
+        filters, cursor=query.get("cursor") or None, limit=50
     )
     items = [{**m.to_json(), "state_counts": dict(m.states)} for m in page.items]
     plain = {k: v for k, v in query.items() if k not in ("cursor", "lang") and v}
@@ -208,19 +224,19 @@ async def messages(request: web.Request) -> web.Response:
 async def messages_export(request: web.Request) -> web.StreamResponse:
     """The same search as CSV or XLSX (every page)."""
     await _require(request)
-    fmt, filters = request.match_info["fmt"], _filters(request.query)
-    return export_response(await export_search(request.app[HUB].messages, filters, fmt))
+    fmt = request.match_info["fmt"]
+    export = await request.app[HUB].search_export(_principal(request), _filters(request.query), fmt)
+    return export_response(export)
 
 
 @routes.get("/console/messages/{id}")
 async def message(request: web.Request) -> web.Response:
     """One message's timeline and audit trail."""
     await _require(request)
-    message_id = request.match_info["id"]
-    hub = request.app[HUB]
-    status = await hub.messages.status(message_id)
-    trail = await request.app[DATA].audit_trail(message_id)
-    return _render(request, "message.html", "messages", status=status.to_json(), audit=trail)
+    message_id, p = request.match_info["id"], _principal(request)
+    status = await request.app[HUB].status(p, message_id)
+    trail = await request.app[DATA].audit_trail(p, message_id)
+    return _render(request, "message.html", "messages", status=status, audit=trail)
 
 
 @routes.get("/console/units")
@@ -231,16 +247,19 @@ async def units(request: web.Request) -> web.Response:
     data = request.app[DATA]
     text = request.query.get("not_seen_days", "").strip()
     if not text:
-        return _render(request, "units.html", "units", roots=await data.unit_tree(), days="")
+        roots = await data.unit_tree(_principal(request))
+        return _render(request, "units.html", "units", roots=roots, days="")
     days = check_days(int(text)) if text.isdigit() else check_days(-1)
-    unseen = await data.units_not_seen(days)
+    unseen = await data.units_not_seen(_principal(request), days)
     return _render(request, "units.html", "units", roots=[], unseen=unseen, days=days)
 
 
 @routes.get("/console/dead-letters")
 async def dead_letters(request: web.Request) -> web.Response:
-    """Dead-lettered messages, each with why in words, and retry and discard."""
+    """Dead-lettered messages, each with why in words, and retry and discard (the whole
+    hub's: not for a leader)."""
     await _require(request)
+    authz.require_whole_hub(_principal(request))
     rows = _dead_rows(request, await request.app[DATA].dead_letters())
     return _render(request, "dead.html", "dead", items=rows)
 
@@ -267,6 +286,7 @@ async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
     message for good, so it first shows what would go and asks (``confirm=yes``)."""
     session = await _require(request)
     await check_csrf(request, session)
+    authz.require_whole_hub(_principal(request))
     action = request.match_info["action"]
     if action == "discard" and (await request.post()).get("confirm") != "yes":
         wanted = request.match_info["id"]
@@ -284,7 +304,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one per new audit entry (works across hub processes); the
     stream ends when the session's operator token is revoked."""
     session = await _require(request)
-    data = request.app[DATA]
+    data, p = request.app[DATA], _principal(request)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
@@ -295,6 +315,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     while not stop.is_set() and await _token_active(request, session):
         for event in await data.events_after(last):
             last = event["seq"]
+            if not authz.sees_unit(p, event["unit"]):  # a leader: its scope's events only
+                continue
             kind = "receipt" if event["action"].startswith("receipt") else "message"
             await response.write(f"event: {kind}\ndata: {json.dumps(event)}\n\n".encode())
         try:

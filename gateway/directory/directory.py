@@ -405,10 +405,16 @@ class Directory:
     # -- tokens ------------------------------------------------------------------------
 
     async def create_token(
-        self, unit: str | None = None, operator: str | None = None, *, actor: str = "admin"
+        self,
+        unit: str | None = None,
+        operator: str | None = None,
+        *,
+        actor: str = "admin",
+        scope: str | None = None,
     ) -> str:
-        """A new bearer token (shown once; only its hash is kept)."""
-        return await self.tokens.create(unit, operator, actor=actor)
+        """A new bearer token (shown once; only its hash is kept); an operator's may be
+        limited to the subtree of the unit ``scope``."""
+        return await self.tokens.create(unit, operator, actor=actor, scope=scope)
 
     async def revoke_token(self, token_or_id: str, *, actor: str = "admin") -> str:
         """Revoke a token given itself or its id; returns the id."""

@@ -1,4 +1,5 @@
-"""Who is calling: a unit, or an operator (who sees across units)."""
+"""Who is calling: a unit, or an operator (who sees across units, or, with a scope, the
+units of one subtree: a district or commune leader)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ class Principal:
 
     unit: str | None = None
     operator: str | None = None
+    #: An operator limited to this unit and its descendants (None: every unit).
+    scope: str | None = None
+    #: The codes of ``scope``'s subtree as the directory stood when the token was read.
+    within: frozenset[str] | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -20,4 +25,6 @@ class Principal:
         return self.operator is not None
 
     def __str__(self) -> str:
-        return f"operator:{self.operator}" if self.operator else f"unit:{self.unit}"
+        if self.operator:
+            return f"operator:{self.operator}" + (f"@{self.scope}" if self.scope else "")
+        return f"unit:{self.unit}"

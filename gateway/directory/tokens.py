@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.directory.lineage import Lineage
 from gateway.directory.principal import Principal
+from gateway.directory.scope import subtree
 from gateway.errors import AuthError, DirectoryError, NotFoundError
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
@@ -45,6 +47,7 @@ class TokenInfo:
     operator: str | None
     created_at: datetime
     revoked_at: datetime | None
+    scope: str | None = None
 
 
 class TokenRegistry:
@@ -58,10 +61,18 @@ class TokenRegistry:
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def create(
-        self, unit: str | None = None, operator: str | None = None, *, actor: str = "admin"
+        self,
+        unit: str | None = None,
+        operator: str | None = None,
+        *,
+        actor: str = "admin",
+        scope: str | None = None,
     ) -> str:
-        """A new token for ``unit`` or ``operator`` (exactly one); returned once, never stored."""
+        """A new token for ``unit`` or ``operator`` (exactly one); returned once, never stored.
+        An operator's token may be limited to the subtree of the unit ``scope``."""
         _check_owner(unit, operator)
+        if scope is not None and operator is None:
+            raise DirectoryError("only an operator token has a scope", code="directory.invalid")
         token = secrets.token_urlsafe(32)
         row = TokenRow(
             id=secrets.token_hex(6),
@@ -69,10 +80,12 @@ class TokenRegistry:
             unit_code=unit,
             operator=operator,
             created_at=utcnow(),
+            scope=scope,
         )
         async with self.db.session(write=True) as session:
-            if unit is not None and await session.get(UnitRow, unit) is None:
-                raise DirectoryError(f"no unit {unit}", code="directory.unknown_unit")
+            for code in (unit, scope):
+                if code is not None and await session.get(UnitRow, code) is None:
+                    raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
             session.add(row)
             await session.flush()
             await audit.append(
@@ -80,7 +93,7 @@ class TokenRegistry:
                 actor,
                 "token.created",
                 unit=unit,
-                detail={"token_id": row.id, "operator": operator},
+                detail={"token_id": row.id, "operator": operator, "scope": scope},
             )
         return token
 
@@ -124,11 +137,11 @@ class TokenRegistry:
             row = (
                 await session.execute(select(TokenRow).where(TokenRow.token_hash == wanted))
             ).scalar_one_or_none()
-        if row is None or not equal_secrets(row.token_hash, wanted):
-            raise AuthError("unknown or revoked token", code="auth.invalid_token")
-        if row.revoked_at is not None:
-            raise AuthError("unknown or revoked token", code="auth.invalid_token")
-        principal = Principal(unit=row.unit_code, operator=row.operator)
+            if row is None or not equal_secrets(row.token_hash, wanted):
+                raise AuthError("unknown or revoked token", code="auth.invalid_token")
+            if row.revoked_at is not None:
+                raise AuthError("unknown or revoked token", code="auth.invalid_token")
+            principal = await _principal(session, row)
         self._remember(wanted, principal, now + _CACHE_TTL)
         return await self._active(principal)
 
@@ -157,6 +170,16 @@ class TokenRegistry:
             raise AuthError("unknown or revoked token", code="auth.invalid_token")
         return token_id
 
+    async def principal_by_id(self, token_id: str) -> Principal | None:
+        """The principal of the token with this id, None when it is unknown or revoked:
+        one read by primary key (and of the tree for a scope), never cached (a console
+        session checks it on every request)."""
+        async with self.db.read() as session:
+            row = await session.get(TokenRow, token_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            return await _principal(session, row)
+
     async def is_active(self, token_id: str) -> bool:
         """Whether the token with this id exists and is not revoked: one read by primary
         key, never cached (a console session checks it on every request)."""
@@ -170,8 +193,17 @@ class TokenRegistry:
         async with self.db.read() as session:
             rows = (await session.execute(select(TokenRow).order_by(TokenRow.created_at))).scalars()
             return [
-                TokenInfo(r.id, r.unit_code, r.operator, r.created_at, r.revoked_at) for r in rows
+                TokenInfo(r.id, r.unit_code, r.operator, r.created_at, r.revoked_at, r.scope)
+                for r in rows
             ]
+
+
+async def _principal(session: AsyncSession, row: TokenRow) -> Principal:
+    """Who a token row stands for; a scoped operator with its subtree read now."""
+    if row.scope is None:
+        return Principal(unit=row.unit_code, operator=row.operator)
+    within = await subtree(session, row.scope)
+    return Principal(operator=row.operator, scope=row.scope, within=within)
 
 
 def _check_owner(unit: str | None, operator: str | None) -> None:

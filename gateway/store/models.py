@@ -172,6 +172,8 @@ class TokenRow(Base):
     operator: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: An operator token limited to this unit's subtree (a leader); None: every unit.
+    scope: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"), default=None)
 
 
 class MessageRow(Base):

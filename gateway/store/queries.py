@@ -386,6 +386,11 @@ def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[C
     conds: list[ColumnElement[bool]] = []
     if units:
         conds.append(or_(MessageRow.sender.in_(units), _delivered_to(units, dialect_name)))
+    if f.within is not None:
+        scope = sorted(f.within)
+        conds.append(
+            or_(MessageRow.sender.in_(scope), _delivered(DeliveryRow.recipient.in_(scope)))
+        )
     if f.sender:
         conds.append(MessageRow.sender == f.sender)
     if f.state:

@@ -304,6 +304,8 @@ class SearchFilters:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    #: A leader's scope: only messages sent from or to one of these units.
+    within: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,8 +57,8 @@ log = structlog.get_logger("gateway.deadlines")
 LEVELS = ("received", "completed", "parent_received", "parent_completed")
 #: An unmarked claim older than this is taken over (its process died before sending).
 RETRY_AFTER = timedelta(minutes=10)
-#: Claims per transaction.
-_CHUNK = 1000
+#: Claims per transaction (8 columns a row stay under 32,767 query parameters).
+_CHUNK = 4000
 _NOTICE_NS = uuid.UUID("3d0f3f8e-6a53-5b8e-9a3e-25c1c0d6e0a1")
 _D, _M, _E = table(DeliveryRow), table(MessageRow), table(EscalationRow)
 _CHANGE = table(MessageRow).alias("change")

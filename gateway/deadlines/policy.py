@@ -101,7 +101,7 @@ class DuePolicy:
             completed = self.calendar.end_of(due_date)
         else:
             completed = self.completed[level].after(accepted, self.calendar)
-        return DueTimes(received, max(received, completed))
+        return DueTimes(received, completed)
 
 
 class DeadlinesConfigLike(Protocol):

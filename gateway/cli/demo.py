@@ -32,6 +32,7 @@ from rich.table import Table
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.cli.demo_clients import DemoClient, DirectClient, HttpClient
 from gateway.cli.demo_data import DemoProvince, build_province
+from gateway.cli.demo_restructure import restructure
 from gateway.cli.demo_run import DemoResult, DemoRun, plan_documents
 from gateway.config import Config, load_config
 from gateway.hub import Hub
@@ -55,6 +56,12 @@ _STATUS_NAMES = {
 @click.option("--direct", is_flag=True, help="Call the hub facade instead of HTTP.")
 @click.option("--seed", default=7, show_default=True, help="Seed of the document mix.")
 @click.option("--timeout", default=180.0, show_default=True, help="Give up after seconds.")
+@click.option(
+    "--restructure/--no-restructure",
+    default=True,
+    show_default=True,
+    help="Then apply the An Giang-shaped restructuring plan and show where mail goes.",
+)
 @pass_cli
 def command(
     cli: CliContext,
@@ -64,12 +71,16 @@ def command(
     direct: bool,
     seed: int,
     timeout: float,
+    restructure: bool,
 ) -> None:
     """A province, its districts and communes exchanging documents; a summary table."""
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with _home(cli.home) as home:
         config = _demo_config(home, cli.config_file, amqp, db)
-        result = run(run_demo(config, documents, direct=direct, seed=seed, timeout=timeout))
+        demo = run_demo(
+            config, documents, direct=direct, seed=seed, timeout=timeout, restructuring=restructure
+        )
+        result = run(demo)
     if not result.ok:
         raise SystemExit(1)
 
@@ -147,6 +158,7 @@ async def run_demo(
     seed: int = 7,
     timeout: float = 180.0,  # noqa: ASYNC109 (handed to the run, not awaited here)
     console: Console | None = None,
+    restructuring: bool = True,
 ) -> DemoResult:
     """Set up, run, check and print; the result."""
     out = console or Console()
@@ -166,9 +178,13 @@ async def run_demo(
                 progress.add_task("receipts back", total=None, key="receipts")
                 demo = DemoRun(clients, plan, on_progress=advance, timeout=timeout)
                 result = await demo.run()
+        changed = await restructure(hub, province) if restructuring else None
     finally:
         await hub.stop()
     out.print(_summary(result, len(province.units), demo.expected_receipts, config, base))
+    if changed is not None:
+        out.print(changed[0])
+        result.errors.extend(changed[1])
     return result
 
 

@@ -179,3 +179,35 @@ async def read_snapshot(db: Database) -> LineageSnapshot:
             {r.code: r.valid_until for r in rows if r.valid_until is not None},
             tuple(Link(x.predecessor, x.successor, x.kind, x.effective_at) for x in links),
         )
+
+
+async def names_at(db: Database, codes: Collection[str], at: datetime) -> dict[str, str]:
+    """The name each of ``codes`` had at ``at``: today's name, unless a rename after
+    ``at`` (the audit log keeps what each rename replaced) says otherwise."""
+    from gateway.store.models import AuditRow
+
+    wanted = list(dict.fromkeys(codes))
+    async with db.read() as session:
+        rows = await session.execute(
+            select(UnitRow.code, UnitRow.name).where(UnitRow.code.in_(wanted))
+        )
+        names = {r.code: r.name for r in rows}
+        renames = (
+            select(AuditRow.unit, AuditRow.action, AuditRow.detail)
+            .where(
+                AuditRow.unit.in_(wanted),
+                AuditRow.action.in_(("unit.renamed", "unit.updated")),
+                AuditRow.at > at,
+            )
+            .order_by(AuditRow.seq)
+        )
+        settled: set[str] = set()
+        for unit, action, detail in (await session.execute(renames)).all():
+            if unit in settled or not isinstance(detail, dict):
+                continue
+            was = detail.get("was")
+            old = was[0] if action == "unit.updated" and isinstance(was, list) else was
+            if isinstance(old, str) and old:
+                names[unit] = old
+                settled.add(unit)
+    return names

@@ -4,17 +4,20 @@
 "receipts": [{"status": "03", "name": "accepted", "at", "by", "reason"}]}]}``.
 After a change of the directory a recipient also says ``addressed_to`` (the retired
 code the sender wrote, whose successor got the document) or ``forwarded_to`` (the unit
-that now stands for a retired recipient), each with a ``note`` in words.
+that now stands for a retired recipient), each with a ``note`` in words; the sender's
+and recipients' names are those they had when the message was sent (``sender_name``,
+``name``), even after a rename.
 The sender and operators see every recipient; a recipient sees its own delivery only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from gateway.directory import Directory
-from gateway.directory.lineage import LineageSnapshot
+from gateway.directory.lineage import LineageSnapshot, names_at
 from gateway.envelope.codec import envelope_from_element
 from gateway.pipeline.states import is_final
 from gateway.store import MessageStore
@@ -48,6 +51,7 @@ async def forwarding_notes(
     directory: Directory, messages: MessageStore, status: dict[str, Any]
 ) -> None:
     """Add ``addressed_to``/``forwarded_to`` notes to ``status`` (read at read time)."""
+    await _names_when_sent(directory, status)
     snap = await directory.lineage.snapshot()
     if not snap.links:
         return
@@ -67,6 +71,16 @@ async def forwarding_notes(
         if carrier is not None:
             units[carrier]["addressed_to"] = code
             units[carrier].setdefault("note", f"addressed to {code}, forwarded to {carrier}")
+
+
+async def _names_when_sent(directory: Directory, status: dict[str, Any]) -> None:
+    """``sender_name`` and each recipient's ``name`` as they were when it was sent."""
+    sent = datetime.fromisoformat(status["created_at"].replace("Z", "+00:00"))
+    codes = [status["sender"], *(r["unit"] for r in status["recipients"])]
+    names = await names_at(directory.db, codes, sent)
+    status["sender_name"] = names.get(status["sender"])
+    for entry in status["recipients"]:
+        entry["name"] = names.get(entry["unit"])
 
 
 def _carrier(snap: LineageSnapshot, code: str, units: Collection[str]) -> str | None:

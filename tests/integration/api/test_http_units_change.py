@@ -145,3 +145,16 @@ async def test_scheduled_retirement_switches_tokens_certificates_and_routing(
     await world.wait_state(before, A, {"queued"})
     items = await world.mailbox(C)
     assert {i["message_id"] for i in items} == {before, after}
+
+
+async def test_status_keeps_the_names_parties_had_when_sent(world: World) -> None:
+    """After a rename the status of an older message shows the old names; a newer one the
+    new name."""
+    before = await world.send(A, (B,))
+    code, _ = await post(world, "operator", f"/api/v1/units/{B}/rename", {"name": "Phường B"})
+    assert code == 200
+    code, _ = await post(world, "operator", f"/api/v1/units/{A}/rename", {"name": "Phường A"})
+    after = await world.send(A, (B,))
+    old, new = await status_of(world, A, before), await status_of(world, A, after)
+    assert (old["sender_name"], old["recipients"][0]["name"]) == ("Huyện A", "Huyện B")
+    assert (new["sender_name"], new["recipients"][0]["name"]) == ("Phường A", "Phường B")

@@ -22,6 +22,7 @@
         ├── StoreUnavailable          store.unavailable        503
         ├── BusUnavailable            bus.unavailable          503
         ├── AdapterUnavailable        adapter.unavailable      503
+        ├── StorageUnavailable        storage.unavailable      503
         └── StorageFull               storage.full             507
 
 Raise with a specific code: ``raise XmlError("DOCTYPE is not allowed", code="xml.dtd")``.
@@ -55,6 +56,7 @@ __all__ = [
     "RoutingError",
     "SignatureError",
     "StorageFull",
+    "StorageUnavailable",
     "StoreUnavailable",
     "XmlError",
 ]
@@ -223,6 +225,12 @@ class AdapterUnavailable(Recoverable):
     code = "adapter.unavailable"
 
 
+class StorageUnavailable(Recoverable):
+    """The object store holding the blobs did not take or give the bytes."""
+
+    code = "storage.unavailable"
+
+
 class StorageFull(Recoverable):
     """The blob store's file system is full (or the hub's quota on it is used up)."""
 
@@ -367,6 +375,8 @@ ERROR_CODES: dict[str, str] = {
     "config.invalid": "the configuration is invalid",
     "store.unavailable": "the database cannot be reached",
     "storage.full": "the blob store's disk is full: nothing was stored; retry later",
+    "storage.unavailable": "the object store holding the blobs did not answer: nothing was "
+    "stored; retry later",
     "bus.unavailable": "the message bus cannot be reached",
     "bus.timeout": "the bus did not confirm a publish in time (outcome unknown: retried)",
     "bus.nacked": "the broker refused a publish (negative confirm)",

@@ -62,11 +62,12 @@ from gateway.pipeline.status import StatusView
 from gateway.pipeline.succession import Succession
 from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, unit_summary_json
-from gateway.store import AcceptResult, BlobStore, Database, MessageStore, OutboxRow
+from gateway.store import AcceptResult, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
 from gateway.store.idempotency import IdempotencyKeys
 from gateway.store.records import SearchFilters, StoredMessage
 from gateway.store.retention import OutboxRetention
+from gateway.store.s3blobs import open_blob_store
 from gateway.store.vacuum import Vacuum
 from gateway.text import nfc
 
@@ -106,7 +107,7 @@ class Hub:
             keep_seconds=self.config.database.outbox_keep_seconds,
             held=self._held_outbox_rows,
         )
-        self.blobs = BlobStore(self.config.blob_dir)
+        self.blobs = open_blob_store(self.config)
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
         self.idempotency = IdempotencyKeys(self.db)
@@ -192,6 +193,7 @@ class Hub:
         await self.retention.stop()
         self.sealing.close()
         await self.escalation.stop()
+        await self.blobs.close()
         await self.db.dispose()
 
     @property
@@ -616,7 +618,7 @@ class Hub:
         for a in stored.attachments:
             if nfc(a.name) == nfc(name):  # one name, however the client spelled it
                 attachment = Attachment(a.name, a.media_type, a.size, a.sha256)
-                return attachment, self.blobs.path(a.sha256)
+                return attachment, await self.blobs.local_path(a.sha256)
         raise NotFoundError(
             f"no attachment {name!r}", code="message.attachment_not_found", message_id=message_id
         )

@@ -22,7 +22,8 @@ from gateway.pipeline.intake import Intake
 from gateway.pipeline.verify import Verify
 from gateway.pki.keystore import KeyStore
 from gateway.pki.trust import TrustStore
-from gateway.store import AcceptResult, BlobStore, MessageStore
+from gateway.store import AcceptResult, MessageStore
+from gateway.store.s3blobs import AnyBlobStore
 
 __all__ = ["SubmitFlow", "TrustCache", "build_submit_flow"]
 
@@ -96,7 +97,7 @@ def build_submit_flow(
     config: Config,
     *,
     trust: Callable[[], TrustStore],
-    blobs: BlobStore,
+    blobs: AnyBlobStore,
     directory: Directory,
     messages: MessageStore,
     on_accepted: Callable[[], None],

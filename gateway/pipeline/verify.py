@@ -29,6 +29,7 @@ from gateway.envelope.verify import VerifiedEnvelope, verify_envelope
 from gateway.errors import EnvelopeError
 from gateway.pki.trust import TrustStore
 from gateway.store.blobs import BlobStore
+from gateway.store.s3blobs import AnyBlobStore
 
 __all__ = ["Verify"]
 
@@ -65,13 +66,32 @@ class BlobFiles:
             return None
 
 
+class KnownSizes:
+    """Blob sizes looked up before the synchronous ``check_attachments`` (object store)."""
+
+    def __init__(self, sizes: dict[str, int | None]) -> None:
+        self.sizes = sizes
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob was found."""
+        return self.sizes.get(sha256) is not None
+
+    def size(self, sha256: str) -> int | None:
+        """The blob's size, or None."""
+        return self.sizes.get(sha256)
+
+    def digest(self, sha256: str) -> str | None:
+        """Not rehashed here: the object store's copy was hashed on its way in."""
+        return sha256 if self.exists(sha256) else None
+
+
 class Verify:
     """Check a submitted envelope for ``caller``; returns what the signature covers."""
 
     def __init__(
         self,
         trust: Callable[[], TrustStore],
-        blobs: BlobStore,
+        blobs: AnyBlobStore,
         *,
         window: timedelta,
         max_bytes: int,
@@ -79,7 +99,7 @@ class Verify:
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.trust = trust
-        self.blobs = BlobFiles(blobs)
+        self.store = blobs
         self.window = window
         self.limits = {"max_bytes": max_bytes, "max_depth": max_depth}
         self.clock = clock
@@ -113,7 +133,11 @@ class Verify:
         if env.expires is not None and env.expires <= now:
             raise EnvelopeError("the message has expired", code="envelope.expired", message_id=mid)
         check_origin(env, adapter_ids=adapter_ids)
-        check_attachments(env, self.blobs)
+        if isinstance(self.store, BlobStore):
+            check_attachments(env, BlobFiles(self.store))
+        else:
+            shas = [a.sha256 for a in env.attachments]
+            check_attachments(env, KnownSizes(await self.store.sizes(shas)))
         return verified
 
 

@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from gateway.errors import EnvelopeError, LimitError, NotFoundError, RequestError, StorageFull
 
-__all__ = ["BlobRef", "BlobStore", "sha256_of_file"]
+__all__ = ["BlobRef", "BlobStore", "UploadHolds", "sha256_of_file"]
 
 CHUNK = 1024 * 1024
 #: Readiness: the blob store's file system must have this much free for the hub.
@@ -65,13 +65,57 @@ def _check_sha(sha: str) -> str:
     return sha
 
 
-class BlobStore:
+class UploadHolds:
+    """What both blob stores share: ``put_bytes`` over ``put_stream``, and the holds of
+    the uploads in this process (``inode``: the copy each put installed)."""
+
+    def __init__(self) -> None:
+        #: sha256 -> (uploads holding it, the copies they installed); see :meth:`hold`.
+        self._held: dict[str, tuple[int, set[int]]] = {}
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobRef:
+        """Stream ``chunks`` into the store (each store's own)."""
+        raise NotImplementedError
+
+    async def put_bytes(self, data: bytes, expected_sha256: str | None = None) -> BlobRef:
+        """Store ``data`` (small payloads; large ones go through :meth:`put_stream`)."""
+
+        async def one() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put_stream(one(), expected_sha256=expected_sha256)
+
+    def hold(self, ref: BlobRef) -> None:
+        """An upload in this process holds ``ref`` until :meth:`release`."""
+        holders, inodes = self._held.get(ref.sha256, (0, set()))
+        if ref.inode is not None:
+            inodes.add(ref.inode)
+        self._held[ref.sha256] = (holders + 1, inodes)
+
+    def release(self, refs: Iterable[BlobRef]) -> dict[str, set[int]]:
+        """Drop the holds of ``refs``; the blobs no upload holds any more, each with the
+        copies (inodes) the uploads that held it installed."""
+        free: dict[str, set[int]] = {}
+        for ref in refs:
+            holders, inodes = self._held.pop(ref.sha256, (1, set()))
+            if holders > 1:
+                self._held[ref.sha256] = (holders - 1, inodes)
+            else:
+                free[ref.sha256] = inodes
+        return free
+
+
+class BlobStore(UploadHolds):
     """Blobs on a local (or shared) file system under ``root``."""
 
     def __init__(self, root: Path | str) -> None:
+        super().__init__()
         self.root = Path(root)
-        #: sha256 -> (uploads holding it, the copies they installed); see :meth:`hold`.
-        self._held: dict[str, tuple[int, set[int]]] = {}
 
     def path(self, sha: str) -> Path:
         """Where the blob with digest ``sha`` lives (whether or not it exists)."""
@@ -82,20 +126,19 @@ class BlobStore:
         """True when the blob is stored."""
         return await asyncio.to_thread(self.path(sha).is_file)
 
+    async def local_path(self, sha: str) -> Path:
+        """A local file with the blob's bytes: the blob itself."""
+        return self.path(sha)
+
+    async def close(self) -> None:
+        """Nothing to close (the object store's :meth:`close` has a client)."""
+
     async def size(self, sha: str) -> int:
         """The blob's size in bytes; ``not_found`` if it is not stored."""
         try:
             return (await asyncio.to_thread(self.path(sha).stat)).st_size
         except FileNotFoundError as exc:
             raise NotFoundError(f"no blob {sha}", code="not_found") from exc
-
-    async def put_bytes(self, data: bytes, expected_sha256: str | None = None) -> BlobRef:
-        """Store ``data`` (small payloads; large ones go through :meth:`put_stream`)."""
-
-        async def one() -> AsyncIterator[bytes]:
-            yield data
-
-        return await self.put_stream(one(), expected_sha256=expected_sha256)
 
     async def put_stream(
         self,
@@ -176,25 +219,6 @@ class BlobStore:
         _fsync_dir(final.parent)
         return inode
 
-    def hold(self, ref: BlobRef) -> None:
-        """An upload in this process holds ``ref`` until :meth:`release`."""
-        holders, inodes = self._held.get(ref.sha256, (0, set()))
-        if ref.inode is not None:
-            inodes.add(ref.inode)
-        self._held[ref.sha256] = (holders + 1, inodes)
-
-    def release(self, refs: Iterable[BlobRef]) -> dict[str, set[int]]:
-        """Drop the holds of ``refs``; the blobs no upload holds any more, each with the
-        copies (inodes) the uploads that held it installed."""
-        free: dict[str, set[int]] = {}
-        for ref in refs:
-            holders, inodes = self._held.pop(ref.sha256, (1, set()))
-            if holders > 1:
-                self._held[ref.sha256] = (holders - 1, inodes)
-            else:
-                free[ref.sha256] = inodes
-        return free
-
     async def discard_uploaded(self, free: dict[str, set[int]]) -> int:
         """Remove each blob of ``free`` (as :meth:`release` answers) whose copy is still one
         those uploads installed; how many went."""
@@ -237,19 +261,34 @@ class BlobStore:
         return RangeReader(path, start, last, total)
 
 
+class RangeSpan:
+    """What both range readers share: ``start..end`` inclusive, read whole or in chunks."""
+
+    __slots__ = ()
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        """Number of bytes the range covers."""
+        return self.end - self.start + 1
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    async def read(self) -> bytes:
+        """The whole range in memory (small ranges and tests)."""
+        return b"".join([chunk async for chunk in self])
+
+
 @dataclass(frozen=True, slots=True)
-class RangeReader:
+class RangeReader(RangeSpan):
     """An async iterable over part of a blob: ``async for chunk in store.open_range(...)``."""
 
     path: Path
     start: int
     end: int  # inclusive
     total: int
-
-    @property
-    def length(self) -> int:
-        """Number of bytes the range covers."""
-        return self.end - self.start + 1
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         fh = await asyncio.to_thread(self.path.open, "rb")
@@ -264,10 +303,6 @@ class RangeReader:
                 yield block
         finally:
             await asyncio.to_thread(fh.close)
-
-    async def read(self) -> bytes:
-        """The whole range in memory (small ranges and tests)."""
-        return b"".join([chunk async for chunk in self])
 
 
 def _flush_and_close(fh: BinaryIO) -> None:

@@ -21,7 +21,7 @@ from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database
 from gateway.store.models import UnitLinkRow, UnitRow, utcnow
 
-__all__ = ["Lineage", "LineageSnapshot", "Link", "parse_at"]
+__all__ = ["Lineage", "LineageSnapshot", "Link", "names_at", "parse_at"]
 
 #: How long a process trusts its snapshot of lineage (seconds).
 _TTL = 1.0

@@ -28,6 +28,7 @@ from gateway.store.changes import (
     withdrawn,
 )
 from gateway.store.db import Database
+from gateway.store.lineage import related_codes
 from gateway.store.models import (
     AttachmentRow,
     DeliveryRow,
@@ -363,6 +364,8 @@ async def _matching_units(session: AsyncSession, text: str) -> tuple[tuple[str, 
     found = tuple((r.code, r.name) for r in (await session.execute(query)).all())
     if not found and UNIT_CODE_RE.fullmatch(code):
         return ((code, ""),)
+    if UNIT_CODE_RE.fullmatch(code):  # a retired, merged or re-coded unit: its lineage too
+        found += tuple(u for u in await related_codes(session, code) if u not in found)
     return found
 
 

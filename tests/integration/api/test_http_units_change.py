@@ -158,3 +158,19 @@ async def test_status_keeps_the_names_parties_had_when_sent(world: World) -> Non
     old, new = await status_of(world, A, before), await status_of(world, A, after)
     assert (old["sender_name"], old["recipients"][0]["name"]) == ("Huyện A", "Huyện B")
     assert (new["sender_name"], new["recipients"][0]["name"]) == ("Phường A", "Phường B")
+
+
+async def test_search_by_either_code_finds_messages_across_a_retirement(world: World) -> None:
+    """After B retires into C, searching by B or by C finds the message sent to B before
+    and the one addressed to B after (delivered to C)."""
+    before = await world.send(A, (B,))
+    code, _ = await post(world, "operator", f"/api/v1/units/{B}/retire", {"successor": C})
+    assert code == 200
+    after = await world.send(A, (B,))
+    for unit in (B, C):
+        resp = await world.client.get(
+            f"/api/v1/messages?unit={unit}", headers=world.auth("operator")
+        )
+        assert resp.status == 200, await resp.text()
+        found = {m["id"] for m in (await resp.json())["items"]}
+        assert {before, after} <= found, unit

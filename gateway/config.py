@@ -177,6 +177,20 @@ class BlobsConfig:
 
 
 @dataclass(frozen=True)
+class TimestampsConfig:
+    """``[timestamps]``: RFC 3161 timestamps from a TSA (``gateway/timestamps``) on each
+    accepted message's audit entry, each receipt, and the audit head every
+    ``head_interval_seconds``. Empty ``tsa_url``: none. ``trust_dir``: the TSA's CA
+    certificates (relative to the home), used when checking tokens."""
+
+    tsa_url: str = ""
+    timeout_seconds: float = 10.0
+    pass_seconds: float = 5.0
+    head_interval_seconds: float = 300.0
+    trust_dir: str = "tsa-trust"
+
+
+@dataclass(frozen=True)
 class AdapterConfig:
     """One ``[[adapters]]`` entry."""
 
@@ -197,6 +211,7 @@ class Config:
     client: ClientConfig = field(default_factory=ClientConfig)
     deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
     pdf: PdfConfig = field(default_factory=PdfConfig)
+    timestamps: TimestampsConfig = field(default_factory=TimestampsConfig)
     blobs: BlobsConfig = field(default_factory=BlobsConfig)
     adapters: tuple[AdapterConfig, ...] = ()
 
@@ -234,6 +249,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "client": ClientConfig,
     "deadlines": DeadlinesConfig,
     "pdf": PdfConfig,
+    "timestamps": TimestampsConfig,
     "blobs": BlobsConfig,
 }
 

@@ -70,6 +70,8 @@ from gateway.store.retention import OutboxRetention
 from gateway.store.s3blobs import open_blob_store
 from gateway.store.vacuum import Vacuum
 from gateway.text import nfc
+from gateway.timestamps.stamper import build_stamper
+from gateway.timestamps.store import TimestampStore
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile"]
 
@@ -134,6 +136,9 @@ class Hub:
             on_accepted=self.relay.wake,
         )
         self.expiry = Expiry(self.messages, self.receipts)
+        self.timestamps = TimestampStore(self.db)
+        #: RFC 3161 stamps in the background (None: no ``[timestamps] tsa_url``).
+        self.stamper = build_stamper(self.config, self.db)
         self.consumers = MailboxConsumers(
             self.bus, self.messages, self.directory, self.signals, self.expiry
         )
@@ -168,6 +173,8 @@ class Hub:
             await self._reclaim_leases()
             self.relay.start()
         self.vacuum.start()
+        if self.stamper is not None and self._run_relay:
+            self.stamper.start()
         # after the local bus's recovery, the only reader of published rows
         self.retention.start()
         self._started = True
@@ -190,6 +197,8 @@ class Hub:
             await self.consumers.stop()
         await self.bus.close()
         await self.vacuum.stop()
+        if self.stamper is not None:
+            await self.stamper.stop()
         await self.retention.stop()
         self.sealing.close()
         await self.escalation.stop()
@@ -637,6 +646,7 @@ class Hub:
             recipient["last_seen_at"] = at.isoformat() if at else None
         pdf = self.flow.pdf
         status["pdf_signatures"] = await pdf.report(message_id) if pdf is not None else None
+        status["timestamps"] = await self.timestamps.counts(message_id)
         return status
 
     async def search(

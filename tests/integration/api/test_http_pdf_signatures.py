@@ -15,16 +15,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.api.app import build_app
 from gateway.config import PdfConfig
-from gateway.console import setup_console
 from gateway.envelope.seal import seal_envelope
 from gateway.hub import UploadedFile
 from gateway.pipeline.document import build_envelope
-from tests.integration.api.conftest import A, B, World, _json, hub_config, start_world
+from tests.integration.api.conftest import A, B, World, _json, hub_config
 from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
+from tests.support.proofworld import served_world
 
 CA = pdf_ca()
 
@@ -60,14 +58,8 @@ PDFS = _pdfs()
 async def _world(home: Path, url: str, policy: str) -> AsyncIterator[World]:
     CA.write_trust_dir(home / "pdf-trust")
     config = replace(hub_config(home, url, "local://"), pdf=PdfConfig(policy=policy))
-    hub, tokens = await start_world(config)
-    try:
-        app = build_app(hub)
-        setup_console(app, hub)
-        async with TestClient(TestServer(app)) as client:
-            yield World(hub, client, tokens)
-    finally:
-        await hub.stop()
+    async with served_world(config, console=True) as world:
+        yield world
 
 
 @pytest.fixture

@@ -183,6 +183,14 @@ async def test_console_pages_follow_the_scope(world: Scoped) -> None:
         assert sorted(codes) == sorted([C1, D1])
         async with client.get(f"{url}/console/dead-letters") as r:
             assert r.status == 403 and "auth.forbidden" in await r.text()
+        async with client.get(f"{url}/console/dashboard") as r:
+            page = await r.text()
+        assert r.status == 200 and 'id="chart-daily"' in page
+        assert f'data-unit="{C1}"' in page and f'data-unit="{D2}"' not in page
+        assert re.search(r'id="n-sent">1<', page)  # C1's report, not P's or D2's documents
+        for outside in (D2, C2, P):
+            async with client.get(f"{url}/console/dashboard?unit={outside}") as r:
+                assert r.status == 404, outside
     async with await _console(world, "ops") as client, client.get(f"{url}/console/units") as r:
         assert D2 in await r.text()  # the whole hub's operator sees every unit
 

@@ -18,7 +18,7 @@ import pytest
 
 from gateway.console.i18n import _LABELS
 from gateway.errors import ERROR_CODES
-from tests.support.seeded_hub import COMMUNES, SeededHub, seeded_hub
+from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
 #: Words that are the same in both languages on purpose.
 SAME_IN_BOTH = {"Lienthong", "CSV", "XLSX", "Excel", "UTC"}
@@ -92,6 +92,9 @@ async def _pages(live: SeededHub, lang: str) -> dict[str, tuple[int, str]]:
             "/console/units", "/console/units?not_seen_days=0", "/console/units?not_seen_days=1",
             "/console/dead-letters", f"/console/messages/{MISSING}",
             "/console/messages?since=not-a-date", "/console/units?not_seen_days=abc",
+            "/console/dashboard", f"/console/dashboard?unit={PROVINCE}",
+            f"/console/dashboard?unit={DISTRICTS[1]}&days=7", "/console/dashboard?days=0",
+            "/console/dashboard?unit=000.00.99.H01",
         ]  # fmt: skip
         for path in paths:
             async with client.get(f"{live.url}{path}") as r:

@@ -1,0 +1,237 @@
+"""The leaders' dashboard: how a part of the tree is doing, from the store and directory.
+
+For a unit's subtree (within what the caller may see, :mod:`gateway.authz`) over the last
+``days`` days: documents sent and received per day, the share of deliveries handled (06)
+within their deadline, overdue deliveries by unit (worst first), the median time to 01
+(received) and 06 (completed) by unit, the units not seen for N days, and the children to
+drill down into. A delivery's deadline is its message's ``due_completed_at`` (issue 25's
+deadlines) or else the end of its ``due_date`` in Vietnam.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway import authz
+from gateway.console.people import LOCAL, parse_when
+from gateway.directory.directory import Unit
+from gateway.directory.last_seen import not_seen_for
+from gateway.store.models import DeliveryRow, MessageRow, ReceiptRow
+
+__all__ = ["Dashboard", "UnitRow", "build"]
+
+_FINAL = ("completed", "rejected", "expired", "failed", "recall_agreed")
+
+
+@dataclass
+class UnitRow:
+    """One unit's (or one child subtree's) figures."""
+
+    code: str
+    sent: int = 0
+    received: int = 0
+    overdue: int = 0
+    to_01: float | None = None  # median hours
+    to_06: float | None = None
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page shows."""
+
+    root: str | None
+    days: list[str]
+    sent: list[int]
+    received: list[int]
+    on_time: int
+    late: int
+    overdue_by_unit: list[UnitRow]
+    medians: list[UnitRow]
+    not_seen: list[Unit]
+    children: list[UnitRow]
+    overdue_documents: list[dict[str, Any]] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    per_unit: dict[str, UnitRow] = field(default_factory=dict)
+
+    @property
+    def on_time_share(self) -> int | None:
+        """Percent of deliveries due so far that were completed in time (None: none due)."""
+        due = self.on_time + self.late
+        return round(100 * self.on_time / due) if due else None
+
+
+def _deadline(due_completed_at: datetime | None, due_date: date | None) -> datetime | None:
+    if due_completed_at is not None:
+        return parse_when(due_completed_at)
+    if due_date is not None:
+        return datetime.combine(due_date, time(23, 59, 59), tzinfo=LOCAL)
+    return None
+
+
+async def build(
+    hub: Any, p: authz.PrincipalLike, root: str | None, days: int, not_seen_days: int
+) -> Dashboard:
+    """The dashboard of ``root``'s subtree (None: the caller's whole view)."""
+    units = await hub.directory.list()
+    parents = {u.code: u.parent for u in units}
+    visible = {u.code for u in units if authz.sees_unit(p, u.code)}
+    if root is None:
+        root = getattr(p, "scope", None)
+    area = _subtree(parents, root) & visible if root else visible
+    now = datetime.now(UTC)
+    since = datetime.combine(now.astimezone(LOCAL).date() - timedelta(days=days - 1), time(), LOCAL)
+    rows, firsts = await _read(hub, since)
+    board = _figures(rows, firsts, area, since, days, now)
+    board.root = root
+    board.not_seen = [
+        u for u in units if u.code in area and not_seen_for(not_seen_days, u.last_seen_at)
+    ]
+    board.children = _children(parents, root, area, visible, board)
+    board.path = _path(parents, root, visible)
+    return board
+
+
+async def _read(hub: Any, since: datetime) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
+    """Deliveries of the messages since ``since`` and their first 01 and 06."""
+    query = (
+        select(
+            MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
+            MessageRow.due_date, MessageRow.due_completed_at,
+            DeliveryRow.recipient, DeliveryRow.state,
+        )
+        .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
+        .where(MessageRow.created_at >= since.astimezone(UTC))
+    )  # fmt: skip
+    receipts = (
+        select(ReceiptRow.message_id, ReceiptRow.recipient, ReceiptRow.status_code, ReceiptRow.at)
+        .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
+        .where(MessageRow.created_at >= since.astimezone(UTC))
+        .where(ReceiptRow.status_code.in_(("01", "06")))
+    )
+    async with hub.db.read() as session:
+        rows = list((await session.execute(query)).all())
+        firsts: dict[tuple[str, str, str], Any] = {}
+        for mid, recipient, code, at in (await session.execute(receipts)).all():
+            key = (mid, recipient, code)
+            if key not in firsts or at < firsts[key]:
+                firsts[key] = at
+    return rows, firsts
+
+
+def _figures(
+    rows: list[Any],
+    firsts: dict[tuple[str, str, str], Any],
+    area: set[str],
+    since: datetime,
+    days: int,
+    now: datetime,
+) -> Dashboard:
+    day_keys = [(since.date() + timedelta(days=i)) for i in range(days)]
+    sent_ids: dict[date, set[str]] = defaultdict(set)
+    received: Counter[date] = Counter()
+    per_unit: dict[str, UnitRow] = {}
+    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    on_time = late = 0
+    overdue_docs: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        day = parse_when(r.created_at).astimezone(LOCAL).date()  # type: ignore[union-attr]
+        if r.sender in area and r.id not in sent_ids[day]:  # a document once, not per recipient
+            sent_ids[day].add(r.id)
+            per_unit.setdefault(r.sender, UnitRow(r.sender)).sent += 1
+        if r.recipient not in area:
+            continue
+        received[day] += 1
+        unit = per_unit.setdefault(r.recipient, UnitRow(r.recipient))
+        unit.received += 1
+        created = parse_when(r.created_at)
+        for code in ("01", "06"):
+            at = parse_when(firsts.get((r.id, r.recipient, code)))
+            if at is not None and created is not None:
+                waits[(r.recipient, code)].append((at - created).total_seconds() / 3600)
+        deadline = _deadline(r.due_completed_at, r.due_date)
+        if deadline is None:
+            continue
+        done = parse_when(firsts.get((r.id, r.recipient, "06")))
+        if done is not None:
+            on_time, late = (on_time + 1, late) if done <= deadline else (on_time, late + 1)
+        elif now > deadline:
+            late += 1
+            if r.state not in _FINAL:
+                unit.overdue += 1
+                doc = overdue_docs.setdefault(
+                    r.id, {"id": r.id, "subject": r.subject, "deadline": deadline, "units": []}
+                )
+                doc["units"].append(r.recipient)
+    for (code, status), hours in waits.items():
+        setattr(per_unit[code], "to_01" if status == "01" else "to_06", statistics.median(hours))
+    rows_ = list(per_unit.values())
+    return Dashboard(
+        root=None,
+        days=[d.strftime("%d/%m") for d in day_keys],
+        sent=[len(sent_ids[d]) for d in day_keys],
+        received=[received[d] for d in day_keys],
+        on_time=on_time,
+        late=late,
+        overdue_by_unit=sorted((u for u in rows_ if u.overdue), key=lambda u: (-u.overdue, u.code)),
+        medians=sorted(
+            (u for u in rows_ if u.to_01 is not None or u.to_06 is not None),
+            key=lambda u: (-(u.to_06 or u.to_01 or 0), u.code),
+        ),
+        not_seen=[],
+        children=[],
+        overdue_documents=sorted(overdue_docs.values(), key=lambda d: d["deadline"]),
+        per_unit=per_unit,
+    )
+
+
+def _subtree(parents: dict[str, str | None], root: str) -> set[str]:
+    children: defaultdict[str | None, list[str]] = defaultdict(list)
+    for code, parent in parents.items():
+        children[parent].append(code)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _children(
+    parents: dict[str, str | None],
+    root: str | None,
+    area: set[str],
+    visible: set[str],
+    board: Dashboard,
+) -> list[UnitRow]:
+    """Each child of ``root`` (the top units when None) with its whole subtree's figures."""
+    tops = [c for c, parent in parents.items() if parent == root and c in visible]
+    if root is None:
+        tops = [c for c in visible if parents.get(c) not in visible]
+    out = []
+    for child in sorted(tops):
+        row = UnitRow(child)
+        for code in _subtree(parents, child) & area:
+            unit = board.per_unit.get(code)
+            if unit is not None:
+                row.sent += unit.sent
+                row.received += unit.received
+                row.overdue += unit.overdue
+        out.append(row)
+    return sorted(out, key=lambda u: (-u.overdue, u.code))
+
+
+def _path(parents: dict[str, str | None], root: str | None, visible: set[str]) -> list[str]:
+    """From the highest visible ancestor down to ``root`` (the breadcrumb)."""
+    path: list[str] = []
+    code = root
+    while code is not None and code in visible and code not in path:
+        path.insert(0, code)
+        code = parents.get(code)
+    return path

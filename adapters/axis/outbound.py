@@ -235,8 +235,11 @@ async def confirm(
 
 
 async def _unanswered(hub: Any, p: Principal, item: PendingItem) -> bool:
-    """True while the recipient's delivery has no status of its own yet."""
+    """True while the recipient's delivery has no status of its own yet (a revoked
+    document takes none: "done" then only takes it off the list)."""
     status = await hub.status(p, str(item.entry["message_id"]))
+    if status.get("document_state") == "revoked":
+        return False
     for recipient in status.get("recipients", []):
         if recipient.get("unit") == p.unit:
             return recipient.get("state") in TRANSPORT_STATES

@@ -62,3 +62,21 @@ async def test_update_of_another_units_document_is_bad_reference(axis_world: Axi
         assert exc.status == 422 and exc.code == "request.bad_reference"
     else:
         raise AssertionError("an update of an unknown document was accepted")
+
+
+async def test_done_on_a_document_revoked_after_listing_takes_it_off(
+    axis_world: AxisWorld,
+) -> None:
+    """B listed (fetched) the document, then A revoked it: B's "done" takes it off B's
+    list without a status, B gets the revocation, and nothing stays pending."""
+    office_a, office_b = axis_world.offices[A], axis_world.offices[B]
+    doc_id, _ = await office_a.send_document([B], "Văn bản", [], number="31")
+    await _queued(axis_world, doc_id, B)
+    listed = await office_b.pending("edoc")
+    assert len(listed) == 1
+    await office_a.send_document([B], "Thu hồi", [], number="31", doc_type="1", document_id=doc_id)
+    got = await office_b.receive_until(
+        lambda inbox: any(i.messagetype == "edoc" and _doc_type(i) == "1" for i in inbox)
+    )
+    assert {_doc_type(i) for i in got if i.messagetype == "edoc"} == {"0", "1"}
+    assert await office_b.pending("edoc") == []

@@ -31,18 +31,30 @@ from gateway.text import fold
 from gateway.webmailbox.clock import today_local, year_bounds
 from gateway.xmlsafe import parse_xml
 
-__all__ = ["MAX_ROWS", "Entry", "received", "sent", "unit_names", "urgency_rank"]
+__all__ = ["MAX_ROWS", "Entry", "received", "sent", "unit_names", "urgency_name", "urgency_rank"]
 
 #: The most documents one list or register shows.
 MAX_ROWS = 2000
 _FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
-#: Folded urgency words, most urgent first (QCVN 102: Hỏa tốc > Thượng khẩn > Khẩn).
-_URGENT = {"hoa toc": 3, "thuong khan": 2, "khan": 1, "flash": 3, "immediate": 2, "urgent": 1}
+#: Urgency (độ khẩn) as senders write it, folded: the edXML Priority digit (QCVN 102:
+#: 0 thường … 4 hỏa tốc hẹn giờ) or its name, in Vietnamese or English.
+_URGENT = {
+    "1": 1, "khan": 1, "urgent": 1,
+    "2": 2, "thuong khan": 2, "very urgent": 2,
+    "3": 3, "hoa toc": 3, "flash": 3,
+    "4": 4, "hoa toc hen gio": 4, "timed flash": 4,
+}  # fmt: skip
+_URGENCY_NAMES = {1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc", 4: "Hỏa tốc hẹn giờ"}
 
 
 def urgency_rank(urgency: str | None) -> int:
-    """How urgent a document is: 3 hỏa tốc, 2 thượng khẩn, 1 khẩn, 0 ordinary."""
-    return _URGENT.get(fold(urgency or ""), 0)
+    """How urgent a document is: 4 hỏa tốc hẹn giờ … 1 khẩn, 0 ordinary (or unknown)."""
+    return _URGENT.get(fold(urgency or "").lstrip("0") or "0", 0)
+
+
+def urgency_name(urgency: str | None) -> str:
+    """The Vietnamese name of an urgency (``""`` for ordinary or unknown)."""
+    return _URGENCY_NAMES.get(urgency_rank(urgency), "")
 
 
 @dataclass
@@ -60,13 +72,13 @@ class Entry:
 
     @property
     def urgency(self) -> str:
-        """The urgency as the sender wrote it (``""`` for ordinary)."""
-        return (self.meta.urgency or "") if self.meta else ""
+        """The urgency's Vietnamese name (``""`` for ordinary)."""
+        return urgency_name(self.meta.urgency if self.meta else None)
 
     @property
     def urgent(self) -> int:
-        """:func:`urgency_rank` of the urgency."""
-        return urgency_rank(self.urgency)
+        """:func:`urgency_rank` of the envelope's urgency."""
+        return urgency_rank(self.meta.urgency if self.meta else None)
 
     @property
     def number_notation(self) -> str:

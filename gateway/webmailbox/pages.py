@@ -12,17 +12,17 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from gateway.console.i18n import pick_language, state_namer
+from gateway.console.i18n import error_text, pick_language, state_namer
 from gateway.console.session import ConsoleSession, check_csrf
 from gateway.directory.principal import Principal
-from gateway.errors import AuthError
+from gateway.errors import AuthError, GatewayError
 from gateway.webmailbox.clock import local_time
 from gateway.webmailbox.context import CODEC, HUB, TEMPLATES
 from gateway.webmailbox.i18n import translator
 from gateway.webmailbox.listing import unit_names
 from gateway.webmailbox.session import COOKIE, PATH, UnitSession
 
-__all__ = ["checked_post", "render", "require", "session_of"]
+__all__ = ["checked_post", "error_words", "render", "require", "session_of"]
 
 _SESSION: web.RequestKey[UnitSession | None] = web.RequestKey("mailbox_session")
 
@@ -86,3 +86,11 @@ def render(
     if request.query.get("lang") in ("vi", "en"):
         response.set_cookie("lang", request.query["lang"], samesite="Strict", path=PATH)
     return response
+
+
+def error_words(request: web.Request, exc: GatewayError) -> str:
+    """A refusal in the page's language when the console names its code, else the hub's
+    own message; the stable code in brackets, for the documentation."""
+    lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
+    text = error_text(lang, exc.code)
+    return f"{exc.message if text == error_text(lang, '') else text} ({exc.code})"

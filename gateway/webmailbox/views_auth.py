@@ -7,7 +7,7 @@ from aiohttp import web
 from gateway.console.session import check_same_origin
 from gateway.errors import AuthError, ForbiddenError, GatewayError
 from gateway.webmailbox.context import CODEC, HUB
-from gateway.webmailbox.pages import checked_post, render, session_of
+from gateway.webmailbox.pages import checked_post, error_words, render, session_of
 from gateway.webmailbox.session import COOKIE, PATH, set_cookie
 
 routes = web.RouteTableDef()
@@ -36,7 +36,9 @@ async def login(request: web.Request) -> web.StreamResponse:
             raise ForbiddenError("a unit's token is needed here", code="auth.forbidden")
         token_id = await hub.directory.tokens.id_of(token.strip())
     except GatewayError as exc:
-        return render(request, "login.html", "login", status=exc.http_status, error=exc.message)
+        return render(
+            request, "login.html", "login", status=exc.http_status, error=error_words(request, exc)
+        )
     cookie, _ = request.app[CODEC].issue(principal.unit, token_id)
     redirect = web.HTTPSeeOther(PATH)
     set_cookie(redirect, cookie)

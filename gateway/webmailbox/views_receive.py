@@ -21,8 +21,8 @@ from gateway.untrusted import clean_text
 from gateway.webmailbox.clock import local_date
 from gateway.webmailbox.context import HUB
 from gateway.webmailbox.i18n import answers
-from gateway.webmailbox.listing import received, unit_names
-from gateway.webmailbox.pages import checked_post, render, require
+from gateway.webmailbox.listing import received, unit_names, urgency_name
+from gateway.webmailbox.pages import checked_post, error_words, render, require
 from gateway.webmailbox.session import PATH, UnitSession
 from gateway.xmlsafe import parse_xml
 
@@ -71,14 +71,17 @@ async def _document_page(
         timeline = await hub.status(session.principal, message_id)
         env = _envelope(await hub.envelope_xml(session.principal, message_id))
     except GatewayError as exc:
-        return render(request, "error.html", "inbox", status=exc.http_status, error=exc.message)
+        return render(
+            request, "error.html", "inbox", status=exc.http_status, error=error_words(request, exc)
+        )
     codes = [env.sender, *(r["unit"] for r in timeline["recipients"])]
     lang = request.query.get("lang") or request.cookies.get("lang") or "vi"
     return render(
         request, "document.html", "sent" if env.sender == session.unit else "inbox",
         status=status, env=env, doc=env.document, timeline=timeline,
         names=await unit_names(hub, codes), is_sender=env.sender == session.unit,
-        answers=answers(lang), local_date=local_date, quote=quote, pdf=_PDF, **extra,
+        answers=answers(lang), local_date=local_date, urgency_name=urgency_name, quote=quote,
+        pdf=_PDF, **extra,
     )  # fmt: skip
 
 
@@ -139,7 +142,9 @@ async def _act(
     try:
         await act(request.app[HUB], session, message_id, await request.post())
     except GatewayError as exc:
-        return await _document_page(request, session, status=exc.http_status, error=exc.message)
+        return await _document_page(
+            request, session, status=exc.http_status, error=error_words(request, exc)
+        )
     raise web.HTTPSeeOther(f"{PATH}/documents/{message_id}?done={done}")
 
 

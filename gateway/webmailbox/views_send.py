@@ -18,7 +18,7 @@ from gateway.webmailbox.compose import SendForm, read_send_form
 from gateway.webmailbox.context import HUB
 from gateway.webmailbox.i18n import URGENCIES
 from gateway.webmailbox.listing import sent, unit_names
-from gateway.webmailbox.pages import render, require
+from gateway.webmailbox.pages import error_words, render, require
 from gateway.webmailbox.session import PATH, UnitSession
 
 routes = web.RouteTableDef()
@@ -86,7 +86,7 @@ async def send(request: web.Request) -> web.StreamResponse:
             raise
         values = {**form.fields, "to": form.to}
         return await _compose_page(
-            request, session, status=exc.http_status, error=exc.message, values=values
+            request, session, status=exc.http_status, error=error_words(request, exc), values=values
         )
     except BaseException:
         await asyncio.shield(hub.finish_upload(stored, refused=True))

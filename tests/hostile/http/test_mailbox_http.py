@@ -228,16 +228,16 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
         meta = [("to", B), ("subject", "Kế hoạch tháng"), ("number", "7"), ("notation", "KH-UBND"),
                 ("doc_type", "Kế hoạch"), ("signer", "Nguyễn Văn A"), ("urgency", "Hỏa tốc"),
                 ("due_date", "2020-01-31")]  # fmt: skip
-        ordinary = await live.request(
-            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
-            data=_send_form(csrf, [("to", B), ("subject", "Thông báo thường")]),
-        )  # fmt: skip
-        assert ordinary.status == 303, ordinary
         sent = await live.request(
             hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
             data=_send_form(csrf, meta),
         )  # fmt: skip
         assert sent.status == 303, sent
+        ordinary = await live.request(
+            hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
+            data=_send_form(csrf, [("to", B), ("subject", "Thông báo thường")]),
+        )  # fmt: skip
+        assert ordinary.status == 303, ordinary
         message_id = sent.headers["Location"].split("/")[3].split("?")[0]
         timeline = await _page(live, hub, sent.headers["Location"], cookie)
         assert (
@@ -257,7 +257,9 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
 
         receiver = await _login(live, hub, B)
         inbox = await _page(live, hub, "/mailbox", receiver)
+        # the urgent one first, though the ordinary one came later
         assert inbox.index("Kế hoạch tháng") < inbox.index("Thông báo thường")
+        assert '<span class="badge">Hỏa tốc</span>' in inbox
         assert "overdue-mark" in inbox
 
         recall = await _post(
@@ -276,7 +278,8 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
             xlsx = await live.request(hub, "GET", path, headers=who)
             assert xlsx.status == 200, xlsx
             rows = list(load_workbook(io.BytesIO(xlsx.body)).active.iter_rows(values_only=True))
-            assert [r[subject_col] for r in rows[1:]] == ["Thông báo thường", "Kế hoạch tháng"]
-            assert rows[2][0] == "2" and rows[2][3 if kind == "in" else 2] == "7/KH-UBND"
+            assert [r[subject_col] for r in rows[1:]] == ["Kế hoạch tháng", "Thông báo thường"]
+            assert rows[1][0] == "1" and rows[1][3 if kind == "in" else 2] == "7/KH-UBND"
+            assert "Hỏa tốc" in rows[1]
         bad = await live.request(hub, "GET", "/mailbox/registers?kind=x", headers=cookie)
         assert bad.status == 400 and bad.code == "request.invalid"

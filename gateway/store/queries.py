@@ -11,12 +11,14 @@ import binascii
 import heapq
 import json
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from gateway.deadlines.calendar import VIETNAM
 from gateway.envelope.model import UNIT_CODE_RE
 from gateway.errors import GatewayError, NotFoundError, RequestError
 from gateway.pipeline.states import is_final
@@ -458,7 +460,15 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
 
 
 async def overdue(session: AsyncSession, today: date, limit: int) -> list[OverdueDelivery]:
-    """Deliveries not finished whose document was due before ``today``."""
+    """Deliveries not finished whose document was due before ``today`` (its
+    ``due_date``), or past the due time to be received or completed that the hub's
+    deadline policy gave it (``gateway.deadlines``); revoked and replaced documents left
+    out. ``due_date`` of a row without one: the local day of the due time it missed."""
+    now = datetime.now(UTC)
+    unanswered = one_of(DeliveryRow.state, ("submitted", "queued", "delivered"))
+    withdrawn = exists().where(
+        _CHANGE.c.refers_to == MessageRow.id, one_of(_CHANGE.c.kind, ("revoke", "replace"))
+    )
     query = (
         select(
             DeliveryRow.message_id,
@@ -467,17 +477,37 @@ async def overdue(session: AsyncSession, today: date, limit: int) -> list[Overdu
             MessageRow.subject,
             MessageRow.due_date,
             DeliveryRow.state,
+            MessageRow.due_received_at,
+            MessageRow.due_completed_at,
         )
         .join(MessageRow, MessageRow.id == DeliveryRow.message_id)
-        .where(MessageRow.due_date < today, DeliveryRow.state.not_in(_FINISHED))
+        .where(
+            or_(
+                MessageRow.due_date < today,
+                MessageRow.due_completed_at < now,
+                and_(MessageRow.due_received_at < now, unanswered),
+            ),
+            DeliveryRow.state.not_in(_FINISHED),
+            ~withdrawn,
+        )
         .order_by(MessageRow.due_date, DeliveryRow.message_id, DeliveryRow.recipient)
         .limit(max(1, min(limit, MAX_PAGE * 10)))
     )
     return [
-        OverdueDelivery(r.message_id, r.recipient, r.sender, r.subject, r.due_date, r.state)
+        OverdueDelivery(
+            r.message_id, r.recipient, r.sender, r.subject, _missed_day(r, now), r.state
+        )
         for r in (await session.execute(query)).all()
-        if r.due_date is not None and not is_final(r.state)
+        if not is_final(r.state)
     ]
+
+
+def _missed_day(row: Any, now: datetime) -> date:
+    """The document's due date, else the local day of the due time it missed."""
+    if row.due_date is not None:
+        return cast(date, row.due_date)
+    missed = row.due_completed_at if row.due_completed_at < now else row.due_received_at
+    return cast(datetime, missed).astimezone(VIETNAM).date()
 
 
 async def unconsumed_published(session: AsyncSession, limit: int) -> list[OutboxRow]:

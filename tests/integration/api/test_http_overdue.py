@@ -154,6 +154,10 @@ async def test_overdue_is_shown_and_told_once_then_to_the_parent(
             .all()
         )
     assert actions.count("delivery.overdue") == 4 and actions.count("escalation.notified") == 4
+    listed = await (
+        await world.client.get("/api/v1/overdue", headers=world.auth("operator"))
+    ).json()
+    assert [(i["message_id"], i["recipient"]) for i in listed["items"]] == [(message_id, B)]
     metrics = await (await world.client.get("/metrics")).text()
     assert 'lienthong_overdue_deliveries{due="received"} 1.0' in metrics
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.directory.csv_import import check_directory_code
-from gateway.directory.directory import _check_name, _unit_row
+from gateway.directory.directory import _check_name, _known_unit, _unit_row
 from gateway.directory.lineage import parse_at
 from gateway.errors import DirectoryError, RequestError
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
@@ -235,7 +235,7 @@ async def merge(
 ) -> UnitRow:
     """Merge ``codes`` into ``into``: a survivor keeps its code; a code not yet in the
     directory is made (``name`` needed) and valid from ``at``."""
-    target = await session.get(UnitRow, into)
+    target = await _known_unit(session, into)
     if target is None:
         if not name:
             raise DirectoryError(

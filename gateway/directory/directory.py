@@ -29,7 +29,7 @@ from gateway.directory.csv_import import (
 from gateway.directory.lineage import Lineage, Link, read_snapshot
 from gateway.directory.principal import Principal
 from gateway.directory.tokens import TokenInfo, TokenRegistry
-from gateway.envelope.model import check_unit_code
+from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, check_unit_code
 from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database, execute
 from gateway.store.models import (
@@ -449,8 +449,16 @@ def _opt_code(code: str | None) -> str | None:
     return check_unit_code(code) if code else None
 
 
+async def _known_unit(session: AsyncSession, code: str) -> UnitRow | None:
+    """The unit ``code``, or ``None`` (also for text that cannot be a code: a NUL byte or
+    an overlong string never reaches the database, which would refuse it with a 500)."""
+    if len(code) > UNIT_CODE_MAX or not UNIT_CODE_RE.fullmatch(code):
+        return None
+    return await session.get(UnitRow, code)
+
+
 async def _unit_row(session: AsyncSession, code: str) -> UnitRow:
-    row = await session.get(UnitRow, code)
+    row = await _known_unit(session, code)
     if row is None:
         raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
     return row

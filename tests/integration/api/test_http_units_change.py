@@ -174,3 +174,23 @@ async def test_search_by_either_code_finds_messages_across_a_retirement(world: W
         assert resp.status == 200, await resp.text()
         found = {m["id"] for m in (await resp.json())["items"]}
         assert {before, after} <= found, unit
+
+
+async def test_hostile_codes_are_typed_4xx(world: World) -> None:
+    """NUL bytes, long codes and odd text in a path or body are typed 4xx on both stacks."""
+    odd = ["%00", "x" * 300, "%C3%A9%E2%80%AE", "..%2F..", "000.00.01.H01%00"]
+    for code in odd:
+        resp = await world.client.get(f"/api/v1/units/{code}", headers=world.auth("operator"))
+        assert 400 <= resp.status < 500, (code, resp.status, await resp.text())
+        assert (await resp.json())["error"]["code"]
+    for body in (
+        {"successor": "\u0000"},
+        {"successor": "a" * 5000},
+        {"successor": C, "at": "\u0000"},
+    ):
+        code, answer = await post(world, "operator", f"/api/v1/units/{B}/retire", body)
+        assert 400 <= code < 500 and answer["error"]["code"], (body, code, answer)
+    code, answer = await post(
+        world, "operator", f"/api/v1/units/{B}/split", {"into": [C, "\u0000x"]}
+    )
+    assert 400 <= code < 500 and answer["error"]["code"], answer

@@ -24,7 +24,7 @@ from gateway.directory.directory import Unit
 from gateway.directory.last_seen import not_seen_for
 from gateway.store.models import DeliveryRow, MessageRow, ReceiptRow
 
-__all__ = ["Dashboard", "UnitRow", "build"]
+__all__ = ["Dashboard", "UnitRow", "build", "build_period"]
 
 _FINAL = ("completed", "rejected", "expired", "failed", "recall_agreed")
 
@@ -77,7 +77,19 @@ def _deadline(due_completed_at: datetime | None, due_date: date | None) -> datet
 async def build(
     hub: Any, p: authz.PrincipalLike, root: str | None, days: int, not_seen_days: int
 ) -> Dashboard:
-    """The dashboard of ``root``'s subtree (None: the caller's whole view)."""
+    """The dashboard of ``root``'s subtree (None: the caller's whole view), over the last
+    ``days`` days (today in Vietnam included)."""
+    today = datetime.now(LOCAL).date()
+    return await build_period(
+        hub, p, root, today - timedelta(days=days - 1), today + timedelta(days=1), not_seen_days
+    )
+
+
+async def build_period(
+    hub: Any, p: authz.PrincipalLike, root: str | None, first: date, end: date, not_seen_days: int
+) -> Dashboard:
+    """The dashboard of ``root``'s subtree for the documents sent from the day ``first``
+    up to (not including) the day ``end``, days in Vietnam."""
     units = await hub.directory.list()
     parents = {u.code: u.parent for u in units}
     visible = {u.code for u in units if authz.sees_unit(p, u.code)}
@@ -85,9 +97,10 @@ async def build(
         root = getattr(p, "scope", None)
     area = _subtree(parents, root) & visible if root else visible
     now = datetime.now(UTC)
-    since = datetime.combine(now.astimezone(LOCAL).date() - timedelta(days=days - 1), time(), LOCAL)
-    rows, firsts = await _read(hub, since)
-    board = _figures(rows, firsts, area, since, days, now)
+    since = datetime.combine(first, time(), LOCAL)
+    until = datetime.combine(end, time(), LOCAL)
+    rows, firsts = await _read(hub, since, until)
+    board = _figures(rows, firsts, area, since, (end - first).days, now)
     board.root = root
     board.not_seen = [
         u for u in units if u.code in area and not_seen_for(not_seen_days, u.last_seen_at)
@@ -97,8 +110,10 @@ async def build(
     return board
 
 
-async def _read(hub: Any, since: datetime) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
-    """Deliveries of the messages since ``since`` and their first 01 and 06."""
+async def _read(
+    hub: Any, since: datetime, until: datetime
+) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
+    """Deliveries of the messages sent in [since, until) and their first 01 and 06."""
     query = (
         select(
             MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
@@ -107,11 +122,13 @@ async def _read(hub: Any, since: datetime) -> tuple[list[Any], dict[tuple[str, s
         )
         .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
         .where(MessageRow.created_at >= since.astimezone(UTC))
+        .where(MessageRow.created_at < until.astimezone(UTC))
     )  # fmt: skip
     receipts = (
         select(ReceiptRow.message_id, ReceiptRow.recipient, ReceiptRow.status_code, ReceiptRow.at)
         .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
         .where(MessageRow.created_at >= since.astimezone(UTC))
+        .where(MessageRow.created_at < until.astimezone(UTC))
         .where(ReceiptRow.status_code.in_(("01", "06")))
     )
     async with hub.db.read() as session:

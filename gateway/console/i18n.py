@@ -132,6 +132,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "median_06": ("Đến khi hoàn thành (06)", "Until completed (06)"),
     "hours": ("giờ", "hours"),
     "units_not_seen": ("Đơn vị không kết nối", "Units not seen"),
+    "report_month": ("Báo cáo tháng", "Monthly report"),
+    "report_download": ("Tải báo cáo (XLSX)", "Download the report (XLSX)"),
     "times_note": ("Giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
 }
 

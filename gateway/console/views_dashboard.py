@@ -5,6 +5,8 @@ see is answered like one that does not exist (``directory.unknown_unit``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
 
 from gateway import authz
@@ -12,7 +14,8 @@ from gateway.console import charts
 from gateway.console.context import HUB
 from gateway.console.dashboard import build
 from gateway.console.i18n import translator
-from gateway.console.people import helpers
+from gateway.console.monthly import monthly_report
+from gateway.console.people import LOCAL, helpers
 from gateway.console.views import _NAMES, _lang, _principal, _render, _require
 from gateway.directory.last_seen import check_days
 from gateway.errors import NotFoundError, RequestError
@@ -29,15 +32,37 @@ def _days(request: web.Request) -> int:
     return int(text)
 
 
+def _unit(request: web.Request) -> str | None:
+    """The ``unit`` asked for, when the caller sees it (else ``directory.unknown_unit``)."""
+    unit = request.query.get("unit", "").strip() or None
+    if unit is not None and not (
+        authz.sees_unit(_principal(request), unit) and unit in (request.get(_NAMES) or {})
+    ):
+        raise NotFoundError(f"no unit {unit[:40]!r}", code="directory.unknown_unit")
+    return unit
+
+
+@routes.get("/console/report.xlsx")
+async def report(request: web.Request) -> web.Response:
+    """The monthly report of ``unit`` (default: the caller's view) for ``month``."""
+    await _require(request)
+    made = await monthly_report(
+        request.app[HUB], _principal(request), _unit(request) or _principal(request).scope,
+        request.query.get("month", ""), _lang(request), request.get(_NAMES),
+    )  # fmt: skip
+    disposition = f'attachment; filename="{made.filename}"'
+    return web.Response(
+        body=made.body,
+        headers={"Content-Type": made.media_type, "Content-Disposition": disposition},
+    )
+
+
 @routes.get("/console/dashboard")
 async def dashboard(request: web.Request) -> web.Response:
     """Sent and received per day, handled in time, overdue and medians by unit, units
     not seen, and the children to drill down into."""
     await _require(request)
-    p = _principal(request)
-    unit = request.query.get("unit", "").strip() or None
-    if unit is not None and not (authz.sees_unit(p, unit) and unit in (request.get(_NAMES) or {})):
-        raise NotFoundError(f"no unit {unit[:40]!r}", code="directory.unknown_unit")
+    p, unit = _principal(request), _unit(request)
     text = request.query.get("not_seen_days", "7").strip()
     not_seen = check_days(int(text)) if text.isdigit() else check_days(-1)
     days = _days(request)
@@ -53,4 +78,5 @@ async def dashboard(request: web.Request) -> web.Response:
     return _render(
         request, "dashboard.html", "dashboard", board=board, daily=daily,
         overdue_chart=overdue_chart, days=days, not_seen_days=not_seen,
+        this_month=datetime.now(LOCAL).strftime("%Y-%m"),
     )  # fmt: skip

@@ -211,3 +211,42 @@ async def test_console_events_follow_the_scope(world: Scoped) -> None:
                     seen.append(json.loads(line[6:]))
     assert all(e["unit"] in (D1, C1) for e in seen)
     assert all(e["message_id"] != outside for e in seen)
+
+
+async def test_monthly_report_from_the_cli_and_the_console(world: Scoped, tmp_path: Path) -> None:
+    """`report monthly --scope D1` and the console's button give the scope's month as XLSX,
+    in Vietnamese; another scope's unit is 404 for the leader, a bad month refused."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from gateway.console.people import LOCAL
+
+    month = datetime.now(LOCAL).strftime("%Y-%m")
+    out = tmp_path / "bao-cao.xlsx"
+    world.home.cli("report", "monthly", "--scope", D1, "--month", month, "-o", str(out))
+    book = load_workbook(out)
+    assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Văn bản quá hạn"]
+    summary = {r[0]: r[1] for r in book["Tổng hợp"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Phạm vi"] == f"Huyện Một ({D1})" and summary["Văn bản gửi đi"] == 1
+    assert summary["Văn bản nhận"] == 2  # P's document and C1's report, at D1
+    units = [r[0] for r in book["Theo đơn vị"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(units) == sorted([D1, C1])
+    subjects = [r[0] for r in book["Văn bản quá hạn"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(subjects) == sorted(["Chỉ đạo của tỉnh", "Báo cáo của xã"])
+    with pytest.raises(RuntimeError, match="YYYY-MM"):
+        world.home.cli("report", "monthly", "--month", "11/2026", "-o", str(out))
+    with pytest.raises(RuntimeError, match=r"unknown_unit|no unit"):
+        world.home.cli(
+            "report", "monthly", "--scope", "000.00.77.H90", "--month", month, "-o", str(out)
+        )
+    url = world.hub.url
+    async with await _console(world, "leader") as client:
+        async with client.get(f"{url}/console/report.xlsx?month={month}") as r:
+            body = await r.read()
+            assert r.status == 200 and "attachment" in r.headers["Content-Disposition"]
+        assert body[:2] == b"PK" and b"Huy\xe1\xbb\x87n Hai" not in body
+        async with client.get(f"{url}/console/report.xlsx?month={month}&unit={D2}") as r:
+            assert r.status == 404
+        async with client.get(f"{url}/console/report.xlsx?month=2026-13") as r:
+            assert r.status == 400 and "request.bad_parameter" in await r.text()

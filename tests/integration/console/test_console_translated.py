@@ -95,6 +95,7 @@ async def _pages(live: SeededHub, lang: str) -> dict[str, tuple[int, str]]:
             "/console/dashboard", f"/console/dashboard?unit={PROVINCE}",
             f"/console/dashboard?unit={DISTRICTS[1]}&days=7", "/console/dashboard?days=0",
             "/console/dashboard?unit=000.00.99.H01",
+            "/console/report.xlsx?month=2026-13",
         ]  # fmt: skip
         for path in paths:
             async with client.get(f"{live.url}{path}") as r:

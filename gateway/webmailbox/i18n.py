@@ -74,6 +74,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy", "Not found"),
     "back_inbox": ("Về hộp thư đến", "Back to the inbox"),
     "normal": ("Thường", "Normal"),
+    "document_info": ("Thông tin văn bản", "The document"),
+    "pdf_signature": ("Chữ ký số trong tệp", "Signature in the file"),
+    "envelope_signature": ("Chữ ký gói tin", "Envelope signature"),
+    "envelope_verified": (
+        "hợp lệ: ký bằng khóa của đơn vị gửi, trục đã kiểm tra khi tiếp nhận",
+        "valid: signed with the sending unit's key, checked by the hub on acceptance",
+    ),
 }
 
 #: The statuses a recipient answers with (edXML codes of QCVN 102:2016).

@@ -81,8 +81,15 @@ async def _document_page(
         status=status, env=env, doc=env.document, timeline=timeline,
         names=await unit_names(hub, codes), is_sender=env.sender == session.unit,
         answers=answers(lang), local_date=local_date, urgency_name=urgency_name, quote=quote,
-        pdf=_PDF, **extra,
+        pdf=_PDF, pdf_verdicts=_pdf_verdicts(timeline), **extra,
     )  # fmt: skip
+
+
+def _pdf_verdicts(timeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """File name → the hub's check of the signatures inside that PDF (when it checks)."""
+    report = timeline.get("pdf_signatures") or {}
+    files = report.get("files") if isinstance(report, dict) else None
+    return {f["name"]: f for f in files or [] if isinstance(f, dict) and "name" in f}
 
 
 def _envelope(xml: bytes) -> Envelope:

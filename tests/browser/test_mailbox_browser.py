@@ -150,6 +150,7 @@ async def test_a_commune_receives_answers_and_sends_back(
             await page.keyboard.press("Enter")
         await expect(page.locator("#notice")).to_be_visible()
         await expect(answers.locator(f"li[data-status='{code}']")).to_have_count(1)
+    await page.wait_for_timeout(3000)  # only for the screenshot: the viewer draws the page
     await _shot(page, "02-document-answered")
     assert await _province_state(live, live.document, COMMUNE) == "completed"
 

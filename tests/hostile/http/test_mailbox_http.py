@@ -124,6 +124,7 @@ async def test_receive_open_preview_and_answer(tmp_path: Path, sqlite_url: str) 
         doc_path = f"/mailbox/documents/{message_id}"
         html = await _page(live, hub, doc_path, cookie)
         assert "công văn.pdf" in html and "?inline=1" in html
+        assert 'id="envelope-signature"' in html and 'class="verdict"' in html
 
         files = f"{doc_path}/files/"
         pdf = await live.request(hub, "GET", files + "c%C3%B4ng%20v%C4%83n.pdf", headers=cookie)
@@ -217,12 +218,18 @@ def _send_form(
 async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str) -> None:
     """A finds B by a name typed without diacritics, sends a document with a file and
     metadata, follows B's state and recalls it; B's inbox puts the urgent one first; a
-    form whose file comes before the CSRF token is refused; both registers export."""
+    form whose file comes before the CSRF token is refused; a group is a recipient too;
+    both registers export."""
     async with live_home(tmp_path, sqlite_url, "local://") as live:
+        group = "000.00.00.G01"
+        live.home.cli("groups", "add", group, "--members", B, "--name", "Nhóm các huyện")
         hub = await live.serve()
         cookie = await _login(live, hub, A)
         compose = await _page(live, hub, "/mailbox/compose?q=huyen%20b", cookie)
         assert f'value="{B}"' in compose and "Huyện B" in compose
+        assert f'value="{A}"' not in compose  # not itself, and not a unit that does not match
+        groups = await _page(live, hub, "/mailbox/compose?q=NHOM%20CAC", cookie)
+        assert f'value="{group}"' in groups and f'value="{B}"' not in groups
         csrf = _csrf(compose)
 
         meta = [("to", B), ("subject", "Kế hoạch tháng"), ("number", "7"), ("notation", "KH-UBND"),
@@ -235,7 +242,7 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
         assert sent.status == 303, sent
         ordinary = await live.request(
             hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
-            data=_send_form(csrf, [("to", B), ("subject", "Thông báo thường")]),
+            data=_send_form(csrf, [("to", group), ("subject", "Thông báo thường")]),
         )  # fmt: skip
         assert ordinary.status == 303, ordinary
         message_id = sent.headers["Location"].split("/")[3].split("?")[0]

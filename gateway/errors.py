@@ -368,6 +368,16 @@ ERROR_CODES: dict[str, str] = {
     "organisation (policy refuse, 422)",
     "attachment.signature_invalid": "a PDF's signature is broken, changed after signing, "
     "expired or not from the PDF trust list, or the PDF is unreadable (policy refuse, 422)",
+    # evidence bundles (lienthong evidence verify; docs/evidence.md)
+    "evidence.unreadable": "not a lienthong-evidence/1 zip, or a part of it is malformed",
+    "evidence.manifest_signature": "manifest.sig does not hold, or the hub's certificate "
+    "does not chain to the hub CA",
+    "evidence.file_digest": "a file of the bundle is missing, extra, or not the one listed",
+    "evidence.envelope": "the envelope's signature or contents do not hold",
+    "evidence.receipt": "a receipt's signature does not hold, or it is another message's",
+    "evidence.audit": "an audit entry does not hash to its hash, or does not link",
+    "evidence.timestamp": "a timestamp token is invalid or over other bytes",
+    "evidence.pdf": "a PDF's signatures, checked again, do not give the stated verdict",
     "limit.auth_failures": "too many failed authentications from this client (429)",
     "not_found": "no such route or object",
     "conflict": "the request conflicts with stored state",

@@ -46,6 +46,7 @@ from gateway.errors import (
     ReceiptError,
     RequestError,
 )
+from gateway.evidence.bundle import build_bundle
 from gateway.exports import Export, export_search
 from gateway.logging import bound
 from gateway.metrics import HubMetrics
@@ -648,6 +649,12 @@ class Hub:
         status["pdf_signatures"] = await pdf.report(message_id) if pdf is not None else None
         status["timestamps"] = await self.timestamps.counts(message_id)
         return status
+
+    async def evidence(self, p: authz.PrincipalLike, message_id: str) -> bytes:
+        """The evidence bundle of a message its sender, recipients and operators may have
+        (``gateway.evidence``, docs/evidence.md)."""
+        await self._visible(p, message_id)
+        return await build_bundle(self, message_id)
 
     async def search(
         self,

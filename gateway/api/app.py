@@ -13,6 +13,7 @@ from aiohttp import web
 from gateway.api import (
     openapi,
     routes_dead,
+    routes_evidence,
     routes_mailbox,
     routes_messages,
     routes_status,
@@ -54,6 +55,7 @@ def build_app(hub: HubFacade) -> web.Application:
     for table in (
         routes_messages.routes,
         routes_status.routes,
+        routes_evidence.routes,
         routes_mailbox.routes,
         routes_dead.routes,
         routes_units.routes,

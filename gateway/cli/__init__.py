@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "db": "db",
     "edxml": "edxml",
     "audit": "audit",
+    "evidence": "evidence",
     "report": "report",
 }
 

@@ -37,11 +37,7 @@ from gateway.api.openapi import openapi_document
 from gateway.errors import ERROR_CODES
 from tests.standins.vxp_sdk import gson_object
 
-pytestmark = [
-    pytest.mark.slow,
-    # hypothesis and schemathesis warn about their own configuration; CI runs with -W error
-    pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning"),
-]
+pytestmark = pytest.mark.slow
 
 PROV, A, B = "000.00.00.H01", "000.00.01.H01", "000.00.02.H01"
 AXIS_SYSTEM = "fuzz-office-a"
@@ -220,6 +216,8 @@ def _check(case: Any, who: str, response: Any) -> None:
             print(who, case.method, case.path, status, response.content[:100], sep="\t", file=log)
     where = f"{who}: {case.method} {case.formatted_path} -> {status}\n{case.as_curl_command()}"
     body = response.content[:500]
+    if case.path == "/readyz" and status == 503:  # documented: not ready (yet), not a fault
+        return
     assert status < 500, f"server error {where}\n{body!r}"
     if status >= 400:
         try:
@@ -289,11 +287,11 @@ def _vxp_headers(header: dict[str, str], secret: str, right: bool) -> dict[str, 
     return out
 
 
+@hypothesis.seed(SEED)
 @hypothesis.settings(
     max_examples=MAX_EXAMPLES * 4,
     deadline=None,
     database=None,
-    derandomize=True,
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
 @hypothesis.given(call=_vxp_calls())

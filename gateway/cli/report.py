@@ -19,7 +19,7 @@ __all__ = ["command"]
 
 @click.group("report")
 def command() -> None:
-    """Reports to hand on (XLSX)."""
+    """Reports to hand on (XLSX, PDF)."""
 
 
 @command.command("monthly")
@@ -45,10 +45,20 @@ def command() -> None:
     help="The XLSX file to write.",
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "pdf"]),
+    default=None,
+    help="Default: from the file name (.pdf), else xlsx.",
+)
 @pass_cli
-def monthly(cli: CliContext, scope: str | None, month: str, output: Path, lang: str) -> None:
+def monthly(
+    cli: CliContext, scope: str | None, month: str, output: Path, lang: str, fmt: str | None
+) -> None:
     """The month's documents sent and received, handled in time, overdue by unit, median
-    times to 01 and 06, and the overdue documents, for SCOPE's subtree."""
+    times to 01 and 06, and the overdue documents, for SCOPE's subtree (XLSX or PDF)."""
+    fmt = fmt or ("pdf" if output.suffix.lower() == ".pdf" else "xlsx")
     month_bounds(month)  # a bad month is refused before the database is opened
 
     async def go() -> bytes:
@@ -61,7 +71,7 @@ def monthly(cli: CliContext, scope: str | None, month: str, output: Path, lang: 
                     within = await subtree(session, scope)
                 p = Principal(operator="report", scope=scope, within=within)
             hub = SimpleNamespace(db=db, directory=directory)
-            return (await monthly_report(hub, p, scope, month, lang)).body
+            return (await monthly_report(hub, p, scope, month, lang, fmt=fmt)).body
 
     body = run(go())
     output.write_bytes(body)

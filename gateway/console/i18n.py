@@ -134,6 +134,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "units_not_seen": ("Đơn vị không kết nối", "Units not seen"),
     "report_month": ("Báo cáo tháng", "Monthly report"),
     "report_download": ("Tải báo cáo (XLSX)", "Download the report (XLSX)"),
+    "report_download_pdf": ("Tải báo cáo (PDF)", "Download the report (PDF)"),
     "times_note": ("Giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
 }
 

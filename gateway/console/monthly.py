@@ -1,4 +1,5 @@
-"""The monthly report a leader hands on: one scope, one month, as an XLSX workbook.
+"""The monthly report a leader hands on: one scope, one month, as an XLSX workbook or a
+PDF (:mod:`gateway.console.monthly_pdf`).
 
 Three sheets, in Vietnamese (or English): the summary (documents sent and received, share
 handled within the deadline, overdue), the figures by unit (sent, received, overdue,
@@ -12,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway import authz
@@ -20,7 +21,7 @@ from gateway.console.dashboard import Dashboard, build_period
 from gateway.console.people import local_time
 from gateway.errors import RequestError
 
-__all__ = ["MonthlyReport", "month_bounds", "monthly_report"]
+__all__ = ["MonthlyReport", "Tables", "month_bounds", "monthly_report", "tables"]
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -82,45 +83,47 @@ async def monthly_report(
     month: str,
     lang: str = "vi",
     names: dict[str, str] | None = None,
+    fmt: str = "xlsx",
 ) -> MonthlyReport:
-    """The report of ``root``'s subtree (None: the caller's view) for ``month``."""
+    """The report of ``root``'s subtree (None: the caller's view) for ``month``, as
+    ``xlsx`` or ``pdf``."""
     first, end = month_bounds(month)
     board = await build_period(hub, p, root, first, end, 30)
     if names is None:
         names = {u.code: u.name for u in await hub.directory.list()}
-    body = _workbook(board, month, lang, names)
-    return MonthlyReport(body, f"lienthong-{root or 'all'}-{month}.xlsx")
+    content = tables(board, month, lang, names)
+    name = f"lienthong-{root or 'all'}-{month}"
+    if fmt == "pdf":
+        from gateway.console.monthly_pdf import to_pdf
+
+        return MonthlyReport(to_pdf(content), f"{name}.pdf", "application/pdf")
+    return MonthlyReport(_workbook(content), f"{name}.xlsx")
 
 
-def _workbook(board: Dashboard, month: str, lang: str, names: dict[str, str]) -> bytes:
-    from datetime import UTC, datetime
+@dataclass(frozen=True)
+class Tables:
+    """The report's content, for either file format: titled sheets of rows."""
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    title: str
+    sheets: list[tuple[str, list[list[Any]]]]  # (name, rows; a header row first but in
+    # the summary, whose rows are label/value pairs)
 
+
+def tables(board: Dashboard, month: str, lang: str, names: dict[str, str]) -> Tables:
+    """What the report says, in ``lang``."""
     t = _texts(lang)
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = t["summary"][:31]
     scope = f"{names.get(board.root, '')} ({board.root})" if board.root else t["everything"]
-    rows: list[list[Any]] = [
-        [t["title"].format(month=month)],
+    share = board.on_time_share
+    summary: list[list[Any]] = [
         [t["scope"], scope],
         [t["made"], local_time(datetime.now(UTC))],
-        [],
         [t["sent"], sum(board.sent)],
         [t["received"], sum(board.received)],
         [t["on_time"], board.on_time],
         [t["late"], board.late],
-        [t["share"], board.on_time_share if board.on_time_share is not None else "–"],
+        [t["share"], share if share is not None else "–"],
         [t["units_late"], len(board.overdue_by_unit)],
     ]
-    _append(summary, rows)
-    summary["A1"].font = Font(bold=True, size=13)
-    summary.column_dimensions["A"].width = 40
-    summary.column_dimensions["B"].width = 50
-    units = book.create_sheet(t["by_unit"][:31])
     header = [
         t["code"],
         t["name"],
@@ -131,21 +134,37 @@ def _workbook(board: Dashboard, month: str, lang: str, names: dict[str, str]) ->
         t["to_06"],
     ]
     figures = sorted(board.per_unit.values(), key=lambda u: (-u.overdue, u.code))
-    _append(units, [header] + [
+    units = [header] + [
         [u.code, names.get(u.code, ""), u.sent, u.received, u.overdue, _hours(u.to_01),
          _hours(u.to_06)] for u in figures
-    ])  # fmt: skip
-    units.column_dimensions["B"].width = 45
-    late = book.create_sheet(t["overdue"][:31])
-    _append(late, [[t["subject"], t["deadline"], t["units"], t["id"]]] + [
+    ]  # fmt: skip
+    late = [[t["subject"], t["deadline"], t["units"], t["id"]]] + [
         [d["subject"], local_time(d["deadline"]),
          ", ".join(f"{names.get(u, '')} ({u})" for u in d["units"]), d["id"]]
         for d in board.overdue_documents
-    ])  # fmt: skip
-    late.column_dimensions["A"].width = 50
-    for sheet in (units, late):
-        for cell in sheet[1]:
+    ]  # fmt: skip
+    sheets = [(t["summary"], summary), (t["by_unit"], units), (t["overdue"], late)]
+    return Tables(t["title"].format(month=month), sheets)
+
+
+def _workbook(content: Tables) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for number, (name, rows) in enumerate(content.sheets):
+        sheet = book.create_sheet(name[:31])
+        if number == 0:
+            rows = [[content.title], *rows]
+        _append(sheet, rows)
+        sheet["A1"].font = Font(bold=True, size=13 if number == 0 else 11)
+        for cell in sheet[1] if number else ():
             cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 40
+        sheet.column_dimensions["B"].width = 45
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

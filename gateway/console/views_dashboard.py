@@ -42,13 +42,15 @@ def _unit(request: web.Request) -> str | None:
     return unit
 
 
-@routes.get("/console/report.xlsx")
+@routes.get("/console/report.{fmt:xlsx|pdf}")
 async def report(request: web.Request) -> web.Response:
-    """The monthly report of ``unit`` (default: the caller's view) for ``month``."""
+    """The monthly report of ``unit`` (default: the caller's view) for ``month``, as XLSX
+    or PDF."""
     await _require(request)
     made = await monthly_report(
         request.app[HUB], _principal(request), _unit(request) or _principal(request).scope,
         request.query.get("month", ""), _lang(request), request.get(_NAMES),
+        fmt=request.match_info["fmt"],
     )  # fmt: skip
     disposition = f'attachment; filename="{made.filename}"'
     return web.Response(

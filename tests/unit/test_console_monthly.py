@@ -24,3 +24,23 @@ def test_a_bad_month_is_a_typed_error(text: str) -> None:
     with pytest.raises(RequestError) as caught:
         month_bounds(text)
     assert caught.value.code == "request.bad_parameter"
+
+
+def test_the_pdf_carries_vietnamese_text() -> None:
+    """The PDF embeds a Unicode font: Vietnamese names come back out of it as written."""
+    import io
+
+    import pypdf
+
+    from gateway.console.monthly import Tables
+    from gateway.console.monthly_pdf import to_pdf
+
+    name = "Hội Nông dân xã Mỹ Hòa Hưng (000.01.01.H01)"
+    content = Tables(
+        "BÁO CÁO THÁNG 2026-11",
+        [("Tổng hợp", [["Phạm vi", name]]), ("Theo đơn vị", [["Mã", "Tên"], ["x", "Ấp Đông"]])],
+    )
+    body = to_pdf(content)
+    text = pypdf.PdfReader(io.BytesIO(body)).pages[0].extract_text()
+    assert body.startswith(b"%PDF") and "BÁO CÁO THÁNG 2026-11" in text
+    assert name in text and "Ấp Đông" in text

@@ -9,6 +9,7 @@ and not D2's document to C2.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import pypdf
 import pytest
 from support.hubproc import HubHome, HubProcess
 
@@ -250,3 +252,12 @@ async def test_monthly_report_from_the_cli_and_the_console(world: Scoped, tmp_pa
             assert r.status == 404
         async with client.get(f"{url}/console/report.xlsx?month=2026-13") as r:
             assert r.status == 400 and "request.bad_parameter" in await r.text()
+        async with client.get(f"{url}/console/report.pdf?month={month}") as r:
+            assert r.status == 200 and r.headers["Content-Type"] == "application/pdf"
+            from_console = await r.read()
+    pdf = tmp_path / "bao-cao.pdf"
+    world.home.cli("report", "monthly", "--scope", D1, "--month", month, "-o", str(pdf))
+    for body in (pdf.read_bytes(), from_console):
+        text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+        assert f"Huyện Một ({D1})" in text and "Chỉ đạo của tỉnh" in text
+        assert "Huyện Hai" not in text and "Việc riêng huyện hai" not in text

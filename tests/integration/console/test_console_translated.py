@@ -21,7 +21,7 @@ from gateway.errors import ERROR_CODES
 from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
 #: Words that are the same in both languages on purpose.
-SAME_IN_BOTH = {"Lienthong", "CSV", "XLSX", "Excel", "UTC"}
+SAME_IN_BOTH = {"Lienthong", "CSV", "XLSX", "PDF", "Excel", "UTC"}
 TEMPLATES = Path(__file__).resolve().parents[3] / "gateway" / "console" / "templates"
 MISSING = uuid.uuid4()
 ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")

@@ -376,6 +376,18 @@ _OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             },
         },
     },
+    "/api/v1/messages/{id}/evidence": {
+        "get": {
+            "summary": "The evidence bundle: a zip that proves the message's journey offline "
+            "(docs/evidence.md; sender, recipients, operators)",
+            "parameters": [_ID],
+            "responses": {
+                "200": _ok("the bundle", {"type": "string", "format": "binary"}, "application/zip"),
+                "404": _REF_ERROR,
+                **_AUTH_ERRORS,
+            },
+        },
+    },
     "/api/v1/mailbox": {
         "get": {
             "summary": "The caller's pending items; long-poll with wait (at most 30 s)",
@@ -524,6 +536,11 @@ _SCHEMAS: Final[dict[str, Any]] = {
         document_state=_DOCUMENT_STATE,
         urgency=_URGENCY,
         urgency_name=_STR,
+        pdf_signatures={
+            "type": ["object", "null"],
+            "description": "the PDF signature verdicts (docs/evidence.md §1); null: no PDF",
+        },
+        timestamps=_obj(stamped=_INT, waiting=_INT),
         changed_by={"type": "array", "items": _obj(id=_STR, kind=_STR, created_at=_STR)},
         recipients={
             "type": "array",

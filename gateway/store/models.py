@@ -197,8 +197,6 @@ class MessageRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     due_date: Mapped[date | None] = mapped_column(index=True)
-    envelope_digest: Mapped[str] = mapped_column(String(64))
-    envelope_xml: Mapped[bytes] = mapped_column(LargeBinary)
     #: The edXML Priority code (``gateway.urgency``): 0 normal … 3 hỏa tốc, 4 timed.
     urgency: Mapped[int] = mapped_column(SmallInteger, server_default="0", index=True)
     #: When every delivery is due to be received and completed (``gateway.deadlines``).

@@ -61,6 +61,11 @@ async def _send_pdf(live: LiveHome, hub: HubProcess, sender: str, to: str, **met
     return str(reply.json["id"])
 
 
+def _blob_files(live: LiveHome) -> set[str]:
+    """The files of the home's blob store (none left by a refused submission)."""
+    return {p.name for p in (live.home.root / "blobs").rglob("*") if p.is_file()}
+
+
 def _add_unit_c(live: LiveHome) -> None:
     live.home.cli("units", "add", C, "--name", "Xã Cát Tiên")
     live.tokens[C] = live.home.cli("tokens", "create", C).strip()
@@ -86,6 +91,8 @@ async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> 
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert page.headers["X-Frame-Options"] == "DENY"
+        english = await live.request(hub, "GET", "/mailbox?lang=en", headers=cookie)
+        assert "Inbox" in english.body.decode() and "Văn bản đến" not in english.body.decode()
 
         for token, status in ((live.tokens["operator"], 403), ("not-a-token-" * 4, 401)):
             refused = await live.request(
@@ -251,6 +258,8 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
             "Kế hoạch tháng" in timeline and "7/KH-UBND" in timeline and "báo cáo.txt" in timeline
         )
 
+        blobs = _blob_files(live)
+        assert blobs  # the two documents sent above
         early = await live.request(
             hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
             data=_send_form(csrf, [("to", B), ("subject", "x")], file_first=True),
@@ -261,6 +270,7 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str)
             data=_send_form(csrf, [("subject", "x")]),
         )  # fmt: skip
         assert no_to.status == 400 and "send-form" in no_to.body.decode()
+        assert _blob_files(live) == blobs  # the refused sends left no file behind
 
         receiver = await _login(live, hub, B)
         inbox = await _page(live, hub, "/mailbox", receiver)

@@ -302,7 +302,7 @@ class Hub:
 
     async def submit_envelope(self, p: authz.PrincipalLike, xml: bytes) -> AcceptResult:
         """intake → verify → accept; sender == caller == signer."""
-        unit = authz.require_unit(p)
+        unit = await self._active_unit(p)
         return await self.flow(xml, unit, f"unit:{unit}")
 
     async def submit_document(
@@ -325,7 +325,7 @@ class Hub:
         same id again answers ``created=False`` (the hub's seal differs each time, so a
         resubmit is recognised by id and sender, not by digest).
         """
-        unit = authz.require_unit(p)
+        unit = await self._active_unit(p)
         with bound(unit=unit, stage="seal"):
             if envelope is None:
                 groups = await self._groups_named(metadata.get("to"))
@@ -534,7 +534,7 @@ class Hub:
         milliseconds. If the write fails, the document is still unacked and not marked
         fetched, so the next fetch returns it again and records it then.
         """
-        unit = authz.require_unit(p)
+        unit = await self._active_unit(p)
         self.last_seen(unit)
         limit = max(1, min(limit, _MAX_LIMIT))
         loop = asyncio.get_running_loop()
@@ -594,6 +594,14 @@ class Hub:
         stored = await self.messages.get(message_id)
         authz.require_visible(p, message_id, stored.sender, await self._parties(p, stored))
         return stored
+
+    async def _active_unit(self, p: authz.PrincipalLike) -> str:
+        """The caller's unit, unless it is retired now (``auth.unit_retired``): an adapter
+        acting for a retired unit stops at the instant, as its tokens and certificates do."""
+        unit = authz.require_unit(p)
+        if not await self.directory.lineage.active(unit):
+            raise AuthError(f"unit {unit} is retired", code="auth.unit_retired")
+        return unit
 
     async def _parties(self, p: authz.PrincipalLike, stored: StoredMessage) -> tuple[str, ...]:
         """The message's recipients, and the caller when it stands for a retired one."""

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from gateway.directory import Principal
+from gateway.errors import AuthError
 from tests.integration.api.conftest import PROV, A, B, C, World
 from tests.integration.api.test_http_tls import _client_context, _get, _write, tls_url
 
@@ -59,6 +61,14 @@ async def test_retired_unit_hands_over_and_forwards(world: World) -> None:
     resp = await world.client.get("/api/v1/mailbox?wait=0", headers=world.auth(B))
     assert resp.status == 401
     assert (await resp.json())["error"]["code"] == "auth.unit_retired"
+    # an adapter acting for B (through the facade, no token) stops too: C alone reads
+    for act in (
+        world.hub.mailbox(Principal(unit=B), wait=0, limit=10),
+        world.hub.submit_document(Principal(unit=B), {"to": [A], "subject": "x"}, []),
+    ):
+        with pytest.raises(AuthError) as caught:
+            await act
+        assert caught.value.code == "auth.unit_retired"
 
 
 @pytest.mark.parametrize("hub_overrides", [{"retired_units": "refuse"}])

@@ -95,15 +95,28 @@ class PdfCA:
     key: rsa.RSAPrivateKey
 
     def issue(
-        self, cn: str, org: str, *, slot: int, expired: bool = False, days: int = 365
+        self,
+        cn: str,
+        org: str,
+        *,
+        slot: int,
+        expired: bool = False,
+        days: int = 365,
+        crl_url: str | None = None,
     ) -> PdfSigner:
-        """A signing certificate (``expired``: its validity ended yesterday)."""
+        """A signing certificate (``expired``: its validity ended yesterday; ``crl_url``:
+        the CRL distribution point it names)."""
         now = datetime.now(UTC)
         start, end = (now - 30 * DAY, now - DAY) if expired else (now - DAY, now + days * DAY)
         key = _key(slot)
+        builder = x509.CertificateBuilder()
+        if crl_url is not None:
+            point = x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(crl_url)], None, None, None
+            )
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
         cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(cn, org))
+            builder.subject_name(_name(cn, org))
             .issuer_name(self.cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -122,6 +135,25 @@ class PdfCA:
     def organisation(self, **kw: bool) -> PdfSigner:
         """UBND xã Test itself (its common name is its organisation name)."""
         return self.issue("UBND xã Test", "UBND xã Test", slot=12, **kw)
+
+    def crl(self, revoked: list[x509.Certificate]) -> bytes:
+        """A DER CRL listing ``revoked``, valid for a day."""
+        now = datetime.now(UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now - DAY)
+            .next_update(now + DAY)
+        )
+        for cert in revoked:
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(cert.serial_number)
+                .revocation_date(now - DAY / 2)
+                .build()
+            )
+            builder = builder.add_revoked_certificate(entry)
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def pem(self) -> bytes:
         """The CA certificate, PEM."""

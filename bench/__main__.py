@@ -1,6 +1,6 @@
 """``python -m bench SCENARIO [--runs N] [--json] [--write-docs] [--size BYTES] [--quick]``.
 
-Scenarios: raw, e2e, fanout, large, directory, embedded, envelope, all. Each prints a
+Scenarios: raw, e2e, mix, fanout, large, directory, embedded, envelope, all. Each prints a
 table (or one JSON object with ``--json``); ``--write-docs`` refreshes the generated
 results section of ``docs/benchmarks.md``. ``--quick`` uses tiny sizes (the smoke test).
 """
@@ -21,7 +21,7 @@ from bench.common import host_speed, machine
 from gateway.logging import configure_logging
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("raw", "e2e", "fanout", "large", "directory", "embedded", "envelope")
+SCENARIOS = ("raw", "e2e", "mix", "fanout", "large", "directory", "embedded", "envelope")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +93,16 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             signing_threads=args.signing_threads,
             trace_lane=args.trace_lane,
             half_rate=args.half_rate,
+        )
+    if name == "mix":
+        from bench import mix
+
+        return await mix.measure(
+            runs=runs,
+            docs=args.docs or (24 if quick else 600),
+            units=args.units or (4 if quick else 20),
+            concurrency=args.concurrency or (4 if quick else 32),
+            profile=args.profile,
         )
     if name == "fanout":
         from bench import fanout

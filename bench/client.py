@@ -19,13 +19,42 @@ import json
 import pickle
 import sys
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
 from bench.common import percentile
 from bench.cpu import CpuLedger
+
+T = TypeVar("T")
+
+
+async def closed_loop(
+    docs: Sequence[T], submit: Callable[[T], Awaitable[None]], concurrency: int
+) -> None:
+    """``concurrency`` submitters, each sending the next document as soon as its last one
+    is answered (the maximum rate)."""
+    queue = list(reversed(docs))
+
+    async def worker() -> None:
+        while queue:
+            await submit(queue.pop())
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def open_loop(docs: Sequence[T], submit: Callable[[T], Awaitable[None]], rate: float) -> None:
+    """One document every ``1/rate`` seconds, whatever the answers take (open loop)."""
+    start = time.perf_counter()
+    tasks = []
+    for i, doc in enumerate(docs):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(submit(doc)))
+    await asyncio.gather(*tasks)
 
 
 class Load:
@@ -67,25 +96,10 @@ class Load:
                 self.errors.append(f"submit {resp.status}: {(await resp.text())[:200]}")
 
     async def closed_loop(self) -> None:
-        queue: asyncio.Queue[tuple[str, str, str, bytes]] = asyncio.Queue()
-        for doc in self.docs:
-            queue.put_nowait(doc)
-
-        async def worker() -> None:
-            while not queue.empty():
-                await self.submit(queue.get_nowait())
-
-        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        await closed_loop(self.docs, self.submit, self.concurrency)
 
     async def open_loop(self) -> None:
-        start = time.perf_counter()
-        tasks = []
-        for i, doc in enumerate(self.docs):
-            delay = start + i / self.rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(self.submit(doc)))
-        await asyncio.gather(*tasks)
+        await open_loop(self.docs, self.submit, self.rate)
 
     async def endpoint(self, unit: str) -> None:
         assert self.session is not None

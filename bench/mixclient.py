@@ -1,0 +1,214 @@
+"""The real-mix load generator, its own process: ``python -m bench.mixclient SPEC OUT``.
+
+Senders submit what office systems submit and let the hub seal the envelope: multipart
+metadata + a file on ``/api/v1/messages`` (bearer units), edXML through ``/vxp`` with the
+VXP SDK stand-in (``tests/standins/vxp_sdk.py``, axis units). Recipients (bearer units) work
+one item at a time: take one mailbox item, fetch the document's file, answer 01, ack that
+item. Bearer senders drain their receipts one ack per item; VXP senders list their status
+messages and confirm each (``updateStatus`` done).
+
+A document is *fetchable* when it comes out of its recipient's mailbox; the rate is
+documents from the first submit until every receipt is at its sender. Load: ``closed``
+(``concurrency`` submitters back to back) or ``rate`` (documents/s, open loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.client import closed_loop, open_loop
+from bench.common import percentile
+from bench.cpu import CpuLedger
+from tests.standins.vxp_sdk import KnobstickService
+
+FILE = "cong-van.pdf"
+
+
+class MixLoad:
+    """One run: the documents of the spec, their times, the errors."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.base: str = spec["base"]
+        self.tokens: dict[str, str] = spec["tokens"]  # bearer units (senders and recipients)
+        self.systems: dict[str, tuple[str, str]] = spec["systems"]  # vxp unit -> (id, secret)
+        #: (kind, sender, recipient, payload): kind "multipart" (payload: file bytes) or
+        #: "vxp" (payload: the edXML file's path)
+        self.docs: list[tuple[str, str, str, Any]] = spec["docs"]
+        self.mode: str = spec.get("mode", "closed")
+        self.concurrency = int(spec.get("concurrency", 32))
+        self.rate = float(spec.get("rate", 0))
+        self.timeout = float(spec.get("timeout", 120))
+        self.hub_pid = int(spec.get("hub_pid", 0))
+        self.submitted: dict[str, float] = {}
+        self.fetchable: dict[str, float] = {}
+        self.receipts = 0
+        self.errors: list[str] = []
+        self.done = asyncio.Event()
+        self.session: aiohttp.ClientSession | None = None
+        self.sdks: dict[str, KnobstickService] = {}
+
+    def _auth(self, unit: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[unit]}"}
+
+    def _error(self, what: str) -> None:
+        self.errors.append(what[:300])
+
+    async def submit(self, doc: tuple[str, str, str, Any]) -> None:
+        """One submission; its message id timed from just before the request."""
+        kind, sender, recipient, payload = doc
+        assert self.session is not None
+        began = time.perf_counter()
+        if kind == "vxp":
+            head = {"from": sender, "servicetype": "eDoc", "messagetype": "edoc"}
+            head["to"] = [recipient]  # type: ignore[assignment]
+            sent = await self.sdks[sender].send_edoc(json.dumps(head), Path(payload))
+            if not sent.ok:
+                self._error(f"vxp send {sent.http_status}: {sent.answer}")
+                return
+            self.submitted[str(sent.data)] = began
+            return
+        form = aiohttp.FormData()
+        meta = {"to": [recipient], "subject": "Công văn thử tải"}
+        form.add_field("metadata", json.dumps(meta), content_type="application/json")
+        form.add_field("file", payload, filename=FILE, content_type="application/pdf")
+        url = f"{self.base}/api/v1/messages"
+        async with self.session.post(url, data=form, headers=self._auth(sender)) as resp:
+            if resp.status != 202:
+                self._error(f"submit {resp.status}: {await resp.text()}")
+                return
+            self.submitted[str((await resp.json())["id"])] = began
+
+    async def mailbox(self, unit: str) -> None:
+        """A bearer unit's office loop: one item at a time, fetched, answered, acked."""
+        assert self.session is not None
+        url = f"{self.base}/api/v1/mailbox"
+        while not self.done.is_set():
+            params = {"wait": "1", "limit": "1"}
+            async with self.session.get(url, params=params, headers=self._auth(unit)) as resp:
+                if resp.status != 200:
+                    self._error(f"mailbox {resp.status}: {await resp.text()}")
+                    await asyncio.sleep(0.1)
+                    continue
+                items = (await resp.json())["items"]
+            for item in items:
+                if item["kind"] == "document":
+                    await self.take_document(unit, item)
+                else:
+                    self.receipts += 1
+                await self.ack(unit, item)
+            self._check_done()
+
+    async def take_document(self, unit: str, item: dict[str, Any]) -> None:
+        """Fetchable now; the file downloaded, then status 01."""
+        assert self.session is not None
+        mid = str(item["message_id"])
+        self.fetchable.setdefault(mid, time.perf_counter())
+        base = f"{self.base}/api/v1/messages/{mid}"
+        # every document of the mix carries one file of this name (multipart and edXML)
+        async with self.session.get(f"{base}/attachments/{FILE}", headers=self._auth(unit)) as resp:
+            await resp.read()
+            if resp.status != 200:
+                self._error(f"fetch {resp.status}")
+        async with self.session.post(
+            f"{base}/receipts", json={"status": "01"}, headers=self._auth(unit)
+        ) as resp:
+            if resp.status != 201:
+                self._error(f"receipt {resp.status}: {await resp.text()}")
+
+    async def ack(self, unit: str, item: dict[str, Any]) -> None:
+        assert self.session is not None
+        url = f"{self.base}/api/v1/mailbox/{item['item_id']}/ack"
+        async with self.session.post(url, headers=self._auth(unit)) as resp:
+            if resp.status not in (200, 204):
+                self._error(f"ack {resp.status}: {await resp.text()}")
+
+    async def vxp_statuses(self, unit: str) -> None:
+        """A VXP sender's loop: list the status messages, confirm each one."""
+        sdk = self.sdks[unit]
+        while not self.done.is_set():
+            listed = await sdk.get_received_edoc_list(
+                json.dumps({"servicetype": "eDoc", "messagetype": "status"})
+            )
+            if not listed.ok:
+                self._error(f"vxp list {listed.http_status}: {listed.answer}")
+            for row in listed.data or []:
+                confirmed = await sdk.update_status(
+                    json.dumps({"status": "done", "docId": row["docId"]})
+                )
+                if confirmed.ok:
+                    self.receipts += 1
+            self._check_done()
+            if not listed.data:  # an office system's SDK polls; it cannot long-poll
+                await asyncio.sleep(1.0)
+
+    def _check_done(self) -> None:
+        if self.receipts >= len(self.docs):
+            self.done.set()
+
+    async def run(self) -> dict[str, Any]:
+        connector = aiohttp.TCPConnector(limit=0)
+        timeout = aiohttp.ClientTimeout(total=60)
+        self.sdks = {
+            unit: KnobstickService(f"{self.base}/vxp", system, secret)
+            for unit, (system, secret) in self.systems.items()
+        }
+        try:
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+                self.session = session
+                loops = [asyncio.create_task(self.mailbox(u)) for u in self.tokens]
+                loops += [asyncio.create_task(self.vxp_statuses(u)) for u in self.sdks]
+                with CpuLedger(self.hub_pid) as ledger:
+                    began = time.perf_counter()
+                    if self.mode == "closed":
+                        await closed_loop(self.docs, self.submit, self.concurrency)
+                    else:
+                        await open_loop(self.docs, self.submit, self.rate)
+                    submit_s = time.perf_counter() - began
+                    try:
+                        await asyncio.wait_for(self.done.wait(), self.timeout)
+                    except TimeoutError:
+                        self._error("timeout: not every receipt reached its sender")
+                    ended = time.perf_counter()
+                self.done.set()
+                await asyncio.gather(*loops, return_exceptions=True)
+        finally:
+            for sdk in self.sdks.values():
+                await sdk.close()
+        waits = [
+            (self.fetchable[m] - t) * 1000 for m, t in self.submitted.items() if m in self.fetchable
+        ]
+        elapsed = max(ended - began, 1e-9)
+        return {
+            "docs": len(self.docs),
+            "submitted": len(self.submitted),
+            "fetched": len(waits),
+            "receipts": self.receipts,
+            "elapsed_s": round(elapsed, 3),
+            "submit_s": round(submit_s, 3),
+            "docs_per_s": round(min(self.receipts, len(self.docs)) / elapsed, 1),
+            "fetchable_p50_ms": round(percentile(waits, 50), 1),
+            "fetchable_p99_ms": round(percentile(waits, 99), 1),
+            "errors": self.errors[:10],
+            "error_count": len(self.errors),
+            "cpu_ms_per_doc": ledger.per_doc(len(self.docs)),
+        }
+
+
+def main(argv: list[str]) -> int:
+    """Read the spec, run the load, write the figures as JSON."""
+    spec = pickle.loads(Path(argv[0]).read_bytes())
+    result = asyncio.run(MixLoad(spec).run())
+    Path(argv[1]).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

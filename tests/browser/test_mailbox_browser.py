@@ -9,14 +9,13 @@ wide go to ``test-artifacts/mailbox/`` (CI keeps them).
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from gateway.cli.serve import build_web_app
 from gateway.config import load_config
@@ -28,11 +27,6 @@ from tests.support.seeded_hub import free_port
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "mailbox"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PROVINCE, COMMUNE = "000.00.00.H01", "000.01.01.H01"
 
 
@@ -97,14 +91,6 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
         if runner is not None:
             await runner.cleanup()
         await hub.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
 
 
 async def _shot(page: Page, name: str) -> None:

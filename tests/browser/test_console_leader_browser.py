@@ -8,6 +8,7 @@ Screenshots go to ``test-artifacts/console-leader/`` (CI keeps them); the ones s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from gateway.console.people import LOCAL
-from tests.support.seeded_hub import COMMUNES, DISTRICTS, SeededHub, seeded_hub
+from tests.support.seeded_hub import COMMUNES, DISTRICTS, SeededHub, _send, seeded_hub
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +117,15 @@ async def test_leader_downloads_the_months_report(
     assert download.suggested_filename == f"lienthong-{SCOPE}-{month}.xlsx"
     path = await download.path()
     assert path is not None and Path(path).read_bytes()[:2] == b"PK"
+
+
+async def test_dashboard_updates_live(live: tuple[SeededHub, str], browser: Browser) -> None:
+    """A document sent inside the scope shows on the open dashboard without a reload."""
+    hub, token = live
+    page = await browser.new_page(viewport={"width": 390, "height": 800})
+    await _login(page, hub.url, token, "vi")
+    await page.goto(f"{hub.url}/console/dashboard")
+    await expect(page.locator("#n-sent")).to_have_text("1")
+    await asyncio.sleep(1.5)  # let the event stream connect
+    await _send(hub.hub, COMMUNES[2], [SCOPE], "Báo cáo nhanh của xã")
+    await expect(page.locator("#n-sent")).to_have_text("2", timeout=10_000)

@@ -240,5 +240,8 @@ async def test_console_shows_the_verdict_in_both_languages(flagging: World) -> N
         en = await page(f"/console/messages/{mid}?lang=en")
         assert "2 signatures: person ✔, organisation ✔" in en
         flagged = await page(f"/console/messages/{bad_id}?lang=en")
-        assert 'id="pdf-flagged"' in flagged and "changed after" in flagged
+        assert 'id="pdf-flagged"' in flagged and "changed after signing" in flagged
         assert re.search(r'data-pdf-status="invalid"', flagged)
+        flagged_vi = await page(f"/console/messages/{bad_id}?lang=vi")
+        assert "tệp bị sửa sau khi ký" in flagged_vi and "chữ ký không hợp lệ" in flagged_vi
+        assert "changed after" not in flagged_vi

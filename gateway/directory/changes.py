@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
+from gateway.directory import scheduled
 from gateway.directory.csv_import import check_directory_code
 from gateway.directory.directory import _check_name, _known_unit, _unit_row
 from gateway.directory.lineage import parse_at
@@ -75,10 +76,11 @@ async def _ancestors(session: AsyncSession, code: str) -> set[str]:
 async def rename(
     session: AsyncSession, code: str, name: str, at: datetime, *, actor: str
 ) -> UnitRow:
-    """Give ``code`` a new name (a scheduled rename is ``directory.invalid``)."""
+    """Give ``code`` a new name, now or at ``at`` (:mod:`gateway.directory.scheduled`)."""
     row = await unit_row(session, code)
-    _takes_effect_now(at, "rename")
     _not_retired(row, at)
+    if not _effective_now(at):
+        return await scheduled.schedule(session, row, at, actor=actor, name=_check_name(name))
     was, row.name = row.name, _check_name(name)
     await audit.append(
         session, actor, "unit.renamed", unit=code, detail={"name": row.name, "was": was}
@@ -89,28 +91,22 @@ async def rename(
 async def move(
     session: AsyncSession, code: str, parent: str | None, at: datetime, *, actor: str
 ) -> UnitRow:
-    """Put ``code`` under ``parent`` (``directory.cycle`` if it would loop)."""
+    """Put ``code`` under ``parent``, now or at ``at`` (``directory.cycle`` if it would
+    loop as the tree stands when the move is made)."""
     row = await unit_row(session, code)
-    _takes_effect_now(at, "move")
     _not_retired(row, at)
     if parent is not None:
         _not_retired(await unit_row(session, parent), at, "parent")
         if code in await _ancestors(session, parent):
             raise DirectoryError(f"{parent} is {code} or below it", code="directory.cycle")
+    if not _effective_now(at):
+        return await scheduled.schedule(session, row, at, actor=actor, moves=True, parent=parent)
     was, row.parent_code = row.parent_code, parent
     await session.flush()
     await audit.append(
         session, actor, "unit.moved", unit=code, detail={"parent": parent, "was": was}
     )
     return row
-
-
-def _takes_effect_now(at: datetime, what: str) -> None:
-    if not _effective_now(at):
-        raise DirectoryError(
-            f"a {what} takes effect when it is made; schedule retire, merge, split or recode",
-            code="directory.invalid",
-        )
 
 
 async def retire(

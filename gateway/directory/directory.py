@@ -188,6 +188,7 @@ class Directory:
 
     async def get(self, code: str) -> Unit:
         """One unit; ``directory.unknown_unit`` if there is none."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             return Unit.of(await _unit_row(session, code))
 
@@ -198,12 +199,14 @@ class Directory:
 
     async def list(self) -> builtins.list[Unit]:
         """Every unit, by code."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             rows = (await session.execute(select(UnitRow).order_by(UnitRow.code))).scalars()
             return [Unit.of(r) for r in rows]
 
     async def children(self, code: str) -> builtins.list[Unit]:
         """The direct children of a unit, by code."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             await _unit_row(session, code)
             query = select(UnitRow).where(UnitRow.parent_code == code).order_by(UnitRow.code)
@@ -211,6 +214,7 @@ class Directory:
 
     async def descendants(self, code: str, depth: int | None = None) -> builtins.list[Unit]:
         """Every unit below ``code`` (or only those exactly ``depth`` levels below)."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             await _unit_row(session, code)
             query = _descendants_query(code, depth)
@@ -274,6 +278,7 @@ class Directory:
 
     async def groups(self) -> builtins.list[Group]:
         """Every group with its current members."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             rows = (await session.execute(select(GroupRow).order_by(GroupRow.code))).scalars()
             return [
@@ -290,6 +295,7 @@ class Directory:
 
     async def group(self, code: str) -> Group:
         """One group with its current members; ``directory.unknown_group`` if there is none."""
+        await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
             row = await _group_row(session, code)
             members = tuple(await _group_members(session, row))
@@ -316,6 +322,7 @@ class Directory:
         when nothing is left.
         """
         codes = builtins.list(addressees)
+        await self.lineage.snapshot()  # scheduled moves change what a group means
         if codes and all(code in self._units for code in codes):
             return await self._current(builtins.list(dict.fromkeys(codes)))
         result: dict[str, None] = {}

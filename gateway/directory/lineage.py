@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 
+from gateway.directory.scheduled import apply_due, next_due
 from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database
 from gateway.store.models import UnitLinkRow, UnitRow, utcnow
@@ -66,6 +67,8 @@ class LineageSnapshot:
     valid_from: dict[str, datetime] = field(default_factory=dict)
     valid_until: dict[str, datetime] = field(default_factory=dict)
     links: tuple[Link, ...] = ()
+    #: The instant of the earliest scheduled rename or move not yet applied.
+    next_change: datetime | None = None
 
     def retired(self, code: str, now: datetime) -> bool:
         """True when ``code`` is retired at ``now``."""
@@ -138,11 +141,16 @@ class Lineage:
         self._read_at = None
 
     async def snapshot(self) -> LineageSnapshot:
-        """The current snapshot (read again when older than a second)."""
+        """The current snapshot (read again when older than a second); scheduled renames
+        and moves whose instant has come are applied first."""
         now = time.monotonic()
         if self._read_at is None or now - self._read_at > _TTL:
             self._snapshot = await read_snapshot(self.db)
             self._read_at = now
+        due = self._snapshot.next_change
+        if due is not None and due <= self.clock():
+            await apply_due(self.db, self.clock())
+            self._snapshot = await read_snapshot(self.db)
         return self._snapshot
 
     async def active(self, code: str) -> bool:
@@ -178,6 +186,7 @@ async def read_snapshot(db: Database) -> LineageSnapshot:
             {r.code: r.valid_from for r in rows if r.valid_from is not None},
             {r.code: r.valid_until for r in rows if r.valid_until is not None},
             tuple(Link(x.predecessor, x.successor, x.kind, x.effective_at) for x in links),
+            await next_due(session),
         )
 
 

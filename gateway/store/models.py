@@ -48,6 +48,7 @@ __all__ = [
     "TimestampRow",
     "TokenRow",
     "UTCDateTime",
+    "UnitChangeRow",
     "UnitLinkRow",
     "UnitRow",
     "utcnow",
@@ -135,6 +136,25 @@ class UnitLinkRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     effective_at: Mapped[datetime]
     created_at: Mapped[datetime]
+
+
+class UnitChangeRow(Base):
+    """A rename or move of ``code`` scheduled for ``effective_at`` (``moves``: the parent
+    becomes ``parent``, possibly none); ``applied_at`` once a hub process applied it."""
+
+    __tablename__ = "unit_changes"
+    __table_args__ = (
+        Index("ix_unit_changes_applied_at_effective_at", "applied_at", "effective_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(UNIT_CODE, ForeignKey("units.code"))
+    name: Mapped[str | None] = mapped_column(String(500))
+    moves: Mapped[int] = mapped_column(SmallInteger, default=0)
+    parent: Mapped[str | None] = mapped_column(UNIT_CODE)
+    effective_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
 
 
 class GroupRow(Base):

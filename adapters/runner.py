@@ -214,6 +214,12 @@ class AdapterRunner:
         return len(items)
 
     async def _deliver(self, slot: AdapterSlot, entry: dict[str, Any]) -> None:
+        if entry.get("kind") == "notice":
+            # the hub's own notice (an overdue delivery): told by [deadlines] webhook and
+            # mail; a unit's system has no form for it, so it is taken off the list
+            log.info("adapter.notice_skipped", adapter=slot.label, subject=entry.get("subject"))
+            await self.hub.ack_item(slot.principal, str(entry["item_id"]))
+            return
         try:
             item = await fetch_outbound(self.hub, slot.principal, entry)
         except GatewayError as exc:

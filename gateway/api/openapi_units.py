@@ -35,7 +35,7 @@ _UNIT: Final = {
 
 #: action → (summary, body properties, required)
 _CHANGES: Final[dict[str, tuple[str, dict[str, Any], list[str]]]] = {
-    "rename": ("Rename the unit (takes effect now)", {"name": _STR}, ["name"]),
+    "rename": ("Rename the unit, now or at `at`", {"name": _STR}, ["name"]),
     "move": ("Put the unit under another parent (null: none)", {"parent": _STR}, []),
     "retire": (
         "Retire the unit: from `at` documents to it go to the successor, its pending items "

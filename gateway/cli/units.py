@@ -184,7 +184,7 @@ def _seen(unit: Unit) -> str:
 @_AT
 @pass_cli
 def rename(cli: CliContext, code: str, name: str, at: str | None) -> None:
-    """Rename the unit CODE (takes effect now)."""
+    """Rename the unit CODE, now or at --at."""
     _apply(cli, at, _change(changes.rename, code, name), f"renamed {code}")
 
 
@@ -194,7 +194,7 @@ def rename(cli: CliContext, code: str, name: str, at: str | None) -> None:
 @_AT
 @pass_cli
 def move(cli: CliContext, code: str, parent: str, at: str | None) -> None:
-    """Put the unit CODE under another parent (takes effect now)."""
+    """Put the unit CODE under another parent, now or at --at."""
     new = None if parent in ("", "-") else parent
     _apply(cli, at, _change(changes.move, code, new), f"moved {code} under {new or '-'}")
 

@@ -8,12 +8,13 @@ document afterwards goes through the facade (``Hub.status``, ``Hub.attachment``,
 ``Hub.post_receipt``, ``Hub.recall``), which authorises it again.
 
 Document metadata (number/notation, type, signer, urgency) lives in the signed envelope,
-so each row's envelope is read and parsed; a list is bounded (:data:`MAX_ROWS`).
+so each row's envelope is read and parsed, once per hub process (an envelope never
+changes once accepted; the newest 20,000 are kept); a list is bounded (:data:`MAX_ROWS`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,6 +46,10 @@ _URGENT = {
     "4": 4, "hoa toc hen gio": 4, "timed flash": 4,
 }  # fmt: skip
 _URGENCY_NAMES = {1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc", 4: "Hỏa tốc hẹn giờ"}
+
+
+_META_CACHE: OrderedDict[str, DocumentMeta | None] = OrderedDict()
+_META_CACHE_SIZE = 20_000
 
 
 def urgency_rank(urgency: str | None) -> int:
@@ -107,7 +112,6 @@ async def received(hub: Any, p: authz.PrincipalLike, year: int | None = None) ->
             MessageRow.subject,
             MessageRow.created_at,
             MessageRow.due_date,
-            MessageRow.envelope_xml,
             DeliveryRow.state,
         )
         .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
@@ -115,8 +119,9 @@ async def received(hub: Any, p: authz.PrincipalLike, year: int | None = None) ->
     )
     async with hub.db.read() as session:
         rows = (await session.execute(_newest(query, year))).all()
+        metas = await _metas(session, [r.id for r in rows])
     return [
-        Entry(r.id, r.sender, r.subject, r.created_at, r.due_date, _meta(r.envelope_xml), r.state)
+        Entry(r.id, r.sender, r.subject, r.created_at, r.due_date, metas[r.id], r.state)
         for r in rows
     ]
 
@@ -126,7 +131,7 @@ async def sent(hub: Any, p: authz.PrincipalLike, year: int | None = None) -> lis
     unit = authz.require_unit(p)
     query = select(
         MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
-        MessageRow.due_date, MessageRow.envelope_xml,
+        MessageRow.due_date,
     ).where(MessageRow.sender == unit)  # fmt: skip
     async with hub.db.read() as session:
         rows = (await session.execute(_newest(query, year))).all()
@@ -140,6 +145,7 @@ async def sent(hub: Any, p: authz.PrincipalLike, year: int | None = None) -> lis
             )
             for d in found:
                 states[d.message_id][d.recipient] = d.state
+        metas = await _metas(session, ids)
     return [
         Entry(
             r.id,
@@ -147,7 +153,7 @@ async def sent(hub: Any, p: authz.PrincipalLike, year: int | None = None) -> lis
             r.subject,
             r.created_at,
             r.due_date,
-            _meta(r.envelope_xml),
+            metas[r.id],
             states=dict(sorted(states[r.id].items())),
         )
         for r in rows
@@ -159,6 +165,23 @@ def _newest(query: Any, year: int | None) -> Any:
         start, end = year_bounds(year)
         query = query.where(MessageRow.created_at >= start, MessageRow.created_at < end)
     return query.order_by(MessageRow.created_at.desc(), MessageRow.id.desc()).limit(MAX_ROWS)
+
+
+async def _metas(session: Any, ids: list[str]) -> dict[str, DocumentMeta | None]:
+    """The document metadata of each message in ``ids`` (rows the caller may list);
+    envelopes never change once accepted, so each is read and parsed once per process."""
+    missing = [i for i in ids if i not in _META_CACHE]
+    for start in range(0, len(missing), 500):
+        found = await session.execute(
+            select(MessageRow.id, MessageRow.envelope_xml).where(
+                MessageRow.id.in_(missing[start : start + 500])
+            )
+        )
+        for r in found:
+            _META_CACHE[r.id] = _meta(r.envelope_xml)
+    while len(_META_CACHE) > _META_CACHE_SIZE:
+        _META_CACHE.popitem(last=False)
+    return {i: _META_CACHE.get(i) for i in ids}
 
 
 def _meta(xml: bytes) -> DocumentMeta | None:

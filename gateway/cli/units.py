@@ -17,6 +17,7 @@ from gateway.directory.directory import Change, ImportResult
 from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS, not_seen_for
 from gateway.directory.lineage import Link, parse_at
 from gateway.directory.plan import PlanReport, apply_plan
+from gateway.pki.keystore import KeyStore
 from gateway.store.models import UnitRow
 
 __all__ = ["command"]
@@ -273,5 +274,21 @@ def plan_apply(cli: CliContext, plan_file: Path, dry_run: bool) -> None:
     report = run(go())
     for step in report.steps:
         click.echo(step)
+    _credentials(cli, report)
     verb = "would touch" if dry_run else "applied"
     click.echo(f"{plan_file.name}: {verb} {report.summary()}", err=True)
+
+
+def _credentials(cli: CliContext, report: PlanReport) -> None:
+    """Count, and list, the certificates and adapter registrations of retiring units
+    (refused from the instant, like their tokens)."""
+    keys = KeyStore(cli.config)
+    retiring = set(report.retiring)
+    for code in report.retiring:
+        certificates = len(keys.certificates(code))
+        if certificates:
+            report.touched["certificates stopping"] += certificates
+    for adapter in cli.config.adapters:
+        if adapter.unit in retiring:
+            report.touched["adapter registrations stopping"] += 1
+            click.echo(f"adapter {adapter.name} of {adapter.unit} stops with its unit")

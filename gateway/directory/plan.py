@@ -74,6 +74,8 @@ class PlanReport:
     problems: list[str] = field(default_factory=list)
     touched: Counter[str] = field(default_factory=Counter)
     applied: bool = False
+    #: Codes the plan retires (retire, merge, recode): their keys and adapters stop too.
+    retiring: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line: the counts of what the plan touches."""
@@ -206,6 +208,7 @@ async def _touched(session: AsyncSession, row: PlanRow, report: PlanReport) -> N
     if row.action not in ("retire", "merge", "recode"):
         return
     code = row.code
+    report.retiring.append(code)
     queries = {
         "tokens stopping": select(func.count(TokenRow.id)).where(
             TokenRow.unit_code == code, TokenRow.revoked_at.is_(None)

@@ -52,10 +52,14 @@ def test_each_change_and_show_lineage(runner: CliRunner, tmp_path: Path) -> None
     )
 
 
-def test_plan_apply_dry_run_apply_and_refusal(runner: CliRunner, tmp_path: Path) -> None:
-    """--dry-run prints the steps and changes nothing; apply does it all; a second apply
-    is refused whole, listing every problem."""
+def test_plan_apply_dry_run_apply_and_refusal(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--dry-run prints the steps and what stops (a certificate) and changes nothing;
+    apply does it all; a second apply is refused whole, listing every problem."""
+    monkeypatch.setenv("LIENTHONG_KEY_PASSPHRASE", "plan-test-passphrase")
     _tree(runner, tmp_path)
+    ok(runner, "init")
     plan = tmp_path / "plan.csv"
     plan.write_text(
         "action,code,new_code,name,parent,successor,effective_at\n"
@@ -65,8 +69,10 @@ def test_plan_apply_dry_run_apply_and_refusal(runner: CliRunner, tmp_path: Path)
         f"merge,{D2},,,,{D3},\n",
         encoding="utf-8",
     )
+    ok(runner, "keys", "issue", D1)
     dry = ok(runner, "units", "plan", "apply", str(plan), "--dry-run")
     assert f"line 4: retire {D1} into {P}" in dry.stdout and "would touch" in dry.stderr
+    assert "1 certificates stopping" in dry.stderr
     assert "valid      always .. \n" in ok(runner, "units", "show", D1).stdout
     done = ok(runner, "units", "plan", "apply", str(plan))
     assert "applied" in done.stderr and "1 units merged" in done.stderr

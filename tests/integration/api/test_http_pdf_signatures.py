@@ -62,10 +62,16 @@ async def _world(home: Path, url: str, policy: str) -> AsyncIterator[World]:
         yield world
 
 
+@pytest.fixture(params=["sqlite_url", "pg_url"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """SQLite, then PostgreSQL."""
+    return str(request.getfixturevalue(request.param))
+
+
 @pytest.fixture
-async def accepting(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
-    """A hub with ``policy = "accept"``."""
-    async for w in _world(tmp_home, sqlite_url, "accept"):
+async def accepting(tmp_home: Path, db_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "accept"`` (SQLite, then PostgreSQL)."""
+    async for w in _world(tmp_home, db_url, "accept"):
         yield w
 
 

@@ -29,11 +29,18 @@ async def tsa() -> AsyncIterator[RunningTsa]:
         yield running
 
 
+@pytest.fixture(params=["sqlite_url", "pg_url"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """SQLite, then PostgreSQL."""
+    return str(request.getfixturevalue(request.param))
+
+
 @pytest.fixture
-async def stamped(tmp_home: Path, sqlite_url: str, tsa: RunningTsa) -> AsyncIterator[World]:
-    """A hub whose stamper passes every 0.1 s and stamps the head every time it moves."""
+async def stamped(db_url: str, tmp_home: Path, tsa: RunningTsa) -> AsyncIterator[World]:
+    """A hub (SQLite, then PostgreSQL) whose stamper passes every 0.1 s and stamps the
+    head every time it moves."""
     ts = TimestampsConfig(tsa_url=tsa.url, pass_seconds=0.1, head_interval_seconds=0)
-    config = replace(hub_config(tmp_home, sqlite_url, "local://"), timestamps=ts)
+    config = replace(hub_config(tmp_home, db_url, "local://"), timestamps=ts)
     async with served_world(config) as world:
         yield world
 

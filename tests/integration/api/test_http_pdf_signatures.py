@@ -185,6 +185,31 @@ async def test_a_broken_file_named_pdf_is_refused_not_a_500(refusing: World) -> 
     assert (await resp.json())["error"]["code"] == "attachment.signature_invalid"
 
 
+def _hostile() -> dict[str, bytes]:
+    both = PDFS["both"]
+    at = both.index(b"/Contents <") + len(b"/Contents <")
+    zeroed = both[:at] + b"0" * 64 + both[at + 64 :]
+    ranged = both.replace(b"/ByteRange [", b"/ByteRange [999999999 ", 1)
+    return {
+        "truncated": both[: len(both) // 2],
+        "signature_zeroed": zeroed,
+        "byte_range_outside": ranged,
+        "no_xref": both.replace(b"xref", b"xxxx").replace(b"startxref", b"startxxxx"),
+    }
+
+
+@pytest.mark.parametrize("name", ["truncated", "signature_zeroed", "byte_range_outside", "no_xref"])
+async def test_hostile_pdfs_get_a_typed_422_never_a_500(refusing: World, name: str) -> None:
+    """A damaged signed PDF is refused with ``attachment.*`` (and the hub stays up)."""
+    resp = await _post(refusing, _hostile()[name])
+    assert resp.status == 422, await resp.text()
+    assert (await resp.json())["error"]["code"] in (
+        "attachment.signature_invalid",
+        "attachment.unsigned",
+    )
+    assert (await _post(refusing, PDFS["both"])).status == 202
+
+
 async def test_refuse_applies_to_signed_envelopes_too(refusing: World) -> None:
     """A unit's own signed envelope with an unsigned PDF is refused the same way."""
     ref = await refusing.hub.blobs.put_bytes(PDFS["person_only"])

@@ -658,11 +658,19 @@ class Hub:
         status["timestamps"] = await self.timestamps.counts(message_id)
         return status
 
-    async def evidence(self, p: authz.PrincipalLike, message_id: str) -> bytes:
+    async def evidence(self, p: authz.PrincipalLike, message_id: str) -> Path:
         """The evidence bundle of a message its sender, recipients and operators may have
-        (``gateway.evidence``, docs/evidence.md)."""
+        (``gateway.evidence``, docs/evidence.md), written to a temporary file under the
+        home that the caller removes."""
         await self._visible(p, message_id)
-        return await build_bundle(self, message_id)
+        path = self.config.home / f".evidence-{uuid.uuid4().hex}.zip"
+        try:
+            with path.open("xb") as target:
+                await build_bundle(self, message_id, target)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
 
     async def search(
         self,

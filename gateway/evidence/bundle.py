@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
@@ -37,11 +36,10 @@ _PEM = serialization.Encoding.PEM
 
 
 class _Zip:
-    """The zip being written, and the manifest's list of files."""
+    """The zip being written to ``target``, and the manifest's list of files."""
 
-    def __init__(self) -> None:
-        self.buffer = io.BytesIO()
-        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED)
+    def __init__(self, target: BinaryIO) -> None:
+        self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
         self.files: list[dict[str, Any]] = []
 
     def add(self, path: str, data: bytes) -> str:
@@ -111,10 +109,11 @@ async def _stamps(hub: Hub, z: _Zip, message_id: str, last_seq: int) -> list[dic
     return listed
 
 
-async def build_bundle(hub: Hub, message_id: str) -> bytes:
-    """The zip of ``message_id`` (the caller checked who may have it)."""
+async def build_bundle(hub: Hub, message_id: str, target: BinaryIO) -> None:
+    """Write the zip of ``message_id`` to ``target`` (the caller checked who may have it;
+    files are copied from the blob store in a worker thread, never held in memory)."""
     stored = await hub.messages.get(message_id)
-    z = _Zip()
+    z = _Zip(target)
     z.add("envelope.xml", await hub.messages.envelope_xml(message_id))
     attachments = []
     for a in stored.attachments:
@@ -157,4 +156,3 @@ async def build_bundle(hub: Hub, message_id: str) -> bytes:
     z.zip.writestr("manifest.json", data)
     z.zip.writestr("manifest.sig", sign_manifest(key, data))
     z.zip.close()
-    return z.buffer.getvalue()

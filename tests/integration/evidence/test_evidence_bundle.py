@@ -144,6 +144,7 @@ async def test_only_the_parties_and_operators_get_it(world: World) -> None:
     assert resp.status in (403, 404)
     resp = await world.client.get("/api/v1/messages/not-an-id/evidence", headers=world.auth(A))
     assert resp.status == 404
+    assert not list(world.hub.config.home.glob(".evidence-*"))  # temporary files removed
 
 
 async def test_changing_any_byte_fails(world: World, tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from gateway.api.limits import FailureLimiter
 from gateway.webmailbox import views_auth, views_receive, views_registers, views_send
-from gateway.webmailbox.context import CODEC, HUB, TEMPLATES
+from gateway.webmailbox.context import CODEC, FAILURES, HUB, TEMPLATES
 from gateway.webmailbox.session import PATH, MailboxCodec
 
 __all__ = ["CSP", "setup_mailbox"]
@@ -36,6 +37,7 @@ def setup_mailbox(app: web.Application, hub: Any) -> None:
     """Mount the mailbox on ``app`` (the hub must expose the facade, db and directory)."""
     app[HUB] = hub
     app[CODEC] = MailboxCodec.for_home(hub.config.home)
+    app[FAILURES] = FailureLimiter()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),

@@ -74,7 +74,8 @@ def _add_unit_c(live: LiveHome) -> None:
 async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> None:
     """A unit token logs in (strict cookie, CSP on pages); an operator token, a bad token
     or a login from another site does not; logout needs the CSRF token; a mailbox cookie
-    is no console session; revoking the token ends the session."""
+    is no console session; revoking the token ends the session; past ten wrong tokens a
+    minute from one address every login is 429 for a while, the right token too."""
     async with live_home(tmp_path, sqlite_url, "local://") as live:
         hub = await live.serve()
         first = await live.request(hub, "GET", "/mailbox")
@@ -116,6 +117,17 @@ async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> 
         live.home.cli("tokens", "revoke", live.tokens[B])
         after = await live.request(hub, "GET", "/mailbox", headers=cookie)
         assert after.status == 303 and after.headers["Location"] == "/mailbox/login"
+
+        statuses = []
+        for _ in range(12):  # one wrong token above; ten a minute from one address
+            guess = {"token": "guessed-token-" + "0" * 30}
+            reply = await live.request(hub, "POST", "/mailbox/login", data=guess, headers={})
+            statuses.append(reply.status)
+        assert statuses[:9] == [401] * 9 and statuses[-1] == 429, statuses
+        right = {"token": live.tokens[A]}
+        held = await live.request(hub, "POST", "/mailbox/login", data=right, headers={})
+        assert held.status == 429 and int(held.headers["Retry-After"]) > 0
+        assert "Set-Cookie" not in held.headers
 
 
 async def test_receive_open_preview_and_answer(tmp_path: Path, sqlite_url: str) -> None:

@@ -86,6 +86,14 @@ class _Bundle:
             raise Failure("evidence.unreadable", f"{name} is too large")
         return self.zip.read(info)
 
+    def sha256(self, name: str) -> str:
+        """A member's SHA-256, read in chunks (an attachment may be large)."""
+        digest = hashlib.sha256()
+        with self.zip.open(name) as member:
+            while chunk := member.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+
     def prefixed(self, prefix: str) -> list[bytes]:
         return [self.read(n) for n in sorted(self.zip.namelist()) if n.startswith(prefix)]
 
@@ -128,7 +136,7 @@ def _check_files(b: _Bundle) -> None:
     for path, f in listed.items():
         if path not in present:
             raise Failure("evidence.file_digest", f"missing: {path}")
-        if hashlib.sha256(b.read(path)).hexdigest() != f["sha256"]:
+        if b.sha256(path) != f["sha256"]:
             raise Failure("evidence.file_digest", f"{path} is not the file the hub listed")
 
 

@@ -16,7 +16,7 @@ from gateway import authz
 from gateway.bus.base import Bus, DeadLetter
 from gateway.console.people import LOCAL
 from gateway.dead_letters import resolve_dead_letter
-from gateway.directory.directory import Directory
+from gateway.directory.directory import Directory, Unit
 from gateway.directory.last_seen import not_seen_for
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
@@ -74,6 +74,9 @@ class UnitNode:
     depth: int
     last_seen: str | None
     children: list[UnitNode] = field(default_factory=list)
+    #: When the unit is (or will be) retired, and the unit that takes its mail then.
+    until: str | None = None
+    successor: str | None = None
 
 
 class ConsoleData:
@@ -171,10 +174,20 @@ class ConsoleData:
             children[parent].append(nodes[u.code])
         for code, node in nodes.items():
             node.children = sorted(children.get(code, []), key=lambda n: n.code)
+        await self._lineage(units, nodes)
         root = getattr(p, "scope", None)
         if authz.scope_units(p) is not None:
             return [nodes[root]] if root in nodes else []
         return sorted(children[None], key=lambda n: n.code)
+
+    async def _lineage(self, units: list[Unit], nodes: dict[str, UnitNode]) -> None:
+        """Mark retired (or scheduled) units with their instant and successor."""
+        snap = await self.hub.directory.lineage.snapshot()
+        for u in units:
+            if u.valid_until is not None:
+                links = snap.successors(u.code)
+                nodes[u.code].until = _fmt(u.valid_until)
+                nodes[u.code].successor = links[0].successor if links else None
 
     async def units_not_seen(self, p: authz.PrincipalLike, days: int) -> list[UnitNode]:
         """Units never seen, or last seen ``days`` days ago or longer, by code (a leader:

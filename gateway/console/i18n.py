@@ -87,6 +87,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "mailbox_depth": ("Hộp thư chờ", "Mailbox depth"),
     "last_seen": ("Lần cuối kết nối", "Last seen"),
     "never": ("chưa từng", "never"),
+    "retired_into": ("Chuyển giao cho", "Retired into"),
     "retry": ("Gửi lại", "Retry"),
     "discard": ("Hủy bỏ", "Discard"),
     "no_results": ("Không có kết quả", "No results"),

@@ -1,7 +1,8 @@
 """mix: the path office systems use, on PostgreSQL + RabbitMQ, against the raw pipeline.
 
 The hub seals every envelope: bearer units submit multipart (metadata + a 10 KB file),
-axis units send edXML through ``/vxp`` (the VXP SDK stand-in); recipients fetch, answer
+axis units send edXML, half of them on ``/axis/v1`` (HMAC-signed requests), half through
+``/vxp`` (the VXP SDK stand-in); recipients fetch, answer
 01 and ack one item at a time; senders drain their receipts (:mod:`bench.mixclient`, its
 own process). Per run, right before each full-load run, the raw pipeline for hub-sealed
 documents (:func:`bench.raw.measure_sealed`: two signatures, publish-confirm, consume) runs
@@ -25,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import raw
-from bench.common import free_port, median, medians, pg_database, python, temp_home, vhost
+from bench.common import (
+    free_port,
+    median,
+    medians,
+    pg_database,
+    python,
+    temp_home,
+    vhost,
+)
 from bench.envelope import envelope_of
 from bench.hubproc import HubProcess
 from bench.profile import Profiler
@@ -59,10 +68,11 @@ def _axis_config(home: Path, units: list[str]) -> dict[str, tuple[str, str]]:
 def _documents(
     home: Path, vxp: list[str], bearer: list[str], count: int, share: float, tag: str
 ) -> list[tuple[str, str, str, Any]]:
-    """``count`` documents: every ``1/share``-th one edXML through /vxp, the rest multipart."""
+    """``count`` documents: every ``1/share``-th one edXML (through ``/vxp`` from the even
+    axis units, ``/axis/v1`` from the odd ones), the rest multipart."""
     from tests.standins.office import OfficeFile, document_edxml
 
-    content = (b"%PDF-1.4 noi dung cong van " * (DOC_BYTES // 27 + 1))[:DOC_BYTES]
+    content = pdf_of(DOC_BYTES)
     every = max(1, round(1 / share)) if share > 0 and vxp else 0
     out: list[tuple[str, str, str, Any]] = []
     folder = home / f"edxml-{tag}"
@@ -71,7 +81,7 @@ def _documents(
     for i in range(count):
         recipient = bearer[(i * 7 + 1) % len(bearer)]
         if every and i % every == 0:
-            sender = vxp[i % len(vxp)]
+            sender = vxp[(i // every) % len(vxp)]
             path = folder / f"{i}.edxml"
             number = f"{tag}{i}"
             path.write_bytes(
@@ -87,7 +97,10 @@ def _documents(
                     at=now,
                 )
             )
-            out.append(("vxp", sender, recipient, str(path)))
+            if vxp.index(sender) % 2 == 0:  # the SDK sends a file
+                out.append(("vxp", sender, recipient, str(path)))
+            else:
+                out.append(("axis", sender, recipient, path.read_bytes()))
         else:
             sender = bearer[i % len(bearer)]
             if sender == recipient:
@@ -201,7 +214,12 @@ class Mix:
         return result
 
     async def loads(
-        self, hub: HubProcess, runs: int, docs: int, concurrency: int, profile: bool = False
+        self,
+        hub: HubProcess,
+        runs: int,
+        docs: int,
+        concurrency: int,
+        profile: bool = False,
     ) -> dict[str, Any]:
         """Warm-up, ``runs`` x (raw, full load), ``runs`` half-load runs; the medians."""
         self.run(hub, min(docs, 40), "w", concurrency=8)
@@ -217,7 +235,13 @@ class Mix:
         rate = max(median([f["docs_per_s"] for f in full]) / 2, 1.0)
         half_docs = max(min(docs, 20), min(docs, int(rate * 5)))
         half = [self.run(hub, half_docs, f"h{r}-", mode="rate", rate=rate) for r in range(runs)]
-        keys = ("docs_per_s", "raw_docs_per_s", "ratio", "fetchable_p50_ms", "fetchable_p99_ms")
+        keys = (
+            "docs_per_s",
+            "raw_docs_per_s",
+            "ratio",
+            "fetchable_p50_ms",
+            "fetchable_p99_ms",
+        )
         summary: dict[str, Any] = medians(
             [{k: f[k] for k in (*keys, "hub_cpu_ms_per_doc")} for f in full]
         )
@@ -230,3 +254,30 @@ class Mix:
             summary["profile"] = {"full": full[0].pop("profile")}
         summary["per_run"] = {"full": full, "half": half}
         return summary
+
+
+def pdf_of(size: int) -> bytes:
+    """A valid one-page, unsigned PDF of about ``size`` bytes (a content stream of text):
+    what an office's scanned or exported file looks like to the hub's PDF check."""
+    line = b"BT /F1 10 Tf 40 800 Td (Cong van thu tai - noi dung van ban) Tj ET\n"
+    stream = line * max(1, size // len(line))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

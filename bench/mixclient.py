@@ -1,11 +1,12 @@
 """The real-mix load generator, its own process: ``python -m bench.mixclient SPEC OUT``.
 
 Senders submit what office systems submit and let the hub seal the envelope: multipart
-metadata + a file on ``/api/v1/messages`` (bearer units), edXML through ``/vxp`` with the
-VXP SDK stand-in (``tests/standins/vxp_sdk.py``, axis units). Recipients (bearer units) work
-one item at a time: take one mailbox item, fetch the document's file, answer 01, ack that
-item. Bearer senders drain their receipts one ack per item; VXP senders list their status
-messages and confirm each (``updateStatus`` done).
+metadata + a file on ``/api/v1/messages`` (bearer units); edXML through ``/vxp`` with the
+VXP SDK stand-in (``tests/standins/vxp_sdk.py``) and on ``/axis/v1`` with HMAC-signed
+requests (axis units, half each way). Recipients (bearer units) work one item at a time:
+take one mailbox item, fetch the document's file, answer 01, ack that item. Bearer senders
+drain their receipts one ack per item; axis senders list their status messages and confirm
+each (``updateStatus`` done; ``/axis/v1`` long-polls, the SDK polls).
 
 A document is *fetchable* when it comes out of its recipient's mailbox; the rate is
 documents from the first submit until every receipt is at its sender. Load: ``closed``
@@ -24,6 +25,7 @@ from typing import Any
 
 import aiohttp
 
+from adapters.axis.signing import signed_headers
 from bench.client import closed_loop, open_loop
 from bench.common import percentile
 from bench.cpu import CpuLedger
@@ -54,9 +56,16 @@ class MixLoad:
         self.done = asyncio.Event()
         self.session: aiohttp.ClientSession | None = None
         self.sdks: dict[str, KnobstickService] = {}
+        #: the axis units on /axis/v1 (the others of ``systems`` use /vxp)
+        self.native: set[str] = {d[1] for d in self.docs if d[0] == "axis"}
 
     def _auth(self, unit: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[unit]}"}
+
+    def _signed(self, unit: str, method: str, path_qs: str, body: bytes = b"") -> dict[str, str]:
+        system, secret = self.systems[unit]
+        headers = signed_headers(system, secret, method, path_qs, body)
+        return {**headers, "Content-Type": "application/xml"} if body else headers
 
     def _error(self, what: str) -> None:
         self.errors.append(what[:300])
@@ -66,6 +75,18 @@ class MixLoad:
         kind, sender, recipient, payload = doc
         assert self.session is not None
         began = time.perf_counter()
+        if kind == "axis":
+            body = payload
+            async with self.session.post(
+                f"{self.base}/axis/v1/edocs",
+                data=body,
+                headers=self._signed(sender, "POST", "/axis/v1/edocs", body),
+            ) as resp:
+                if resp.status != 202:
+                    self._error(f"axis send {resp.status}: {await resp.text()}")
+                    return
+                self.submitted[str((await resp.json())["docId"])] = began
+            return
         if kind == "vxp":
             head = {"from": sender, "servicetype": "eDoc", "messagetype": "edoc"}
             head["to"] = [recipient]  # type: ignore[assignment]
@@ -149,6 +170,31 @@ class MixLoad:
             if not listed.data:  # an office system's SDK polls; it cannot long-poll
                 await asyncio.sleep(1.0)
 
+    async def axis_statuses(self, unit: str) -> None:
+        """An ``/axis/v1`` sender's loop: long-poll the status list, confirm each one."""
+        assert self.session is not None
+        path = "/axis/v1/edocs?messagetype=status&limit=100&wait=1"
+        while not self.done.is_set():
+            async with self.session.get(
+                self.base + path, headers=self._signed(unit, "GET", path)
+            ) as resp:
+                if resp.status != 200:
+                    self._error(f"axis list {resp.status}: {await resp.text()}")
+                    await asyncio.sleep(0.5)
+                    continue
+                items = (await resp.json())["items"]
+            for item in items:
+                confirm = f"/axis/v1/edocs/{item['docId']}/status"
+                body = b'{"status": "done"}'
+                headers = {**self._signed(unit, "POST", confirm, body)}
+                headers["Content-Type"] = "application/json"
+                async with self.session.post(self.base + confirm, data=body, headers=headers) as r:
+                    if r.status == 200:
+                        self.receipts += 1
+                    else:
+                        self._error(f"axis confirm {r.status}: {await r.text()}")
+            self._check_done()
+
     def _check_done(self) -> None:
         if self.receipts >= len(self.docs):
             self.done.set()
@@ -159,12 +205,14 @@ class MixLoad:
         self.sdks = {
             unit: KnobstickService(f"{self.base}/vxp", system, secret)
             for unit, (system, secret) in self.systems.items()
+            if unit not in self.native
         }
         try:
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                 self.session = session
                 loops = [asyncio.create_task(self.mailbox(u)) for u in self.tokens]
                 loops += [asyncio.create_task(self.vxp_statuses(u)) for u in self.sdks]
+                loops += [asyncio.create_task(self.axis_statuses(u)) for u in self.native]
                 with CpuLedger(self.hub_pid) as ledger:
                     began = time.perf_counter()
                     if self.mode == "closed":

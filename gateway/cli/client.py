@@ -336,7 +336,19 @@ def status_command(ctx: CliContext, message_id: str, as_json: bool) -> None:
         f"message {status.get('id')} from {status.get('sender')}: {_text(status.get('subject'))}"
     )
     click.echo(f"created {status.get('created_at')}")
+    for line in _pdf_lines(status):
+        click.echo(line)
     click.echo(_table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], _timeline(status)))
+
+
+def _pdf_lines(status: dict[str, Any]) -> list[str]:
+    """One line per PDF: the hub's verdict on its signatures (docs/evidence.md)."""
+    report = status.get("pdf_signatures") or {}
+    lines = []
+    for f in report.get("files", []) if isinstance(report, dict) else []:
+        summary = (f.get("summary") or {}).get("en")
+        lines.append(f"pdf {_text(f.get('name'))}: {_text(summary)} ({_text(f.get('status'))})")
+    return lines
 
 
 def _timeline(status: dict[str, Any]) -> list[list[str]]:

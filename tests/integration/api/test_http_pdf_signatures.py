@@ -7,6 +7,8 @@ expired certificate, or by a CA the hub does not trust.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -21,6 +23,7 @@ from gateway.envelope.seal import seal_envelope
 from gateway.hub import UploadedFile
 from gateway.pipeline.document import build_envelope
 from tests.integration.api.conftest import A, B, World, _json, hub_config
+from tests.support.hubproc import LIENTHONG
 from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
 from tests.support.proofworld import served_world
 
@@ -276,3 +279,22 @@ async def test_console_shows_the_verdict_in_both_languages(flagging: World) -> N
         flagged_vi = await page(f"/console/messages/{bad_id}?lang=vi")
         assert "tệp bị sửa sau khi ký" in flagged_vi and "chữ ký không hợp lệ" in flagged_vi
         assert "changed after" not in flagged_vi
+
+
+async def test_cli_status_shows_the_verdict(refusing: World, tmp_path: Path) -> None:
+    """``lienthong status ID`` prints each PDF's verdict above the timeline."""
+    resp = await _post(refusing, PDFS["both"])
+    mid = (await resp.json())["id"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
+    env.update(
+        LIENTHONG_URL=str(refusing.client.make_url("")).rstrip("/"),
+        LIENTHONG_TOKEN=refusing.tokens[A],
+        LIENTHONG_HOME=str(tmp_path / "cli-home"),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        LIENTHONG, "status", mid, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    line = "pdf quyet-dinh.pdf: 2 signatures: person ✔, organisation ✔ (valid)"
+    assert line in out.decode()

@@ -99,6 +99,6 @@ class _Bound:
 def bound(**values: Any) -> _Bound:
     """Bind ``values`` (``message_id``, ``unit``, ``stage``…) for the duration of a
     ``with`` block; ``None`` values are left out. (structlog's ``bound_contextvars`` reads
-    every context variable of the task to save the old values, about 7 µs more per block
-    here; the tokens restore them as well.)"""
+    every context variable of the task to save the old values, which costs more per block;
+    the tokens restore them as well.)"""
     return _Bound({k: v for k, v in values.items() if v is not None})

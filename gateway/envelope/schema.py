@@ -1,9 +1,9 @@
 """The envelope and receipt XSDs, loaded once from the package and applied with lxml.
 
 The XSDs ship inside the package (``gateway/envelope/xsd/``, copies of ``schemas/``) so an
-installed wheel finds them. lxml's validator is used on the hot path (it is several times
-faster than xmlschema, see ``docs/benchmarks.md``); the tests also check every sample with
-xmlschema, an independent XSD 1.0 implementation.
+installed wheel finds them. lxml's validator is used on the hot path (it is much faster
+than xmlschema, see "Decisions" in ``docs/benchmarks.md``); the tests also check every
+sample with xmlschema, an independent XSD 1.0 implementation.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 :class:`Sealing` does it for the hub, on its event loop or on signing threads: xmlsec lets
 go of the GIL while it signs (the RSA operation, most of a seal), so on a thread the
-signature runs on another core beside the loop instead of stopping it for about 0.3 ms.
+signature runs on another core beside the loop instead of stopping it.
 It can pay where cores are free beside the hub; on two cores shared with PostgreSQL and
-RabbitMQ the hand-offs cost more than they free (-5 % documents/s; embedded +2 %).
+RabbitMQ the hand-offs cost more than they free (``docs/benchmarks.md``, "Decisions").
 """
 
 from __future__ import annotations

@@ -105,9 +105,9 @@ class GroupCommit:
         if runner is None or runner.done() or runner.get_loop() is not future.get_loop():
             self._runner = asyncio.create_task(self._run(), name="group-commit")
         # Shielded: a caller that goes away does not cancel the shared future (its write
-        # still runs; the result is dropped). Awaiting the future directly saved 12 µs a
-        # write but raised the half-load p99 in 11 of 14 A/B pairs (docs/benchmarks.md,
-        # ninth round), so the shield stays.
+        # still runs; the result is dropped). Awaiting the future directly saved a little
+        # CPU per write but raised the half-load p99 in most A/B pairs, so the shield
+        # stays.
         return await asyncio.shield(future)
 
     async def _run(self) -> None:

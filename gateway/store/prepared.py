@@ -2,10 +2,10 @@
 
 The hot paths run a few fixed statements thousands of times. Through SQLAlchemy each run
 pays for a cache key, an execution context, a greenlet hop per driver call and a result
-object: about 150 µs of CPU per statement here, against about 50 µs for the statement on
-asyncpg itself. :class:`Prepared` keeps the SQLAlchemy statement (so it is written, typed
-and compiled once per dialect as before) and :func:`run` executes the compiled SQL on the
-pooled driver connection of the session's transaction:
+object: several times the CPU of the statement on asyncpg itself. :class:`Prepared` keeps
+the SQLAlchemy statement (so it is written, typed and compiled once per dialect as before)
+and :func:`run` executes the compiled SQL on the pooled driver connection of the session's
+transaction:
 
 - PostgreSQL: through SQLAlchemy's asyncpg adapter (its prepared-statement cache, its
   lazy ``BEGIN`` and its execution lock), then asyncpg's ``fetch``/``executemany``;

@@ -1101,7 +1101,7 @@ def _unset_on_documents(column: str) -> Prepared:
 
     A document item's ``ref`` is its message id: naming it makes the lookup one probe of the
     unique ``(unit, kind, ref)`` index, where SQLite otherwise scans every document of the
-    unit through that index's first two columns (72 µs per statement at 6,000 documents)."""
+    unit through that index's first two columns (slower the more documents it holds)."""
     return Prepared(
         update(_ITEMS)
         .where(

@@ -5,10 +5,9 @@ The outbox, the mailbox items and the deliveries are updated several times per d
 version behind until a ``VACUUM`` reclaims it. Until then the index scans of the hot
 statements step over them, so the hub slows down with every document it handles.
 PostgreSQL's autovacuum does this when it is on (it looks at each database once a minute
-by default); when it is off, or behind, the hub pays. Measured at 180 documents/s over
-20,000 documents with autovacuum off: p50 submit→delivered rose from 67 to 183 ms, and
-with a ``VACUUM`` of these tables every 10 s the whole run's p50 was 77 ms against 136
-(``docs/benchmarks.md``, seventh round).
+by default); when it is off, or behind, the hub pays: with autovacuum off the
+submit→delivered latency kept rising over a long run, and a ``VACUUM`` of these tables
+every few seconds kept it flat (``docs/benchmarks.md``, "Decisions").
 
 :class:`Vacuum` looks every ``[database] vacuum_seconds`` at the dead rows of those tables
 (``pg_stat_user_tables``) and runs ``VACUUM (SKIP_LOCKED)`` on the ones with at least

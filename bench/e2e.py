@@ -121,7 +121,7 @@ async def measure(
                 raw_runs.append(await raw.measure(raw_batch, world))
 
             # [hub] signing_threads, 0 by default: on this two-core machine threads paid
-            # nowhere clearly (docs/benchmarks.md, eighth round)
+            # nowhere clearly (docs/benchmarks.md, "Decisions")
             env = {
                 "LIENTHONG_HUB_WORKERS": str(workers),
                 "LIENTHONG_HUB_SIGNING_THREADS": str(signing_threads),

@@ -3,9 +3,9 @@
 ``Profiler(pid, out)`` runs ``py-spy record --format raw`` (collapsed stacks) on the hub
 while a load runs; :func:`top` turns the stacks into the functions with the most samples,
 both *self* (the frame on top) and *inclusive* (anywhere on the stack), as percentages.
-py-spy runs ``--nonblocking``: pausing the hub for each sample (py-spy's default) cut the
-embedded hub, with its SQLite reader threads, from 449 to 117 documents/s (521 with
-``--nonblocking``; docs/benchmarks.md, thirteenth round).
+py-spy runs ``--nonblocking``: pausing the hub for each sample (py-spy's default) slowed
+the embedded hub, with its SQLite reader threads, several times over (docs/benchmarks.md,
+"Decisions").
 """
 
 from __future__ import annotations

@@ -234,12 +234,12 @@ def _send_form(
     return form
 
 
-async def test_send_follow_recall_and_registers(tmp_path: Path, sqlite_url: str) -> None:
+async def test_send_follow_recall_and_registers(tmp_path: Path, backends: tuple[str, str]) -> None:
     """A finds B by a name typed without diacritics, sends a document with a file and
     metadata, follows B's state and recalls it; B's inbox puts the urgent one first; a
     form whose file comes before the CSRF token is refused; a group is a recipient too;
-    both registers export."""
-    async with live_home(tmp_path, sqlite_url, "local://") as live:
+    both registers export. On SQLite + local bus and PostgreSQL + RabbitMQ."""
+    async with live_home(tmp_path, *backends) as live:
         group = "000.00.00.G01"
         live.home.cli("groups", "add", group, "--members", B, "--name", "Nhóm các huyện")
         hub = await live.serve()

@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.api.context import hub_of, principal_of
 from gateway.api.facade import HubFacade
 from gateway.api.jsonio import json_ok
-from gateway.api.params import int_param, message_id_param
+from gateway.api.params import int_param, message_id_param, text_param
 from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS
 from gateway.metrics import CONTENT_TYPE
 
@@ -30,7 +30,7 @@ async def message_status(request: web.Request) -> web.Response:
 async def unit_summaries(request: web.Request) -> web.Response:
     """Operators: per-unit counters and last-seen times; ``?unit=CODE`` for one unit,
     ``?not_seen_days=N`` for the units not seen for N days (or never)."""
-    unit = request.query.get("unit") or None
+    unit = text_param(request, "unit")  # a NUL reached PostgreSQL as a 500
     days = None
     if request.query.get("not_seen_days"):
         days = int_param(request, "not_seen_days", default=0, low=-1, high=MAX_NOT_SEEN_DAYS + 1)

@@ -738,8 +738,11 @@ class Hub:
         return await self.directory.describe(unit.code)
 
     async def unit_lineage(self, p: authz.PrincipalLike, code: str) -> dict[str, Any]:
-        """Operators: one unit with its validity, predecessors and successors."""
+        """Operators: one unit with its validity, predecessors and successors (a leader:
+        a unit of its scope; another is ``directory.unknown_unit``)."""
         authz.require_operator(p)
+        if not authz.sees_unit(p, code):
+            raise NotFoundError(f"no unit {code[:40]!r}", code="directory.unknown_unit")
         return await self.directory.describe(code)
 
     async def ready(self) -> dict[str, bool]:

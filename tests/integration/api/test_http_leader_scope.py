@@ -35,6 +35,15 @@ class Scoped:
     home: HubHome
     docs: dict[str, str]
 
+    async def post(self, path: str, who: str, data: object = None) -> tuple[int, bytes]:
+        """POST ``data`` as JSON to ``path`` as ``who``'s bearer token."""
+        headers = {"Authorization": f"Bearer {self.home.tokens[who]}"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.hub.url + path, json=data, headers=headers) as r,
+        ):
+            return r.status, await r.read()
+
     async def get(self, path: str, who: str) -> tuple[int, bytes]:
         """GET ``path`` as ``who``'s bearer token."""
         headers = {"Authorization": f"Bearer {self.home.tokens[who]}"}
@@ -142,11 +151,29 @@ async def test_search_export_summary_and_overdue_follow_the_scope(world: Scoped)
     assert {i["recipient"] for i in all_overdue} == {D1, D2, C2}
 
 
-async def test_dead_letters_are_the_whole_hubs(world: Scoped) -> None:
-    """A leader may not list or resolve dead letters (403 auth.forbidden)."""
+async def test_dead_letters_and_unit_changes_are_the_whole_hubs(world: Scoped) -> None:
+    """A leader may not list or resolve dead letters, nor change units (403
+    auth.forbidden); it reads the lineage of its own units only (else 404)."""
     status, body = await world.get("/api/v1/dead-letters", "leader")
     assert status == 403 and json.loads(body)["error"]["code"] == "auth.forbidden"
     assert (await world.get("/api/v1/dead-letters", "ops"))[0] == 200
+    for path, data in (("/api/v1/dead-letters/x-1/retry", None),
+                       (f"/api/v1/units/{C1}/rename", {"name": "Xã Mới"})):  # fmt: skip
+        status, body = await world.post(path, "leader", data)
+        assert status == 403 and json.loads(body)["error"]["code"] == "auth.forbidden", path
+    assert (await world.get(f"/api/v1/units/{C1}", "leader"))[0] == 200
+    status, body = await world.get(f"/api/v1/units/{D2}", "leader")
+    assert status == 404 and json.loads(body)["error"]["code"] == "directory.unknown_unit"
+    assert (await world.get(f"/api/v1/units/{D2}", "ops"))[0] == 200
+    async with await _console(world, "leader") as client:
+        page = await (await client.get(f"{world.hub.url}/console")).text()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf
+        form = {"csrf": csrf.group(1), "confirm": "yes"}
+        for action in ("retry", "discard"):
+            url = f"{world.hub.url}/console/dead-letters/x-1/{action}"
+            async with client.post(url, data=form) as r:
+                assert r.status == 403 and "auth.forbidden" in await r.text()
 
 
 async def _console(world: Scoped, who: str) -> aiohttp.ClientSession:

@@ -21,21 +21,25 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import hypothesis
 import pytest
 import requests
 import schemathesis
 from hypothesis import strategies as st
-from support.hubproc import HubHome, HubProcess
 
 from adapters.axis.vxp_routes import OPERATIONS as VXP_OPERATIONS
 from gateway.api.openapi import openapi_document
 from gateway.errors import ERROR_CODES
+from tests.conftest import PG_ADMIN_DSN, amqp_url_for
 from tests.standins.vxp_sdk import gson_object
+from tests.support.hubproc import HubHome, HubProcess
+from tests.support.rabbit import add_vhost, delete_vhost_later
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +49,8 @@ AXIS_SYSTEM = "fuzz-office-a"
 #: LT_FUZZ_EXAMPLES=300 LT_FUZZ_SEED=7 runs a longer or another fuzz locally
 MAX_EXAMPLES = int(os.environ.get("LT_FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("LT_FUZZ_SEED", "21"))
+#: LT_FUZZ_STACK=postgresql runs the hub on PostgreSQL + RabbitMQ (CI: SQLite + local bus)
+STACK = os.environ.get("LT_FUZZ_STACK", "sqlite")
 #: LT_FUZZ_LOG=FILE appends each request's caller, operation, status and answer
 LOG = os.environ.get("LT_FUZZ_LOG")
 #: a long-poll that waits for nothing only slows the run: valid waits are cut to this
@@ -108,21 +114,54 @@ def _doc_ids(url: str, token: str) -> list[str]:
     return [str(item["docId"]) for item in resp.json()["items"]]
 
 
+async def _pg_database(name: str, *, drop: bool = False) -> None:
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        sql = (
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            if drop
+            else f'CREATE DATABASE "{name}"'
+        )
+        await admin.execute(sql)
+    finally:
+        await admin.close()
+
+
+@contextmanager
+def _stack(root: Path) -> Iterator[tuple[str, str]]:
+    """(database url, bus url): SQLite + local bus, or with LT_FUZZ_STACK=postgresql a
+    fresh PostgreSQL database and RabbitMQ vhost (removed afterwards)."""
+    if STACK != "postgresql":
+        yield f"sqlite+aiosqlite:///{root / 'hub.db'}", "local://"
+        return
+    name = f"lt_test_fuzz_{secrets.token_hex(6)}"
+    asyncio.run(_pg_database(name))
+    add_vhost(name)
+    try:
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        yield f"{base}/{name}", amqp_url_for(name)
+    finally:
+        delete_vhost_later(name)
+        asyncio.run(_pg_database(name, drop=True))
+
+
 @pytest.fixture(scope="module")
 def fuzzed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzedHub]:
-    """A ``lienthong serve`` on SQLite + local bus; A and B have sent each other a document."""
+    """A ``lienthong serve`` (SQLite + local bus by default); A and B have sent each other
+    a document."""
     root = tmp_path_factory.mktemp("fuzz")
+    with _stack(root) as (database_url, bus_url):
+        yield from _serve(root, database_url, bus_url)
+
+
+def _serve(root: Path, database_url: str, bus_url: str) -> Iterator[FuzzedHub]:
+    """Provision a home on that stack, start ``lienthong serve``, exchange two documents."""
     secret = _secret_file(root)
     axis = (
         f'[[adapters]]\nname = "axis"\nunit = "{A}"\n'
         f'options = {{ system_id = "{AXIS_SYSTEM}", secret_file = "{secret}", token_ttl = 3600 }}\n'
     )
-    home = HubHome(
-        root / "home",
-        database_url=f"sqlite+aiosqlite:///{root / 'hub.db'}",
-        bus_url="local://",
-        extra_config=axis,
-    )
+    home = HubHome(root / "home", database_url=database_url, bus_url=bus_url, extra_config=axis)
     tokens = dict(home.provision({PROV: "Văn phòng tỉnh", A: "Huyện A", B: "Huyện B"}))
     operator = home.cli("tokens", "create", "--operator", "fuzz").strip()
     hub: HubProcess = home.process()

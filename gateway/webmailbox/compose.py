@@ -18,7 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from gateway.api.downloads import safe_media_type
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.api.uploads import UploadedPart, upload_filename
-from gateway.errors import ForbiddenError, RequestError
+from gateway.errors import CsrfError, RequestError
 from gateway.untrusted import clean_text, equal_secrets
 
 __all__ = ["SendForm", "read_send_form"]
@@ -56,7 +56,7 @@ async def read_send_form(
         if part.name == "csrf":
             checked = equal_secrets(await _text(part, budget), csrf)
         if not checked:
-            raise ForbiddenError("CSRF token missing or wrong", code="auth.csrf")
+            raise CsrfError("CSRF token missing or wrong")
         if part.name == "file":
             await _file(part, form, blobs, budget, stored)
         elif part.name == "to":
@@ -66,7 +66,7 @@ async def read_send_form(
         elif part.name != "csrf":
             raise RequestError(f"unexpected form field {part.name!r}", code="request.invalid")
     if not checked:
-        raise ForbiddenError("CSRF token missing or wrong", code="auth.csrf")
+        raise CsrfError("CSRF token missing or wrong")
     return form
 
 

@@ -85,6 +85,18 @@ async def _document_page(
     )  # fmt: skip
 
 
+@routes.get(PATH + "/documents/{id}/timeline")
+async def timeline_table(request: web.Request) -> web.Response:
+    """The timeline table alone (what the document page's script refreshes)."""
+    session = await require(request)
+    hub, message_id = request.app[HUB], request.match_info["id"]
+    timeline = await hub.status(session.principal, message_id)
+    names = await unit_names(
+        hub, [timeline["sender"], *(r["unit"] for r in timeline["recipients"])]
+    )
+    return render(request, "_timeline.html", "inbox", timeline=timeline, names=names)
+
+
 def _pdf_verdicts(timeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """File name → the hub's check of the signatures inside that PDF (when it checks)."""
     report = timeline.get("pdf_signatures") or {}

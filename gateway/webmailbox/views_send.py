@@ -12,7 +12,7 @@ from aiohttp import web
 
 from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.console.session import check_same_origin
-from gateway.errors import GatewayError
+from gateway.errors import CsrfError, GatewayError
 from gateway.text import fold
 from gateway.webmailbox.compose import SendForm, read_send_form
 from gateway.webmailbox.context import HUB
@@ -80,10 +80,11 @@ async def send(request: web.Request) -> web.StreamResponse:
         budget = ByteBudget(request.app[MAX_BODY])
         form = await read_send_form(request, session.csrf, hub.blobs, budget, stored)
         result = await hub.submit_document(session.principal, form.metadata(), form.files)
+    except CsrfError:
+        await asyncio.shield(hub.finish_upload(stored, refused=True))
+        raise
     except GatewayError as exc:
         await asyncio.shield(hub.finish_upload(stored, refused=True))
-        if exc.code == "auth.csrf":
-            raise
         values = {**form.fields, "to": form.to}
         return await _compose_page(
             request, session, status=exc.http_status, error=error_words(request, exc), values=values

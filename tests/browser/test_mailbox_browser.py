@@ -107,7 +107,8 @@ async def test_a_commune_receives_answers_and_sends_back(
     live: Live, browser: Browser, tmp_path: Path
 ) -> None:
     """Log in by keyboard, open the province's document and its PDF preview, answer 01
-    then 06, send a report back with a file; the province sees both."""
+    then 06, send a report back with a file; the province sees both, and its answer shows
+    on the clerk's open page without a reload."""
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{live.url}/mailbox")
     await expect(page).to_have_url(f"{live.url}/mailbox/login")
@@ -163,6 +164,18 @@ async def test_a_commune_receives_answers_and_sends_back(
         await asyncio.sleep(0.05)
     status = await live.hub.status(Principal(unit=PROVINCE), message_id)
     assert status["sender"] == COMMUNE and status["subject"] == "Báo cáo kết quả chuyển đổi số"
+
+    province = Principal(unit=PROVINCE)  # its office system fetches the report and answers
+    for _ in range(50):
+        if any(
+            i["message_id"] == message_id
+            for i in await live.hub.mailbox(province, wait=1, limit=100)
+        ):
+            break
+    await live.hub.post_receipt(province, message_id, status="01")
+    state = page.locator(f"#timeline tr[data-unit='{PROVINCE}'] .state")
+    await expect(state).to_have_text("Đã đến", timeout=15_000)  # live: no reload
+    await _shot(page, "04b-sent-timeline-live")
 
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.goto(f"{live.url}/mailbox/sent")

@@ -194,8 +194,9 @@ async def test_another_unit_reaches_nothing_and_csrf_is_refused(
         assert message_id not in html
         page = await live.request(hub, "GET", doc_path, headers=stranger)
         assert page.status == 404 and "Công văn" not in page.body.decode()
-        file = await live.request(hub, "GET", f"{doc_path}/files/a.html", headers=stranger)
-        assert file.status == 404 and file.code == "message.not_found"
+        for path in (f"{doc_path}/files/a.html", f"{doc_path}/timeline"):
+            hidden = await live.request(hub, "GET", path, headers=stranger)
+            assert hidden.status == 404 and hidden.code == "message.not_found", path
         csrf = _csrf(html)
         for action, form in (("answer", {"status": "01"}), ("recall", {})):
             refused = await _post(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gateway import authz
 from gateway.console.people import LOCAL, parse_when
@@ -99,7 +99,7 @@ async def build_period(
     now = datetime.now(UTC)
     since = datetime.combine(first, time(), LOCAL)
     until = datetime.combine(end, time(), LOCAL)
-    rows, firsts = await _read(hub, since, until)
+    rows, firsts = await _read(hub, since, until, None if area == set(parents) else area)
     board = _figures(rows, firsts, area, since, (end - first).days, now)
     board.root = root
     board.not_seen = [
@@ -111,9 +111,10 @@ async def build_period(
 
 
 async def _read(
-    hub: Any, since: datetime, until: datetime
+    hub: Any, since: datetime, until: datetime, area: set[str] | None
 ) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
-    """Deliveries of the messages sent in [since, until) and their first 01 and 06."""
+    """Deliveries of the messages sent in [since, until) and their first 01 and 06 (with
+    ``area``: only those sent from or to its units)."""
     query = (
         select(
             MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
@@ -124,6 +125,9 @@ async def _read(
         .where(MessageRow.created_at >= since.astimezone(UTC))
         .where(MessageRow.created_at < until.astimezone(UTC))
     )  # fmt: skip
+    if area is not None:
+        codes = sorted(area)
+        query = query.where(or_(DeliveryRow.recipient.in_(codes), MessageRow.sender.in_(codes)))
     receipts = (
         select(ReceiptRow.message_id, ReceiptRow.recipient, ReceiptRow.status_code, ReceiptRow.at)
         .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
@@ -131,6 +135,8 @@ async def _read(
         .where(MessageRow.created_at < until.astimezone(UTC))
         .where(ReceiptRow.status_code.in_(("01", "06")))
     )
+    if area is not None:
+        receipts = receipts.where(ReceiptRow.recipient.in_(sorted(area)))
     async with hub.db.read() as session:
         rows = list((await session.execute(query)).all())
         firsts: dict[tuple[str, str, str], Any] = {}

@@ -14,21 +14,17 @@ import asyncio
 from pathlib import Path
 from typing import Any, cast
 
-import structlog
-
 from gateway.config import Config
 from gateway.envelope.model import Attachment
 from gateway.envelope.verify import VerifiedEnvelope
-from gateway.errors import EnvelopeError, GatewayError
+from gateway.errors import EnvelopeError
 from gateway.pdfsig.check import PdfChecker, is_pdf
-from gateway.pdfsig.store import PdfVerdictStore
+from gateway.pdfsig.store import PdfCheckedEnvelope, PdfVerdictStore
 from gateway.pdfsig.trustlist import TrustList
 from gateway.pdfsig.verdict import PdfVerdict
 from gateway.store.db import Database
 
 __all__ = ["PdfSignatures", "build_pdf_stage"]
-
-log = structlog.get_logger("gateway.pdfsig")
 
 _UNSIGNED = ("unsigned", "incomplete")
 
@@ -69,7 +65,13 @@ class PdfSignatures:
     def _check_all(self, files: list[tuple[Attachment, Path]]) -> list[PdfVerdict]:
         return [self.checker(path, a.name, sha256=a.sha256) for a, path in files]
 
-    async def __call__(self, verified: VerifiedEnvelope) -> dict[str, Any] | None:
+    async def __call__(self, verified: VerifiedEnvelope) -> VerifiedEnvelope:
+        """``verified`` carrying the report to store with it (as is when it has no PDF),
+        or ``attachment.*`` under the refuse policy."""
+        report = await self.check(verified)
+        return verified if report is None else PdfCheckedEnvelope.of(verified, report)
+
+    async def check(self, verified: VerifiedEnvelope) -> dict[str, Any] | None:
         """The report (None: no PDF), or ``attachment.*`` under the refuse policy."""
         env = verified.envelope
         files = await self._pdfs(env.attachments)
@@ -91,16 +93,6 @@ class PdfSignatures:
             "flagged": self.policy == "flag" and bad is not None,
             "files": [v.to_json() for v in verdicts],
         }
-
-    async def save(self, message_id: str, report: dict[str, Any] | None) -> None:
-        """Store the report of a newly accepted message (a failure is logged: the
-        message is accepted already, and its status then shows no verdict)."""
-        if report is None:
-            return
-        try:
-            await self.store.save(message_id, report)
-        except GatewayError:
-            log.warning("pdf.verdict_not_stored", message_id=message_id, exc_info=True)
 
     async def report(self, message_id: str) -> dict[str, Any] | None:
         """The stored report of a message (None: no PDF, or not stored)."""

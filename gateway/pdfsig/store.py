@@ -1,5 +1,9 @@
-"""The PDF verdicts of accepted messages: one row per message, and an audit entry.
+"""The PDF verdicts of accepted messages: one row per message, and an audit entry,
+written in the message's own accept transaction.
 
+The flow hands the report on inside the verified envelope (:class:`PdfCheckedEnvelope`);
+``gateway.store.transactions.accept_messages`` calls :func:`insert_report` beside the
+message's ``message.accepted`` entry, so a message is never stored without its verdict.
 The audit entry (``pdf.verified``) carries each file's digest, status and the digests of
 the signing certificates, so the verdict is part of the hash chain an evidence bundle
 shows; the row keeps the whole verdict for the status views.
@@ -7,17 +11,44 @@ shows; the row keeps the whole verdict for the status views.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
+from gateway.envelope.verify import VerifiedEnvelope
 from gateway.store.db import Database, execute
 from gateway.store.models import PdfVerdictRow, table, utcnow
 
-__all__ = ["PdfVerdictStore", "audit_detail"]
+__all__ = ["PdfCheckedEnvelope", "PdfVerdictStore", "audit_detail", "insert_report", "report_of"]
 
 _ROWS = table(PdfVerdictRow)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfCheckedEnvelope(VerifiedEnvelope):
+    """A verified envelope with the PDF report to store with it."""
+
+    pdf_report: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, verified: VerifiedEnvelope, report: dict[str, Any]) -> PdfCheckedEnvelope:
+        """``verified`` carrying ``report``."""
+        values = {f.name: getattr(verified, f.name) for f in fields(VerifiedEnvelope)}
+        return cls(**values, pdf_report=report)
+
+
+def report_of(verified: object) -> dict[str, Any] | None:
+    """The report a (possibly wrapped, e.g. with due times) verified envelope carries."""
+    seen: object | None = verified
+    while seen is not None:
+        report = getattr(seen, "pdf_report", None)
+        if report is not None:
+            return dict(report)
+        seen = getattr(seen, "verified", None)
+    return None
 
 
 def audit_detail(report: dict[str, Any]) -> dict[str, Any]:
@@ -40,35 +71,26 @@ def audit_detail(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def insert_report(
+    session: AsyncSession, message_id: str, report: dict[str, Any] | None
+) -> None:
+    """Store ``report`` of a message being accepted, in the caller's transaction."""
+    if report is None:
+        return
+    values = {"message_id": message_id, "verdicts": report, "checked_at": utcnow()}
+    await execute(session, insert(_ROWS).values(values))
+    await audit.append(session, "hub", "pdf.verified", message_id, None, audit_detail(report))
+
+
 class PdfVerdictStore:
-    """Save and read the verdicts of a message."""
+    """Read the verdicts of a message."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def save(self, message_id: str, report: dict[str, Any]) -> bool:
-        """Store ``report`` once (a second save is ignored); whether it was new."""
-        async with self.db.session(write=True) as session:
-            known = await execute(
-                session, select(_ROWS.c.message_id).where(_ROWS.c.message_id == message_id)
-            )
-            if known.first() is not None:
-                return False
-            await execute(
-                session,
-                insert(_ROWS).values(message_id=message_id, verdicts=report, checked_at=utcnow()),
-            )
-            await audit.append(
-                session, "hub", "pdf.verified", message_id, None, audit_detail(report)
-            )
-            return True
-
     async def get(self, message_id: str) -> dict[str, Any] | None:
         """The report of ``message_id``, or None (no PDF, or not checked)."""
+        query = select(_ROWS.c.verdicts).where(_ROWS.c.message_id == message_id)
         async with self.db.read() as session:
-            row = (
-                await execute(
-                    session, select(_ROWS.c.verdicts).where(_ROWS.c.message_id == message_id)
-                )
-            ).first()
+            row = (await execute(session, query)).first()
         return dict(row.verdicts) if row is not None else None

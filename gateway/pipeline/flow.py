@@ -81,16 +81,13 @@ class SubmitFlow:
         with bound(unit=caller, stage="verify"):
             verified = await self.verify(data, caller, adapter_ids=adapter_ids)
         mid = str(verified.envelope.message_id)
-        report = None
         if self.pdf is not None:
             with bound(unit=caller, message_id=mid, stage="pdf"):
-                report = await self.pdf(verified)
+                verified = await self.pdf(verified)
         with bound(unit=caller, message_id=mid, stage="accept"):
             result = await self.accept(verified, submitted_by)
             log.info("message.accepted", created=result.created)
-        if self.pdf is not None and result.created:
-            await self.pdf.save(mid, report)
-        return result
+            return result
 
 
 def build_submit_flow(

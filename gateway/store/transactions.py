@@ -19,6 +19,7 @@ from gateway import audit
 from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import ConflictError, NotFoundError, ReceiptError
+from gateway.pdfsig import store as pdf_verdicts
 from gateway.pipeline import states
 from gateway.store import changes
 from gateway.store.db import execute
@@ -513,6 +514,7 @@ async def accept_messages(
             await _checked_change(session, verified)
             new_rows.append(row)
             await _audit_accepted(session, verified, units, by)
+            await pdf_verdicts.insert_report(session, mid, pdf_verdicts.report_of(verified))
             results.append((AcceptResult(mid, True), _stored(verified, units, by, now)))
         else:
             results.append((await existing_message(session, mid, verified.digest), None))

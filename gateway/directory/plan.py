@@ -22,7 +22,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway import audit
 from gateway.directory import changes
+from gateway.directory.directory import _descendants_query as descendants_query
 from gateway.directory.directory import _group_members as group_members
 from gateway.directory.lineage import parse_at
 from gateway.errors import DirectoryError, GatewayError
@@ -151,7 +153,7 @@ async def apply_plan(
             for row in ordered:
                 report.steps.append(f"line {row.line}: {row.describe()}")
                 await _run(session, row, report, actor)
-            await _groups_changed(session, groups, report)
+            await _groups_changed(session, groups, report, actor)
             if report.problems:
                 raise _Refused
             if dry_run:
@@ -168,21 +170,60 @@ async def apply_plan(
     return report
 
 
-async def _group_sizes(session: AsyncSession) -> dict[str, int]:
+async def _group_sizes(session: AsyncSession) -> dict[str, list[str]]:
     rows = (await session.execute(select(GroupRow).order_by(GroupRow.code))).scalars().all()
-    return {g.code: len(await group_members(session, g)) for g in rows}
+    return {g.code: await group_members(session, g) for g in rows}
 
 
 async def _groups_changed(
-    session: AsyncSession, before: dict[str, int], report: PlanReport
+    session: AsyncSession, before: dict[str, list[str]], report: PlanReport, actor: str
 ) -> None:
     """Say which groups the plan changes (members as of now; scheduled changes are
-    resolved when a group is expanded)."""
+    resolved when a group is expanded). A group of the units exactly N levels below a
+    unit follows its members when a level goes away (the districts of 2025): its depth
+    becomes the one its remaining members now stand at."""
     await session.flush()
-    for code, size in (await _group_sizes(session)).items():
-        if before.get(code) != size:
-            report.steps.append(f"group {code}: {before.get(code, 0)} -> {size} members")
+    after = await _group_sizes(session)
+    for code, members in after.items():
+        if before.get(code) and not await _live(session, members):
+            members = await _follow_depth(session, code, before[code], actor) or members
+        if len(before.get(code, [])) != len(members):
+            report.steps.append(
+                f"group {code}: {len(before.get(code, []))} -> {len(members)} members"
+            )
             report.touched["groups changed"] += 1
+
+
+async def _live(session: AsyncSession, codes: list[str]) -> list[str]:
+    """Those of ``codes`` that are not retired."""
+    if not codes:
+        return []
+    query = select(UnitRow.code).where(UnitRow.code.in_(codes), UnitRow.valid_until.is_(None))
+    return list((await session.execute(query)).scalars())
+
+
+async def _follow_depth(session: AsyncSession, code: str, was: list[str], actor: str) -> list[str]:
+    """Give a depth group whose members the plan all retired or moved the depth its
+    remaining members now stand at (when that is one depth)."""
+    group = await session.get(GroupRow, code)
+    if group is None or group.kind != "descendants" or group.depth is None:
+        return []
+    assert group.parent_code is not None
+    depths: dict[int, list[str]] = {}
+    for depth in range(1, group.depth + 3):
+        query = descendants_query(group.parent_code, depth)
+        found = [u.code for u in (await session.execute(query)).scalars() if u.code in was]
+        kept = await _live(session, found)
+        if kept:
+            depths[depth] = kept
+    if len(depths) != 1:
+        return []
+    ((depth, _kept),) = depths.items()
+    old, group.depth = group.depth, depth
+    await session.flush()
+    detail = {"group": code, "depth": depth, "was": old}
+    await audit.append(session, actor, "group.followed", unit=group.parent_code, detail=detail)
+    return await group_members(session, group)
 
 
 class _Refused(Exception):

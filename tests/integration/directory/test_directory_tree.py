@@ -28,7 +28,7 @@ TREE_CSV = f"""code,name,parent
 @pytest.fixture
 async def tree(db: Any) -> Directory:
     directory = Directory(db)
-    assert await directory.import_csv(TREE_CSV) == 6
+    assert (await directory.import_csv(TREE_CSV)).created == 6
     return directory
 
 

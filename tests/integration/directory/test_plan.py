@@ -25,6 +25,7 @@ async def demo(db: Any) -> Directory:
     for group, district in province.district_groups.items():
         await directory.add_children_group(group, district)
     await directory.add_group("000.00.99.G01", [c.code for c in province.communes[:10]])
+    await directory.add_descendants_group(province.all_communes_group, province.province.code, 2)
     return directory
 
 
@@ -53,6 +54,8 @@ async def test_an_giang_plan_dry_run_then_apply(demo: Directory) -> None:
     explicit = (await demo.group("000.00.99.G01")).members
     assert gone not in explicit and survivor in explicit
     assert any(s.startswith("group ") for s in done.steps)
+    everyone = await demo.expand([province.all_communes_group])
+    assert len(everyone) == 99 and top not in everyone  # the group followed the communes
 
 
 async def test_plan_with_problems_is_refused_whole(demo: Directory) -> None:

@@ -77,7 +77,7 @@ class _Bundle:
             self.manifest: dict[str, Any] = json.loads(self.manifest_bytes)
         except (OSError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
             raise Failure("evidence.unreadable", f"{path}: {exc}") from exc
-        if self.manifest.get("format") != FORMAT:
+        if not isinstance(self.manifest, dict) or self.manifest.get("format") != FORMAT:
             raise Failure("evidence.unreadable", f"not a {FORMAT} bundle")
 
     def read(self, name: str) -> bytes:
@@ -302,7 +302,15 @@ def verify_bundle(
         tsa = _trust_files(b, tsa_trust, "certs/tsa/")
         asyncio.run(_check_stamps(b, hashes, receipts, tsa, report))
         _check_pdfs(b, pdf_trust, report)
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+    ) as exc:
         raise Failure("evidence.unreadable", f"malformed bundle: {exc!r}") from exc
     if ca is None:
         report.notes.append("the hub CA was taken from the bundle (pin it with --ca)")

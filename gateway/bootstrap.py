@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.bus import Bus, open_bus
 from gateway.config import Config
-from gateway.errors import PkiError
+from gateway.errors import NoSigningKeyError
 from gateway.pki.keyfiles import PASSPHRASE_ENV, generate_passphrase_file
 from gateway.pki.keystore import KeyStore
 
@@ -29,9 +29,7 @@ def ensure_identity(keys: KeyStore, config: Config) -> None:
         keys.init_ca()
     try:
         keys.signer(config.hub.unit_code)
-    except PkiError as exc:
-        if exc.code != "pki.no_signing_key":
-            raise
+    except NoSigningKeyError:
         keys.issue(config.hub.unit_code, key_type=config.keys.key_type)
 
 

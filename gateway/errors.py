@@ -4,35 +4,48 @@
 
     GatewayError                      gateway.error            500
     ├── XmlError                      xml.*                    400
+    │   └── MalformedXmlError         xml.malformed            400
     ├── EnvelopeError                 envelope.*               422
     ├── SignatureError                signature.*              422
     ├── PkiError                      pki.*                    400
+    │   └── NoSigningKeyError         pki.no_signing_key       400
     ├── DirectoryError                directory.*              422
+    │   └── UnitExistsError           directory.unit_exists    422 (409 from a plan)
     ├── RoutingError                  routing.*                422
     ├── ReceiptError                  receipt.*                409
+    │   ├── IllegalTransitionError    receipt.illegal_transition  409
+    │   └── DocumentRevokedError      receipt.document_revoked    409
     ├── EdxmlError                    edxml.*                  422
     ├── AuthError                     auth.*                   401
     ├── ForbiddenError                *.forbidden              403
+    │   └── CsrfError                 auth.csrf                403
     ├── NotFoundError                 *.not_found              404
     ├── ConflictError                 *.conflict               409
+    │   └── DuplicateIdError          message.duplicate_id     409
     ├── LimitError                    limit.*                  413 / 429
     ├── ConfigError                   config.*                 500
     ├── RequestError                  request.*                400
     └── Recoverable                   (worth a retry)
         ├── StoreUnavailable          store.unavailable        503
         ├── BusUnavailable            bus.unavailable          503
+        │   └── UnroutableError       bus.unroutable           503
         ├── AdapterUnavailable        adapter.unavailable      503
         ├── StorageUnavailable        storage.unavailable      503
         └── StorageFull               storage.full             507
 
 Raise with a specific code: ``raise XmlError("DOCTYPE is not allowed", code="xml.dtd")``.
-Foreign errors are translated at module boundaries with ``raise ... from exc``.
+A code that callers act on has its own subclass (``UnroutableError``, ``DuplicateIdError``…):
+raise that one and catch it by type, never by comparing ``exc.code`` with a string.
+Foreign errors are translated at module boundaries with :func:`translated` (or
+``raise ... from exc``).
 Every code a client can see is listed in :data:`ERROR_CODES` (the OpenAPI spec is built
 from it); ``tests/unit/test_errors.py`` checks that raised codes are registered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import ClassVar
 
 __all__ = [
@@ -42,12 +55,18 @@ __all__ = [
     "BusUnavailable",
     "ConfigError",
     "ConflictError",
+    "CsrfError",
     "DirectoryError",
+    "DocumentRevokedError",
+    "DuplicateIdError",
     "EdxmlError",
     "EnvelopeError",
     "ForbiddenError",
     "GatewayError",
+    "IllegalTransitionError",
     "LimitError",
+    "MalformedXmlError",
+    "NoSigningKeyError",
     "NotFoundError",
     "PkiError",
     "ReceiptError",
@@ -58,7 +77,10 @@ __all__ = [
     "StorageFull",
     "StorageUnavailable",
     "StoreUnavailable",
+    "UnitExistsError",
+    "UnroutableError",
     "XmlError",
+    "translated",
 ]
 
 
@@ -102,6 +124,12 @@ class XmlError(GatewayError):
     http_status = 400
 
 
+class MalformedXmlError(XmlError):
+    """The bytes are not well-formed XML (or empty)."""
+
+    code = "xml.malformed"
+
+
 class EnvelopeError(GatewayError):
     """The envelope or receipt is well-formed XML but not a valid one."""
 
@@ -123,11 +151,23 @@ class PkiError(GatewayError):
     http_status = 400
 
 
+class NoSigningKeyError(PkiError):
+    """The unit has no valid signing key on this hub (one may be issued)."""
+
+    code = "pki.no_signing_key"
+
+
 class DirectoryError(GatewayError):
     """A unit, group or credential is unknown or invalid."""
 
     code = "directory.invalid"
     http_status = 422
+
+
+class UnitExistsError(DirectoryError):
+    """A unit with that code (or a group holding it) already exists."""
+
+    code = "directory.unit_exists"
 
 
 class RoutingError(GatewayError):
@@ -142,6 +182,18 @@ class ReceiptError(GatewayError):
 
     code = "receipt.illegal_transition"
     http_status = 409
+
+
+class IllegalTransitionError(ReceiptError):
+    """The status is not allowed after the delivery's current state."""
+
+    code = "receipt.illegal_transition"
+
+
+class DocumentRevokedError(ReceiptError):
+    """The document was revoked by its sender: it takes no status but 15 or 16."""
+
+    code = "receipt.document_revoked"
 
 
 class EdxmlError(GatewayError):
@@ -165,6 +217,12 @@ class ForbiddenError(GatewayError):
     http_status = 403
 
 
+class CsrfError(ForbiddenError):
+    """A form was posted without the session's CSRF token (or with a wrong one)."""
+
+    code = "auth.csrf"
+
+
 class NotFoundError(GatewayError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -177,6 +235,12 @@ class ConflictError(GatewayError):
 
     code = "conflict"
     http_status = 409
+
+
+class DuplicateIdError(ConflictError):
+    """The message id was already used for a different message (or by another sender)."""
+
+    code = "message.duplicate_id"
 
 
 class LimitError(GatewayError):
@@ -219,6 +283,12 @@ class BusUnavailable(Recoverable):
     code = "bus.unavailable"
 
 
+class UnroutableError(BusUnavailable):
+    """No mailbox is declared for the routing key: the broker sent the message back."""
+
+    code = "bus.unroutable"
+
+
 class AdapterUnavailable(Recoverable):
     """An adapter's remote system cannot be reached."""
 
@@ -236,6 +306,27 @@ class StorageFull(Recoverable):
 
     code = "storage.full"
     http_status = 507
+
+
+@contextmanager
+def translated(mapping: Mapping[type[BaseException], type[GatewayError]]) -> Iterator[None]:
+    """At a module boundary, turn a foreign error into ours (the first matching entry of
+    ``mapping``, in order), chained with ``from``; our own errors pass through untouched.
+
+    ::
+
+        with translated({OSError: StorageUnavailable}):
+            path.write_bytes(data)
+    """
+    try:
+        yield
+    except GatewayError:
+        raise
+    except BaseException as exc:
+        for foreign, ours in mapping.items():
+            if isinstance(exc, foreign):
+                raise ours(f"{type(exc).__name__}: {exc}") from exc
+        raise
 
 
 #: Every stable code a client or an operator can see, with what it means.

@@ -38,13 +38,14 @@ from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.envelope.seal import Sealing
 from gateway.errors import (
     AuthError,
-    BusUnavailable,
-    ConflictError,
+    DuplicateIdError,
     ForbiddenError,
     GatewayError,
+    IllegalTransitionError,
     NotFoundError,
     ReceiptError,
     RequestError,
+    UnroutableError,
 )
 from gateway.evidence.bundle import build_bundle
 from gateway.exports import Export, export_search
@@ -267,9 +268,7 @@ class Hub:
             await self.bus.publish(
                 row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
             )
-        except BusUnavailable as exc:
-            if exc.code != "bus.unroutable":
-                raise
+        except UnroutableError:
             await self._open_mailbox(row.routing_key)
             await self.bus.publish(
                 row.topic, row.routing_key, row.body, message_id=_bus_message_id(row)
@@ -344,8 +343,8 @@ class Hub:
             xml = await self.sealing.seal(env, key, cert)
         try:
             return await self.flow(xml, unit, f"unit:{unit}", adapter_ids=envelope is not None)
-        except ConflictError as exc:  # a concurrent resubmit of the same id won the race
-            if (envelope is None and message_id is None) or exc.code != "message.duplicate_id":
+        except DuplicateIdError:  # a concurrent resubmit of the same id won the race
+            if envelope is None and message_id is None:
                 raise
             if (known := await self._resubmitted(unit, str(env.message_id))) is None:
                 raise
@@ -375,7 +374,7 @@ class Hub:
         except NotFoundError:
             return None
         if stored.sender != unit:
-            raise ConflictError("this message id was already used", code="message.duplicate_id")
+            raise DuplicateIdError("this message id was already used")
         return AcceptResult(message_id, False)
 
     async def _groups_named(self, to: Any) -> set[str]:
@@ -514,11 +513,7 @@ class Hub:
             )
             ids.append(receipt_id)
         if not ids:
-            raise ReceiptError(
-                "every delivery is already finished",
-                code="receipt.illegal_transition",
-                message_id=stored.id,
-            )
+            raise IllegalTransitionError("every delivery is already finished", message_id=stored.id)
         return ids
 
     # -- mailbox -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Final
 
 from lxml import etree
 
-from gateway.errors import XmlError
+from gateway.errors import MalformedXmlError, XmlError
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "parse_xml"]
 
@@ -91,9 +91,9 @@ def _parse(data: bytes) -> etree._Element:
             raise XmlError("the element tree is too deep", code="xml.too_deep") from exc
         if "Entity" in text or "entity" in text:
             raise XmlError("entity references are not allowed", code="xml.entity") from exc
-        raise XmlError(f"not well-formed XML: {text}", code="xml.malformed") from exc
+        raise MalformedXmlError(f"not well-formed XML: {text}") from exc
     except (ValueError, etree.LxmlError) as exc:
-        raise XmlError(f"not well-formed XML: {exc}", code="xml.malformed") from exc
+        raise MalformedXmlError(f"not well-formed XML: {exc}") from exc
 
 
 def _check_doctype(tree: etree._ElementTree) -> None:

@@ -23,7 +23,7 @@ from gateway.directory.principal import Principal
 from gateway.edxml import EdxmlDocument, EdxmlStatus, read_message
 from gateway.edxml.mapping import edxml_status_to_receipt, edxml_to_envelope
 from gateway.envelope.model import Attachment, Status
-from gateway.errors import EdxmlError, ForbiddenError, NotFoundError, ReceiptError
+from gateway.errors import EdxmlError, ForbiddenError, IllegalTransitionError, NotFoundError
 
 __all__ = ["MessageType", "Submitted", "submit_edxml"]
 
@@ -118,9 +118,9 @@ async def submit_status(hub: Any, st: EdxmlStatus, units: Collection[str]) -> Su
     sealed = await hub.receipts.seal(receipt)
     try:
         receipt_id = await hub.post_receipt(p, message_id, status=None, xml=sealed.xml)
-    except ReceiptError as exc:
+    except IllegalTransitionError:
         same = await _latest_same(hub, p, message_id, receipt.status)
-        if exc.code != "receipt.illegal_transition" or same is None:
+        if same is None:
             raise
         return Submitted(same, "status", created=False)
     return Submitted(str(receipt_id), "status", created=True)
@@ -141,9 +141,9 @@ async def _latest_same(hub: Any, p: Principal, message_id: str, status: Status) 
 async def _take_back(hub: Any, p: Principal, message_id: str, reason: str | None) -> Submitted:
     try:
         receipt_id = await hub.post_receipt(p, message_id, status="13", reason=reason)
-    except ReceiptError as exc:
+    except IllegalTransitionError:
         asked = await _recall_pending(hub, p, message_id)
-        if exc.code != "receipt.illegal_transition" or asked is None:
+        if asked is None:
             raise
         return Submitted(asked, "status", created=False)
     return Submitted(str(receipt_id), "status", created=True)

@@ -13,7 +13,7 @@ from typing import Any, Final
 from adapters.axis.vxp_auth import Operation, VxpContext
 from adapters.axis.vxp_wire import ok_answer
 from gateway.directory.directory import Unit
-from gateway.errors import DirectoryError, ForbiddenError, RequestError
+from gateway.errors import DirectoryError, ForbiddenError, RequestError, UnitExistsError
 from gateway.untrusted import parse_json
 
 __all__ = ["AGENCY_OPERATIONS"]
@@ -94,10 +94,8 @@ async def register(ctx: VxpContext) -> dict[str, Any]:
         )
     try:
         await ctx.hub.directory.add(code, name, parent, actor=f"vxp:{ctx.call.system.system_id}")
-    except DirectoryError as exc:
-        existing = (
-            await ctx.hub.directory.get(code) if exc.code == "directory.unit_exists" else None
-        )
+    except UnitExistsError:
+        existing = await ctx.hub.directory.get(code)
         if existing is None or existing.parent != parent:
             raise
     await ctx.hub.consumers.sync()  # its mailbox, at once rather than at the next sync

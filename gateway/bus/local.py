@@ -28,7 +28,7 @@ from gateway.bus.base import (
 )
 from gateway.bus.dispatch import Action, RetryPolicy, dispatch, sleep_unless
 from gateway.envelope.model import check_unit_code
-from gateway.errors import BusUnavailable
+from gateway.errors import BusUnavailable, UnroutableError
 
 __all__ = ["LocalBus"]
 
@@ -103,9 +103,7 @@ class LocalBus:
             raise BusUnavailable("the local bus is not connected", code="bus.timeout")
         mailbox = self._mailboxes.get(routing_key)
         if mailbox is None:
-            raise BusUnavailable(
-                f"no mailbox for {routing_key}", code="bus.unroutable", message_id=message_id
-            )
+            raise UnroutableError(f"no mailbox for {routing_key}", message_id=message_id)
         delivery = BusDelivery(bytes(body), message_id, routing_key, topic, user)
         expires_at = None if expiration is None else time.time() + expiration
         await mailbox.put(_Message(delivery, expires_at))

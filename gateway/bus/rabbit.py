@@ -68,7 +68,7 @@ from gateway.bus.dispatch import RetryPolicy, Verdict
 from gateway.bus.rabbit_consumer import RabbitConsumer, settle
 from gateway.bus.rabbit_dead import DeadLetterBox
 from gateway.envelope.model import check_unit_code
-from gateway.errors import BusUnavailable, ConfigError
+from gateway.errors import BusUnavailable, ConfigError, UnroutableError
 
 __all__ = ["RabbitBus"]
 
@@ -200,9 +200,7 @@ class RabbitBus:
             async with asyncio.timeout(self.confirm_timeout):
                 await exchange.publish(message, routing_key, mandatory=True)
         except PublishError as exc:
-            raise BusUnavailable(
-                f"no mailbox for {routing_key}", code="bus.unroutable", message_id=mid
-            ) from exc
+            raise UnroutableError(f"no mailbox for {routing_key}", message_id=mid) from exc
         except DeliveryError as exc:
             raise BusUnavailable("the broker refused", code="bus.nacked", message_id=mid) from exc
         except TimeoutError as exc:

@@ -38,7 +38,7 @@ from gateway.bus.base import BusDelivery, Handler
 from gateway.bus.rabbit import RabbitBus
 from gateway.bus.rabbit_consumer import RabbitConsumer
 from gateway.envelope.model import check_unit_code
-from gateway.errors import BusUnavailable, ConfigError
+from gateway.errors import BusUnavailable, ConfigError, UnroutableError
 
 __all__ = ["ShardedRabbitBus"]
 
@@ -96,9 +96,7 @@ class ShardedRabbitBus(RabbitBus):
 
     def _route(self, unit: str, message: aio_pika.Message) -> str:
         if unit not in self._declared:
-            raise BusUnavailable(
-                f"no mailbox for {unit}", code="bus.unroutable", message_id=message.message_id
-            )
+            raise UnroutableError(f"no mailbox for {unit}", message_id=message.message_id)
         message.headers[topo.H_UNIT] = unit
         return topo.shard_queue(topo.shard_of(unit, self.shards))
 

@@ -17,7 +17,7 @@ import click
 
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.config import Config, load_config
-from gateway.errors import PkiError
+from gateway.errors import NoSigningKeyError, PkiError
 from gateway.pki.keyfiles import (
     PASSPHRASE_ENV,
     ensure_private_dir,
@@ -114,9 +114,7 @@ def _ensure_pki(config: Config, report: list[str]) -> None:
     try:
         _, cert = store.signer(unit)
         report.append(f"hub key        {unit} serial {cert.serial_number:x} (kept)")
-    except PkiError as exc:
-        if exc.code != "pki.no_signing_key":
-            raise
+    except NoSigningKeyError:
         cert = store.issue(unit, key_type=config.keys.key_type)
         report.append(f"hub key        {unit} serial {cert.serial_number:x}")
     if config.keys.passphrase_file:

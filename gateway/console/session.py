@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from gateway.errors import AuthError, ForbiddenError
+from gateway.errors import AuthError, CsrfError
 from gateway.untrusted import equal_secrets
 
 COOKIE = "lienthong_console"
@@ -102,7 +102,7 @@ async def check_csrf(request: web.Request, session: ConsoleSession) -> None:
     form = await request.post()
     token = form.get("csrf")
     if not isinstance(token, str) or not equal_secrets(token, session.csrf):
-        raise ForbiddenError("CSRF token missing or wrong", code="auth.csrf")
+        raise CsrfError("CSRF token missing or wrong")
 
 
 def check_same_origin(request: web.Request) -> None:
@@ -123,10 +123,7 @@ def check_same_origin(request: web.Request) -> None:
     except ValueError:
         host = ""
     if not host or host not in hosts:
-        raise ForbiddenError(
-            "the form was sent from another site; open the console's own page",
-            code="auth.csrf",
-        )
+        raise CsrfError("the form was sent from another site; open the console's own page")
 
 
 def _create_private(path: Path) -> int:

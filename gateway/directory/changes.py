@@ -25,7 +25,7 @@ from gateway.directory import scheduled
 from gateway.directory.csv_import import check_directory_code
 from gateway.directory.directory import _check_name, _known_unit, _unit_row
 from gateway.directory.lineage import parse_at
-from gateway.errors import DirectoryError, RequestError
+from gateway.errors import DirectoryError, RequestError, UnitExistsError
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
 
 __all__ = ["ACTIONS", "from_fields", "merge", "move", "recode", "rename", "retire", "split"]
@@ -188,7 +188,7 @@ async def add_unit(
     """A new unit valid from ``at`` (the target of a merge, a re-code, a plan's add)."""
     code = check_directory_code(code)
     if await session.get(UnitRow, code) is not None:
-        raise DirectoryError(f"unit {code} exists", code="directory.unit_exists", http_status=409)
+        raise UnitExistsError(f"unit {code} exists", http_status=409)
     if await session.get(GroupRow, code) is not None:
         raise DirectoryError(f"{code} is a group", code="directory.group_exists", http_status=409)
     if parent is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gateway.envelope.model import check_unit_code
-from gateway.errors import DirectoryError
+from gateway.errors import DirectoryError, UnitExistsError
 
 __all__ = ["UnitSpec", "check_directory_code", "order_parents_first", "parse_units_csv"]
 
@@ -53,9 +53,7 @@ def parse_units_csv(text: str) -> list[UnitSpec]:
             continue
         spec = _row(cells, lineno)
         if spec.code in seen:
-            raise DirectoryError(
-                f"line {lineno}: unit {spec.code} appears twice", code="directory.unit_exists"
-            )
+            raise UnitExistsError(f"line {lineno}: unit {spec.code} appears twice")
         seen.add(spec.code)
         specs.append(spec)
     return specs

@@ -30,7 +30,7 @@ from gateway.directory.lineage import Lineage, Link, read_snapshot
 from gateway.directory.principal import Principal
 from gateway.directory.tokens import TokenInfo, TokenRegistry
 from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, check_unit_code
-from gateway.errors import DirectoryError, RoutingError
+from gateway.errors import DirectoryError, RoutingError, UnitExistsError
 from gateway.store.db import Database, execute
 from gateway.store.models import (
     DeliveryRow,
@@ -526,7 +526,7 @@ async def _in_use(session: AsyncSession, code: str) -> str | None:
 
 async def _insert_unit(session: AsyncSession, spec: UnitSpec, actor: str) -> UnitRow:
     if await session.get(UnitRow, spec.code) is not None:
-        raise DirectoryError(f"unit {spec.code} exists", code="directory.unit_exists")
+        raise UnitExistsError(f"unit {spec.code} exists")
     if await session.get(GroupRow, spec.code) is not None:
         raise DirectoryError(f"{spec.code} is a group", code="directory.group_exists")
     row = UnitRow(
@@ -557,7 +557,7 @@ async def _insert_group(
     if await session.get(GroupRow, code) is not None:
         raise DirectoryError(f"group {code} exists", code="directory.group_exists")
     if await session.get(UnitRow, code) is not None:
-        raise DirectoryError(f"{code} is a unit", code="directory.unit_exists")
+        raise UnitExistsError(f"{code} is a unit")
     row = GroupRow(
         code=code,
         name=nfc((name or code).strip()),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from gateway.edxml.model import EDXML_NS
-from gateway.errors import EdxmlError, XmlError
+from gateway.errors import EdxmlError, MalformedXmlError
 from gateway.text import nfc
 from gateway.xmlsafe import parse_xml
 
@@ -28,9 +28,7 @@ def parse(
     """Parse untrusted bytes safely; not well-formed → ``EdxmlError(edxml.malformed)``."""
     try:
         return parse_xml(data, max_bytes=max_bytes, max_depth=max_depth)
-    except XmlError as exc:
-        if exc.code != "xml.malformed":
-            raise
+    except MalformedXmlError as exc:
         raise EdxmlError(exc.message, code="edxml.malformed") from exc
 
 

@@ -6,7 +6,7 @@ The hardened XML parse itself (no DTD, no entities, depth limit) happens inside
 
 from __future__ import annotations
 
-from gateway.errors import LimitError, XmlError
+from gateway.errors import LimitError, MalformedXmlError
 
 __all__ = ["Intake"]
 
@@ -25,5 +25,5 @@ class Intake:
                 code="limit.body_too_large",
             )
         if not data.strip():
-            raise XmlError("the envelope is empty", code="xml.malformed")
+            raise MalformedXmlError("the envelope is empty")
         return data

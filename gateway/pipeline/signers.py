@@ -17,7 +17,7 @@ import time
 import structlog
 from cryptography import x509
 
-from gateway.errors import ForbiddenError, PkiError
+from gateway.errors import ForbiddenError, NoSigningKeyError
 from gateway.pki.keyfiles import PrivateKey
 from gateway.pki.keystore import KeyStore
 
@@ -64,9 +64,7 @@ class Signers:
     def _load(self, unit: str) -> Signer | None:
         try:
             return self.keys.signer(unit)
-        except PkiError as exc:
-            if exc.code != "pki.no_signing_key":
-                raise
+        except NoSigningKeyError:
             return None
 
     async def for_document(self, unit: str) -> Signer:
@@ -85,7 +83,7 @@ class Signers:
                 self._cache.pop(unit, None)
                 signer = await self.own(unit)
         if signer is None:
-            raise PkiError(f"no signing key for {unit}", code="pki.no_signing_key")
+            raise NoSigningKeyError(f"no signing key for {unit}")
         return signer
 
     async def _refuse_revoked(self, unit: str) -> None:
@@ -110,10 +108,7 @@ class Signers:
         """The hub's own signing identity (``config.hub.unit_code``)."""
         signer = await self.own(self.hub_unit)
         if signer is None:
-            raise PkiError(
-                f"the hub {self.hub_unit} has no signing key (lienthong init)",
-                code="pki.no_signing_key",
-            )
+            raise NoSigningKeyError(f"the hub {self.hub_unit} has no signing key (lienthong init)")
         return signer
 
     def forget(self, unit: str | None = None) -> None:

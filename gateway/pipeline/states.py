@@ -22,7 +22,7 @@ a transport state (``submitted``, ``queued``, ``delivered``) skips it and is ref
 from __future__ import annotations
 
 from gateway.envelope.model import Status
-from gateway.errors import ReceiptError
+from gateway.errors import IllegalTransitionError, ReceiptError
 
 SUBMITTED = "submitted"
 #: Deprecated alias kept for callers written before the rename; the value is "submitted".
@@ -103,8 +103,7 @@ def advance_transport(current: str, target: str) -> str:
     return current
 
 
-def _illegal(current: str, status: Status) -> ReceiptError:
-    return ReceiptError(
-        f"status {status.code} ({status.label}) is not allowed after {current!r}",
-        code="receipt.illegal_transition",
+def _illegal(current: str, status: Status) -> IllegalTransitionError:
+    return IllegalTransitionError(
+        f"status {status.code} ({status.label}) is not allowed after {current!r}"
     )

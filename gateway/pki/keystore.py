@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import serialization
 
 from gateway.config import Config
 from gateway.envelope.model import UNIT_CODE_RE, check_unit_code
-from gateway.errors import GatewayError, PkiError
+from gateway.errors import GatewayError, NoSigningKeyError, PkiError
 from gateway.pki import ca
 from gateway.pki.keyfiles import (
     PrivateKey,
@@ -291,9 +291,7 @@ class KeyStore:
         for entry in self._valid(unit):
             if entry.key_path is not None:
                 return read_private_key(entry.key_path, self._passphrase()), entry.cert
-        raise PkiError(
-            f"unit {unit} has no valid signing key on this hub", code="pki.no_signing_key"
-        )
+        raise NoSigningKeyError(f"unit {unit} has no valid signing key on this hub")
 
     def export(self, name: str) -> str:
         """PEM of the CA (``"ca"``) or of a unit's newest valid certificate."""

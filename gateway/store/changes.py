@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.errors import ReceiptError, RequestError
+from gateway.errors import DocumentRevokedError, RequestError
 from gateway.store.models import MessageRow
 
 __all__ = [
@@ -119,10 +119,9 @@ async def load_changes(session: AsyncSession, message_ids: Sequence[str]) -> Cha
 def check_status_allowed(changes: Changes, message_id: str, code: str) -> None:
     """``receipt.document_revoked`` for any status but 15/16 on a revoked document."""
     if code not in _ANSWERS and changes.revoked(message_id):
-        raise ReceiptError(
+        raise DocumentRevokedError(
             "the document was revoked by its sender: it takes no further status "
             "(only 15 or 16, the answer to the revocation)",
-            code="receipt.document_revoked",
             message_id=message_id,
         )
 

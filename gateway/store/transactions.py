@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.authz import receipt_party
 from gateway.envelope.model import Status
-from gateway.errors import ConflictError, NotFoundError, ReceiptError
+from gateway.errors import (
+    DocumentRevokedError,
+    DuplicateIdError,
+    IllegalTransitionError,
+    NotFoundError,
+    ReceiptError,
+)
 from gateway.pdfsig import store as pdf_verdicts
 from gateway.pipeline import states
 from gateway.store import changes
@@ -334,10 +340,8 @@ def dialect(session: AsyncSession) -> str:
 
 def same_message(existing: Digested, digest: str) -> AcceptResult:
     if existing.envelope_digest != digest:
-        raise ConflictError(
-            "this message id was already used for a different envelope",
-            code="message.duplicate_id",
-            message_id=existing.id,
+        raise DuplicateIdError(
+            "this message id was already used for a different envelope", message_id=existing.id
         )
     return AcceptResult(existing.id, False)
 
@@ -931,11 +935,9 @@ async def insert_receipt(
     found = await changes.load_changes(session, [message.id])
     try:
         issuer, new, target = _checked_receipt(r, message, delivery.state, found)
-    except ReceiptError as exc:
+    except (IllegalTransitionError, DocumentRevokedError):
         # the same receipt again (it moved the delivery on the first time): no error
-        if exc.code in ("receipt.illegal_transition", "receipt.document_revoked") and (
-            (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None
-        ):
+        if (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None:
             return False
         raise
     receipt, outbox = _receipt_rows(verified, issuer, target, utcnow())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.api.app import build_app
@@ -12,7 +13,7 @@ from gateway.config import Config
 from gateway.console import setup_console
 from tests.integration.api.conftest import World, start_world
 
-__all__ = ["served_world"]
+__all__ = ["console_pages", "served_world"]
 
 
 @asynccontextmanager
@@ -27,3 +28,21 @@ async def served_world(config: Config, *, console: bool = False) -> AsyncIterato
             yield World(hub, client, tokens)
     finally:
         await hub.stop()
+
+
+@asynccontextmanager
+async def console_pages(world: World) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """Log in to the world's console as its operator; yields ``page(path) -> HTML``."""
+    base = str(world.client.make_url("")).rstrip("/")
+    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        token = world.tokens["operator"]
+        async with browser.post(f"{base}/console/login", data={"token": token}) as login:
+            assert login.status == 200
+
+        async def page(path: str) -> str:
+            async with browser.get(base + path) as r:
+                assert r.status == 200
+                return await r.text()
+
+        yield page

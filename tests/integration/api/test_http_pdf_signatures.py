@@ -25,7 +25,7 @@ from gateway.pipeline.document import build_envelope
 from tests.integration.api.conftest import A, B, World, _json, hub_config
 from tests.support.hubproc import LIENTHONG
 from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
-from tests.support.proofworld import served_world
+from tests.support.proofworld import console_pages, served_world
 
 CA = pdf_ca()
 
@@ -257,18 +257,7 @@ async def test_console_shows_the_verdict_in_both_languages(flagging: World) -> N
     mid = (await resp.json())["id"]
     bad = await _post(flagging, PDFS["changed"])
     bad_id = (await bad.json())["id"]
-    base = str(flagging.client.make_url("")).rstrip("/")
-    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
-    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-        token = flagging.tokens["operator"]
-        async with browser.post(f"{base}/console/login", data={"token": token}) as login:
-            assert login.status == 200
-
-        async def page(path: str) -> str:
-            async with browser.get(base + path) as r:
-                assert r.status == 200
-                return await r.text()
-
+    async with console_pages(flagging) as page:
         vi = await page(f"/console/messages/{mid}")
         assert "2 chữ ký: cá nhân ✔, tổ chức ✔" in vi and 'id="pdf-flagged"' not in vi
         en = await page(f"/console/messages/{mid}?lang=en")

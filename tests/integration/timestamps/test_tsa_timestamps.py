@@ -19,7 +19,7 @@ from gateway.config import TimestampsConfig
 from gateway.timestamps import check_token
 from tests.integration.api.conftest import B, World, hub_config
 from tests.standins.tsa import RunningTsa, tsa_server
-from tests.support.proofworld import served_world
+from tests.support.proofworld import console_pages, served_world
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ async def stamped(db_url: str, tmp_home: Path, tsa: RunningTsa) -> AsyncIterator
     head every time it moves."""
     ts = TimestampsConfig(tsa_url=tsa.url, pass_seconds=0.1, head_interval_seconds=0)
     config = replace(hub_config(tmp_home, db_url, "local://"), timestamps=ts)
-    async with served_world(config) as world:
+    async with served_world(config, console=True) as world:
         yield world
 
 
@@ -108,5 +108,10 @@ async def test_tsa_outage_waits_and_catches_up(stamped: World, tsa: RunningTsa) 
     await _until(stamped, mid, {"stamped": 0, "waiting": 1})
     waiting = await stamped.hub.timestamps.waiting()
     assert any(w.attempts >= 1 and w.last_error for w in waiting)
-    tsa.down = False
-    await _until(stamped, mid, {"stamped": 1, "waiting": 0})
+    async with console_pages(stamped) as page:
+        html = await page(f"/console/messages/{mid}?lang=en")
+        assert 'data-waiting="1"' in html and "waiting for the time-stamp authority" in html
+        tsa.down = False
+        await _until(stamped, mid, {"stamped": 1, "waiting": 0})
+        html = await page(f"/console/messages/{mid}?lang=vi")
+        assert 'data-waiting="0"' in html and "1 đã đóng dấu" in html

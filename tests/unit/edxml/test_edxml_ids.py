@@ -15,6 +15,7 @@ UNIT = "000.00.01.H01"
 @pytest.mark.parametrize(
     "document_id",
     [f"{UNIT},2026/12/07,12/VP", f" {UNIT} ,2026/12/07,12/VP ", str(uuid.uuid4())],
+    ids=["own-code", "own-code-padded", "random-uuid"],
 )
 def test_own_and_random_ids_pass(document_id: str) -> None:
     """A DocumentId naming the sender, or a random (version 4) UUID, is accepted."""

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
 from gateway.errors import (
     ConfigError,
     EnvelopeError,
@@ -54,6 +56,8 @@ __all__ = ["AnyBlobStore", "S3BlobStore", "S3Location", "S3RangeReader", "open_b
 MIN_PART = 5 * 1024 * 1024
 #: The largest object a single server-side copy may write.
 _MAX_COPY = 5 * 1024**3
+#: What the client raises when the store refuses or cannot be reached.
+S3_ERRORS = (ClientError, BotoCoreError)
 _TOKEN_KEY = "lienthong-copy"  # noqa: S105 (a metadata key, not a secret)
 
 
@@ -131,7 +135,7 @@ class S3BlobStore(UploadHolds):
                         aws_secret_access_key=loc.secret_access_key,
                         config=AioConfig(
                             max_pool_connections=32,
-                            retries={"max_attempts": 5, "mode": "standard"},
+                            retries={"max_attempts": 3, "mode": "standard"},
                             s3={"addressing_style": "path"},
                         ),
                     )
@@ -157,10 +161,10 @@ class S3BlobStore(UploadHolds):
         client = await self.client()
         try:
             return dict(await client.head_object(Bucket=self.location.bucket, Key=self.key(sha)))
-        except client.exceptions.ClientError as exc:
+        except S3_ERRORS as exc:
             if _status(exc) == 404:
                 return None
-            raise
+            raise _unavailable(exc) from exc
 
     async def exists(self, sha: str) -> bool:
         """True when the blob is stored."""
@@ -202,7 +206,10 @@ class S3BlobStore(UploadHolds):
         client = await self.client()
         bucket = self.location.bucket
         tmp = self.location.key(f".incoming/{secrets.token_hex(12)}")
-        upload = await client.create_multipart_upload(Bucket=bucket, Key=tmp)
+        try:
+            upload = await client.create_multipart_upload(Bucket=bucket, Key=tmp)
+        except S3_ERRORS as exc:
+            raise _unavailable(exc) from exc
         upload_id = upload["UploadId"]
         done = False
         try:
@@ -221,7 +228,7 @@ class S3BlobStore(UploadHolds):
                 )
             token = await self._install(client, tmp, sha, size)
             return BlobRef(sha, size, token)
-        except client.exceptions.ClientError as exc:
+        except S3_ERRORS as exc:
             raise _unavailable(exc) from exc
         finally:
             with contextlib.suppress(Exception):
@@ -316,7 +323,10 @@ class S3BlobStore(UploadHolds):
                 continue
             token = head.get("Metadata", {}).get(_TOKEN_KEY, "")
             if token.isdigit() and int(token) in tokens:
-                await client.delete_object(Bucket=self.location.bucket, Key=self.key(sha))
+                try:
+                    await client.delete_object(Bucket=self.location.bucket, Key=self.key(sha))
+                except S3_ERRORS as exc:
+                    raise _unavailable(exc) from exc
                 removed += 1
         return removed
 
@@ -389,12 +399,17 @@ class S3RangeReader(RangeSpan):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         client = await self.store.client()
-        got = await client.get_object(
-            Bucket=self.store.location.bucket, Key=self.key, Range=f"bytes={self.start}-{self.end}"
-        )
-        async with got["Body"] as body:
-            while block := await body.read(CHUNK):
-                yield block
+        try:
+            got = await client.get_object(
+                Bucket=self.store.location.bucket,
+                Key=self.key,
+                Range=f"bytes={self.start}-{self.end}",
+            )
+            async with got["Body"] as body:
+                while block := await body.read(CHUNK):
+                    yield block
+        except S3_ERRORS as exc:
+            raise _unavailable(exc) from exc
 
 
 def _status(exc: Exception) -> int | None:

@@ -77,6 +77,7 @@ __all__ = [
     "StorageFull",
     "StorageUnavailable",
     "StoreUnavailable",
+    "Translation",
     "UnitExistsError",
     "UnroutableError",
     "XmlError",
@@ -308,24 +309,29 @@ class StorageFull(Recoverable):
     http_status = 507
 
 
+#: Foreign error types (one, or a tuple) → the gateway error that stands for them.
+Translation = Mapping[type[Exception] | tuple[type[Exception], ...], type[GatewayError]]
+
+
 @contextmanager
-def translated(mapping: Mapping[type[BaseException], type[GatewayError]]) -> Iterator[None]:
+def translated(mapping: Translation, where: str) -> Iterator[None]:
     """At a module boundary, turn a foreign error into ours (the first matching entry of
-    ``mapping``, in order), chained with ``from``; our own errors pass through untouched.
+    ``mapping``, in order) as ``"{where}: {exc!r}"``, chained with ``from``; our own errors
+    and unlisted ones pass through untouched (as httpx's ``map_exceptions``).
 
     ::
 
-        with translated({OSError: StorageUnavailable}):
-            path.write_bytes(data)
+        with translated({(aiohttp.ClientError, TimeoutError): AdapterUnavailable}, url):
+            await session.post(url)
     """
     try:
         yield
     except GatewayError:
         raise
-    except BaseException as exc:
+    except Exception as exc:
         for foreign, ours in mapping.items():
             if isinstance(exc, foreign):
-                raise ours(f"{type(exc).__name__}: {exc}") from exc
+                raise ours(f"{where}: {exc!r}") from exc
         raise
 
 

@@ -17,11 +17,13 @@ from yarl import URL
 
 from adapters.axis.signing import signed_headers
 from adapters.base import AdapterError
-from gateway.errors import AdapterUnavailable
+from gateway.errors import AdapterUnavailable, Translation, translated
 
 __all__ = ["AxisClient", "SignedClient"]
 
 _PREFIX = "/axis/v1"
+#: What a connection failure or a timeout becomes: worth a retry.
+UNREACHABLE: Translation = {(aiohttp.ClientError, TimeoutError): AdapterUnavailable}
 
 
 class SignedClient:
@@ -61,7 +63,7 @@ class AxisClient(SignedClient):
         all_headers = dict(headers or {})
         all_headers.update(signed_headers(self.system_id, self._secret, method, path_qs, body))
         url = self.base_url + path_qs
-        try:
+        with translated(UNREACHABLE, f"axis {self.base_url}"):
             async with self._open().request(
                 method,
                 URL(url, encoded=True),
@@ -73,8 +75,6 @@ class AxisClient(SignedClient):
                 if resp.status >= 300:
                     raise _refusal(resp.status, data)
                 return dict(resp.headers), data
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise AdapterUnavailable(f"axis {self.base_url}: {exc!r}") from exc
 
     async def send(self, edxml: bytes, messagetype: str) -> dict[str, Any]:
         """Send an edXML document or status; the axis answer (``docId``, ``created``)."""

@@ -20,9 +20,7 @@ import re
 from datetime import datetime
 from typing import Any, Final
 
-import aiohttp
-
-from adapters.axis.client import SignedClient
+from adapters.axis.client import UNREACHABLE, SignedClient
 from adapters.axis.vxp_wire import (
     HASH_HEADER,
     PREFIX,
@@ -33,7 +31,7 @@ from adapters.axis.vxp_wire import (
     sign_header_mac,
 )
 from adapters.base import AdapterError
-from gateway.errors import AdapterUnavailable
+from gateway.errors import AdapterUnavailable, translated
 
 __all__ = ["VxpClient"]
 
@@ -76,13 +74,11 @@ class VxpClient(SignedClient):
         """One operation; its JSON answer when ``ErrorCode`` is ``"0"``."""
         headers = self.headers(values, content_type)
         url = f"{self.base_url}/{operation}"
-        try:
+        with translated(UNREACHABLE, f"vxp {self.base_url}"):
             async with self._open().post(
                 url, data=body, headers=headers, allow_redirects=False
             ) as resp:
                 status, data = resp.status, await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise AdapterUnavailable(f"vxp {self.base_url}: {exc!r}") from exc
         return _answer(operation, status, data)
 
     async def send(self, edxml: bytes, messagetype: str) -> dict[str, Any]:

@@ -98,8 +98,6 @@ class SendResult:
 
     status: str | None = None
     reason: str | None = None
-    remote_id: str | None = None
-    duplicate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

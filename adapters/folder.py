@@ -107,11 +107,11 @@ class FolderAdapter(Adapter):
         self._ensure_dirs()
         marker = self.state / f"sent.{item.kind}.{item.ref}"
         if marker.exists():
-            return SendResult(duplicate=True)
+            return SendResult()
         name = write_outbound(self.outbox, item, self.format, self._step)
         self._step("send.written")
         atomic_write(marker, name.encode())
-        return SendResult(remote_id=name)
+        return SendResult()
 
     # -- inbound -----------------------------------------------------------------------
 

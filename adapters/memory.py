@@ -69,7 +69,7 @@ class MemoryAdapter(Adapter):
         self.inbox.append(item)
 
     async def send(self, item: OutboundItem) -> SendResult:
-        """Record the item once; a known key answers ``duplicate=True``."""
+        """Record the item once; a known key is answered as before, not recorded again."""
         self.attempts += 1
         if self._failures:
             raise self._failures.pop(0)
@@ -77,7 +77,7 @@ class MemoryAdapter(Adapter):
             return await self.handler(item)
         status = self.options.get("status")
         if item.key in self.delivered:
-            return SendResult(status=status, duplicate=True)
+            return SendResult(status=status)
         self.delivered[item.key] = item
         return SendResult(status=status)
 

@@ -105,12 +105,10 @@ class UpstreamAdapter(Adapter):
     async def send(self, item: OutboundItem) -> SendResult:
         """One document or receipt of a remote unit, upstream as edXML."""
         if item.kind == "document":
-            answer = await self.client.send(await asyncio.to_thread(_document_edxml, item), "edoc")
+            await self.client.send(await asyncio.to_thread(_document_edxml, item), "edoc")
         else:
-            answer = await self.client.send(_status_edxml(item), "status")
-        return SendResult(
-            remote_id=str(answer.get("docId")), duplicate=not answer.get("created", True)
-        )
+            await self.client.send(_status_edxml(item), "status")
+        return SendResult()
 
     async def health(self) -> AdapterHealth:
         """Open and configured (reachability shows in the link's errors)."""

@@ -207,18 +207,13 @@ def _parse_answer(answer: bytes, item: OutboundItem) -> SendResult:
     if not isinstance(body, dict):
         return SendResult()
     status = body.get("status")
-    remote = body.get("id")
     reason = body.get("reason")
     try:
         code = Status.parse(str(status)).code if status is not None else None
     except GatewayError:
         log.warning("webhook.bad_status", key=item.key, status=str(status)[:20])
         code = None
-    return SendResult(
-        status=code,
-        reason=str(reason) if reason is not None else None,
-        remote_id=str(remote) if remote is not None else None,
-    )
+    return SendResult(status=code, reason=str(reason) if reason is not None else None)
 
 
 def _snippet(answer: bytes) -> str:

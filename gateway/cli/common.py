@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from gateway.config import Config, load_config
+from gateway.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -36,6 +37,14 @@ pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 def one_line(text: str) -> str:
     """Names and subjects come from files and other people: keep each on one line."""
     return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", " ")
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port`` too) → (host, port); ``config.invalid`` otherwise."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ConfigError(f"hub.listen {listen!r} is not host:port", code="config.invalid")
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

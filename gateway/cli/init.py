@@ -8,10 +8,8 @@ zero setup.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -25,6 +23,7 @@ from gateway.pki.keyfiles import (
     passphrase_path,
 )
 from gateway.pki.keystore import KeyStore
+from gateway.store.db import Database
 
 __all__ = ["CONFIG_TEMPLATE", "command", "initialise"]
 
@@ -122,19 +121,11 @@ def _ensure_pki(config: Config, report: list[str]) -> None:
 
 
 def _upgrade_database(config: Config, report: list[str]) -> None:
-    # TODO(store): drop this guard once gateway.store.db is always present.
-    try:
-        module: Any = importlib.import_module("gateway.store.db")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("gateway.store.db", "gateway.store"):
-            raise
-        report.append("database       skipped (gateway.store.db is not available yet)")
-        return
-    run(_upgrade(module.Database(config.database_url)))
+    run(_upgrade(Database(config.database_url)))
     report.append(f"database       {_redact(config.database_url)} (migrated)")
 
 
-async def _upgrade(database: Any) -> None:
+async def _upgrade(database: Database) -> None:
     try:
         await database.upgrade()
     finally:

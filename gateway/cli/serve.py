@@ -35,7 +35,8 @@ import structlog
 from aiohttp import web
 
 from adapters.runner import AdapterRunner
-from gateway.cli.common import CliContext, pass_cli, run
+from gateway.cli.common import CliContext, parse_listen, pass_cli, run
+from gateway.cli.serve_workers import serve_workers
 from gateway.config import Config
 from gateway.errors import ConfigError
 from gateway.hub import Hub
@@ -49,6 +50,7 @@ __all__ = [
     "serve",
     "settle_garbage_collector",
     "tls_context",
+    "worker_main",
 ]
 
 log = structlog.get_logger("gateway.serve")
@@ -92,18 +94,17 @@ def command(
         config = replace(config, hub=replace(config.hub, listen=listen))
     count = workers if workers is not None else config.hub.workers
     if count > 1:
-        from gateway.cli.serve_workers import serve_workers
-
-        sys.exit(serve_workers(config, count, log_format=log_format, log_level=log_level))
+        workers_exit = serve_workers(
+            config, count, worker_main, log_format=log_format, log_level=log_level
+        )
+        sys.exit(workers_exit)
     run(serve(config))
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """``host:port`` (``[v6]:port`` too) → (host, port); ``config.invalid`` otherwise."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ConfigError(f"hub.listen {listen!r} is not host:port", code="config.invalid")
-    return host.strip("[]") or "127.0.0.1", int(port)
+def worker_main(config: Config, log_format: str, log_level: str) -> None:
+    """One worker process of ``--workers N``: a whole hub on the shared port."""
+    configure_logging(level=log_level, json=log_format == "json")
+    run(serve(config, reuse_port=True))
 
 
 def build_web_app(hub: Hub, runner: AdapterRunner | None = None) -> web.Application | None:

@@ -34,10 +34,9 @@ from typing import cast
 import structlog
 
 from gateway.bootstrap import ensure_identity, with_passphrase
-from gateway.cli.common import run
+from gateway.cli.common import parse_listen, run
 from gateway.config import Config
 from gateway.errors import ConfigError
-from gateway.logging import configure_logging
 from gateway.pki.keystore import KeyStore
 from gateway.store import Database
 
@@ -56,8 +55,6 @@ def check_workers(config: Config, count: int) -> None:
             "set [bus] url = amqp://… (and a PostgreSQL [database] url)",
             code="config.invalid",
         )
-    from gateway.cli.serve import parse_listen
-
     if parse_listen(config.hub.listen)[1] == 0:
         raise ConfigError(
             f"--workers {count} needs a fixed port in [hub] listen, not port 0",
@@ -86,28 +83,27 @@ RESTART_DELAY_SECONDS = 1.0
 MAX_RESTART_DELAY_SECONDS = 30.0
 
 
-def serve_workers(config: Config, count: int, *, log_format: str, log_level: str) -> int:
-    """Run ``count`` hub processes until a signal; the exit status (0: all stopped cleanly)."""
+#: A worker process's body, ``(config, log_format, log_level)``: top level, so it pickles.
+Worker = Callable[[Config, str, str], None]
+
+
+def serve_workers(
+    config: Config, count: int, worker: Worker, *, log_format: str, log_level: str
+) -> int:
+    """Run ``count`` processes of ``worker`` (a whole hub each, ``serve.worker_main``) until
+    a signal; the exit status (0: all stopped cleanly)."""
     check_workers(config, count)
     config = run(prepare(config))
     context = multiprocessing.get_context("spawn")
 
     def spawn(slot: int) -> BaseProcess:
         return context.Process(
-            target=worker_main,
+            target=worker,
             args=(config, log_format, log_level),
             name=f"lienthong-worker-{slot}",
         )
 
     return Supervisor(spawn, count).run()
-
-
-def worker_main(config: Config, log_format: str, log_level: str) -> None:
-    """One worker process: a whole hub on the shared port."""
-    from gateway.cli.serve import serve
-
-    configure_logging(level=log_level, json=log_format == "json")
-    run(serve(config, reuse_port=True))
 
 
 class Supervisor:

@@ -15,9 +15,6 @@ from datetime import date, datetime
 #: The edXML namespace; elements are read with this namespace or none at all.
 EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 
-#: BussinessDocType: 0 new, 1 revoke, 2 update, 3 replace.
-BUSINESS_DOC_TYPES = ("0", "1", "2", "3")
-
 #: StatusCode values seen in QCVN 102:2016 status messages.
 STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
 

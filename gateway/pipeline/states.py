@@ -25,8 +25,6 @@ from gateway.envelope.model import Status
 from gateway.errors import IllegalTransitionError, ReceiptError
 
 SUBMITTED = "submitted"
-#: Deprecated alias kept for callers written before the rename; the value is "submitted".
-ACCEPTED = SUBMITTED
 QUEUED = "queued"
 DELIVERED = "delivered"
 

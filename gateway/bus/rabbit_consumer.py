@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
@@ -17,20 +17,35 @@ from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 
 from gateway.bus import topology as topo
 from gateway.bus.base import BusDelivery, Handler, user_headers
-from gateway.bus.dispatch import Action, dispatch, sleep_unless
+from gateway.bus.dispatch import Action, RetryPolicy, Verdict, dispatch, sleep_unless
 
-if TYPE_CHECKING:
-    from gateway.bus.rabbit import RabbitBus
-
-__all__ = ["RabbitConsumer", "settle", "to_delivery"]
+__all__ = ["ConsumerHost", "RabbitConsumer", "settle", "to_delivery"]
 
 log = structlog.get_logger("gateway.bus")
+
+
+class ConsumerHost(Protocol):
+    """What a consumer needs of its bus (:class:`~gateway.bus.rabbit.RabbitBus`)."""
+
+    policy: RetryPolicy
+    confirm_timeout: float
+    drain_timeout: float
+
+    async def bury(
+        self, message: AbstractIncomingMessage, delivery: BusDelivery, verdict: Verdict
+    ) -> None:
+        """Dead-letter ``message`` with its reason."""
+
+    def forget(self, consumer: RabbitConsumer) -> None:
+        """The consumer is cancelled."""
 
 
 class RabbitConsumer:
     """A subscription to ``lienthong.mailbox.<unit>``; see :class:`~gateway.bus.base.Consumer`."""
 
-    def __init__(self, bus: RabbitBus, unit: str, queue: AbstractQueue, handler: Handler) -> None:
+    def __init__(
+        self, bus: ConsumerHost, unit: str, queue: AbstractQueue, handler: Handler
+    ) -> None:
         self._bus = bus
         self._unit = unit
         self._queue = queue

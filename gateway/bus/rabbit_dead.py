@@ -11,27 +11,37 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, ChannelNotFoundEntity
 
 from gateway.bus import topology as topo
-from gateway.bus.base import DeadLetter, user_headers
+from gateway.bus.base import Bus, DeadLetter, user_headers
+from gateway.bus.dispatch import RetryPolicy
 from gateway.errors import BusUnavailable
 
-if TYPE_CHECKING:
-    from gateway.bus.rabbit import RabbitBus
-
-__all__ = ["DeadLetterBox"]
+__all__ = ["DeadLetterBox", "DeadLetterHost"]
 
 MAX_SCAN = 100_000
 
 
-class DeadLetterBox:
-    """Dead-letter and depth operations of one :class:`RabbitBus`."""
+class DeadLetterHost(Bus, Protocol):
+    """What the dead-letter box needs of its bus (:class:`~gateway.bus.rabbit.RabbitBus`):
+    a :class:`~gateway.bus.base.Bus` (to republish) with its connection and policy."""
 
-    def __init__(self, bus: RabbitBus) -> None:
+    confirm_timeout: float
+    policy: RetryPolicy
+
+    @property
+    def connection(self) -> AbstractRobustConnection:
+        """The live connection."""
+
+
+class DeadLetterBox:
+    """Dead-letter and depth operations of one :class:`~gateway.bus.rabbit.RabbitBus`."""
+
+    def __init__(self, bus: DeadLetterHost) -> None:
         self._bus = bus
 
     @asynccontextmanager

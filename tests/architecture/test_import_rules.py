@@ -1,0 +1,147 @@
+"""The rooms' rules, read from the imports (ast) of gateway/ and adapters/: what may import
+what (docs/architecture.md). Known exceptions are listed so the list can only shrink."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Adapter modules that still import the store: SearchFilters is to move to the neutral facade
+#: module the adapters are typed against (issue 22 item 3). Nothing may be added here.
+ADAPTERS_INTO_STORE = {("adapters.axis.vxp_documents", "gateway.store.records")}
+
+#: ``gateway.store`` modules that still import the pipeline's state rules; they go when the
+#: transition rules are passed in (issue 22 item 2). Nothing may be added here.
+STORE_INTO_PIPELINE = {
+    ("gateway.store.queries", "gateway.pipeline.states"),
+    ("gateway.store.transactions", "gateway.pipeline.states"),
+}
+
+#: Import cycles (strongly connected modules) that remain; none may be added.
+KNOWN_CYCLES: set[frozenset[str]] = {
+    frozenset({"adapters.axis.routes", "adapters.axis.vxp_routes"}),
+    frozenset({"gateway.evidence.bundle", "gateway.hub"}),
+}
+
+
+def module_name(path: Path) -> str:
+    """``gateway/store/db.py`` → ``gateway.store.db``; a package is its ``__init__``."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(text: str, package: str) -> set[str]:
+    """Every name the module ``text`` of ``package`` imports, at any depth (lazy and
+    TYPE_CHECKING imports too): ``from a import b`` gives ``a`` and ``a.b`` (:func:`graph`
+    keeps the one that is ours)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    """Our modules → the modules of ours they import."""
+    files = [p for folder in ("gateway", "adapters") for p in (ROOT / folder).rglob("*.py")]
+    ours = {module_name(p): p for p in files if "migrations" not in p.parts}
+    edges: dict[str, set[str]] = {}
+    for name, path in ours.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = imports_of(path.read_text(encoding="utf-8"), package) & set(ours)
+        # ``from pkg import mod`` is an import of pkg.mod, not of the package's __init__
+        parents = {dep.rpartition(".")[0] for dep in found}
+        edges[name] = {dep for dep in found if dep not in parents} - {name}
+    return edges
+
+
+def edges_between(source: str, target: str) -> set[tuple[str, str]]:
+    """The imports from the ``source`` room into the ``target`` room."""
+    return {
+        (mod, dep)
+        for mod, deps in graph().items()
+        if mod == source or mod.startswith(source + ".")
+        for dep in deps
+        if dep == target or dep.startswith(target + ".")
+    }
+
+
+def cycles(edges: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: set[frozenset[str]] = set()
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = set()
+            while True:
+                w = stack.pop()
+                group.add(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.add(frozenset(group))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_adapters_never_import_the_store() -> None:
+    """Adapters go through the hub's facade: no module of adapters/ imports gateway.store
+    beyond the listed (shrinking) exceptions."""
+    found = edges_between("adapters", "gateway.store")
+    assert found <= ADAPTERS_INTO_STORE, (
+        f"new adapters → store imports: {found - ADAPTERS_INTO_STORE}"
+    )
+
+
+def test_store_imports_of_the_pipeline_only_shrink() -> None:
+    """The store does not import the pipeline beyond the listed (shrinking) exceptions."""
+    found = edges_between("gateway.store", "gateway.pipeline")
+    assert found <= STORE_INTO_PIPELINE, (
+        f"new store → pipeline imports: {found - STORE_INTO_PIPELINE}"
+    )
+
+
+def test_no_new_import_cycles() -> None:
+    """The only import cycles are the listed ones (bus/ and cli/ have none)."""
+    found = cycles(graph())
+    assert found <= KNOWN_CYCLES, f"new import cycles: {[sorted(c) for c in found - KNOWN_CYCLES]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from gateway.store import db", {"gateway.store", "gateway.store.db"}),
+        ("import gateway.pipeline.states as s", {"gateway.pipeline.states"}),
+        ("def f():\n    from ..store.db import x", {"gateway.store.db", "gateway.store.db.x"}),
+    ],
+)
+def test_imports_are_read_at_any_depth(text: str, expected: set[str]) -> None:
+    """The reader sees absolute, aliased and relative imports, also inside functions."""
+    assert imports_of(text, "gateway.pipeline") == expected

@@ -6,7 +6,6 @@ afterwards, so parallel runs never collide. A missing service is a failure, neve
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,8 +15,7 @@ import asyncpg
 import pytest
 
 from tests.support.rabbit import add_vhost, delete_vhost_later, wait_for_deletions
-
-PG_ADMIN_DSN = os.environ.get("LIENTHONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.support.services import AMQP_BASE, PG_ADMIN_DSN, amqp_url_for
 
 
 @pytest.fixture
@@ -66,9 +64,6 @@ async def db(db_url: str) -> AsyncIterator[Any]:
         await database.dispose()
 
 
-AMQP_BASE = os.environ.get("LIENTHONG_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
-
-
 @pytest.fixture
 def amqp_url() -> Iterator[str]:
     """An AMQP URL on a fresh RabbitMQ vhost (guest has all rights), deleted after the test."""
@@ -91,14 +86,6 @@ def tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 # --- RabbitMQ: a fresh vhost per test module (the bus tests) -----------------------------
-
-
-def amqp_url_for(vhost: str, *, port: int | None = None, query: str = "") -> str:
-    """The URL of ``vhost`` on the test broker, optionally through another local ``port``."""
-    base = AMQP_BASE
-    if port is not None:
-        base = base.rsplit(":", 1)[0] + f":{port}"
-    return f"{base}/{vhost}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from gateway.api.app import build_app
 from gateway.config import Config
 from gateway.console import setup_console
-from tests.integration.api.conftest import World, start_world
+from tests.support.api_world import World, start_world
 
 __all__ = ["console_pages", "served_world"]
 

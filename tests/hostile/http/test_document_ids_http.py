@@ -16,8 +16,8 @@ from gateway.edxml.ids import document_uuid
 from gateway.envelope.seal import seal_envelope
 from gateway.hub import UploadedFile
 from gateway.pipeline.document import build_envelope
-from tests.integration.axis.conftest import A, AxisWorld, B, C
 from tests.standins.office import OfficeError
+from tests.support.axis_world import A, AxisWorld, B, C
 
 
 def next_id_of(unit: str, number: str) -> str:

@@ -36,10 +36,10 @@ from hypothesis import strategies as st
 from adapters.axis.vxp_routes import OPERATIONS as VXP_OPERATIONS
 from gateway.api.openapi import openapi_document
 from gateway.errors import ERROR_CODES
-from tests.conftest import PG_ADMIN_DSN, amqp_url_for
 from tests.standins.vxp_sdk import gson_object
 from tests.support.hubproc import HubHome, HubProcess
 from tests.support.rabbit import add_vhost, delete_vhost_later
+from tests.support.services import PG_ADMIN_DSN, amqp_url_for
 
 pytestmark = pytest.mark.slow
 

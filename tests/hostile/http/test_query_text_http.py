@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.api.conftest import World
+from tests.support.api_world import World
 
 
 @pytest.mark.parametrize("value", ["%00", "a%1Fb", "%EF%BF%BF"])

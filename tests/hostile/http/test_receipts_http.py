@@ -12,7 +12,7 @@ import pytest
 
 from gateway.envelope.model import Receipt, Status
 from gateway.envelope.seal import seal_receipt
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 TRANSPORT = {"submitted", "queued", "delivered"}
 

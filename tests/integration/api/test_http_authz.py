@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 ROLES = ("none", "bad", "other", "operator", "sender", "recipient")
 _WHO = {

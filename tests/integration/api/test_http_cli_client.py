@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.integration.api.conftest import A, B, World
+from tests.support.api_world import A, B, World
 
 LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
 

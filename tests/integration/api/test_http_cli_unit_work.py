@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.api.conftest import A, B, C, World
 from tests.integration.api.test_http_cli_client import _run
+from tests.support.api_world import A, B, C, World
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import AuditRow
-from tests.integration.api.conftest import A, World
+from tests.support.api_world import A, World
 
 pytestmark = pytest.mark.integration
 

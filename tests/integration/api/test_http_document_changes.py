@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 
 async def _status(world: World, message_id: str, who: str = "operator") -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import update
 
 from gateway.store.models import IdempotencyKeyRow, utcnow
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
 Answer = tuple[int, bytes, "dict[str, str]"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.directory.directory import Unit
-from tests.integration.api.conftest import PROV, A, B, C, World
+from tests.support.api_world import PROV, A, B, C, World
 
 pytestmark = pytest.mark.integration
 

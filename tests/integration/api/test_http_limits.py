@@ -7,7 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 SMALL = {"max_body_bytes": 64 * 1024, "rate_per_minute": 5}
 pytestmark = pytest.mark.parametrize("hub_overrides", [SMALL])

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.store.models import AuditRow
-from tests.integration.api.conftest import A, B, C, World
+from tests.support.api_world import A, B, C, World
 
 _BODY = b"0123456789" * 100  # the file World.send attaches
 

@@ -23,7 +23,7 @@ from gateway.api.app import build_app
 from gateway.config import DeadlinesConfig
 from gateway.hub import Hub
 from gateway.store.models import AuditRow, EscalationRow
-from tests.integration.api.conftest import PROV, A, B, World, hub_config, start_world
+from tests.support.api_world import PROV, A, B, World, hub_config, start_world
 
 
 class _Inbox:

@@ -22,7 +22,7 @@ from gateway.config import PdfConfig
 from gateway.envelope.seal import seal_envelope
 from gateway.hub import UploadedFile
 from gateway.pipeline.document import build_envelope
-from tests.integration.api.conftest import A, B, World, _json, hub_config
+from tests.support.api_world import A, B, World, _json, hub_config
 from tests.support.hubproc import LIENTHONG
 from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
 from tests.support.proofworld import console_pages, served_world

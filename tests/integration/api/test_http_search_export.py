@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from gateway.exports import COLUMNS, DELIVERY_STATES
-from tests.integration.api.conftest import PROV, A, B, C, World
+from tests.support.api_world import PROV, A, B, C, World
 
 pytestmark = pytest.mark.integration
 
@@ -39,9 +39,7 @@ async def send(world: World, sender: str, to: str, subject: str, filename: str) 
 
 
 async def search(world: World, **params: str) -> dict[str, Any]:
-    resp = await world.client.get(
-        "/api/v1/messages", params=params, headers=world.auth("operator")
-    )
+    resp = await world.client.get("/api/v1/messages", params=params, headers=world.auth("operator"))
     assert resp.status == 200, await resp.text()
     body: dict[str, Any] = await resp.json()
     return body
@@ -53,7 +51,7 @@ async def sent(world: World) -> dict[str, str]:
     return {
         "plan": await send(world, A, B, nfd("Kế hoạch năm 2027"), nfd("kế hoạch.pdf")),
         "flood": await send(world, PROV, C, "KẾ HOẠCH phòng chống lũ", "lu.pdf"),
-        "report": await send(world, A, B, "=HYPERLINK(\"x\") Báo cáo đường", "bc.pdf"),
+        "report": await send(world, A, B, '=HYPERLINK("x") Báo cáo đường', "bc.pdf"),
     }
 
 
@@ -146,9 +144,9 @@ async def test_xlsx_has_the_same_rows(world: World, sent: dict[str, str]) -> Non
     assert list(rows[0]) == list(COLUMNS) == csv_rows[0]
     assert [r[0] for r in rows[1:]] == [r[0] for r in csv_rows[1:]]
     subject_of = {r[0]: r[2] for r in rows[1:]}
-    assert subject_of[sent["report"]] == "=HYPERLINK(\"x\") Báo cáo đường"
+    assert subject_of[sent["report"]] == '=HYPERLINK("x") Báo cáo đường'
     cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row[2:3]}
-    assert cells["=HYPERLINK(\"x\") Báo cáo đường"] == "s"
+    assert cells['=HYPERLINK("x") Báo cáo đường'] == "s"
     counts = [r[COLUMNS.index("submitted") :] for r in rows[1:]]
     assert all(isinstance(n, int) for row in counts for n in row)
 

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from gateway.api.app import build_app
 from gateway.api.tls import server_ssl_context
 from gateway.pki.keystore import KeyStore
-from tests.integration.api.conftest import A, World
+from tests.support.api_world import A, World
 
 
 def _self_signed(tmp: Path, name: str) -> tuple[Path, Path]:

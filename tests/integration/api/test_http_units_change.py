@@ -11,8 +11,8 @@ import pytest
 
 from gateway.directory import Principal
 from gateway.errors import AuthError
-from tests.integration.api.conftest import PROV, A, B, C, World
 from tests.integration.api.test_http_tls import _client_context, _get, _write, tls_url
+from tests.support.api_world import PROV, A, B, C, World
 
 __all__ = ["tls_url"]  # the TLS listener fixture, shared with test_http_tls
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from gateway.store.models import MailboxItemRow
-from tests.integration.api.conftest import B, World
+from tests.support.api_world import B, World
 
 
 async def _urgency(world: World, message_id: str) -> tuple[str, str]:

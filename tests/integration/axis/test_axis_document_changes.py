@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from gateway.edxml.ids import document_uuid
-from tests.integration.axis.conftest import A, AxisWorld, B
 from tests.standins.office import OfficeError, Received
+from tests.support.axis_world import A, AxisWorld, B
 
 
 def _doc_type(item: Received) -> str:

@@ -7,8 +7,8 @@ import time
 import aiohttp
 import pytest
 
-from tests.integration.axis.conftest import A, AxisWorld, B
 from tests.standins.office import OfficeError, OfficeFile, _now_vn, document_edxml
+from tests.support.axis_world import A, AxisWorld, B
 
 
 @pytest.fixture

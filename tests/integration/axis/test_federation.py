@@ -11,14 +11,14 @@ import pytest
 
 from adapters.upstream import UpstreamAdapter, UpstreamLink
 from gateway.config import AdapterConfig
-from tests.integration.axis.conftest import (
+from tests.standins.office import OfficeFile, StandInOffice
+from tests.support.axis_world import (
     axis_entry,
     free_port,
     hub_config,
     secret_file,
     served_hub,
 )
-from tests.standins.office import OfficeFile, StandInOffice
 
 ROOT_1, X = "000.00.00.H01", "000.00.01.H01"  # hub 1: a province and a district office
 ROOT_2, Y = "000.00.00.H02", "000.00.01.H02"  # hub 2: another province

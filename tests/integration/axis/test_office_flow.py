@@ -6,8 +6,8 @@ import asyncio
 import io
 import zipfile
 
-from tests.integration.axis.conftest import A, AxisWorld, B, C
 from tests.standins.office import OfficeError, OfficeFile, Received
+from tests.support.axis_world import A, AxisWorld, B, C
 
 
 def _zip() -> bytes:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tests.integration.axis.conftest import A, AxisWorld, B
 from tests.integration.axis.test_vxp_flow import _eventually, _receive_all, sdks
 from tests.standins.office import OfficeFile, document_edxml, status_edxml
+from tests.support.axis_world import A, AxisWorld, B
 
 __all__ = ["sdks"]  # the fixture, used below
 

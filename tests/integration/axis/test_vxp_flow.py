@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.axis.conftest import PROV, A, AxisWorld, B, C
 from tests.standins.office import OfficeFile, document_edxml, parse_received, status_edxml
 from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
+from tests.support.axis_world import PROV, A, AxisWorld, B, C
 
 _VN = timezone(timedelta(hours=7))
 _SYSTEMS = {A: "office-a", B: "office-b", C: "office-c"}

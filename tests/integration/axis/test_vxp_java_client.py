@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.axis.conftest import A, AxisWorld, B
 from tests.standins.office import document_edxml, parse_received, status_edxml
+from tests.support.axis_world import A, AxisWorld, B
 
 _SOURCE = Path(__file__).parents[2] / "standins" / "java" / "VxpSdkCall.java"
 _M2 = Path.home() / ".m2" / "repository"

@@ -17,7 +17,9 @@ import pytest
 
 from gateway.directory.principal import Principal
 from gateway.hub import Hub
-from tests.integration.axis.conftest import (
+from tests.standins.office import OfficeFile, document_edxml
+from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
+from tests.support.axis_world import (
     PROV,
     A,
     B,
@@ -26,8 +28,6 @@ from tests.integration.axis.conftest import (
     secret_file,
     served_hub,
 )
-from tests.standins.office import OfficeFile, document_edxml
-from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
 
 _VN = timezone(timedelta(hours=7))
 _MAX_BODY = 256 * 1024

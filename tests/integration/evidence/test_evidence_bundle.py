@@ -23,8 +23,8 @@ import pytest
 from gateway.config import TimestampsConfig
 from gateway.evidence import Failure, verify_bundle
 from gateway.evidence.sign import sign_manifest
-from tests.integration.api.conftest import A, B, C, World, _json, hub_config
 from tests.standins.tsa import RunningTsa, tsa_server
+from tests.support.api_world import A, B, C, World, _json, hub_config
 from tests.support.hubproc import LIENTHONG
 from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf
 from tests.support.proofworld import served_world

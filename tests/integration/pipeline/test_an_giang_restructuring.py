@@ -18,7 +18,7 @@ from gateway.directory import Principal
 from gateway.directory.plan import apply_plan
 from gateway.hub import Hub
 from gateway.store.models import MailboxItemRow
-from tests.integration.api.conftest import hub_config
+from tests.support.api_world import hub_config
 
 pytestmark = pytest.mark.integration
 

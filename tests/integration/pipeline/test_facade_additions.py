@@ -15,7 +15,7 @@ from gateway.envelope.verify import verify_receipt
 from gateway.errors import ConflictError, EnvelopeError, ForbiddenError, NotFoundError
 from gateway.hub import Hub, UploadedFile
 from gateway.xmlsafe import parse_xml
-from tests.integration.pipeline.conftest import (
+from tests.support.pipeline_stack import (
     A1,
     OPERATOR,
     PROV,

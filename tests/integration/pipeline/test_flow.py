@@ -9,7 +9,7 @@ import pytest
 from gateway.bus import DOCUMENTS, RECEIPTS
 from gateway.errors import ConflictError, ForbiddenError, NotFoundError, ReceiptError
 from gateway.hub import Hub
-from tests.integration.pipeline.conftest import (
+from tests.support.pipeline_stack import (
     A1,
     A2,
     GA,

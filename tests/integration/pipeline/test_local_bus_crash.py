@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from gateway.hub import Hub
-from tests.integration.pipeline.conftest import (
+from tests.support.pipeline_stack import (
     A,
     B,
     Stack,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway.hub import Hub
 from gateway.store.models import OutboxEntryRow
-from tests.integration.pipeline.conftest import (
+from tests.support.pipeline_stack import (
     PROV,
     B,
     Stack,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from gateway.hub import Hub
-from tests.integration.pipeline.conftest import (
+from tests.support.pipeline_stack import (
     A,
     B,
     Stack,

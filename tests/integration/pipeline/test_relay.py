@@ -6,7 +6,7 @@ import asyncio
 
 from gateway.errors import BusUnavailable
 from gateway.pipeline.relay import Relay
-from tests.integration.pipeline.conftest import A1, A2, GA, A, Stack, signed_envelope, unit
+from tests.support.pipeline_stack import A1, A2, GA, A, Stack, signed_envelope, unit
 
 
 async def test_failed_publishes_are_released_and_retried(stack: Stack):

@@ -11,7 +11,7 @@ import time
 
 import aiohttp
 
-from tests.integration.serve.conftest import (
+from tests.support.served_hub import (
     AXIS_SYSTEM,
     B,
     C,

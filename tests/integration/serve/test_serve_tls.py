@@ -20,7 +20,7 @@ from gateway.errors import ConfigError
 from gateway.pki.keystore import KeyStore
 from gateway.store import Database
 from tests.integration.api.test_http_tls import _self_signed
-from tests.integration.serve.conftest import C, P
+from tests.support.served_hub import C, P
 
 
 def _unit_client_cert(config: Config, tmp: Path) -> tuple[Path, Path]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.serve.conftest import AXIS_SYSTEM, A, P, RunningHub
 from tests.standins.vxp_sdk import AgencyService, KnobstickService
+from tests.support.served_hub import AXIS_SYSTEM, A, P, RunningHub
 
 
 async def test_vxp_is_served_for_the_axis_registration(running_hub: RunningHub) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.integration.serve.conftest import LIENTHONG, C, D, _directory, start_hub
+from tests.support.served_hub import LIENTHONG, C, D, _directory, start_hub
 
 
 async def _pids(url: str, connections: int = 40) -> set[int]:

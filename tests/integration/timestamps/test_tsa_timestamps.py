@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 
 from gateway.config import TimestampsConfig
 from gateway.timestamps import check_token
-from tests.integration.api.conftest import B, World, hub_config
 from tests.standins.tsa import RunningTsa, tsa_server
+from tests.support.api_world import B, World, hub_config
 from tests.support.proofworld import console_pages, served_world
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.pipeline import STAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Adapter modules that still import the store: SearchFilters is to move to the neutral facade
@@ -145,3 +147,17 @@ def test_no_new_import_cycles() -> None:
 def test_imports_are_read_at_any_depth(text: str, expected: set[str]) -> None:
     """The reader sees absolute, aliased and relative imports, also inside functions."""
     assert imports_of(text, "gateway.pipeline") == expected
+
+
+def test_pipeline_lists_its_stages_in_order() -> None:
+    """gateway.pipeline.STAGES names an existing module per stage, in the flow's order, and
+    each stage module of the package says which stage it is, with that number."""
+    assert [stage for stage, _ in STAGES] == [
+        "intake", "verify", "accept", "relay", "mailbox", "deliver", "receipt", "status"
+    ]  # fmt: skip
+    for number, (stage, module) in enumerate(STAGES, start=1):
+        path = ROOT / (module.replace(".", "/") + ".py")
+        assert path.is_file(), module
+        if module.startswith("gateway.pipeline."):
+            docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            assert docstring.startswith(f"Stage {number}, {stage}:"), (module, docstring[:40])

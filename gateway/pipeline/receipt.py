@@ -9,8 +9,9 @@ Receipts the hub issues by itself (``expired``) get an id derived from the deliv
 redelivered bus message cannot produce a second one.
 
 A receipt's own (signed) time is a claim: the store records the hub's time of receipt,
-which status views show (the claimed time beside it), and :func:`check_claimed_time` refuses a signed time later than
-the hub's clock or earlier than the message's acceptance by more than the allowed skew.
+which status views show (the claimed time beside it), and :func:`check_claimed_time`
+refuses a signed time later than the hub's clock or earlier than the message's acceptance
+by more than the allowed skew.
 """
 
 from __future__ import annotations

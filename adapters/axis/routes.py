@@ -18,7 +18,6 @@ client credentials at ``/axis/oauth/token`` are limited per client id and per ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
 import aiohttp
@@ -28,8 +27,10 @@ from adapters.axis.auth import AxisAuthenticator
 from adapters.axis.inbound import MessageType, submit_edxml
 from adapters.axis.outbound import confirm, find_item, list_pending, render_item
 from adapters.axis.signing import mint_token
+from adapters.axis.state import AXIS, AxisState
 from adapters.axis.systems import AxisSystem, AxisSystems
-from gateway.api.limits import RATE_LIMITER, ByteBudget, FailureLimiter
+from adapters.axis.vxp_routes import setup_vxp_routes
+from gateway.api.limits import RATE_LIMITER, ByteBudget
 from gateway.api.uploads import read_body
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, LimitError, NotFoundError, RequestError
@@ -42,25 +43,6 @@ MESSAGETYPE_HEADER: Final = "X-Axis-MessageType"
 _XML_TYPES: Final = ("application/xml", "text/xml", "application/edxml+xml")
 _MAX_WAIT: Final = 30.0
 _MAX_STATUS_BODY: Final = 64 * 1024
-
-
-@dataclass
-class AxisState:
-    """What the handlers share: the hub and the authenticator."""
-
-    hub: Any
-    auth: AxisAuthenticator
-    failures: FailureLimiter = field(default_factory=FailureLimiter)
-
-    async def units(self, system: AxisSystem) -> list[str]:
-        """The units a system acts for: its own, and for a peer every unit below it."""
-        if not system.peer:
-            return [system.unit]
-        below = await self.hub.directory.descendants(system.unit)
-        return [system.unit, *(u.code for u in below)]
-
-
-AXIS: Final = web.AppKey("axis", AxisState)
 
 
 def setup_axis_routes(
@@ -76,8 +58,6 @@ def setup_axis_routes(
     app.router.add_get(f"{PREFIX}/edocs/{{doc_id}}", get_one)
     app.router.add_post(f"{PREFIX}/edocs/{{doc_id}}/status", update_status)
     app.router.add_get(f"{PREFIX}/sent/{{message_id}}", sent_status)
-    from adapters.axis.vxp_routes import setup_vxp_routes  # it builds on this module
-
     setup_vxp_routes(app, state)  # the same systems, over the SDK's protocol (docs/vxp.md)
     return state
 

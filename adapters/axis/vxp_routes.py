@@ -19,7 +19,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from adapters.axis.routes import AxisState
+from adapters.axis.state import AxisState
 from adapters.axis.vxp_agency import AGENCY_OPERATIONS
 from adapters.axis.vxp_auth import Operation, VxpAuthenticator, VxpContext
 from adapters.axis.vxp_documents import DOCUMENT_OPERATIONS

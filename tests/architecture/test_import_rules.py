@@ -25,7 +25,6 @@ STORE_INTO_PIPELINE = {
 
 #: Import cycles (strongly connected modules) that remain; none may be added.
 KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"adapters.axis.routes", "adapters.axis.vxp_routes"}),
     frozenset({"gateway.evidence.bundle", "gateway.hub"}),
 }
 

@@ -42,6 +42,10 @@ for _name in ("pyhanko", "pyhanko_certvalidator"):
 
 #: A signing certificate must allow signing (either usage is common with VN CAs).
 _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+#: A PDF starts with this marker within its first kilobyte (ISO 32000-1, 7.5.2 and
+#: the implementation note readers follow).
+_PDF_HEADER = b"%PDF-"
+_HEADER_WINDOW = 1024
 #: At most this many signatures of one PDF are checked (a hostile file may hold thousands).
 _MAX_SIGNATURES = 16
 
@@ -77,6 +81,11 @@ class PdfChecker:
     def _check(self, stream: BinaryIO, name: str, sha: str, now: datetime | None) -> PdfVerdict:
         now = now or datetime.now(UTC)
         at = now.isoformat()
+        if _PDF_HEADER not in stream.read(_HEADER_WINDOW):
+            # named or typed as a PDF but not one: parsing it leniently costs a scan of the
+            # whole file for nothing, so it is refused before the parser sees it
+            return PdfVerdict(name, sha, "unreadable", problem="not a PDF file", checked_at=at)
+        stream.seek(0)
         try:
             sigs = self._signatures(stream)
         except Exception as exc:  # any parse failure of a hostile file

@@ -114,8 +114,8 @@ class Hub:
         self.blobs = open_blob_store(self.config)
         self.directory = Directory(self.db)
         self.messages = MessageStore(self.db)
-        self.idempotency = IdempotencyKeys(self.db)
         self.messages.due_policy = DuePolicy.from_config(self.config.deadlines)
+        self.idempotency = IdempotencyKeys(self.db)
         self.keys = KeyStore(self.config)
         self.trust = TrustCache(self.keys)
         self.bus: Bus = open_configured_bus(self.config)
@@ -146,8 +146,8 @@ class Hub:
         )
         self.directory.retired_units = self.config.hub.retired_units
         self.succession = Succession(self.messages, self.directory.lineage)
-        self.status_view = StatusView(self.messages, self.directory)
         self.escalation = Escalation(self.db, self.config.deadlines, on_notice=self.signals.notify)
+        self.status_view = StatusView(self.messages, self.directory)
         self.metrics = HubMetrics()
         self.receipts.metrics = self.metrics
         #: Set by ``lienthong serve`` to the adapter runner's health (``/readyz``, ``/metrics``).
@@ -179,9 +179,9 @@ class Hub:
             self.stamper.start()
         # after the local bus's recovery, the only reader of published rows
         self.retention.start()
-        self._started = True
         if self._run_relay:
             self.escalation.start()
+        self._started = True
         log.info("hub.started", unit=self.config.hub.unit_code, worker=self.worker)
 
     async def stop(self, *, drain_seconds: float = 10.0) -> None:
@@ -202,8 +202,8 @@ class Hub:
         if self.stamper is not None:
             await self.stamper.stop()
         await self.retention.stop()
-        self.sealing.close()
         await self.escalation.stop()
+        self.sealing.close()
         await self.blobs.close()
         await self.db.dispose()
 

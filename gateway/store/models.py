@@ -272,11 +272,11 @@ class ReceiptRow(Base):
     status_name: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     issuer: Mapped[str] = mapped_column(UNIT_CODE)
-    at: Mapped[datetime]
     #: The hub's time of receipt (status views, the order of a delivery's receipts).
-    receipt_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime]
     #: The time the receipt's signer claims (its ``Timestamp``), kept beside ``at``.
     claimed_at: Mapped[datetime | None]
+    receipt_xml: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
 
 

@@ -332,9 +332,9 @@ class MessageSummary:
             "subject": self.subject,
             "kind": self.kind,
             "document_state": self.document_state,
+            "urgency": str(self.urgency),
             "created_at": _iso(self.created_at),
             "due_date": self.due_date.isoformat() if self.due_date else None,
-            "urgency": str(self.urgency),
             "recipients": sum(self.states.values()),
             "states": dict(self.states),
         }

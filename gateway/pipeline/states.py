@@ -16,7 +16,7 @@ A delivery's state only moves forward; a status that would move it back is refus
 ``receipt.illegal_transition``. The recipient's first answer is 01 (received), 02
 (rejected) or 03 (accepted, which says received too); 04, 05 or 06 on a delivery still in
 a transport state (``submitted``, ``queued``, ``delivered``) skips it and is refused with
-``receipt.out_of_order``.
+``receipt.out_of_order``, also when a take-back (13) came between.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ _FINAL = {
 
 #: What a recipient may say first about a delivery (03 says received as well).
 _FIRST_ANSWERS = frozenset({Status.RECEIVED, Status.REJECTED, Status.ACCEPTED})
+#: What may follow only a first answer.
+_LATER_ANSWERS = frozenset({Status.ASSIGNED, Status.PROCESSING, Status.COMPLETED})
+#: Every code of a recipient's own answer (01-06).
+ANSWER_CODES = tuple(s.code for s in (*_FIRST_ANSWERS, *_LATER_ANSWERS))
 
 
 def is_final(state: str) -> bool:
@@ -58,11 +62,19 @@ def is_final(state: str) -> bool:
     return state in _FINAL
 
 
-def next_state(current: str, status: Status, *, answers_change: bool = False) -> str:
+#: States a take-back (13) puts a delivery in, whatever the recipient had said before.
+RECALL_STATES = (Status.RECALL_REQUESTED.label, Status.RECALL_REFUSED.label)
+
+
+def next_state(
+    current: str, status: Status, *, answers_change: bool = False, answered: bool = True
+) -> str:
     """The delivery state after ``status`` is posted in ``current``, or raise.
 
     ``answers_change``: the message is a revoke/update/replace, or one changes it; 15 and
     16 then answer that change as well as a take-back (13), once, before any final state.
+    ``answered``: the recipient has given its first answer (01, 02 or 03) already; read by
+    the caller only in a take-back state, which hides it.
     """
     new = status.label
     if is_final(current):
@@ -74,8 +86,11 @@ def next_state(current: str, status: Status, *, answers_change: bool = False) ->
         if current != Status.RECALL_REQUESTED.label and (answered or not answers_change):
             raise _illegal(current, status)
         return new
-    if current in (Status.RECALL_REQUESTED.label, Status.RECALL_REFUSED.label):
-        # the recipient refused (or has not yet answered) the take-back: work continues
+    if current in RECALL_STATES:
+        # the recipient refused (or has not yet answered) the take-back: work continues,
+        # but a 13 does not stand in for the recipient's first answer
+        if not answered and status in _LATER_ANSWERS:
+            raise _out_of_order(current, status)
         return new
     if status in (Status.EXPIRED, Status.FAILED):
         return new
@@ -86,12 +101,16 @@ def next_state(current: str, status: Status, *, answers_change: bool = False) ->
     if _ORDER.get(new, -1) <= _ORDER.get(current, -1):
         raise _illegal(current, status)
     if current in TRANSPORT_STATES and status not in _FIRST_ANSWERS:
-        raise ReceiptError(
-            f"status {status.code} ({status.label}) before the recipient's first answer "
-            f"(01, 02 or 03) in {current!r}",
-            code="receipt.out_of_order",
-        )
+        raise _out_of_order(current, status)
     return new
+
+
+def _out_of_order(current: str, status: Status) -> ReceiptError:
+    return ReceiptError(
+        f"status {status.code} ({status.label}) before the recipient's first answer "
+        f"(01, 02 or 03) in {current!r}",
+        code="receipt.out_of_order",
+    )
 
 
 def advance_transport(current: str, target: str) -> str:

@@ -864,7 +864,7 @@ def _earlier_receipts(rows: Sequence[Any], receipt: Any, unit: str, sender: str)
 
 
 def _checked_receipt(
-    r: Any, message: MessageHeader, state: str, found: changes.Changes
+    r: Any, message: MessageHeader, state: str, found: changes.Changes, answered: bool = True
 ) -> tuple[str, str, str]:
     """``(issuer, new state, party it goes to)`` for receipt ``r`` on a delivery in
     ``state``; ``receipt.digest_mismatch``, ``receipt.wrong_party``,
@@ -885,8 +885,26 @@ def _checked_receipt(
             message_id=message.id,
         )
     changes.check_status_allowed(found, message.id, r.status.code)
-    new = states.next_state(state, r.status, answers_change=found.answers_change(message.id))
+    changing = found.answers_change(message.id)
+    new = states.next_state(state, r.status, answers_change=changing, answered=answered)
     return issuer, new, r.recipient if recall else message.sender
+
+
+async def _answered(session: AsyncSession, message_id: str, recipient: str, state: str) -> bool:
+    """Whether the recipient has answered the delivery (01-06) already; read only in a
+    take-back state, the one state that does not tell."""
+    if state not in states.RECALL_STATES:
+        return True
+    query = (
+        select(ReceiptRow.receipt_id)
+        .where(
+            ReceiptRow.message_id == message_id,
+            ReceiptRow.recipient == recipient,
+            ReceiptRow.status_code.in_(states.ANSWER_CODES),
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
 
 
 def _receipt_rows(
@@ -933,8 +951,9 @@ async def insert_receipt(
     message = await message_header(session, str(r.message_id), known)
     delivery = await get_delivery(session, message.id, r.recipient)
     found = await changes.load_changes(session, [message.id])
+    answered = await _answered(session, message.id, r.recipient, delivery.state)
     try:
-        issuer, new, target = _checked_receipt(r, message, delivery.state, found)
+        issuer, new, target = _checked_receipt(r, message, delivery.state, found, answered)
     except (IllegalTransitionError, DocumentRevokedError):
         # the same receipt again (it moved the delivery on the first time): no error
         if (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None:
@@ -1015,6 +1034,7 @@ async def add_receipts(
     now = utcnow()
     receipts: list[dict[str, Any]] = []
     outbox, results, details = [], [], []
+    answered: dict[tuple[str, str], bool] = {}
     for (verified, _ack, _known), key, rid in zip(items, keys, rids, strict=True):
         if rid in seen:
             results.append((rid, False))
@@ -1024,7 +1044,10 @@ async def add_receipts(
                 f"message is not addressed to {key[1]}", code="message.not_found", message_id=key[0]
             )
         r = verified.receipt
-        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key], found)
+        if key not in answered:
+            answered[key] = await _answered(session, key[0], key[1], state[key])
+        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key], found, answered[key])
+        answered[key] = answered[key] or r.status.code in states.ANSWER_CODES
         details.append((issuer, key, _receipt_detail(r, state[key], new)))
         state[key] = new
         seen.add(rid)

@@ -134,6 +134,22 @@ async def test_a_later_status_before_the_first_answer_is_refused(world: World) -
     assert [r["status"] for r in mine["receipts"]] == ["01", "06"]
 
 
+async def test_a_take_back_does_not_stand_in_for_the_first_answer(world: World) -> None:
+    """After the sender's 13 on a delivery never answered, 06 is still 409
+    receipt.out_of_order; after the recipient's 01 the same 06 is 201."""
+    mid = await world.send(to=(B,))
+    await world.mailbox(B)
+    resp = await world.client.post(f"/api/v1/messages/{mid}/recall", headers=world.auth(A))
+    assert resp.status in (200, 201, 202), await resp.text()
+    assert (await delivery(world, mid, B))["state"] == "recall_requested"
+    for status in ("04", "05", "06"):
+        code, body = await post_status(world, B, mid, status)
+        assert (code, code_of(body)) == (409, "receipt.out_of_order"), body
+    assert (await post_status(world, B, mid, "01"))[0] == 201
+    assert (await post_status(world, B, mid, "06"))[0] == 201
+    assert (await delivery(world, mid, B))["state"] == "completed"
+
+
 # -- item 3: the hub's clock, the claimed time within the skew --------------------------
 
 

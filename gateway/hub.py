@@ -402,13 +402,7 @@ class Hub:
         if status is None:
             raise RequestError("a status is needed", code="request.missing_field")
         parsed = Status.parse(status)
-        if parsed is Status.REJECTED and not (reason and reason.strip()):
-            raise ReceiptError(
-                "a rejection (02) needs a reason: say why",
-                code="receipt.reason_required",
-                http_status=422,
-                message_id=message_id,
-            )
+        _require_reason(parsed, reason, message_id)
         parties = await self._parties(p, stored)
         unit = authz.require_party(p, message_id, stored.sender, parties, parsed)
         if parsed is Status.RECALL_REQUESTED:
@@ -455,6 +449,7 @@ class Hub:
         authz.require_signed_receipt(
             p, stored.id, stored.sender, stored.recipients, r, verified.signer_unit
         )
+        _require_reason(r.status, r.reason, stored.id)
         skew = timedelta(seconds=self.config.hub.receipt_clock_skew_seconds)
         check_claimed_time(r.timestamp, stored.accepted_at, datetime.now(UTC), skew)
         ack = None if r.status is Status.RECALL_REQUESTED else unit
@@ -784,3 +779,14 @@ def _item_number(item_id: object) -> int:
     if 0 <= number <= _MAX_ITEM_ID:
         return number
     raise NotFoundError(f"no item {str(item_id)[:40]!r}", code="mailbox.item_not_found")
+
+
+def _require_reason(status: Status, reason: str | None, message_id: str) -> None:
+    """A rejection (02) says why, whichever way it comes (a status or a signed receipt)."""
+    if status is Status.REJECTED and not (reason and reason.strip()):
+        raise ReceiptError(
+            "a rejection (02) needs a reason: say why",
+            code="receipt.reason_required",
+            http_status=422,
+            message_id=message_id,
+        )

@@ -150,6 +150,17 @@ async def test_a_take_back_does_not_stand_in_for_the_first_answer(world: World) 
     assert (await delivery(world, mid, B))["state"] == "completed"
 
 
+async def test_a_signed_rejection_without_a_reason_is_refused(world: World) -> None:
+    """A signed 02 receipt without a reason is 422 receipt.reason_required, as the plain
+    status is; nothing moves."""
+    mid = await world.send(to=(B,))
+    await world.mailbox(B)
+    xml = await signed_receipt(world, B, mid, B, Status.REJECTED)
+    code, body = await post_xml(world, B, mid, xml)
+    assert (code, code_of(body)) == (422, "receipt.reason_required"), body
+    assert (await delivery(world, mid, B))["receipts"] == []
+
+
 # -- item 3: the hub's clock, the claimed time within the skew --------------------------
 
 

@@ -8,6 +8,7 @@ background while the next test runs; :func:`wait_for_deletions` waits for the la
 from __future__ import annotations
 
 import subprocess
+import time
 
 #: ``rabbitmqctl delete_vhost`` calls still running.
 _DELETIONS: list[subprocess.Popen[bytes]] = []
@@ -16,7 +17,20 @@ _MAX_DELETIONS = 2
 _ACTOR = "lienthong-tests"
 
 
-def add_vhost(name: str) -> None:
+def add_vhost(name: str, attempts: int = 3) -> None:
+    """Create vhost ``name`` with every right for ``guest``; a ``rabbitmqctl`` that fails
+    on a loaded host (its Erlang VM start timing out) is tried again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            _add_vhost(name)
+            return
+        except subprocess.SubprocessError:
+            if attempt == attempts:
+                raise
+            time.sleep(attempt)
+
+
+def _add_vhost(name: str) -> None:
     """Create vhost ``name`` with every right for ``guest``, in one ``rabbitmqctl`` call
     (the two documented commands if this broker's internal API differs)."""
     script = (

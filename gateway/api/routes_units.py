@@ -20,10 +20,18 @@ async def unit(request: web.Request) -> web.Response:
     return json_ok(await hub_of(request).unit_lineage(principal_of(request), code))
 
 
-@routes.post(r"/api/v1/units/{code}/{action:rename|move|retire|merge|recode|split}")
+#: The directory changes, one route each (so the OpenAPI document names each).
+ACTIONS = ("rename", "move", "retire", "merge", "recode", "split")
+
+
 async def change(request: web.Request) -> web.Response:
     """Rename, move, retire, merge, recode or split the unit, now or at ``at``."""
-    code, action = request.match_info["code"], request.match_info["action"]
+    code = request.match_info["code"]
+    action = request.path.rsplit("/", 1)[-1]
     p = principal_of(request)
     hub = hub_of(request)
     return json_ok(await hub.change_unit(p, code, action, await read_json_object(request)))
+
+
+for _action in ACTIONS:
+    routes.post(f"/api/v1/units/{{code}}/{_action}")(change)

@@ -26,7 +26,14 @@ def command() -> None:
 
 @command.command("export")
 @click.argument("message_id")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the evidence bundle (a .zip file).",
+)
 @pass_cli
 def export(cli: CliContext, message_id: str, output: Path) -> None:
     """Save the evidence bundle of MESSAGE_ID to OUTPUT (a zip)."""

@@ -44,7 +44,13 @@ def command() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The XLSX file to write.",
 )
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the report's labels.",
+)
 @click.option(
     "--format",
     "fmt",

@@ -33,6 +33,15 @@ _CACHE_TTL = 15.0
 _CACHE_MAX = 10_000
 
 
+def _new_token() -> str:
+    """32 random bytes, URL-safe; never starting with ``-``, which a command line would
+    take for an option (``lienthong tokens revoke TOKEN``)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def hash_token(token: str) -> str:
     """The SHA-256 hex stored for ``token``."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -73,7 +82,7 @@ class TokenRegistry:
         _check_owner(unit, operator)
         if scope is not None and operator is None:
             raise DirectoryError("only an operator token has a scope", code="directory.invalid")
-        token = secrets.token_urlsafe(32)
+        token = _new_token()
         row = TokenRow(
             id=secrets.token_hex(6),
             token_hash=hash_token(token),

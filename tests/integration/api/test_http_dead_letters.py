@@ -54,7 +54,7 @@ async def test_operators_list_and_discard_after_confirming(world: World) -> None
     assert item["id"] == "poison-1" and item["unit"] == A and item["reason"] == "rejected"
     code, out, err = await _cli(world, "list")
     assert code == 0, err
-    assert out.startswith(f"poison-1\t{A}\tnot-a-uuid\tRefused when it was handled: no such")
+    assert out.startswith(f"poison-1\t{A}\tnot-a-uuid\tRefused when it was handled: No such")
     code, out, err = await _cli(world, "discard", "poison-1", stdin=b"n\n")
     assert code == 1 and "Discard it for good?" in out and "aborted" in err
     assert await world.hub.bus.dead_letter_count() == 1

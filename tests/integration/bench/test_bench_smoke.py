@@ -62,7 +62,8 @@ def test_e2e_reports_throughput_latencies_and_the_raw_ratio():
         profile = r["profile"][load]
         assert profile["samples"] > 0 and Path(profile["raw"]).stat().st_size > 0
         names = [name for name, _ in profile["inclusive"]]
-        assert any("routes_messages.py" in name for name in names), names
+        # the hub's own request path is sampled (its handler or the middlewares around it)
+        assert any("(api/" in name for name in names), names
     assert_lane_traced(r, begin=True)
 
 

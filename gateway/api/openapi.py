@@ -584,6 +584,18 @@ _UNTRUSTED: Final = (
 )
 
 
+#: Who sees what, for every route: the one rule of ``gateway/authz.py``.
+_WHO_SEES_WHAT = (
+    "Who sees what: a unit token (or client certificate) sees its own mailbox and the "
+    "messages it sent or received; an operator token sees every unit; an operator token "
+    "created with a scope (`lienthong tokens create --operator NAME --scope CODE`) is a "
+    "leader's: it sees only messages whose sender or a recipient lies in the subtree of "
+    "CODE, on every route (status, envelope, attachments, search, CSV/XLSX exports, units "
+    "summary, overdue, lineage) and in the console; dead letters and directory changes "
+    "stay with whole-hub operators (403 `auth.forbidden`). "
+)
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     return {
@@ -592,6 +604,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "Lienthong hub",
             "version": "1",
             "description": "Signed document interchange between units. "
+            + _WHO_SEES_WHAT
             + _UNTRUSTED
             + " Error codes: "
             + "; ".join(f"`{code}` {meaning}" for code, meaning in sorted(ERROR_CODES.items())),

@@ -10,8 +10,7 @@ def test_reasons_in_words_with_the_error_described() -> None:
     assert dead_letter_reason("en", "delivery_limit", "", 5) == "Gave up after 5 attempts"
     assert dead_letter_reason("vi", "expired", "", 1) == "Hết hạn trước khi được giao"
     assert dead_letter_reason("en", "rejected", "message.not_found", 1) == (
-        "Refused when it was handled: No such document, or not one you may see "
-        "(message.not_found)"
+        "Refused when it was handled: No such document, or not one you may see (message.not_found)"
     )
 
 

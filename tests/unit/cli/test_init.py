@@ -6,6 +6,7 @@ import stat
 import tomllib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from gateway.cli import cli
@@ -24,8 +25,10 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_init_from_nothing(tmp_path: Path) -> None:
+def test_init_from_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no passphrase set, init writes config, a 0600 passphrase file, CA, hub key, DB."""
+    # the key store below reads the process environment: none may leak in from elsewhere
+    monkeypatch.delenv("LIENTHONG_KEY_PASSPHRASE", raising=False)
     home = tmp_path / "home"
     result = lienthong(home, "init")
     assert result.exit_code == 0, result.output

@@ -25,7 +25,8 @@ import pytest
 from jepsen_model import Endpoint, History, assert_exactly_once, asyncpg_dsn, burst
 from support.hubproc import HubHome
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# it stops the shared broker's app: run alone (.ci/run), never beside other tests
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 SUBMISSIONS = 300
 STOP_AFTER = 100  # 2xx answers before the broker stops

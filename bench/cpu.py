@@ -59,16 +59,22 @@ def hub_sleeps(pid: int) -> int:
     return total
 
 
-def _component_seconds(names: tuple[str, ...]) -> float:
-    """CPU seconds used so far by every live process called one of ``names``, with the
-    children they have reaped (a PostgreSQL backend that ended is counted by the
-    postmaster)."""
-    total = 0.0
+def _component_times(names: tuple[str, ...]) -> dict[int, float]:
+    """CPU seconds used so far by each live process called one of ``names``, with the
+    children it has reaped (a PostgreSQL backend that ended is counted by the postmaster)."""
+    out: dict[int, float] = {}
     for pid in _pids():
         if _comm(pid) in names:
             fields = proc_stat(pid)
-            total += stat_seconds(fields, 11) + stat_seconds(fields, 13)
-    return total
+            out[pid] = stat_seconds(fields, 11) + stat_seconds(fields, 13)
+    return out
+
+
+def component_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes used between two readings: a process alive at both counts
+    its difference, one started meanwhile all it used, and one that ended meanwhile nothing
+    (a private server another test stopped, whose time would otherwise be subtracted)."""
+    return sum(max(t - before.get(pid, 0.0), 0.0) for pid, t in after.items())
 
 
 def _machine_busy_seconds() -> tuple[float, float]:
@@ -86,6 +92,7 @@ class CpuLedger:
     def __init__(self, hub_pid: int) -> None:
         self.hub_pid = hub_pid
         self._start: dict[str, float] = {}
+        self._procs: dict[str, dict[int, float]] = {}
         self.used: dict[str, float] = {}
         self._sleeps = 0
         #: The hub's sleeps between enter and exit.
@@ -95,19 +102,21 @@ class CpuLedger:
 
     def _read(self) -> dict[str, float]:
         busy, total = _machine_busy_seconds()
-        out = {name: _component_seconds(names) for name, names in COMPONENTS.items()}
-        out.update(hub=tree_seconds(self.hub_pid), client=time.process_time())
+        out = {"hub": tree_seconds(self.hub_pid), "client": time.process_time()}
         out.update(machine=busy, machine_total=total, wall=time.monotonic())
         return out
 
     def __enter__(self) -> CpuLedger:
         self._sleeps = hub_sleeps(self.hub_pid)
+        self._procs = {name: _component_times(names) for name, names in COMPONENTS.items()}
         self._start = self._read()
         return self
 
     def __exit__(self, *exc: object) -> None:
         end = self._read()
         delta = {k: max(end[k] - self._start[k], 0.0) for k in end}
+        for name, names in COMPONENTS.items():
+            delta[name] = component_delta(self._procs[name], _component_times(names))
         self.wall = delta.pop("wall")
         self.cores_total = delta.pop("machine_total")
         self.used = delta

@@ -115,21 +115,23 @@ class PdfChecker:
             revocation_mode=mode,
         )
 
-    def _validate(self, sig: EmbeddedPdfSignature, now: datetime, mode: str) -> PdfSignatureStatus:
+    def _validate(
+        self, sig: EmbeddedPdfSignature, now: datetime, mode: str
+    ) -> tuple[PdfSignatureStatus, ValidationContext]:
+        context = self._context(now, mode)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return validate_pdf_signature(
-                sig, self._context(now, mode), key_usage_settings=_KEY_USAGE
-            )
+            status = validate_pdf_signature(sig, context, key_usage_settings=_KEY_USAGE)
+        return status, context
 
     def _one(self, sig: EmbeddedPdfSignature, now: datetime) -> SignatureVerdict:
         field = str(sig.field_name or "")
         try:
-            status = self._validate(sig, now, "soft-fail")
+            status, context = self._validate(sig, now, "soft-fail")
         except Exception as exc:  # a malformed signature dictionary or CMS
             return _broken(sig, field, _short(exc))
         cert = status.signing_cert
-        revocation = self._revocation(sig, status, now)
+        revocation, source = self._revocation(sig, status, context, now)
         trusted = bool(status.trusted) and revocation != "revoked"
         return SignatureVerdict(
             field=field,
@@ -142,29 +144,47 @@ class PdfChecker:
             modified_after_signing=_modified(status),
             trusted=trusted,
             revocation=revocation,
+            revocation_source=source,
             problem=_trust_problem(status, cert, now),
             certificate_sha256=hashlib.sha256(cert.dump()).hexdigest(),
         )
 
     def _revocation(
-        self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus, now: datetime
-    ) -> str:
+        self,
+        sig: EmbeddedPdfSignature,
+        status: PdfSignatureStatus,
+        context: ValidationContext,
+        now: datetime,
+    ) -> tuple[str, str]:
+        """``(revocation, source)``: "good" or "revoked" with the source that said so
+        (``OCSP`` or ``CRL``), or "not checked: why" with no source."""
         if status.revocation_details is not None:
-            return "revoked"
+            return "revoked", _source(context)
         if not status.trusted:
-            return "not checked: the certificate is not trusted"
+            return "not checked: the certificate is not trusted", ""
         if not self.fetch:
-            return "not checked: fetching CRL/OCSP is off ([pdf] fetch_revocation)"
+            return "not checked: fetching CRL/OCSP is off ([pdf] fetch_revocation)", ""
         cert = status.signing_cert
         if not (cert.crl_distribution_points_value or cert.ocsp_urls):
-            return "not checked: the certificate names no CRL or OCSP responder"
+            return "not checked: the certificate names no CRL or OCSP responder", ""
         try:
-            strict = self._validate(sig, now, "hard-fail")
+            strict, context = self._validate(sig, now, "hard-fail")
         except Exception:  # unreachable responders surface as errors too
-            return "not checked: CRL/OCSP not reachable"
+            return _UNREACHABLE, ""
         if strict.revocation_details is not None:
-            return "revoked"
-        return "good" if strict.trusted else "not checked: CRL/OCSP not reachable"
+            return "revoked", _source(context)
+        return ("good", _source(context)) if strict.trusted else (_UNREACHABLE, "")
+
+
+_UNREACHABLE = "not checked: CRL/OCSP not reachable"
+
+
+def _source(context: ValidationContext) -> str:
+    """Which revocation information the validation fetched or was given: OCSP first."""
+    manager = context.revinfo_manager
+    if manager.ocsps:
+        return "OCSP"
+    return "CRL" if manager.crls else ""
 
 
 def _broken(sig: EmbeddedPdfSignature, field: str, problem: str) -> SignatureVerdict:

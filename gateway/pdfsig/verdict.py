@@ -58,6 +58,8 @@ class SignatureVerdict:
     revocation: str  # "good", "revoked", or "not checked: why"
     problem: str | None = None
     certificate_sha256: str = ""
+    #: What answered "good" or "revoked": ``OCSP`` or ``CRL`` ("" when not checked).
+    revocation_source: str = ""
 
     @property
     def ok(self) -> bool:

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.support.loopback import served_app
 from tests.support.pdfsign import PdfCA, _key, pdf_ca
 
 with warnings.catch_warnings():
@@ -92,13 +93,6 @@ async def tsa_server() -> AsyncIterator[RunningTsa]:
 
     app = web.Application()
     app.router.add_post("/", stamp)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}/"
-    try:
+    async with served_app(app) as url:
+        state.url = url
         yield state
-    finally:
-        await runner.cleanup()

@@ -103,9 +103,11 @@ class PdfCA:
         expired: bool = False,
         days: int = 365,
         crl_url: str | None = None,
+        ocsp_url: str | None = None,
     ) -> PdfSigner:
         """A signing certificate (``expired``: its validity ended yesterday; ``crl_url``:
-        the CRL distribution point it names)."""
+        the CRL distribution point it names; ``ocsp_url``: the OCSP responder its
+        Authority Information Access names)."""
         now = datetime.now(UTC)
         start, end = (now - 30 * DAY, now - DAY) if expired else (now - DAY, now + days * DAY)
         key = _key(slot)
@@ -115,6 +117,13 @@ class PdfCA:
                 [x509.UniformResourceIdentifier(crl_url)], None, None, None
             )
             builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        if ocsp_url is not None:
+            access = x509.AccessDescription(
+                x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+            )
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess([access]), critical=False
+            )
         cert = (
             builder.subject_name(_name(cn, org))
             .issuer_name(self.cert.subject)

@@ -51,8 +51,20 @@ class HubConfig:
     #: status says so), or ``refuse`` it (``routing.unit_retired``, naming the successor).
     #: A re-coded unit's old code always forwards (it is an alias).
     retired_units: str = "forward"
+    #: Admission control (:mod:`gateway.pipeline.admission`): a submission is refused with
+    #: 503 ``hub.overloaded`` and ``Retry-After`` while this many are being taken in by
+    #: this process, or while this many deliveries are still on their way to their
+    #: recipients (not yet in a mailbox, or in one but not yet fetched); 0: no bound.
+    max_inflight_submissions: int = 64
+    max_backlog: int = 1000
+    #: The ``Retry-After`` seconds of that refusal.
+    overload_retry_after_seconds: int = 1
 
     def __post_init__(self) -> None:
+        for name in ("max_inflight_submissions", "max_backlog", "overload_retry_after_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
         if self.retired_units not in ("forward", "refuse"):
             raise ValueError(f"retired_units must be forward or refuse, not {self.retired_units!r}")
         if not isinstance(self.signing_threads, int) or not 0 <= self.signing_threads <= 64:

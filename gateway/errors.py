@@ -68,6 +68,7 @@ __all__ = [
     "MalformedXmlError",
     "NoSigningKeyError",
     "NotFoundError",
+    "OverloadedError",
     "PkiError",
     "ReceiptError",
     "Recoverable",
@@ -302,6 +303,19 @@ class StorageUnavailable(Recoverable):
     code = "storage.unavailable"
 
 
+class OverloadedError(Recoverable):
+    """The hub has as much accepted work on its way as it is configured to hold
+    (``[hub] max_backlog``, ``max_inflight_submissions``): retry after ``retry_after``
+    seconds; nothing was stored."""
+
+    code = "hub.overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class StorageFull(Recoverable):
     """The blob store's file system is full (or the hub's quota on it is used up)."""
 
@@ -481,6 +495,8 @@ ERROR_CODES: dict[str, str] = {
     # config / dependencies
     "config.invalid": "the configuration is invalid",
     "store.unavailable": "the database cannot be reached",
+    "hub.overloaded": "the hub holds as much accepted work as it is configured to: nothing "
+    "was stored; retry after the Retry-After seconds (503)",
     "storage.full": "the blob store's disk is full: nothing was stored; retry later",
     "storage.unavailable": "the object store holding the blobs did not answer: nothing was "
     "stored; retry later",

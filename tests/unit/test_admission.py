@@ -1,0 +1,91 @@
+"""Admission control's gate (:mod:`gateway.pipeline.admission`) with a backlog reader
+that returns set figures: the bounds, the count between readings, the window's floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.errors import OverloadedError
+from gateway.pipeline.admission import Admission, AdmissionLimits
+from gateway.store.backlog import Backlog
+
+
+class Readings:
+    """Backlog readings handed out in order; the floors asked for, recorded."""
+
+    def __init__(self, *readings: Backlog) -> None:
+        self.readings = list(readings)
+        self.floors: list[int] = []
+
+    async def __call__(self, floor: int) -> Backlog:
+        self.floors.append(floor)
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+
+async def test_inflight_bound_refuses_with_code_and_retry_after() -> None:
+    """With one submission being taken in and a bound of one, the next is refused with
+    hub.overloaded, 503 and Retry-After; once it ends, a submission passes again."""
+    gate = Admission(AdmissionLimits(max_inflight=1, max_backlog=0, retry_after=3))
+    async with gate.slot():
+        with pytest.raises(OverloadedError) as refused:
+            gate.check()
+    assert refused.value.code == "hub.overloaded" and refused.value.http_status == 503
+    assert refused.value.headers == {"Retry-After": "3"}
+    gate.check()
+    assert gate.refused == 1 and gate.inflight == 0
+
+
+async def test_backlog_bound_counts_documents_accepted_since_the_reading() -> None:
+    """A reading of 2 with a bound of 4: two more are admitted, the fifth is refused before
+    the next reading; a reading of 0 opens the gate again."""
+    read = Readings(Backlog(0, 0), Backlog(2, 7), Backlog(0, 7))
+    gate = Admission(AdmissionLimits(max_inflight=0, max_backlog=4), read)
+    await gate.sample()
+    assert gate.backlog == 2
+    for _ in range(2):
+        async with gate.slot():
+            pass
+    with pytest.raises(OverloadedError):
+        gate.check()
+    await gate.sample()
+    assert gate.backlog == 0
+    gate.check()
+
+
+async def test_submissions_being_taken_in_count_against_the_backlog_bound() -> None:
+    """Three submissions in flight with a bound of three: a fourth is refused although
+    none has finished yet."""
+    gate = Admission(AdmissionLimits(max_inflight=0, max_backlog=3), Readings(Backlog(0, 0)))
+    await gate.sample()
+    slots = [gate.slot() for _ in range(3)]
+    for slot in slots:
+        await slot.__aenter__()
+    with pytest.raises(OverloadedError):
+        gate.check()
+    for slot in slots:
+        await slot.__aexit__(None, None, None)
+    assert gate.inflight == 0 and gate.backlog == 3
+
+
+async def test_a_refused_block_does_not_count_as_accepted() -> None:
+    """A submission that raises inside its slot is not added to the backlog."""
+    gate = Admission(AdmissionLimits(max_inflight=5, max_backlog=5), Readings(Backlog(0, 0)))
+    await gate.sample()
+    with pytest.raises(ValueError):
+        async with gate.slot():
+            raise ValueError("refused by a later stage")
+    assert gate.backlog == 0 and gate.inflight == 0
+
+
+async def test_only_mailbox_items_of_the_window_count() -> None:
+    """The first reading takes the newest delivery as the floor (older ones never count);
+    once a reading is older than the window, its newest delivery becomes the floor."""
+    now = [100.0]
+    read = Readings(Backlog(0, 50), Backlog(3, 60), Backlog(1, 70), Backlog(0, 80))
+    gate = Admission(AdmissionLimits(window_seconds=10), read, clock=lambda: now[0])
+    await gate.sample()  # floor 50 at start, then a reading above it
+    now[0] = 105.0
+    await gate.sample()
+    now[0] = 111.0  # the reading at 100 (newest 60) is now older than the window
+    await gate.sample()
+    assert read.floors == [2**31 - 1, 50, 50, 60]

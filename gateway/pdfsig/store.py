@@ -2,7 +2,7 @@
 written in the message's own accept transaction.
 
 The flow hands the report on inside the verified envelope (:class:`PdfCheckedEnvelope`);
-``gateway.store.transactions.accept_messages`` calls :func:`insert_report` beside the
+``gateway.store.accept.accept_messages`` calls :func:`insert_report` beside the
 message's ``message.accepted`` entry, so a message is never stored without its verdict.
 The audit entry (``pdf.verified``) carries each file's digest, status and the digests of
 the signing certificates, so the verdict is part of the hash chain an evidence bundle

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.envelope.model import check_unit_code
 from gateway.errors import RoutingError
-from gateway.store import queries
-from gateway.store import transactions as tx
+from gateway.store import fetch_ack, headers, mailbox, queries, receipts
+from gateway.store.accept import accept_messages
 from gateway.store.db import Database, execute
 from gateway.store.group_commit import Batch, GroupCommit
 from gateway.store.models import (
@@ -36,6 +36,7 @@ from gateway.store.models import (
     table,
     utcnow,
 )
+from gateway.store.outbox import DOCUMENTS, RECEIPTS, mark_published
 from gateway.store.prepared import Prepared
 from gateway.store.records import (
     AcceptResult,
@@ -56,8 +57,6 @@ from gateway.urgency import parse_urgency
 
 __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
 
-DOCUMENTS = tx.DOCUMENTS
-RECEIPTS = tx.RECEIPTS
 R = TypeVar("R")
 
 
@@ -78,7 +77,7 @@ _Accepted = tuple[AcceptResult, StoredMessage | None]
 async def _accept_in(
     session: AsyncSession, *, verified: VerifiedEnvelopeLike, units: list[str], by: str
 ) -> _Accepted:
-    return (await tx.accept_messages(session, [(verified, units, by)]))[0]
+    return (await accept_messages(session, [(verified, units, by)]))[0]
 
 
 async def _add_receipt_in(
@@ -87,14 +86,14 @@ async def _add_receipt_in(
     ack_document: str | None,
     known: StoredMessage | None = None,
 ) -> tuple[str, bool]:
-    created = await tx.insert_receipt(session, verified, known)
+    created = await receipts.insert_receipt(session, verified, known)
     if ack_document is not None:
-        await tx.ack_document(session, ack_document, str(verified.receipt.message_id))
+        await fetch_ack.ack_document(session, ack_document, str(verified.receipt.message_id))
     return str(verified.receipt.receipt_id), created
 
 
 async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
-    await tx.mark_fetched(session, [(unit, wanted)])
+    await fetch_ack.mark_fetched(session, [(unit, wanted)])
 
 
 _OUTBOX = table(OutboxEntryRow)
@@ -137,7 +136,7 @@ class MessageStore:
         #: The hot writes (accept, deliver, fetch marks, receipts, acks) share transactions.
         # a fetch is recorded before the answers of the same group (Hub.mailbox records a
         # fetch beside the response, so the recipient's answer may join its group)
-        self.lane = GroupCommit(db, early=(tx.mark_fetched,))
+        self.lane = GroupCommit(db, early=(fetch_ack.mark_fetched,))
         #: The hub's deadline policy (``gateway.deadlines.DuePolicy``): due times at accept.
         self.due_policy: DuePolicyLike | None = None
 
@@ -160,7 +159,7 @@ class MessageStore:
             verified = DueEnvelope(verified, due.received, due.completed)
         together = partial(_accept_in, verified=verified, units=units, by=submitted_by)
         alone = partial(self._accept_alone, verified, units, submitted_by)
-        batch = (tx.accept_messages, (verified, units, submitted_by))
+        batch = (accept_messages, (verified, units, submitted_by))
         result, stored = await self.lane.write(together, alone, batch=batch)
         if stored is not None:
             self._remember(stored)
@@ -175,7 +174,7 @@ class MessageStore:
         except IntegrityError:
             async with self.db.read() as session:  # a concurrent accept won the race
                 message_id = str(verified.envelope.message_id)
-                return await tx.existing_message(session, message_id, verified.digest), None
+                return await headers.existing_message(session, message_id, verified.digest), None
 
     async def get(self, message_id: str) -> StoredMessage:
         """A message's row, recipients and attachments; ``message.not_found``.
@@ -208,7 +207,7 @@ class MessageStore:
     async def envelope_xml(self, message_id: str) -> bytes:
         """The envelope exactly as accepted."""
         async with self.db.read() as session:
-            return (await tx.get_message(session, message_id)).envelope_xml
+            return (await headers.get_message(session, message_id)).envelope_xml
 
     # -- outbox --------------------------------------------------------------------------
 
@@ -234,8 +233,8 @@ class MessageStore:
         if ids:
             wanted = list(ids)
             await self.lane.write(
-                lambda session: tx.mark_published(session, wanted),
-                partial(self._alone, tx.mark_published, wanted),
+                lambda session: mark_published(session, wanted),
+                partial(self._alone, mark_published, wanted),
                 lazy=lazy,
             )
 
@@ -317,12 +316,12 @@ class MessageStore:
         ref = args[3]
         batch: Batch | None = None
         if kind == "document" and ref == message_id:
-            batch = (tx.deliver_documents, (message_id, recipient, known))
+            batch = (mailbox.deliver_documents, (message_id, recipient, known))
         elif kind == "receipt":
-            batch = (tx.deliver_receipts, (message_id, recipient, ref, known))
+            batch = (mailbox.deliver_receipts, (message_id, recipient, ref, known))
         return await self.lane.write(
-            lambda session: tx.deliver(session, *args),
-            partial(self._alone, tx.deliver, *args),
+            lambda session: mailbox.deliver(session, *args),
+            partial(self._alone, mailbox.deliver, *args),
             batch=batch,
         )
 
@@ -341,9 +340,9 @@ class MessageStore:
         pairs = [(unit, item_id) for item_id in dict.fromkeys(item_ids)]
         if pairs:
             await self.lane.write(
-                lambda session: tx.ack_items(session, pairs),
-                partial(self._alone, tx.ack_items, pairs),
-                batch=(tx.ack_item_lists, pairs),
+                lambda session: fetch_ack.ack_items(session, pairs),
+                partial(self._alone, fetch_ack.ack_items, pairs),
+                batch=(fetch_ack.ack_item_lists, pairs),
             )
 
     async def _alone(self, together: Callable[..., Awaitable[R]], *args: Any) -> R:
@@ -355,7 +354,7 @@ class MessageStore:
         """Take ``unit``'s document item for ``message_id`` off its pending list in one
         UPDATE (idempotent, no error when there is none); ``True`` if it was pending."""
         async with self.db.session(write=True) as session:
-            return await tx.ack_document(session, unit, message_id)
+            return await fetch_ack.ack_document(session, unit, message_id)
 
     async def mark_fetched_many(
         self, unit: str, message_ids: Sequence[str], *, lazy: bool = False
@@ -368,7 +367,7 @@ class MessageStore:
             await self.lane.write(
                 lambda session: _mark_fetched_in(session, unit, wanted),
                 partial(self._alone, _mark_fetched_in, unit, wanted),
-                batch=(tx.mark_fetched, (unit, wanted)),
+                batch=(fetch_ack.mark_fetched, (unit, wanted)),
                 lazy=lazy,
             )
 
@@ -391,7 +390,7 @@ class MessageStore:
         return await self.lane.write(
             lambda session: _add_receipt_in(session, verified, ack_document, known),
             partial(self._add_receipt_alone, verified, ack_document, known),
-            batch=(tx.add_receipts, (verified, ack_document, known)),
+            batch=(receipts.add_receipts, (verified, ack_document, known)),
         )
 
     async def _add_receipt_alone(

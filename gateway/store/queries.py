@@ -57,7 +57,7 @@ from gateway.store.records import (
     StoredReceipt,
     UnitSummary,
 )
-from gateway.store.transactions import dialect
+from gateway.store.dialects import dialect
 from gateway.text import fold
 from gateway.untrusted import clamp_datetime, parse_json
 from gateway.urgency import rank

@@ -20,7 +20,12 @@ ADAPTERS_INTO_STORE = {("adapters.axis.vxp_documents", "gateway.store.records")}
 #: transition rules are passed in (issue 22 item 2). Nothing may be added here.
 STORE_INTO_PIPELINE = {
     ("gateway.store.queries", "gateway.pipeline.states"),
-    ("gateway.store.transactions", "gateway.pipeline.states"),
+    ("gateway.store.accept", "gateway.pipeline.states"),
+    ("gateway.store.deliveries", "gateway.pipeline.states"),
+    ("gateway.store.fetch_ack", "gateway.pipeline.states"),
+    ("gateway.store.mailbox", "gateway.pipeline.states"),
+    ("gateway.store.outbox", "gateway.pipeline.states"),
+    ("gateway.store.receipts", "gateway.pipeline.states"),
 }
 
 #: Import cycles (strongly connected modules) that remain; none may be added.

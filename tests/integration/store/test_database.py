@@ -191,14 +191,14 @@ async def test_revision_is_none_before_the_first_upgrade(db_url: str) -> None:
 
 async def test_a_documents_fetch_and_ack_marks_probe_the_unique_index(sqlite_url: str) -> None:
     """Marking a document fetched or acked finds its item by (unit, kind, ref), no scan."""
-    from gateway.store import transactions
+    from gateway.store import fetch_ack
 
     db = Database(sqlite_url)
     await db.upgrade()
     try:
         async with db.read() as session:
             plans = []
-            for prepared in (transactions._FETCHED, transactions._ACKED_DOCUMENT):
+            for prepared in (fetch_ack._FETCHED, fetch_ack._ACKED_DOCUMENT):
                 compiled = prepared.statement.compile(dialect=db.engine.dialect)
                 values = compiled.construct_params(_MARK_PARAMS)
                 args = tuple(values[name] for name in compiled.positiontup or ())

@@ -1,0 +1,45 @@
+"""Readiness of an object store (``gateway.store.blobready``) against moto's S3 server:
+a reachable bucket is ready; a missing bucket and an endpoint nobody listens on are not,
+and the answer comes within the time allowed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from support.hubproc import free_port
+
+from gateway.store.blobready import storage_ready
+from gateway.store.s3blobs import S3BlobStore, S3Location
+
+pytestmark = [pytest.mark.integration]
+
+
+async def ready(url: str, cache: Path) -> bool:
+    """``storage_ready`` of a fresh store on ``url`` (closed afterwards)."""
+    store = S3BlobStore(S3Location.from_url(url), cache)
+    try:
+        return await storage_ready(store, within=3.0)
+    finally:
+        await store.close()
+
+
+async def test_a_reachable_bucket_is_ready(s3_bucket: str, tmp_path: Path) -> None:
+    """The test bucket on the moto server answers: ready."""
+    assert await ready(f"s3://{s3_bucket}/p", tmp_path)
+
+
+async def test_a_missing_bucket_is_not_ready(s3_bucket: str, tmp_path: Path) -> None:
+    """A bucket that does not exist on the server: not ready."""
+    assert not await ready(f"s3://{s3_bucket}-gone/p", tmp_path)
+
+
+async def test_an_endpoint_nobody_listens_on_is_not_ready(
+    s3_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The endpoint moved to a loopback port with no server: not ready, within the time."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{free_port()}")
+    began = time.monotonic()
+    assert not await ready(f"s3://{s3_bucket}/p", tmp_path)
+    assert time.monotonic() - began < 10

@@ -61,8 +61,8 @@ async def test_files_in_use_are_kept_over_the_bound(tmp_path: Path) -> None:
 async def test_files_of_an_earlier_run_count_oldest_first(tmp_path: Path) -> None:
     """Files left by an earlier run are counted at first use, in the order of their
     modification times; a fetch in progress (``.fetch-…``) is not a blob."""
-    old, old_path = put(tmp_path, b"o" * 1000, mtime=1_000_000)
-    new, new_path = put(tmp_path, b"n" * 1000, mtime=2_000_000)
+    _, old_path = put(tmp_path, b"o" * 1000, mtime=1_000_000)
+    _, new_path = put(tmp_path, b"n" * 1000, mtime=2_000_000)
     (old_path.parent / ".fetch-0123").write_bytes(b"partial" * 500)
     bound = CacheBound(tmp_path, 2500, grace_seconds=0)
     fresh, fresh_path = put(tmp_path, b"f" * 1000)

@@ -140,6 +140,10 @@ class DeadlinesConfig:
     #: Hours past a due time after which the sender's parent unit is told as well.
     parent_after_hours: float = 24.0
     webhook_url: str = ""
+    #: The webhook's HMAC-SHA256 key: a file holding it (relative to the home), or the
+    #: key itself from ``LIENTHONG_DEADLINES_WEBHOOK_SECRET`` (``gateway.deadlines.channels``).
+    webhook_secret_file: str = ""
+    webhook_secret: str = field(default="", repr=False)
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = ""

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_late
 from sqlalchemy import func, select
 
 from gateway.deadlines.escalation import overdue_counts
+from gateway.deadlines.sends import send_counts
 from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow, ReceiptRow
 
 __all__ = ["CONTENT_TYPE", "HubMetrics"]
@@ -65,6 +66,12 @@ class HubMetrics:
             ["due"],
             registry=r,
         )
+        self.escalation_sends = Gauge(
+            "lienthong_escalation_sends",
+            "Overdue notices by external channel and state (unknown: needs an operator)",
+            ["channel", "state"],
+            registry=r,
+        )
         self.receipt_latency = Histogram(
             "lienthong_receipt_latency_seconds",
             "From a message's acceptance to a receipt about it, by status",
@@ -113,6 +120,7 @@ class HubMetrics:
             _fill(self.receipts, ((u, s, n) for u, s, n in receipts))
             overdue = await overdue_counts(session, datetime.now(UTC))
             _fill(self.overdue, overdue.items())
+            _fill(self.escalation_sends, await send_counts(session))
         self.outbox_pending.set(pending[0] or 0)
         oldest = pending[1]
         if oldest is not None and oldest.tzinfo is None:

@@ -12,24 +12,26 @@ Every ``[deadlines] check_seconds`` each hub process runs :meth:`Escalation.run_
    RETURNING``: the primary key is the claim, so of two hub processes, or a process
    before and after a restart, exactly one gets each row), a system notice in the told
    unit's mailbox (kind ``notice``) and an audit entry ``delivery.overdue``;
-3. after the commit, the webhook (``webhook_url``) and the mail (``smtp_host``,
-   ``mail_to``) go out and the row is marked ``notified_at`` (audited
+3. after the commit, the webhook (``webhook_url``, signed, ``gateway.deadlines.channels``)
+   and the mail (``smtp_host``, ``mail_to``) go out, each after its own committed claim
+   (``gateway.deadlines.sends``), and the row is marked ``notified_at`` (audited
    ``escalation.notified``). A process that died between 2 and 3 leaves the row
-   unmarked; another pass takes it over after :data:`RETRY_AFTER` and sends it then.
+   unmarked; another pass takes it over after :data:`RETRY_AFTER` and tries the channels
+   never tried. A channel tried but not recorded (the process died while sending) is
+   ``unknown``, audited ``escalation.unknown``, and never sent again: a notice goes out
+   at most once on each channel.
 """
 
 from __future__ import annotations
 
 import asyncio
-import smtplib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
-import aiohttp
 import structlog
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.config import DeadlinesConfig
+from gateway.deadlines.channels import Mail, Webhook, load_secret
 from gateway.deadlines.overdue import _ENDED, _UNANSWERED
+from gateway.deadlines.sends import FINAL, SETTLE_AFTER, Sends
 from gateway.store.changes import one_of
 from gateway.store.db import Database
 from gateway.store.models import (
@@ -55,8 +59,8 @@ log = structlog.get_logger("gateway.deadlines")
 
 #: The levels, in the order a pass looks for them.
 LEVELS = ("received", "completed", "parent_received", "parent_completed")
-#: An unmarked claim older than this is taken over (its process died before sending).
-RETRY_AFTER = timedelta(minutes=10)
+#: An unmarked claim older than this is taken over (its process died before finishing).
+RETRY_AFTER = SETTLE_AFTER
 #: Claims per transaction (8 columns a row stay under 32,767 query parameters).
 _CHUNK = 4000
 _NOTICE_NS = uuid.UUID("3d0f3f8e-6a53-5b8e-9a3e-25c1c0d6e0a1")
@@ -145,11 +149,22 @@ class Escalation:
         *,
         on_notice: Callable[[str], None] = lambda unit: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        home: Path | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.on_notice = on_notice
         self.clock = clock
+        self.sends = Sends(db, lambda: self.clock())
+        self.channels: dict[str, Callable[[Notice], Awaitable[str]]] = {}
+        if config.webhook_url:
+            secret = load_secret(config, home)
+            if secret is None:
+                log.warning("escalation.webhook_unsigned", url=config.webhook_url)
+            self.channels["webhook"] = Webhook(config.webhook_url, secret)
+        if config.smtp_host and config.mail_to:
+            mail = Mail.of(config)
+            self.channels["mail"] = lambda notice: asyncio.to_thread(mail, notice)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -167,7 +182,7 @@ class Escalation:
     @property
     def external(self) -> bool:
         """True when a webhook or mail is configured (else a claim is notified at once)."""
-        return bool(self.config.webhook_url or (self.config.smtp_host and self.config.mail_to))
+        return bool(self.channels)
 
     async def run_once(self) -> list[Notice]:
         """One pass: claim what is newly overdue, tell it; the notices this process sent."""
@@ -281,6 +296,7 @@ class Escalation:
         ``UPDATE … RETURNING``, so one process takes each)."""
         if not self.external:
             return []
+        await self.sends.settle(now)
         async with self.db.session(write=True) as session:
             stale = (
                 update(_E)
@@ -315,58 +331,40 @@ class Escalation:
         ]
 
     async def _notify(self, notice: Notice) -> None:
-        """Webhook and mail for one claimed notice, then its ``notified_at`` (audited)."""
-        outcome: dict[str, str] = {}
-        if self.config.webhook_url:
-            outcome["webhook"] = await self._webhook(notice)
-        if self.config.smtp_host and self.config.mail_to:
-            outcome["mail"] = await asyncio.to_thread(self._mail, notice)
+        """Each channel not tried yet for ``notice``, after its claim; then, when every
+        channel has its outcome, the row's ``notified_at`` (audited once)."""
+        key = (notice.message_id, notice.recipient, notice.level)
+        for channel, send in self.channels.items():
+            if await self.sends.claim(key, channel):
+                await self.sends.finish(key, channel, await send(notice))
+        outcomes = await self.sends.outcomes(key)
+        if any(outcomes.get(c, ("sending", ""))[0] not in FINAL for c in self.channels):
+            return  # a channel is under way in another process: its pass finishes it
+        outcome = {channel: detail for channel, (_state, detail) in outcomes.items()}
         async with self.db.session(write=True) as session:
-            await session.execute(
+            marked = await session.execute(
                 update(_E)
                 .where(
                     and_(
                         _E.c.message_id == notice.message_id,
                         _E.c.recipient == notice.recipient,
                         _E.c.level == notice.level,
+                        _E.c.notified_at.is_(None),
                     )
                 )
                 .values(notified_at=self.clock())
+                .returning(_E.c.level)
             )
-            detail = {**notice.to_json(), **outcome}
-            await audit.append(
-                session, "hub", "escalation.notified", notice.message_id, notice.recipient, detail
-            )
-
-    async def _webhook(self, notice: Notice) -> str:
-        timeout = aiohttp.ClientTimeout(total=10)
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as http,
-                http.post(self.config.webhook_url, json=notice.to_json()) as resp,
-            ):
-                return f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("escalation.webhook_failed", error=repr(exc))
-            return f"failed: {type(exc).__name__}"
-
-    def _mail(self, notice: Notice) -> str:
-        mail = EmailMessage()
-        mail["Subject"] = notice.text()
-        mail["From"] = self.config.mail_from or "lienthong@localhost"
-        mail["To"] = ", ".join(a.strip() for a in self.config.mail_to.split(",") if a.strip())
-        due = notice.due_at.isoformat()
-        mail.set_content(
-            f"{notice.text()}\nHạn: {due}\nVăn bản: {notice.message_id}\n"
-            f"Đơn vị gửi: {notice.sender}\nThông báo cho: {notice.unit}\n"
-        )
-        try:
-            with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=10) as smtp:
-                smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.warning("escalation.mail_failed", error=repr(exc))
-            return f"failed: {type(exc).__name__}"
-        return "sent"
+            if marked.first() is not None:
+                detail = {**notice.to_json(), **outcome}
+                await audit.append(
+                    session,
+                    "hub",
+                    "escalation.notified",
+                    notice.message_id,
+                    notice.recipient,
+                    detail,
+                )
 
     async def run(self) -> None:
         """Pass after pass every ``check_seconds`` until cancelled (a failed pass is

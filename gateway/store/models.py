@@ -37,6 +37,7 @@ __all__ = [
     "Base",
     "DeliveryRow",
     "EscalationRow",
+    "EscalationSendRow",
     "GroupMemberRow",
     "GroupRow",
     "IdempotencyKeyRow",
@@ -354,6 +355,26 @@ class EscalationRow(Base):
     claimed_at: Mapped[datetime]
     #: When the webhook and the mail went out (``None``: not yet, retried after a crash).
     notified_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class EscalationSendRow(Base):
+    """One external channel (webhook, mail) of one escalation: the claim committed before
+    it is tried, so that it goes out at most once (``gateway.deadlines.sends``)."""
+
+    __tablename__ = "escalation_sends"
+    __table_args__ = (Index("ix_escalation_sends_state_started_at", "state", "started_at"),)
+
+    message_id: Mapped[str] = mapped_column(ID, ForeignKey("messages.id"), primary_key=True)
+    recipient: Mapped[str] = mapped_column(UNIT_CODE, primary_key=True)
+    level: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: ``webhook`` or ``mail``.
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: ``sending`` (claimed, maybe under way), ``sent``, ``failed`` or ``unknown``.
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    #: What the attempt ended with (``sent: HTTP 204``, ``failed: ConnectionRefusedError``…).
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class PdfVerdictRow(Base):

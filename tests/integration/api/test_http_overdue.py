@@ -5,94 +5,46 @@ hub processes run the pass (issue 25, item 4)."""
 from __future__ import annotations
 
 import asyncio
-import email
-import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from gateway.api.app import build_app
-from gateway.config import DeadlinesConfig
 from gateway.hub import Hub
 from gateway.store.models import AuditRow, EscalationRow
 from tests.support.api_world import PROV, A, B, World, hub_config, start_world
-
-
-class _Inbox:
-    """An SMTP handler keeping what it was sent."""
-
-    def __init__(self) -> None:
-        self.mails: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mails.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
+from tests.support.notify_targets import Hooks, Inbox, due_at_once, smtp_server, webhook_receiver
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
+def smtp() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on an ephemeral port (aiosmtpd)."""
-    inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-@dataclass
-class _Hooks:
-    posts: list[dict[str, Any]]
-    url: str
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
-async def webhook() -> AsyncIterator[_Hooks]:
-    """A webhook receiver over HTTP."""
-    posts: list[dict[str, Any]] = []
-
-    async def receive(request: web.Request) -> web.Response:
-        posts.append(await request.json())
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    async with TestServer(app) as server:
-        yield _Hooks(posts, str(server.make_url("/hook")))
+async def webhook() -> AsyncIterator[Hooks]:
+    """A webhook receiver over HTTP (no secret: the hub posts unsigned)."""
+    async with webhook_receiver() as hooks:
+        yield hooks
 
 
 @pytest.fixture
 async def late_world(
     tmp_home: Path,
     backends: tuple[str, str],
-    smtp: tuple[_Inbox, int],
-    webhook: _Hooks,
+    smtp: tuple[Inbox, int],
+    webhook: Hooks,
 ) -> AsyncIterator[World]:
     """A hub whose documents are due at once (0h), told by webhook and mail; passes run
     only when a test calls them."""
-    deadlines = DeadlinesConfig(
-        received="0h",
-        completed="0h",
-        check_seconds=0,
-        parent_after_hours=1,
-        webhook_url=webhook.url,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[1],
-        mail_from="lienthong@hub.example",
-        mail_to="vanthu@prov.example",
-    )
+    deadlines = due_at_once(smtp[1], webhook.url, parent_after_hours=1)
     config = replace(hub_config(tmp_home, *backends), deadlines=deadlines)
     hub, tokens = await start_world(config)
     try:
@@ -103,7 +55,7 @@ async def late_world(
 
 
 async def test_overdue_is_shown_and_told_once_then_to_the_parent(
-    late_world: World, smtp: tuple[_Inbox, int], webhook: _Hooks
+    late_world: World, smtp: tuple[Inbox, int], webhook: Hooks
 ) -> None:
     """Two hub processes run the pass at once: A is told once per due time missed (notice,
     webhook, mail), audited; an hour later PROV (A's parent) is told; nothing twice."""
@@ -136,7 +88,7 @@ async def test_overdue_is_shown_and_told_once_then_to_the_parent(
     assert len(notices) == 2 and all(i["message_id"] == message_id for i in notices)
     assert all(i["sender"] == B and "Quá hạn" in i["subject"] for i in notices)
     assert len([i for i in await world.mailbox(PROV, wait=0) if i["kind"] == "notice"]) == 2
-    assert sorted(p["level"] for p in webhook.posts) == [
+    assert sorted(p.body["level"] for p in webhook.posts) == [
         "completed", "parent_completed", "parent_received", "received"
     ]  # fmt: skip
     assert len(smtp[0].mails) == 4

@@ -17,6 +17,7 @@ from adapters.base import InboundFile, InboundItem, OutboundFile, OutboundItem, 
 from gateway.directory.principal import Principal
 from gateway.envelope.codec import envelope_from_element
 from gateway.errors import GatewayError, NotFoundError, Recoverable
+from gateway.facade import AdapterFacade
 from gateway.pipeline.document import UploadedFile
 from gateway.xmlsafe import parse_xml
 
@@ -25,7 +26,7 @@ __all__ = ["fetch_outbound", "submit_inbound"]
 _CHUNK = 1024 * 1024
 
 
-async def fetch_outbound(hub: Any, p: Principal, entry: dict[str, Any]) -> OutboundItem:
+async def fetch_outbound(hub: AdapterFacade, p: Principal, entry: dict[str, Any]) -> OutboundItem:
     """The full item for one ``hub.mailbox`` entry: envelope + files, or receipt JSON."""
     message_id = str(entry["message_id"])
     unit = p.unit or ""
@@ -55,7 +56,7 @@ async def fetch_outbound(hub: Any, p: Principal, entry: dict[str, Any]) -> Outbo
 
 
 async def _attachments(
-    hub: Any, p: Principal, message_id: str, xml: bytes
+    hub: AdapterFacade, p: Principal, message_id: str, xml: bytes
 ) -> tuple[OutboundFile, ...]:
     limits = hub.config.hub
     env = envelope_from_element(
@@ -76,7 +77,9 @@ async def _attachments(
     return tuple(files)
 
 
-async def _receipt_json(hub: Any, p: Principal, message_id: str, receipt_id: str) -> bytes:
+async def _receipt_json(
+    hub: AdapterFacade, p: Principal, message_id: str, receipt_id: str
+) -> bytes:
     """The receipt as JSON, from the message's status timeline."""
     status = await hub.status(p, message_id)
     for recipient in status.get("recipients", []):
@@ -88,7 +91,7 @@ async def _receipt_json(hub: Any, p: Principal, message_id: str, receipt_id: str
     raise NotFoundError(f"no receipt {receipt_id} on {message_id}", code="message.not_found")
 
 
-async def submit_inbound(hub: Any, p: Principal, item: InboundItem) -> Settlement:
+async def submit_inbound(hub: AdapterFacade, p: Principal, item: InboundItem) -> Settlement:
     """Hand one inbound item to the hub; typed refusals become a refused settlement.
 
     Recoverable hub errors (store or bus down) propagate so the runner retries.
@@ -97,10 +100,10 @@ async def submit_inbound(hub: Any, p: Principal, item: InboundItem) -> Settlemen
         if item.kind == "receipt":
             return await _post_receipt(hub, p, item)
         if item.kind == "envelope":
-            await _store_files(hub, item.files)
+            await _store_files(hub, p, item.files)
             result = await hub.submit_envelope(p, item.xml or b"")
         else:
-            uploaded = await _store_files(hub, item.files)
+            uploaded = await _store_files(hub, p, item.files)
             if item.envelope is not None:  # its own id: a resubmit is not a second message
                 result = await hub.submit_document(
                     p, dict(item.metadata), uploaded, envelope=item.envelope
@@ -114,17 +117,19 @@ async def submit_inbound(hub: Any, p: Principal, item: InboundItem) -> Settlemen
     return Settlement(accepted=True, ref=str(result.message_id), created=bool(result.created))
 
 
-async def _post_receipt(hub: Any, p: Principal, item: InboundItem) -> Settlement:
+async def _post_receipt(hub: AdapterFacade, p: Principal, item: InboundItem) -> Settlement:
     receipt_id = await hub.post_receipt(
         p, str(item.message_id), status=item.status, reason=item.reason, xml=item.xml
     )
     return Settlement(accepted=True, ref=str(receipt_id))
 
 
-async def _store_files(hub: Any, files: tuple[InboundFile, ...]) -> list[UploadedFile]:
+async def _store_files(
+    hub: AdapterFacade, p: Principal, files: tuple[InboundFile, ...]
+) -> list[UploadedFile]:
     uploaded: list[UploadedFile] = []
     for f in files:
-        ref = await hub.blobs.put_stream(_chunks(f))
+        ref = await hub.store_file(p, _chunks(f))
         uploaded.append(UploadedFile(f.name, f.media_type, ref.sha256, ref.size))
     return uploaded
 

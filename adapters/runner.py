@@ -45,6 +45,7 @@ from adapters.resilience import CLOSED, Backoff, CircuitBreaker
 from gateway.config import AdapterConfig
 from gateway.directory.principal import Principal
 from gateway.errors import GatewayError, Recoverable
+from gateway.facade import AdapterFacade
 
 __all__ = ["AdapterRunner", "AdapterSlot", "CircuitOpen"]
 
@@ -100,7 +101,7 @@ class AdapterRunner:
 
     def __init__(
         self,
-        hub: Any,
+        hub: AdapterFacade,
         entries: Sequence[AdapterConfig],
         *,
         factory: Callable[[AdapterConfig], Adapter] = build_adapter,

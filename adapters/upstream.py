@@ -65,6 +65,7 @@ from gateway.edxml.model import Organization, ResponseFor
 from gateway.envelope import codec
 from gateway.envelope.model import Attachment, Status
 from gateway.errors import AdapterUnavailable, ConfigError, GatewayError, Recoverable
+from gateway.facade import AdapterFacade
 from gateway.xmlsafe import parse_xml
 
 __all__ = ["UpstreamAdapter", "UpstreamLink"]
@@ -151,7 +152,7 @@ def _status_edxml(item: OutboundItem) -> bytes:
 class UpstreamLink:
     """Runs an :class:`UpstreamAdapter` against a hub: out for remote units, in from upstream."""
 
-    def __init__(self, hub: Any, adapter: UpstreamAdapter) -> None:
+    def __init__(self, hub: AdapterFacade, adapter: UpstreamAdapter) -> None:
         self.hub = hub
         self.adapter = adapter
         self.errors: list[str] = []
@@ -160,7 +161,7 @@ class UpstreamLink:
 
     async def remote_units(self) -> list[str]:
         """The remote root and every unit below it in the local directory."""
-        below = await self.hub.directory.descendants(self.adapter.unit)
+        below = await self.hub.units_below(self.adapter.unit)
         return [self.adapter.unit, *(u.code for u in below)]
 
     async def push(self) -> int:

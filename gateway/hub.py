@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,9 @@ from gateway.dead_letters import not_found as dead_letter_not_found
 from gateway.deadlines import DuePolicy
 from gateway.deadlines.escalation import Escalation
 from gateway.directory import Directory, Principal, changes
+from gateway.directory.directory import Unit
 from gateway.directory.last_seen import LastSeen, check_days, not_seen_for
-from gateway.envelope.model import Attachment, Envelope, Status
+from gateway.envelope.model import Attachment, Envelope, Receipt, Status
 from gateway.envelope.seal import Sealing
 from gateway.errors import (
     AuthError,
@@ -62,6 +63,7 @@ from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pipeline.status import StatusView
 from gateway.pipeline.succession import Succession
+from gateway.pipeline.unit_services import UnitServices
 from gateway.pki.keystore import KeyStore
 from gateway.reports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, Database, MessageStore, OutboxRow
@@ -148,6 +150,15 @@ class Hub:
         self.succession = Succession(self.messages, self.directory.lineage)
         self.escalation = Escalation(self.db, self.config.deadlines, on_notice=self.signals.notify)
         self.status_view = StatusView(self.messages, self.directory)
+        #: Sealing, files and the directory for adapters (:class:`gateway.facade.AdapterFacade`).
+        self.for_units = UnitServices(
+            signers=self.signers,
+            sealing=self.sealing,
+            receipts=self.receipts,
+            blobs=self.blobs,
+            directory=self.directory,
+            open_mailboxes=self.consumers.sync,
+        )
         self.metrics = HubMetrics()
         self.receipts.metrics = self.metrics
         #: Set by ``lienthong serve`` to the adapter runner's health (``/readyz``, ``/metrics``).
@@ -734,6 +745,40 @@ class Hub:
         if not authz.sees_unit(p, code):
             raise NotFoundError(f"no unit {code[:40]!r}", code="directory.unknown_unit")
         return await self.directory.describe(code)
+
+    # -- for adapters: sealing, files, the directory (gateway/pipeline/unit_services.py) --
+
+    async def store_file(
+        self, p: authz.PrincipalLike, data: bytes | AsyncIterable[bytes]
+    ) -> BlobRef:
+        """A unit's file into the blob store, for a later submit."""
+        return await self.for_units.store_file(p, data)
+
+    async def seal_envelope(self, p: authz.PrincipalLike, envelope: Envelope) -> bytes:
+        """``envelope`` signed with the key of its sender, the caller's unit."""
+        return await self.for_units.seal_envelope(p, envelope)
+
+    async def seal_receipt(self, p: authz.PrincipalLike, receipt: Receipt) -> bytes:
+        """``receipt`` signed with the key of its issuer, the caller's unit."""
+        return await self.for_units.seal_receipt(p, receipt)
+
+    async def units(self) -> list[Unit]:
+        """Every unit of the directory, by code."""
+        return await self.directory.list()
+
+    async def unit(self, code: str) -> Unit:
+        """One unit (``directory.unknown_unit`` if there is none)."""
+        return await self.directory.get(code)
+
+    async def units_below(self, code: str) -> list[Unit]:
+        """Every unit below ``code``, at any depth."""
+        return await self.directory.descendants(code)
+
+    async def add_unit_below(
+        self, p: authz.PrincipalLike, code: str, name: str, parent: str, *, actor: str
+    ) -> Unit:
+        """Add ``code`` under the caller's unit or one below it; its mailbox opens now."""
+        return await self.for_units.add_unit_below(p, code, name, parent, actor=actor)
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open), and

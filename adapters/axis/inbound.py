@@ -24,6 +24,7 @@ from gateway.edxml import EdxmlDocument, EdxmlStatus, read_message
 from gateway.edxml.mapping import edxml_status_to_receipt, edxml_to_envelope
 from gateway.envelope.model import Attachment, Status
 from gateway.errors import EdxmlError, ForbiddenError, IllegalTransitionError, NotFoundError
+from gateway.facade import AdapterFacade
 
 __all__ = ["MessageType", "Submitted", "submit_edxml"]
 
@@ -49,7 +50,7 @@ class Submitted:
 
 
 async def submit_edxml(
-    hub: Any, body: bytes, units: Collection[str], expected: MessageType | None = None
+    hub: AdapterFacade, body: bytes, units: Collection[str], expected: MessageType | None = None
 ) -> Submitted:
     """Read ``body`` as edXML and hand it to the hub as the unit named in ``From``."""
     limits = hub.config.hub
@@ -75,18 +76,19 @@ def _acting_unit(organ_id: str | None, units: Collection[str]) -> str:
     return organ_id
 
 
-async def submit_document(hub: Any, doc: EdxmlDocument, units: Collection[str]) -> Submitted:
+async def submit_document(
+    hub: AdapterFacade, doc: EdxmlDocument, units: Collection[str]
+) -> Submitted:
     """Store the attachments, seal the mapped envelope for the sender, submit it."""
     unit = _acting_unit(doc.sender.organ_id, units)
     p = Principal(unit=unit)
     for attachment in doc.attachments:
-        await hub.blobs.put_bytes(attachment.data)
+        await hub.store_file(p, attachment.data)
     env = edxml_to_envelope(doc, _attachment_of)
     message_id = str(env.message_id)
     if await _already_sent(hub, p, message_id):
         return Submitted(message_id, "edoc", created=False)
-    key, cert = await hub.signers.for_document(unit)
-    result = await hub.submit_envelope(p, await hub.sealing.seal(env, key, cert))
+    result = await hub.submit_envelope(p, await hub.seal_envelope(p, env))
     return Submitted(str(result.message_id), "edoc", created=bool(result.created))
 
 
@@ -95,7 +97,7 @@ def _attachment_of(name: str, media_type: str, data: bytes) -> Attachment:
     return Attachment(name, media_type, len(data), hashlib.sha256(data).hexdigest())
 
 
-async def _already_sent(hub: Any, p: Principal, message_id: str) -> bool:
+async def _already_sent(hub: AdapterFacade, p: Principal, message_id: str) -> bool:
     """A resent edXML document (same DocumentId) is the message already accepted."""
     try:
         status = await hub.status(p, message_id)
@@ -104,7 +106,7 @@ async def _already_sent(hub: Any, p: Principal, message_id: str) -> bool:
     return bool(status.get("sender") == p.unit)
 
 
-async def submit_status(hub: Any, st: EdxmlStatus, units: Collection[str]) -> Submitted:
+async def submit_status(hub: AdapterFacade, st: EdxmlStatus, units: Collection[str]) -> Submitted:
     """Post the status as a receipt signed by (or for) the issuing unit."""
     unit = _acting_unit(st.sender.organ_id, units)
     p = Principal(unit=unit)
@@ -114,10 +116,9 @@ async def submit_status(hub: Any, st: EdxmlStatus, units: Collection[str]) -> Su
         return await _take_back(hub, p, message_id, receipt.reason)
     envelope = await hub.envelope_xml(p, message_id)
     receipt = replace(receipt, envelope_digest=hashlib.sha256(envelope).hexdigest())
-    await hub.signers.for_document(unit)  # the unit signs its own receipts
-    sealed = await hub.receipts.seal(receipt)
+    sealed = await hub.seal_receipt(p, receipt)
     try:
-        receipt_id = await hub.post_receipt(p, message_id, status=None, xml=sealed.xml)
+        receipt_id = await hub.post_receipt(p, message_id, status=None, xml=sealed)
     except IllegalTransitionError:
         same = await _latest_same(hub, p, message_id, receipt.status)
         if same is None:
@@ -126,7 +127,9 @@ async def submit_status(hub: Any, st: EdxmlStatus, units: Collection[str]) -> Su
     return Submitted(str(receipt_id), "status", created=True)
 
 
-async def _latest_same(hub: Any, p: Principal, message_id: str, status: Status) -> str | None:
+async def _latest_same(
+    hub: AdapterFacade, p: Principal, message_id: str, status: Status
+) -> str | None:
     """The unit's latest receipt if it already says ``status`` (e.g. the 01 of "done")."""
     answer = await hub.status(p, message_id)
     for recipient in answer.get("recipients", []):
@@ -138,7 +141,9 @@ async def _latest_same(hub: Any, p: Principal, message_id: str, status: Status) 
     return None
 
 
-async def _take_back(hub: Any, p: Principal, message_id: str, reason: str | None) -> Submitted:
+async def _take_back(
+    hub: AdapterFacade, p: Principal, message_id: str, reason: str | None
+) -> Submitted:
     try:
         receipt_id = await hub.post_receipt(p, message_id, status="13", reason=reason)
     except IllegalTransitionError:
@@ -149,7 +154,7 @@ async def _take_back(hub: Any, p: Principal, message_id: str, reason: str | None
     return Submitted(str(receipt_id), "status", created=True)
 
 
-async def _recall_pending(hub: Any, p: Principal, message_id: str) -> str | None:
+async def _recall_pending(hub: AdapterFacade, p: Principal, message_id: str) -> str | None:
     """The 13 already asked, when a take-back request is sent again."""
     status = await hub.status(p, message_id)
     for recipient in status.get("recipients", []):

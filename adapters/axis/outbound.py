@@ -29,6 +29,7 @@ from gateway.edxml.model import ResponseFor
 from gateway.envelope import codec
 from gateway.envelope.model import Attachment, Receipt, Status
 from gateway.errors import NotFoundError, RequestError
+from gateway.facade import AdapterFacade
 from gateway.pipeline.states import TRANSPORT_STATES
 from gateway.xmlsafe import parse_xml
 
@@ -81,7 +82,7 @@ def parse_doc_id(doc_id: str, units: Collection[str]) -> tuple[str, str]:
 
 
 async def list_pending(
-    hub: Any,
+    hub: AdapterFacade,
     units: Sequence[str],
     *,
     messagetype: MessageType | None,
@@ -108,7 +109,7 @@ async def list_pending(
 _RANK: Final = {"01": 1, "02": 2, "03": 3, "04": 4, "05": 5, "06": 6, "13": 7, "15": 8, "16": 8}
 
 
-async def _in_causal_order(hub: Any, items: list[PendingItem]) -> list[PendingItem]:
+async def _in_causal_order(hub: AdapterFacade, items: list[PendingItem]) -> list[PendingItem]:
     """Statuses in the order they were stated, documents by arrival.
 
     The hub's relay and consumers work concurrently, so receipts can enter a mailbox out
@@ -127,7 +128,7 @@ async def _in_causal_order(hub: Any, items: list[PendingItem]) -> list[PendingIt
     return [items[i] for i in order]
 
 
-async def _receipt(hub: Any, p: Principal, receipt_id: str) -> Receipt:
+async def _receipt(hub: AdapterFacade, p: Principal, receipt_id: str) -> Receipt:
     """A stored receipt the caller may see, parsed from its signed XML."""
     xml = await hub.receipt_xml(p, receipt_id)
     limits = hub.config.hub
@@ -142,7 +143,7 @@ def _utc(at: datetime) -> datetime:
     return at.replace(microsecond=0)
 
 
-async def find_item(hub: Any, doc_id: str, units: Collection[str]) -> PendingItem | None:
+async def find_item(hub: AdapterFacade, doc_id: str, units: Collection[str]) -> PendingItem | None:
     """The pending item named ``doc_id``, or None if it is not (or no longer) pending."""
     unit, item_id = parse_doc_id(doc_id, units)
     for entry in await hub.mailbox(Principal(unit=unit), wait=0.0, limit=MAX_LIMIT):
@@ -151,7 +152,7 @@ async def find_item(hub: Any, doc_id: str, units: Collection[str]) -> PendingIte
     return None
 
 
-async def render_item(hub: Any, item: PendingItem) -> bytes:
+async def render_item(hub: AdapterFacade, item: PendingItem) -> bytes:
     """The item as an edXML message."""
     p = Principal(unit=item.unit)
     message_id = str(item.entry["message_id"])
@@ -160,7 +161,7 @@ async def render_item(hub: Any, item: PendingItem) -> bytes:
     return await render_status(hub, p, message_id, str(item.entry.get("receipt_id")))
 
 
-async def render_document(hub: Any, p: Principal, message_id: str) -> bytes:
+async def render_document(hub: AdapterFacade, p: Principal, message_id: str) -> bytes:
     """The stored envelope of ``message_id`` as an edXML document, attachments inline."""
     xml = await hub.envelope_xml(p, message_id)
     limits = hub.config.hub
@@ -178,7 +179,9 @@ async def render_document(hub: Any, p: Principal, message_id: str) -> bytes:
     return write_document(envelope_to_edxml(env, load))
 
 
-async def render_status(hub: Any, p: Principal, message_id: str, receipt_id: str) -> bytes:
+async def render_status(
+    hub: AdapterFacade, p: Principal, message_id: str, receipt_id: str
+) -> bytes:
     """A stored receipt of ``message_id`` as an edXML status message."""
     receipt = await _receipt(hub, p, receipt_id)  # visibility: only a party to it
     if str(receipt.message_id) != message_id:
@@ -190,7 +193,7 @@ async def render_status(hub: Any, p: Principal, message_id: str, receipt_id: str
     return write_status(status)
 
 
-async def _response_for(hub: Any, p: Principal, message_id: str) -> ResponseFor:
+async def _response_for(hub: AdapterFacade, p: Principal, message_id: str) -> ResponseFor:
     """ResponseFor of a document: its edXML DocumentId, sender, code and date."""
     xml = await hub.envelope_xml(p, message_id)
     limits = hub.config.hub
@@ -209,7 +212,7 @@ async def _response_for(hub: Any, p: Principal, message_id: str) -> ResponseFor:
 
 
 async def confirm(
-    hub: Any,
+    hub: AdapterFacade,
     doc_id: str,
     units: Collection[str],
     *,
@@ -234,7 +237,7 @@ async def confirm(
     return {"status": "OK", "docId": doc_id, "pending": False}
 
 
-async def _unanswered(hub: Any, p: Principal, item: PendingItem) -> bool:
+async def _unanswered(hub: AdapterFacade, p: Principal, item: PendingItem) -> bool:
     """True while the recipient's delivery has no status of its own yet (a revoked
     document takes none: "done" then only takes it off the list)."""
     status = await hub.status(p, str(item.entry["message_id"]))

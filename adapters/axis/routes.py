@@ -34,6 +34,7 @@ from gateway.api.limits import RATE_LIMITER, ByteBudget
 from gateway.api.uploads import read_body
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, LimitError, NotFoundError, RequestError
+from gateway.facade import AdapterFacade
 from gateway.untrusted import clean_text, parse_json_object, parsing
 
 __all__ = ["AXIS", "AxisState", "setup_axis_routes"]
@@ -46,7 +47,7 @@ _MAX_STATUS_BODY: Final = 64 * 1024
 
 
 def setup_axis_routes(
-    app: web.Application, hub: Any, systems: AxisSystems | None = None
+    app: web.Application, hub: AdapterFacade, systems: AxisSystems | None = None
 ) -> AxisState:
     """Mount the axis API on ``app`` (systems from ``hub.config.adapters`` by default)."""
     registry = systems if systems is not None else AxisSystems.from_config(hub.config.adapters)

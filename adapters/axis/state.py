@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from aiohttp import web
 
 from adapters.axis.auth import AxisAuthenticator
 from adapters.axis.systems import AxisSystem
 from gateway.api.limits import FailureLimiter
+from gateway.facade import AdapterFacade
 
 __all__ = ["AXIS", "AxisState"]
 
@@ -18,7 +19,7 @@ __all__ = ["AXIS", "AxisState"]
 class AxisState:
     """What the handlers share: the hub and the authenticator."""
 
-    hub: Any
+    hub: AdapterFacade
     auth: AxisAuthenticator
     failures: FailureLimiter = field(default_factory=FailureLimiter)
 
@@ -26,7 +27,7 @@ class AxisState:
         """The units a system acts for: its own, and for a peer every unit below it."""
         if not system.peer:
             return [system.unit]
-        below = await self.hub.directory.descendants(system.unit)
+        below = await self.hub.units_below(system.unit)
         return [system.unit, *(u.code for u in below)]
 
 

@@ -12,8 +12,9 @@ from typing import Any, Final
 
 from adapters.axis.vxp_auth import Operation, VxpContext
 from adapters.axis.vxp_wire import ok_answer
-from gateway.directory.directory import Unit
-from gateway.errors import DirectoryError, ForbiddenError, RequestError, UnitExistsError
+from gateway.directory.principal import Principal
+from gateway.errors import DirectoryError, ForbiddenError, RequestError
+from gateway.facade import UnitLike
 from gateway.untrusted import parse_json
 
 __all__ = ["AGENCY_OPERATIONS"]
@@ -21,11 +22,11 @@ __all__ = ["AGENCY_OPERATIONS"]
 _MAX_AGENCY_BODY: Final = 64 * 1024
 
 
-def _iso(unit: Unit) -> str:
+def _iso(unit: UnitLike) -> str:
     return unit.created_at.isoformat()
 
 
-def _agency(unit: Unit) -> dict[str, Any]:
+def _agency(unit: UnitLike) -> dict[str, Any]:
     """One ``Agency`` of ``getAgenciesList``; the unit code is its id."""
     return {
         "id": unit.code,
@@ -39,12 +40,12 @@ def _agency(unit: Unit) -> dict[str, Any]:
 
 async def agencies(ctx: VxpContext) -> dict[str, Any]:
     """``getAgenciesList``: every unit of the directory."""
-    return ok_answer(data=[_agency(u) for u in await ctx.hub.directory.list()])
+    return ok_answer(data=[_agency(u) for u in await ctx.hub.units()])
 
 
 async def agencies_qd20(ctx: VxpContext) -> dict[str, Any]:
     """``getAgenciesListQD20``: the same, with the QCVN 102 code as ``code102``."""
-    units = await ctx.hub.directory.list()
+    units = await ctx.hub.units()
     return ok_answer(data=[{**_agency(u), "code102": u.code} for u in units])
 
 
@@ -60,7 +61,7 @@ async def synchronize(ctx: VxpContext) -> dict[str, Any]:
             "modifyDate": _iso(u),
             "isAgency": True,
         }
-        for u in await ctx.hub.directory.list()
+        for u in await ctx.hub.units()
     ]
     return ok_answer(data=rows)
 
@@ -92,13 +93,14 @@ async def register(ctx: VxpContext) -> dict[str, Any]:
         raise ForbiddenError(
             f"{parent} is not a unit this system acts for", code="vxp.agency_forbidden"
         )
-    try:
-        await ctx.hub.directory.add(code, name, parent, actor=f"vxp:{ctx.call.system.system_id}")
-    except UnitExistsError:
-        existing = await ctx.hub.directory.get(code)
-        if existing is None or existing.parent != parent:
-            raise
-    await ctx.hub.consumers.sync()  # its mailbox, at once rather than at the next sync
+    # idempotent: the same unit under the same parent is taken again; its mailbox opens now
+    await ctx.hub.add_unit_below(
+        Principal(unit=ctx.call.system.unit),
+        code,
+        name,
+        parent,
+        actor=f"vxp:{ctx.call.system.system_id}",
+    )
     return ok_answer()
 
 

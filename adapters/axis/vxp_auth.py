@@ -27,6 +27,7 @@ from aiohttp import web
 from adapters.axis.systems import AxisSystem, AxisSystems
 from adapters.axis.vxp_wire import HASH_HEADER, PREFIX, SIGN_HEADER, sign_header_mac
 from gateway.errors import AuthError, ForbiddenError, GatewayError, RequestError
+from gateway.facade import AdapterFacade
 from gateway.untrusted import equal_secrets, parse_json
 
 __all__ = ["MAX_SIGN_HEADER", "Operation", "VxpAuthenticator", "VxpCall", "VxpContext"]
@@ -58,7 +59,7 @@ class VxpContext:
     """What an operation works with: the request, the hub, the call, the caller's units."""
 
     request: web.Request
-    hub: Any
+    hub: AdapterFacade
     call: VxpCall
     units: list[str]  # the system's unit, and for a peer every unit below it
 

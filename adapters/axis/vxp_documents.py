@@ -30,8 +30,8 @@ from adapters.axis.vxp_wire import matching_file, ok_answer
 from gateway.directory.principal import Principal
 from gateway.envelope import codec
 from gateway.errors import ForbiddenError, NotFoundError, RequestError
+from gateway.facade import AdapterFacade, SearchFilters
 from gateway.pipeline.states import DELIVERED, TRANSPORT_STATES
-from gateway.store.records import SearchFilters
 from gateway.xmlsafe import parse_xml
 
 __all__ = ["DOCUMENT_OPERATIONS"]
@@ -202,7 +202,7 @@ async def _sent_status(ctx: VxpContext, message_id: str) -> tuple[dict[str, Any]
     raise NotFoundError(f"no sent document {message_id!r}", code="message.not_found")
 
 
-async def _notation(hub: Any, p: Principal, message_id: str) -> str:
+async def _notation(hub: AdapterFacade, p: Principal, message_id: str) -> str:
     """The document's number and notation ("12/VP"), from its stored envelope."""
     limits = hub.config.hub
     xml = await hub.envelope_xml(p, message_id)

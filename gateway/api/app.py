@@ -22,7 +22,6 @@ from gateway.api import (
 from gateway.api.auth import auth_middleware
 from gateway.api.context import HUB
 from gateway.api.errors import error_middleware, request_id_middleware
-from gateway.api.facade import HubFacade
 from gateway.api.limits import (
     MAX_BODY,
     RATE_LIMITER,
@@ -30,6 +29,7 @@ from gateway.api.limits import (
     body_limit_middleware,
     rate_limit_middleware,
 )
+from gateway.facade import HubFacade
 from gateway.untrusted import header_guard_middleware
 
 __all__ = ["build_app"]

@@ -6,8 +6,8 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from gateway.api.facade import HubFacade, PrincipalLike
 from gateway.errors import AuthError
+from gateway.facade import HubFacade, PrincipalLike
 
 __all__ = ["HUB", "PRINCIPAL", "REQUEST_ID", "hub_of", "principal_of"]
 

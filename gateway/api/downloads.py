@@ -12,7 +12,7 @@ from aiohttp import web
 
 from gateway.envelope.model import Attachment
 from gateway.errors import RequestError
-from gateway.exports import Export
+from gateway.facade import ExportLike
 
 __all__ = [
     "RangeNotSatisfiable",
@@ -91,7 +91,7 @@ def attachment_response(attachment: Attachment, path: Path) -> web.FileResponse:
     return response
 
 
-def export_response(export: Export) -> web.Response:
+def export_response(export: ExportLike) -> web.Response:
     """A search export (CSV or XLSX) as a download, never cached."""
     return web.Response(
         body=export.body,

@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from gateway.api.context import hub_of, principal_of
-from gateway.api.facade import HubFacade
 from gateway.api.jsonio import json_ok
 from gateway.api.params import int_param, message_id_param, text_param
 from gateway.directory.last_seen import MAX_NOT_SEEN_DAYS
+from gateway.facade import HubFacade
 from gateway.metrics import CONTENT_TYPE
 
 __all__ = ["routes"]

@@ -19,9 +19,9 @@ from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from gateway.api.downloads import safe_media_type
-from gateway.api.facade import BlobsLike
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.errors import RequestError
+from gateway.facade import BlobsLike
 from gateway.untrusted import clean_text, parse_json_object, parsing
 
 __all__ = ["UploadedPart", "read_body", "read_multipart", "upload_filename"]

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from gateway.deadlines.overdue import lateness
 from gateway.envelope.model import Envelope, Receipt
+from gateway.facade import SearchFilters  # defined on the seam, read here
 from gateway.store.changes import CHANGING_KINDS as _CHANGED_STATE
 from gateway.store.changes import Change, document_state
 from gateway.urgency import Urgency
@@ -292,20 +293,6 @@ class MessageStatus:
                 for r in self.recipients
             ],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """Operator search: any combination; ``unit`` matches sender or recipient."""
-
-    unit: str | None = None
-    sender: str | None = None
-    state: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    text: str | None = None
-    #: A leader's scope: only messages sent from or to one of these units.
-    within: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from gateway.store.prepared import Prepared, insert_of
 if TYPE_CHECKING:
     from gateway.store.db import Database
 
-__all__ = ["GENESIS", "AuditReport", "append", "entry_hash", "verify"]
+__all__ = ["GENESIS", "AuditReport", "append", "entry_hash", "pending", "verify"]
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x4C54_A0D1
@@ -144,6 +144,12 @@ async def append(
     )
     session.info[_HEAD] = (seq, digest)
     return seq
+
+
+def pending(session: AsyncSession) -> list[dict[str, Any]]:
+    """The entries appended in the session's transaction, not inserted yet (what a change
+    would write: the console's preview of a directory change lists them)."""
+    return list(session.info.get(_PENDING, []))
 
 
 async def flush(session: AsyncSession) -> None:

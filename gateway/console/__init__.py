@@ -21,6 +21,7 @@ from gateway.console.people import UnitNames
 from gateway.console.session import SessionCodec
 from gateway.console.views import error_page, routes
 from gateway.console.views_dashboard import routes as dashboard_routes
+from gateway.console.views_units import routes as unit_change_routes
 from gateway.errors import GatewayError
 
 __all__ = ["CSP", "setup_console"]
@@ -46,6 +47,7 @@ def setup_console(app: web.Application, hub: Any) -> None:
     )
     app.router.add_routes(routes)
     app.router.add_routes(dashboard_routes)
+    app.router.add_routes(unit_change_routes)
     app.router.add_static("/console/static", HERE / "static", append_version=False)
     app.middlewares.append(console_headers)
     app.middlewares.append(console_errors)

@@ -24,15 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.directory import changes
-from gateway.directory.directory import _descendants_query as descendants_query
-from gateway.directory.directory import _group_members as group_members
+from gateway.directory.groups import group_members
 from gateway.directory.lineage import parse_at
+from gateway.directory.rows import descendants_query
 from gateway.errors import DirectoryError, GatewayError
 from gateway.store.db import Database
 from gateway.store.models import GroupMemberRow, GroupRow, MailboxItemRow, TokenRow, UnitRow
 from gateway.text import nfc
 
-__all__ = ["HEADER", "PlanReport", "PlanRow", "apply_plan", "parse_plan"]
+__all__ = ["HEADER", "PlanReport", "PlanRow", "apply_plan", "parse_plan", "touched_by"]
 
 HEADER = ("action", "code", "new_code", "name", "parent", "successor", "effective_at")
 #: The order rows run in (see the module docstring).
@@ -248,8 +248,13 @@ async def _touched(session: AsyncSession, row: PlanRow, report: PlanReport) -> N
     """Count what a retiring row carries over: live tokens, pending items, group places."""
     if row.action not in ("retire", "merge", "recode"):
         return
-    code = row.code
-    report.retiring.append(code)
+    report.retiring.append(row.code)
+    report.touched.update(await touched_by(session, row.code))
+
+
+async def touched_by(session: AsyncSession, code: str) -> Counter[str]:
+    """What retiring ``code`` carries over to its successor (the plan's counts, and the
+    console's preview of one change): live tokens, pending items, group places, children."""
     queries = {
         "tokens stopping": select(func.count(TokenRow.id)).where(
             TokenRow.unit_code == code, TokenRow.revoked_at.is_(None)
@@ -264,8 +269,10 @@ async def _touched(session: AsyncSession, row: PlanRow, report: PlanReport) -> N
             UnitRow.parent_code == code, UnitRow.valid_until.is_(None)
         ),
     }
+    counts: Counter[str] = Counter()
     for what, query in queries.items():
-        report.touched[what] += int((await session.execute(query)).scalar_one())
+        counts[what] += int((await session.execute(query)).scalar_one())
+    return counts
 
 
 _COUNTED = {

@@ -183,6 +183,9 @@ class BlobsConfig:
     part_size_mib: int = 8
     #: Where downloads of object-store blobs are cached; empty: ``blob-cache`` in the home.
     cache_dir: str = ""
+    #: The cache's size bound (MiB): past it the least recently used files are deleted
+    #: (:mod:`gateway.store.blobcache`); 0: no bound.
+    cache_max_mib: int = 1024
 
     def __post_init__(self) -> None:
         if self.url and not self.url.startswith("s3://"):
@@ -190,6 +193,9 @@ class BlobsConfig:
         size = self.part_size_mib
         if isinstance(size, bool) or not isinstance(size, int) or size < 5:
             raise ValueError(f"part_size_mib must be an integer >= 5, not {size!r}")
+        cap = self.cache_max_mib
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise ValueError(f"cache_max_mib must be an integer >= 0, not {cap!r}")
 
 
 @dataclass(frozen=True)

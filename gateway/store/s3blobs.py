@@ -17,7 +17,8 @@ object only while it is still the copy that upload installed.
 
 Readers that need a file (``FileResponse``, the adapters) get one from a local,
 content-addressed cache under the hub's home (:meth:`S3BlobStore.local_path`), fetched
-once, streamed, and checked against its digest.
+once, streamed, and checked against its digest; the cache is kept under ``[blobs]
+cache_max_mib``, least recently used files deleted first (:mod:`gateway.store.blobcache`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from gateway.errors import (
     RequestError,
     StorageUnavailable,
 )
+from gateway.store.blobcache import CacheBound
 from gateway.store.blobs import CHUNK, BlobRef, BlobStore, RangeSpan, UploadHolds, _check_sha
 
 if TYPE_CHECKING:
@@ -103,10 +105,19 @@ class S3Location:
 class S3BlobStore(UploadHolds):
     """The :class:`~gateway.store.blobs.BlobStore` interface over an S3 bucket."""
 
-    def __init__(self, location: S3Location, cache_dir: Path, *, part_size: int = 8 << 20):
+    def __init__(
+        self,
+        location: S3Location,
+        cache_dir: Path,
+        *,
+        part_size: int = 8 << 20,
+        cache_max_bytes: int = 0,
+    ):
         super().__init__()
         self.location = location
         self.cache_dir = Path(cache_dir)
+        #: The cache's size bound (0: none).
+        self.cache = CacheBound(self.cache_dir, cache_max_bytes)
         self.part_size = max(part_size, MIN_PART)
         self._client: S3Client | None = None
         self._exit: contextlib.AsyncExitStack | None = None
@@ -346,14 +357,16 @@ class S3BlobStore(UploadHolds):
         """A local file with the blob's bytes (fetched once into the cache, checked)."""
         sha = _check_sha(sha.lower())
         path = self.cache_dir / sha[:2] / sha[2:4] / sha
-        if await asyncio.to_thread(path.is_file):
+        if await self.cache.used(sha, path):
             return path
         pending = self._fetching.get(sha)
         if pending is None:
             pending = asyncio.get_running_loop().create_future()
             self._fetching[sha] = pending
             try:
-                pending.set_result(await self._fetch(sha, path))
+                fetched = await self._fetch(sha, path)
+                await self.cache.added(sha, fetched)
+                pending.set_result(fetched)
             except BaseException as exc:
                 pending.set_exception(exc)
                 pending.exception()  # retrieved: the waiters, if any, get it too
@@ -435,4 +448,5 @@ def open_blob_store(config: Config, env: Mapping[str, str] | None = None) -> Any
         S3Location.from_url(config.blobs.url, env),
         config.blob_cache_dir,
         part_size=config.blobs.part_size_mib << 20,
+        cache_max_bytes=config.blobs.cache_max_mib << 20,
     )

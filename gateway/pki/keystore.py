@@ -10,6 +10,7 @@ Layout (the directory is mode 0700, every ``.key`` is encrypted PKCS#8, mode 060
 themselves are the files. A unit may hold several valid certificates at once (key
 rollover): the newest valid one signs; older ones stay valid until revoked or expired.
 
+The CRL file and the reading of typed serials are in :mod:`gateway.pki.revocation`.
 Every change (issue, revocation, a re-signed CRL) replaces ``index.json`` last, after
 the files it names. Every hub process sharing the home watches that file
 (:meth:`KeyStore.generation`) and re-reads what it cached when it moves, so a revocation
@@ -25,7 +26,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from gateway.config import Config
 from gateway.envelope.model import UNIT_CODE_RE, check_unit_code
 from gateway.errors import GatewayError, NoSigningKeyError, PkiError
-from gateway.pki import ca
+from gateway.pki import ca, revocation
 from gateway.pki.keyfiles import (
     PrivateKey,
     ensure_private_dir,
@@ -349,7 +350,7 @@ class KeyStore:
             if by_unit:
                 return by_unit
         known = {e.serial for e in self._entries()}
-        for candidate in _serial_candidates(text):
+        for candidate in revocation.serial_candidates(text):
             if candidate in known:
                 return [candidate]
         raise PkiError(
@@ -360,20 +361,14 @@ class KeyStore:
         self, ca_key: PrivateKey, ca_cert: x509.Certificate, index: dict[str, Any]
     ) -> None:
         """Sign a fresh CRL from the index (bumping its number) and save both."""
-        index["crl_number"] = int(index.get("crl_number", 0)) + 1
-        revoked = [
-            (int(serial, 16), datetime.fromisoformat(when))
-            for serial, when in sorted(index["revoked"].items())
-        ]
-        crl = ca.build_crl(ca_key, ca_cert, revoked, number=index["crl_number"])
-        write_file_atomic(self.crl_path, crl.public_bytes(serialization.Encoding.PEM))
+        revocation.write_crl(self.crl_path, ca_key, ca_cert, index)
         self._write_index(index)  # last: a process that sees it move finds the new CRL
 
     def crl(self) -> x509.CertificateRevocationList:
         """The current CRL, re-signed first if it is missing or past half its lifetime."""
         ca_cert = self.ca_certificate()
-        current = self._load_crl()
-        if current is None or _near_expiry(current):
+        current = revocation.load_crl(self.crl_path)
+        if current is None or revocation.near_expiry(current):
             try:
                 with self._locked():
                     self._write_crl(self._ca_key(), ca_cert, self._read_index())
@@ -382,41 +377,11 @@ class KeyStore:
                     raise
                 # No passphrase here: keep the current CRL; once stale it fails closed.
                 return current
-            current = self._load_crl()
+            current = revocation.load_crl(self.crl_path)
         if current is None:
             raise PkiError("the CRL could not be written", code="pki.error")
         return current
 
-    def _load_crl(self) -> x509.CertificateRevocationList | None:
-        if not self.crl_path.exists():
-            return None
-        try:
-            return x509.load_pem_x509_crl(self.crl_path.read_bytes())
-        except ValueError as exc:
-            raise PkiError("crl.pem is not a PEM CRL", code="pki.error") from exc
-
     def trust_store(self) -> TrustStore:
         """What verifiers trust: the hub CA and its (fresh) CRL."""
         return TrustStore.of([self.ca_certificate()], [self.crl()])
-
-
-def _near_expiry(crl: x509.CertificateRevocationList) -> bool:
-    next_update = crl.next_update_utc
-    if next_update is None:
-        return True
-    return next_update - datetime.now(UTC) < timedelta(days=ca.CRL_DAYS / 2)
-
-
-def _serial_candidates(text: str) -> builtins.list[int]:
-    """Readings of a serial as typed: ``0x…`` hex, ``aa:bb`` hex, decimal, then plain hex."""
-    cleaned = text.replace(":", "").lower()
-    if cleaned.startswith("0x"):
-        return _parse(cleaned[2:], 16)
-    return _parse(cleaned, 10) + _parse(cleaned, 16)
-
-
-def _parse(text: str, base: int) -> builtins.list[int]:
-    try:
-        return [int(text, base)]
-    except ValueError:
-        return []

@@ -34,6 +34,7 @@ from gateway.store.models import OutboxEntryRow, ReceiptRow, table, utcnow
 from gateway.store.outbox import INSERT_OUTBOX, OUTBOX_COLUMNS, RECEIPTS, body, outbox_values
 from gateway.store.prepared import Prepared, insert_of
 from gateway.store.records import VerifiedReceiptLike
+from gateway.store.revocation import close_revoked_originals
 
 _RECEIPT_EXISTS = Prepared(
     select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
@@ -191,6 +192,7 @@ async def insert_receipt(
     await audit_passed(session, message.id, r.recipient, delivery.state, new)
     detail = _receipt_detail(r, delivery.state, new)
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
+    await close_revoked_originals(session, found, [(message.id, r.recipient, r.status.code)])
     return True
 
 
@@ -269,6 +271,8 @@ async def add_receipts(
         for issuer, (mid, recipient), detail in details:
             await audit_passed(session, mid, recipient, detail["from"], detail["to"])
             await audit.append(session, issuer, "receipt.added", mid, recipient, detail)
+        answers = [(mid, recipient, d["status"]) for _i, (mid, recipient), d in details]
+        await close_revoked_originals(session, found, answers)
     acks = list(
         dict.fromkeys((a, m) for (_v, a, _k), (m, _r) in zip(items, keys, strict=True) if a)
     )

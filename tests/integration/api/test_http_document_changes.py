@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from gateway.store.models import AuditRow
 from tests.support.api_world import A, B, C, World
 
 
@@ -125,3 +128,27 @@ async def _submit(world: World, **meta: Any) -> Any:
     )
     form.add_field("file", b"x", filename="a.txt", content_type="text/plain")
     return await world.client.post("/api/v1/messages", data=form, headers=world.auth(A))
+
+
+async def test_15_on_a_revocation_closes_the_original_too(world: World) -> None:
+    """B fetched the original, then agrees (15) on the revocation's own delivery: B's
+    delivery of the original ends recall_agreed as well (audited, implied by the
+    revocation), and a later status on it is refused."""
+    original = await world.send(subject="Quyết định")
+    await _queued(world, original)
+    assert [i["message_id"] for i in await world.mailbox(B)] == [original]
+    revoke = await world.send(kind="revoke", refers_to=original, subject="Thu hồi")
+    await _queued(world, revoke)
+    agreed = await _post(world, revoke, "15")
+    assert agreed.status == 201, await agreed.text()
+    assert (await _status(world, revoke, A))["recipients"][0]["state"] == "recall_agreed"
+    assert (await _status(world, original, A))["recipients"][0]["state"] == "recall_agreed"
+    late = await _post(world, original, "16")
+    assert late.status == 409
+    async with world.hub.db.read() as session:
+        rows = await session.execute(
+            select(AuditRow.action, AuditRow.detail).where(AuditRow.message_id == original)
+        )
+        closed = [d for a, d in rows if a == "delivery.recall_agreed"]
+    assert len(closed) == 1 and closed[0]["revocation"] == revoke
+    assert closed[0]["implied_by"] == "revocation"

@@ -19,6 +19,7 @@ from typing import Any
 from gateway.directory import Directory
 from gateway.directory.lineage import LineageSnapshot, names_at
 from gateway.envelope.codec import envelope_from_element
+from gateway.pipeline.handover import add_handovers
 from gateway.pipeline.states import is_final
 from gateway.store import MessageStore
 from gateway.xmlsafe import parse_xml
@@ -50,11 +51,13 @@ class StatusView:
 async def forwarding_notes(
     directory: Directory, messages: MessageStore, status: dict[str, Any]
 ) -> None:
-    """Add ``addressed_to``/``forwarded_to`` notes to ``status`` (read at read time)."""
+    """Add ``addressed_to``/``forwarded_to`` notes to ``status`` (read at read time), and
+    the hand-overs of its items to successors (:func:`add_handovers`)."""
     await _names_when_sent(directory, status)
     snap = await directory.lineage.snapshot()
     if not snap.links:
         return
+    await add_handovers(directory.db, status)
     now = directory.lineage.clock()
     units = {r["unit"]: r for r in status["recipients"]}
     for code, entry in units.items():

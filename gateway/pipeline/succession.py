@@ -5,7 +5,9 @@ rows; from the retirement's instant on, its successor reads them with its own, a
 answers them. Nothing is copied, so nothing can be lost or handed over twice, and there
 is no moment (nor crash) in the middle of a hand-over: the item is in the retired unit's
 list until the instant and in the successor's from then on, in every hub process at
-once. Each item read this way says whom it was addressed to (``handed_over_from``).
+once. Each item read this way says whom it was addressed to (``handed_over_from``), and
+the first read of each is recorded in its message's timeline
+(:mod:`gateway.pipeline.handover`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.directory.lineage import Lineage
+from gateway.pipeline.handover import HandoverLog
 from gateway.store import MessageStore
 from gateway.store.records import MailboxItem
 
@@ -29,14 +32,21 @@ class Succession:
     def __init__(self, messages: MessageStore, lineage: Lineage) -> None:
         self.messages = messages
         self.lineage = lineage
+        self.handovers = HandoverLog(lineage.db)
 
     async def pending(self, unit: str, limit: int) -> list[MailboxItem]:
-        """``unit``'s pending items, then those of the units handed to it, oldest first."""
+        """``unit``'s pending items, then those of the units handed to it, oldest first
+        (the first read of each handed-over item is recorded before it is returned)."""
         items = await self.messages.pending(unit, limit)
+        handed = False
         for retired in await self.lineage.handed_to(unit):
             if len(items) >= limit:
                 break
-            items += await self.messages.pending(retired, limit - len(items))
+            more = await self.messages.pending(retired, limit - len(items))
+            handed = handed or bool(more)
+            items += more
+        if handed:
+            await self.handovers.record(unit, items)
         return items
 
     @staticmethod

@@ -21,10 +21,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
-from gateway.directory import scheduled
+from gateway.directory import rows, scheduled
 from gateway.directory.csv_import import check_directory_code
-from gateway.directory.directory import _check_name, _known_unit, _unit_row
 from gateway.directory.lineage import parse_at
+from gateway.directory.rows import check_name, known_unit
 from gateway.errors import DirectoryError, RequestError, UnitExistsError
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
 
@@ -40,7 +40,7 @@ def _iso(at: datetime) -> str:
 
 async def unit_row(session: AsyncSession, code: str) -> UnitRow:
     """The unit ``code``; ``directory.unknown_unit`` if there is none."""
-    return await _unit_row(session, code)
+    return await rows.unit_row(session, code)
 
 
 def _not_retired(row: UnitRow, at: datetime, what: str = "unit") -> None:
@@ -80,8 +80,8 @@ async def rename(
     row = await unit_row(session, code)
     _not_retired(row, at)
     if not _effective_now(at):
-        return await scheduled.schedule(session, row, at, actor=actor, name=_check_name(name))
-    was, row.name = row.name, _check_name(name)
+        return await scheduled.schedule(session, row, at, actor=actor, name=check_name(name))
+    was, row.name = row.name, check_name(name)
     await audit.append(
         session, actor, "unit.renamed", unit=code, detail={"name": row.name, "was": was}
     )
@@ -196,7 +196,7 @@ async def add_unit(
     now = utcnow()
     row = UnitRow(
         code=code,
-        name=_check_name(name),
+        name=check_name(name),
         parent_code=parent,
         created_at=now,
         valid_from=at if at > now else None,
@@ -231,7 +231,7 @@ async def merge(
 ) -> UnitRow:
     """Merge ``codes`` into ``into``: a survivor keeps its code; a code not yet in the
     directory is made (``name`` needed) and valid from ``at``."""
-    target = await _known_unit(session, into)
+    target = await known_unit(session, into)
     if target is None:
         if not name:
             raise DirectoryError(

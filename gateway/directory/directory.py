@@ -1,23 +1,22 @@
 """The directory: units in a tree of any depth, groups of units, and credentials.
 
-Groups come in three kinds: ``explicit`` (a listed set of units), ``children`` (every
-direct child of a unit, as the tree is *now*) and ``descendants`` (every unit below a
-unit, or only those exactly ``depth`` levels below). :meth:`Directory.expand` turns the
-addressees of an envelope (units and groups) into distinct unit codes.
+:class:`Directory` adds, reads, moves and removes units, expands addressees (units and
+groups, :meth:`Directory.expand`) into distinct unit codes and holds the tokens; its
+groups are in :mod:`gateway.directory.groups`, its row reads and writes in
+:mod:`gateway.directory.rows`.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, literal, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from gateway import audit
 from gateway.directory.csv_import import (
@@ -26,25 +25,24 @@ from gateway.directory.csv_import import (
     order_parents_first,
     parse_units_csv,
 )
+from gateway.directory.groups import DirectoryGroups, Group, group_units
 from gateway.directory.lineage import Lineage, Link, read_snapshot
 from gateway.directory.principal import Principal
-from gateway.directory.tokens import TokenInfo, TokenRegistry
-from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, check_unit_code
-from gateway.errors import DirectoryError, RoutingError, UnitExistsError
-from gateway.store.db import Database, execute
-from gateway.store.models import (
-    DeliveryRow,
-    GroupMemberRow,
-    GroupRow,
-    MailboxItemRow,
-    MessageRow,
-    TokenRow,
-    UnitRow,
-    table,
-    utcnow,
+from gateway.directory.rows import (
+    check_name,
+    descendant_codes,
+    descendants_query,
+    in_use,
+    insert_unit,
+    is_unit,
+    opt_code,
+    unit_row,
+    update_unit,
 )
-from gateway.store.prepared import Prepared
-from gateway.text import nfc
+from gateway.directory.tokens import TokenInfo, TokenRegistry
+from gateway.errors import DirectoryError, RoutingError
+from gateway.store.db import Database
+from gateway.store.models import TokenRow, UnitRow, utcnow
 
 __all__ = ["Change", "Directory", "Group", "ImportResult", "Unit"]
 
@@ -88,19 +86,7 @@ class ImportResult:
     unchanged: int
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """A group: ``kind`` is explicit, children or descendants (of ``parent``)."""
-
-    code: str
-    name: str
-    kind: str
-    parent: str | None = None
-    depth: int | None = None
-    members: tuple[str, ...] = ()
-
-
-class Directory:
+class Directory(DirectoryGroups):
     """Units, groups and tokens, over a :class:`~gateway.store.db.Database`."""
 
     def __init__(self, db: Database) -> None:
@@ -121,11 +107,11 @@ class Directory:
         self, code: str, name: str, parent: str | None = None, *, actor: str = "admin"
     ) -> Unit:
         """Add a unit under ``parent`` (any depth); ``directory.unit_exists`` if present."""
-        spec = UnitSpec(check_directory_code(code), _check_name(name), _opt_code(parent))
+        spec = UnitSpec(check_directory_code(code), check_name(name), opt_code(parent))
         async with self.db.session(write=True) as session:
             if spec.parent is not None and await session.get(UnitRow, spec.parent) is None:
                 raise DirectoryError(f"no unit {spec.parent}", code="directory.unknown_unit")
-            row = await _insert_unit(session, spec, actor)
+            row = await insert_unit(session, spec, actor)
             return Unit.of(row)
 
     async def import_csv(self, text: str, *, actor: str = "admin") -> ImportResult:
@@ -141,9 +127,9 @@ class Directory:
             for spec in order_parents_first(specs, existing):
                 row = await session.get(UnitRow, spec.code)
                 if row is None:
-                    await _insert_unit(session, spec, actor)
+                    await insert_unit(session, spec, actor)
                     created += 1
-                elif await _update_unit(session, row, spec, actor):
+                elif await update_unit(session, row, spec, actor):
                     updated += 1
         return ImportResult(created, updated, len(specs) - created - updated)
 
@@ -154,8 +140,8 @@ class Directory:
         or under a group, or has a token that is not revoked; its revoked tokens go with it.
         """
         async with self.db.session(write=True) as session:
-            row = await _unit_row(session, code)
-            why = await _in_use(session, code)
+            row = await unit_row(session, code)
+            why = await in_use(session, code)
             if why:
                 raise DirectoryError(
                     f"unit {code} cannot be removed: {why}",
@@ -178,10 +164,10 @@ class Directory:
     async def set_parent(self, code: str, parent: str | None, *, actor: str = "admin") -> None:
         """Move a unit under another parent (``directory.cycle`` if it would loop)."""
         async with self.db.session(write=True) as session:
-            row = await _unit_row(session, code)
+            row = await unit_row(session, code)
             if parent is not None:
-                await _unit_row(session, parent)
-                if parent == code or parent in await _descendant_codes(session, code):
+                await unit_row(session, parent)
+                if parent == code or parent in await descendant_codes(session, code):
                     raise DirectoryError(f"{parent} is {code} or below it", code="directory.cycle")
             row.parent_code = parent
             await audit.append(session, actor, "unit.moved", unit=code, detail={"parent": parent})
@@ -190,7 +176,7 @@ class Directory:
         """One unit; ``directory.unknown_unit`` if there is none."""
         await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
-            return Unit.of(await _unit_row(session, code))
+            return Unit.of(await unit_row(session, code))
 
     async def exists(self, code: str) -> bool:
         """True when ``code`` is a unit of the directory."""
@@ -208,7 +194,7 @@ class Directory:
         """The direct children of a unit, by code."""
         await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
-            await _unit_row(session, code)
+            await unit_row(session, code)
             query = select(UnitRow).where(UnitRow.parent_code == code).order_by(UnitRow.code)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
 
@@ -216,8 +202,8 @@ class Directory:
         """Every unit below ``code`` (or only those exactly ``depth`` levels below)."""
         await self.lineage.snapshot()  # scheduled renames and moves that are due
         async with self.db.read() as session:
-            await _unit_row(session, code)
-            query = _descendants_query(code, depth)
+            await unit_row(session, code)
+            query = descendants_query(code, depth)
             return [Unit.of(r) for r in (await session.execute(query)).scalars()]
 
     async def last_seen_of(self, codes: Iterable[str]) -> dict[str, datetime | None]:
@@ -238,83 +224,6 @@ class Directory:
                 update(UnitRow).where(UnitRow.code == code).values(last_seen_at=at or utcnow())
             )
 
-    # -- groups ------------------------------------------------------------------------
-
-    async def add_group(
-        self, code: str, members: Sequence[str], name: str | None = None, *, actor: str = "admin"
-    ) -> Group:
-        """An explicit group of the listed units."""
-        unique = list(dict.fromkeys(check_unit_code(m) for m in members))
-        async with self.db.session(write=True) as session:
-            for member in unique:
-                await _unit_row(session, member)
-            row = await _insert_group(session, code, name, "explicit", None, None, actor)
-            session.add_all(GroupMemberRow(group_code=row.code, unit_code=m) for m in unique)
-            return Group(row.code, row.name, row.kind, members=tuple(unique))
-
-    async def add_children_group(
-        self, code: str, parent: str, name: str | None = None, *, actor: str = "admin"
-    ) -> Group:
-        """A group meaning "every direct child of ``parent``" (evaluated when expanded)."""
-        return await self.add_descendants_group(code, parent, 1, name, actor=actor, kind="children")
-
-    async def add_descendants_group(
-        self,
-        code: str,
-        parent: str,
-        depth: int | None = None,
-        name: str | None = None,
-        *,
-        actor: str = "admin",
-        kind: str = "descendants",
-    ) -> Group:
-        """A group meaning "every unit below ``parent``" (or exactly ``depth`` levels below)."""
-        if depth is not None and depth < 1:
-            raise DirectoryError("depth must be 1 or more", code="directory.invalid")
-        async with self.db.session(write=True) as session:
-            await _unit_row(session, parent)
-            row = await _insert_group(session, code, name, kind, parent, depth, actor)
-            return Group(row.code, row.name, row.kind, parent, depth)
-
-    async def groups(self) -> builtins.list[Group]:
-        """Every group with its current members."""
-        await self.lineage.snapshot()  # scheduled renames and moves that are due
-        async with self.db.read() as session:
-            rows = (await session.execute(select(GroupRow).order_by(GroupRow.code))).scalars()
-            return [
-                Group(
-                    r.code,
-                    r.name,
-                    r.kind,
-                    r.parent_code,
-                    r.depth,
-                    tuple(await _group_members(session, r)),
-                )
-                for r in rows.all()
-            ]
-
-    async def group(self, code: str) -> Group:
-        """One group with its current members; ``directory.unknown_group`` if there is none."""
-        await self.lineage.snapshot()  # scheduled renames and moves that are due
-        async with self.db.read() as session:
-            row = await _group_row(session, code)
-            members = tuple(await _group_members(session, row))
-            return Group(row.code, row.name, row.kind, row.parent_code, row.depth, members)
-
-    async def remove_group(self, code: str, *, actor: str = "admin") -> None:
-        """Delete a group (messages sent to it keep their recipients)."""
-        async with self.db.session(write=True) as session:
-            row = await _group_row(session, code)
-            await session.execute(delete(GroupMemberRow).where(GroupMemberRow.group_code == code))
-            await session.delete(row)
-            await audit.append(
-                session, actor, "group.removed", unit=row.parent_code, detail={"group": code}
-            )
-
-    async def groups_of(self, unit: str) -> builtins.list[str]:
-        """Codes of the groups that currently include ``unit``."""
-        return [g.code for g in await self.groups() if unit in g.members]
-
     async def expand(self, addressees: Iterable[str]) -> builtins.list[str]:
         """Units and groups → distinct unit codes, in first-seen order.
 
@@ -328,11 +237,11 @@ class Directory:
         result: dict[str, None] = {}
         async with self.db.read() as session:
             for code in codes:
-                if code in self._units or await _is_unit(session, code):
+                if code in self._units or await is_unit(session, code):
                     self._units.add(code)
                     result.setdefault(code, None)
                     continue
-                for unit in await _group_units(session, code):
+                for unit in await group_units(session, code):
                     result.setdefault(unit, None)
         if not result:
             raise RoutingError("no recipients", code="routing.no_recipients")
@@ -441,187 +350,3 @@ class Directory:
 
 def _link_json(link: Link, code: str) -> dict[str, Any]:
     return {"code": code, "kind": link.kind, "at": link.effective_at}
-
-
-def _check_name(name: str) -> str:
-    name = nfc(name.strip())
-    if not name or len(name) > 500:
-        raise DirectoryError(
-            "a unit needs a name (at most 500 characters)", code="directory.invalid"
-        )
-    return name
-
-
-def _opt_code(code: str | None) -> str | None:
-    return check_unit_code(code) if code else None
-
-
-async def _known_unit(session: AsyncSession, code: str) -> UnitRow | None:
-    """The unit ``code``, or ``None`` (also for text that cannot be a code: a NUL byte or
-    an overlong string never reaches the database, which would refuse it with a 500)."""
-    if len(code) > UNIT_CODE_MAX or not UNIT_CODE_RE.fullmatch(code):
-        return None
-    return await session.get(UnitRow, code)
-
-
-async def _unit_row(session: AsyncSession, code: str) -> UnitRow:
-    row = await _known_unit(session, code)
-    if row is None:
-        raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
-    return row
-
-
-async def _group_row(session: AsyncSession, code: str) -> GroupRow:
-    row = await session.get(GroupRow, code)
-    if row is None:
-        raise DirectoryError(f"no group {code}", code="directory.unknown_group")
-    return row
-
-
-async def _update_unit(session: AsyncSession, row: UnitRow, spec: UnitSpec, actor: str) -> bool:
-    """Give ``row`` the name and parent of ``spec``; False when it already has them."""
-    name = _check_name(spec.name)
-    if row.name == name and row.parent_code == spec.parent:
-        return False
-    moved = spec.parent is not None and spec.parent != row.parent_code
-    if moved and (
-        spec.parent == row.code or spec.parent in await _descendant_codes(session, row.code)
-    ):
-        raise DirectoryError(
-            f"unit {row.code}: parent {spec.parent} is {row.code} or below it",
-            code="directory.cycle",
-        )
-    detail = {"name": name, "parent": spec.parent, "was": [row.name, row.parent_code]}
-    row.name, row.parent_code = name, spec.parent
-    await session.flush()
-    await audit.append(session, actor, "unit.updated", unit=row.code, detail=detail)
-    return True
-
-
-async def _in_use(session: AsyncSession, code: str) -> str | None:
-    """Why ``code`` may not be removed, or ``None``."""
-    checks = (
-        ("it sent messages", select(MessageRow.id).where(MessageRow.sender == code)),
-        ("it received messages", select(DeliveryRow.id).where(DeliveryRow.recipient == code)),
-        (
-            "its mailbox has items",
-            select(MailboxItemRow.item_id).where(MailboxItemRow.unit == code),
-        ),
-        ("it has child units", select(UnitRow.code).where(UnitRow.parent_code == code)),
-        (
-            "a group lists it",
-            select(GroupMemberRow.unit_code).where(GroupMemberRow.unit_code == code),
-        ),
-        ("a group is defined below it", select(GroupRow.code).where(GroupRow.parent_code == code)),
-        (
-            "it has a token that is not revoked (lienthong tokens revoke)",
-            select(TokenRow.id).where(TokenRow.unit_code == code, TokenRow.revoked_at.is_(None)),
-        ),
-    )
-    for why, query in checks:
-        if (await session.execute(query.limit(1))).first() is not None:
-            return why
-    return None
-
-
-async def _insert_unit(session: AsyncSession, spec: UnitSpec, actor: str) -> UnitRow:
-    if await session.get(UnitRow, spec.code) is not None:
-        raise UnitExistsError(f"unit {spec.code} exists")
-    if await session.get(GroupRow, spec.code) is not None:
-        raise DirectoryError(f"{spec.code} is a group", code="directory.group_exists")
-    row = UnitRow(
-        code=spec.code, name=_check_name(spec.name), parent_code=spec.parent, created_at=utcnow()
-    )
-    session.add(row)
-    await session.flush()
-    await audit.append(
-        session,
-        actor,
-        "unit.added",
-        unit=spec.code,
-        detail={"name": row.name, "parent": spec.parent},
-    )
-    return row
-
-
-async def _insert_group(
-    session: AsyncSession,
-    code: str,
-    name: str | None,
-    kind: str,
-    parent: str | None,
-    depth: int | None,
-    actor: str,
-) -> GroupRow:
-    code = check_unit_code(code)
-    if await session.get(GroupRow, code) is not None:
-        raise DirectoryError(f"group {code} exists", code="directory.group_exists")
-    if await session.get(UnitRow, code) is not None:
-        raise UnitExistsError(f"{code} is a unit")
-    row = GroupRow(
-        code=code,
-        name=nfc((name or code).strip()),
-        kind=kind,
-        parent_code=parent,
-        depth=depth,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    await session.flush()
-    await audit.append(
-        session,
-        actor,
-        "group.added",
-        unit=parent,
-        detail={"group": code, "kind": kind, "depth": depth},
-    )
-    return row
-
-
-def _descendants_query(code: str, depth: int | None) -> Select[UnitRow]:
-    tree = (
-        select(UnitRow.code.label("code"), literal(0).label("depth"))
-        .where(UnitRow.code == code)
-        .cte("tree", recursive=True)
-    )
-    child = aliased(UnitRow)
-    tree = tree.union_all(
-        select(child.code, tree.c.depth + 1).where(child.parent_code == tree.c.code)
-    )
-    query = select(UnitRow).join(tree, UnitRow.code == tree.c.code).where(tree.c.depth > 0)
-    if depth is not None:
-        query = query.where(tree.c.depth == depth)
-    return query.order_by(tree.c.depth, UnitRow.code)
-
-
-async def _descendant_codes(session: AsyncSession, code: str) -> set[str]:
-    return {r.code for r in (await session.execute(_descendants_query(code, None))).scalars()}
-
-
-async def _group_members(session: AsyncSession, group: GroupRow) -> builtins.list[str]:
-    if group.kind == "explicit":
-        query = (
-            select(GroupMemberRow.unit_code)
-            .where(GroupMemberRow.group_code == group.code)
-            .order_by(GroupMemberRow.unit_code)
-        )
-        return list((await session.execute(query)).scalars())
-    assert group.parent_code is not None
-    rows = (await session.execute(_descendants_query(group.parent_code, group.depth))).scalars()
-    now = utcnow()  # a retired unit has left the tree: its successor is reached on its own
-    return [r.code for r in rows if r.valid_until is None or r.valid_until > now]
-
-
-_UNIT = Prepared(select(table(UnitRow).c.code).where(table(UnitRow).c.code == bindparam("code")))
-
-
-async def _is_unit(session: AsyncSession, code: str) -> bool:
-    return (await execute(session, _UNIT, {"code": code})).first() is not None
-
-
-async def _group_units(session: AsyncSession, code: str) -> builtins.list[str]:
-    """The member units of group ``code``; ``routing.unknown_recipient`` if it is none."""
-    group = await session.get(GroupRow, code)
-    if group is None:
-        raise RoutingError(f"unknown recipient {code[:40]!r}", code="routing.unknown_recipient")
-    return await _group_members(session, group)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the store imports this module (receipt_party)
 
 __all__ = [
     "PrincipalLike",
+    "own_documents",
     "receipt_party",
     "require_operator",
     "require_party",
@@ -65,6 +66,12 @@ def require_unit(p: PrincipalLike) -> str:
     if not p.unit:
         raise ForbiddenError("only a unit may do this", code="auth.forbidden")
     return p.unit
+
+
+def own_documents(p: PrincipalLike) -> str:
+    """Whose documents a list shows (inbox, sent, registers): a unit lists only its own,
+    those delivered to it and those it sent; operators search instead (``auth.forbidden``)."""
+    return require_unit(p)
 
 
 def require_operator(p: PrincipalLike) -> str:

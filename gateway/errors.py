@@ -452,6 +452,11 @@ ERROR_CODES: dict[str, str] = {
     "auth.unit_retired": "the credential's unit is retired (or not yet valid)",
     "auth.forbidden": "the caller may not do this",
     "auth.csrf": "the CSRF token is missing or wrong",
+    "auth.invalid_password": "the username or password is wrong, or the account is disabled",
+    "auth.account_locked": "too many wrong passwords in a row: the account is locked for a "
+    "while (429; retry after Retry-After)",
+    "person.exists": "a clerk's account with that username exists already",
+    "person.not_found": "no clerk's account with that username",
     # limits / request
     "limit.body_too_large": "the request body exceeds the size limit",
     "limit.rate": "too many requests from this unit",
@@ -479,6 +484,8 @@ ERROR_CODES: dict[str, str] = {
     "organisation (policy refuse, 422)",
     "attachment.signature_invalid": "a PDF's signature is broken, changed after signing, "
     "expired or not from the PDF trust list, or the PDF is unreadable (policy refuse, 422)",
+    "attachment.check_timeout": "checking a PDF's signatures needed more CPU than "
+    "[pdf] check_cpu_seconds allows (a costly, possibly hostile file; policy refuse, 422)",
     # evidence bundles (lienthong evidence verify; docs/evidence.md)
     "evidence.unreadable": "not a lienthong-evidence/1 zip, or a part of it is malformed",
     "evidence.manifest_signature": "manifest.sig does not hold, or the hub's certificate "

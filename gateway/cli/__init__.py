@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "groups": "groups",
     "keys": "keys",
     "tokens": "tokens",
+    "users": "users",
     "envelope": "envelope",
     "send": "client",
     "inbox": "client",

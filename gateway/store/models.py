@@ -45,6 +45,7 @@ __all__ = [
     "MessageRow",
     "OutboxEntryRow",
     "PdfVerdictRow",
+    "PersonRow",
     "ReceiptRow",
     "TimestampRow",
     "TokenRow",
@@ -195,6 +196,24 @@ class TokenRow(Base):
     revoked_at: Mapped[datetime | None]
     #: An operator token limited to this unit's subtree (a leader); None: every unit.
     scope: Mapped[str | None] = mapped_column(UNIT_CODE, ForeignKey("units.code"), default=None)
+
+
+class PersonRow(Base):
+    """A clerk's own account in a unit (the password stored only as its scrypt hash)."""
+
+    __tablename__ = "people"
+    __table_args__ = (Index("ix_people_unit_code", "unit_code"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    unit_code: Mapped[str] = mapped_column(UNIT_CODE, ForeignKey("units.code"))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    #: Wrong passwords since the last right one.
+    failures: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class MessageRow(Base):

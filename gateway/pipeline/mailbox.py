@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from typing import Any
 
 import structlog
 
@@ -25,7 +23,7 @@ from gateway.errors import EnvelopeError, StoreUnavailable
 from gateway.logging import bound
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.notify import MailboxSignals
-from gateway.store import MessageStore
+from gateway.store import MessageStore, outbox_body
 
 __all__ = ["MailboxConsumers", "parse_body"]
 
@@ -35,16 +33,13 @@ log = structlog.get_logger("gateway.pipeline.mailbox")
 def parse_body(delivery: BusDelivery) -> tuple[str, str, str, str]:
     """``(kind, message_id, recipient, ref)`` from an outbox JSON body; refuse anything else."""
     try:
-        body: dict[str, Any] = json.loads(delivery.body)
-        kind = str(body["kind"])
-        message_id = str(body["message_id"])
-        recipient = check_unit_code(str(body.get("recipient") or delivery.routing_key))
+        body = outbox_body.decode(delivery.body, delivery.routing_key)
+        recipient = check_unit_code(body.recipient)
     except (ValueError, KeyError, TypeError) as exc:
         raise EnvelopeError("unreadable bus message", code="envelope.invalid") from exc
-    if kind not in ("document", "receipt") or recipient != delivery.routing_key:
+    if body.kind not in outbox_body.KINDS or recipient != delivery.routing_key:
         raise EnvelopeError("bus message for another mailbox", code="envelope.invalid")
-    ref = str(body.get("receipt_id") or message_id) if kind == "receipt" else message_id
-    return kind, message_id, recipient, ref
+    return body.kind, body.message_id, recipient, body.ref
 
 
 class MailboxConsumers:

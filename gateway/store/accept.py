@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.pdfsig import store as pdf_verdicts
 from gateway.pipeline import states
-from gateway.store import changes
+from gateway.store import changes, outbox_body
 from gateway.store.db import execute
 from gateway.store.dialects import by_dialect, dialect, prefixed, prefixed_params
 from gateway.store.headers import existing_message
@@ -24,7 +24,7 @@ from gateway.store.models import (
     table,
     utcnow,
 )
-from gateway.store.outbox import DOCUMENTS, INSERT_OUTBOX, OUTBOX_COLUMNS, body, outbox_values
+from gateway.store.outbox import DOCUMENTS, INSERT_OUTBOX, OUTBOX_COLUMNS, outbox_values
 from gateway.store.prepared import Prepared, insert_of
 from gateway.store.records import (
     AcceptResult,
@@ -111,10 +111,7 @@ def _message_rows(
         {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
         for u in units
     ]
-    outbox = [
-        outbox_values(DOCUMENTS, u, mid, body(message_id=mid, recipient=u, kind="document"), now)
-        for u in units
-    ]
+    outbox = [outbox_values(DOCUMENTS, u, mid, outbox_body.document(mid, u), now) for u in units]
     return message, attachments, deliveries, outbox
 
 

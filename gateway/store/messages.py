@@ -7,9 +7,8 @@ accept → (outbox) claim_outbox / mark_published / release → deliver → pend
 ack_document / mark_fetched(_many) → add_receipt → status / search. Every state change
 appends an audit entry in the same transaction, so the audit log and the state never disagree.
 
-Outbox bodies are JSON: ``{"message_id", "recipient", "kind": "document"}`` on topic
-``documents`` and ``{"receipt_id", "message_id", "recipient", "kind": "receipt"}`` on topic
-``receipts``; the routing key is the recipient unit code.
+Outbox bodies (the bus messages) are defined in :mod:`gateway.store.outbox_body`; the
+routing key is the recipient unit code.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ and the publish marks that move a document's delivery to ``queued``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -20,11 +19,6 @@ DOCUMENTS = "documents"
 RECEIPTS = "receipts"
 
 
-def body(**fields: str) -> bytes:
-    """An outbox body: compact, sorted JSON."""
-    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-
-
 OUTBOX_COLUMNS = ["topic", "routing_key", "body", "message_id", "created_at", "attempts"]
 INSERT_OUTBOX = insert_of(table(OutboxEntryRow), OUTBOX_COLUMNS)
 
@@ -32,7 +26,8 @@ INSERT_OUTBOX = insert_of(table(OutboxEntryRow), OUTBOX_COLUMNS)
 def outbox_values(
     topic: str, recipient: str, message_id: str, body: bytes, now: Any = None
 ) -> dict[str, Any]:
-    """The columns of one outbox row, for ``INSERT_OUTBOX``."""
+    """The columns of one outbox row, for ``INSERT_OUTBOX`` (``body``: see
+    :mod:`gateway.store.outbox_body`)."""
     return {
         "topic": topic,
         "routing_key": recipient,

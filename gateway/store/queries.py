@@ -30,6 +30,7 @@ from gateway.store.changes import (
     withdrawn,
 )
 from gateway.store.db import Database
+from gateway.store.dialects import dialect
 from gateway.store.lineage import related_codes
 from gateway.store.models import (
     AttachmentRow,
@@ -57,7 +58,6 @@ from gateway.store.records import (
     StoredReceipt,
     UnitSummary,
 )
-from gateway.store.dialects import dialect
 from gateway.text import fold
 from gateway.untrusted import clamp_datetime, parse_json
 from gateway.urgency import rank

@@ -15,7 +15,7 @@ from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import DocumentRevokedError, IllegalTransitionError, NotFoundError, ReceiptError
 from gateway.pipeline import states
-from gateway.store import changes
+from gateway.store import changes, outbox_body
 from gateway.store.db import execute
 from gateway.store.deliveries import (
     DELIVERY_TABLE,
@@ -31,7 +31,7 @@ from gateway.store.dialects import by_dialect, dialect, prefixed, prefixed_param
 from gateway.store.fetch_ack import ack_documents
 from gateway.store.headers import MessageHeader, message_header
 from gateway.store.models import OutboxEntryRow, ReceiptRow, table, utcnow
-from gateway.store.outbox import INSERT_OUTBOX, OUTBOX_COLUMNS, RECEIPTS, body, outbox_values
+from gateway.store.outbox import INSERT_OUTBOX, OUTBOX_COLUMNS, RECEIPTS, outbox_values
 from gateway.store.prepared import Prepared, insert_of
 from gateway.store.records import VerifiedReceiptLike
 from gateway.store.revocation import close_revoked_originals
@@ -152,8 +152,7 @@ def _receipt_rows(
         "receipt_xml": verified.xml,
         "digest": verified.digest,
     }
-    outbox_body = body(receipt_id=rid, message_id=mid, recipient=target, kind="receipt")
-    return receipt, outbox_values(RECEIPTS, target, mid, outbox_body)
+    return receipt, outbox_values(RECEIPTS, target, mid, outbox_body.receipt(rid, mid, target))
 
 
 def _receipt_detail(r: Any, old: str, new: str) -> dict[str, Any]:

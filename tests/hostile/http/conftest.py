@@ -3,7 +3,6 @@ each a hub served on a loopback port, on SQLite + local bus and PostgreSQL + Rab
 
 from __future__ import annotations
 
-from tests.integration.api.conftest import backends, hub_overrides, world
-from tests.integration.axis.conftest import axis_world
+from tests.support.world_fixtures import axis_world, backends, hub_overrides, world
 
 __all__ = ["axis_world", "backends", "hub_overrides", "world"]

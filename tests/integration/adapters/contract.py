@@ -1,9 +1,10 @@
 """The contract every adapter passes, run against a real hub (subclass per adapter).
 
-A subclass says how to build its adapter for unit B, how to count the effects on the
-unit's side (``effects``: distinct documents the unit's system received), and how to make
-the unit's system fail worth-a-retry (``fail_recoverably``) or for good
-(``fail_permanently``).
+:class:`AdapterBasics` is for every adapter; :class:`AdapterContract` adds the delivery
+tests of an adapter that sends. A subclass says how to build its adapter for unit B, how
+to count the effects on the unit's side (``effects``: distinct documents the unit's system
+received), and how to make the unit's system fail worth-a-retry (``fail_recoverably``) or
+for good (``fail_permanently``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,34 @@ from gateway.hub import Hub
 FAST = {"retry_base": 0.001, "retry_cap": 0.01, "retry_attempts": 4, "wait": 0}
 
 
-class AdapterContract:
-    """Shared tests; subclasses implement the four hooks below."""
+class AdapterBasics:
+    """What every adapter passes, also one that pushes nothing (``axis``: the office
+    system pulls over the hub's HTTP API): it closes cleanly and reports its health."""
 
     name = "base"
 
     async def make(self, tmp_path: Path) -> Adapter:
         raise NotImplementedError
+
+    async def test_aclose_is_idempotent(self, tmp_path: Path) -> None:
+        """Closing twice is fine, and the async context manager closes too."""
+        adapter = await self.make(tmp_path)
+        async with adapter as entered:
+            assert entered is adapter
+        await adapter.aclose()
+        assert adapter.closed
+
+    async def test_health_reports(self, tmp_path: Path) -> None:
+        """Healthy when usable, not healthy once closed."""
+        adapter = await self.make(tmp_path)
+        assert (await adapter.health()).ok
+        await adapter.aclose()
+        assert not (await adapter.health()).ok
+
+
+class AdapterContract(AdapterBasics):
+    """Shared tests of an adapter that sends; subclasses implement ``make`` and the three
+    hooks below."""
 
     async def effects(self, adapter: Adapter) -> int:
         raise NotImplementedError
@@ -98,18 +120,3 @@ class AdapterContract:
         assert (await runner.health())[slot.label]["failed_items"] == 1
         assert await delivery_state(hub, message_id, B) in {"delivered", "failed"}
         await adapter.aclose()
-
-    async def test_aclose_is_idempotent(self, tmp_path: Path) -> None:
-        """Closing twice is fine, and the async context manager closes too."""
-        adapter = await self.make(tmp_path)
-        async with adapter as entered:
-            assert entered is adapter
-        await adapter.aclose()
-        assert adapter.closed
-
-    async def test_health_reports(self, tmp_path: Path) -> None:
-        """Healthy when usable, not healthy once closed."""
-        adapter = await self.make(tmp_path)
-        assert (await adapter.health()).ok
-        await adapter.aclose()
-        assert not (await adapter.health()).ok

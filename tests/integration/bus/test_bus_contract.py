@@ -1,4 +1,5 @@
-"""The bus contract: one suite that LocalBus and RabbitBus (real RabbitMQ) must both pass."""
+"""The bus contract: one suite that LocalBus, RabbitBus and the sharded RabbitBus (real
+RabbitMQ) must all pass."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from typing import Any
 import pytest
 
 from gateway.bus import Bus, BusDelivery, open_bus
+from gateway.bus import topology as topo
 from gateway.errors import BusUnavailable, DirectoryError, RoutingError, StoreUnavailable
 
 LIMIT = 3
+#: Delivery queues of the sharded bus under test.
+SHARDS = 3
 FAST: dict[str, Any] = {
     "delivery_limit": LIMIT,
     "backoff_base": 0.05,
@@ -87,6 +91,10 @@ class BusContract:
     @pytest.fixture
     def make_bus(self) -> Callable[..., Bus]:
         raise NotImplementedError
+
+    def depth_key(self, unit: str) -> str:
+        """What :meth:`Bus.queue_depths` counts ``unit``'s waiting messages under."""
+        return unit
 
     @pytest.fixture
     async def bus(self, make_bus: Callable[..., Bus]) -> AsyncIterator[Bus]:
@@ -161,7 +169,7 @@ class BusContract:
         await bus.consume(unit, second)
         await asyncio.sleep(0.3)
         assert second.seen == []
-        assert (await bus.queue_depths([unit])).get(unit) == 0
+        assert (await bus.queue_depths([unit])).get(self.depth_key(unit)) == 0
 
     async def test_recoverable_error_is_retried_with_backoff(self, bus: Bus) -> None:
         """A handler raising Recoverable sees the message again after a delay, then succeeds."""
@@ -329,3 +337,26 @@ class TestRabbitBus(BusContract):
     @pytest.fixture
     def make_bus(self, amqp_module_url: str) -> Callable[..., Bus]:
         return lambda **opts: open_bus(amqp_module_url, confirm_timeout=5.0, **opts)
+
+
+class TestShardedRabbitBus(BusContract):
+    """The sharded RabbitMQ bus (``[bus] shards``): units share a few delivery queues, so
+    each test has a vhost of its own, and depths are counted per delivery queue."""
+
+    @pytest.fixture
+    def make_bus(self, amqp_url: str) -> Callable[..., Bus]:
+        return lambda **opts: open_bus(amqp_url, confirm_timeout=5.0, shards=SHARDS, **opts)
+
+    def depth_key(self, unit: str) -> str:
+        return topo.shard_queue(topo.shard_of(unit, SHARDS))
+
+    async def test_queue_depths(self, bus: Bus) -> None:
+        """Depth reports the messages waiting for a unit nobody consumes under its delivery
+        queue, asked for by unit or with all the others."""
+        unit = new_unit()
+        await bus.declare_mailbox(unit)
+        for i in range(5):
+            await bus.publish("documents", unit, b"x", message_id=f"m-d-{i}")
+        assert await bus.queue_depths([unit]) == {self.depth_key(unit): 5}
+        everything = await bus.queue_depths()
+        assert everything[self.depth_key(unit)] == 5 and sum(everything.values()) == 5

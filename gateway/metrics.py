@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from gateway.deadlines.escalation import overdue_counts
 from gateway.deadlines.sends import send_counts
+from gateway.store.changes import shown_state
 from gateway.store.models import DeliveryRow, MessageRow, OutboxEntryRow, ReceiptRow
 
 __all__ = ["CONTENT_TYPE", "HubMetrics"]
@@ -39,9 +40,11 @@ class HubMetrics:
             "lienthong_messages_accepted", "Messages accepted, by sender", ["unit"], registry=r
         )
         self.deliveries = Gauge(
-            "lienthong_deliveries", "Deliveries by recipient and state", ["unit", "state"],
+            "lienthong_deliveries",
+            "Deliveries by recipient and state (withdrawn: revoked or replaced, not fetched)",
+            ["unit", "state"],
             registry=r,
-        )  # fmt: skip
+        )
         self.receipts = Gauge(
             "lienthong_receipts", "Receipts by recipient and status", ["unit", "status"], registry=r
         )
@@ -98,9 +101,13 @@ class HubMetrics:
             sent = await session.execute(
                 select(MessageRow.sender, func.count()).group_by(MessageRow.sender)
             )
+            shown = select(
+                DeliveryRow.recipient,
+                shown_state(DeliveryRow.message_id, DeliveryRow.state).label("state"),
+            ).subquery()
             states = await session.execute(
-                select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
-                    DeliveryRow.recipient, DeliveryRow.state
+                select(shown.c.recipient, shown.c.state, func.count()).group_by(
+                    shown.c.recipient, shown.c.state
                 )
             )
             receipts = await session.execute(

@@ -18,6 +18,7 @@ from gateway.console.people import LOCAL
 from gateway.dead_letters import resolve_dead_letter
 from gateway.directory.directory import Directory, Unit
 from gateway.directory.last_seen import not_seen_for
+from gateway.store.changes import withdrawn_delivery
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.models import AuditRow, DeliveryRow, MessageRow
@@ -98,7 +99,9 @@ class ConsoleData:
             )
             in_flight = await session.scalar(
                 select(func.count(func.distinct(DeliveryRow.message_id))).where(
-                    DeliveryRow.state.not_in(_IN_FLIGHT_DONE), _recipient_in(scope)
+                    DeliveryRow.state.not_in(_IN_FLIGHT_DONE),
+                    ~withdrawn_delivery(DeliveryRow.message_id, DeliveryRow.state),
+                    _recipient_in(scope),
                 )
             )
             failed = await session.scalar(

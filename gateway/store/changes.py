@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import DocumentRevokedError, RequestError
@@ -34,6 +34,8 @@ from gateway.store.models import MessageRow
 
 __all__ = [
     "CHANGING_KINDS",
+    "UNFETCHED",
+    "WITHDRAWN_STATES",
     "Change",
     "Changes",
     "check_reference",
@@ -41,13 +43,19 @@ __all__ = [
     "document_state",
     "load_changes",
     "one_of",
+    "shown_state",
     "withdrawn",
+    "withdrawn_delivery",
 ]
 
 #: The kinds that change another document, and what they make of it.
 CHANGING_KINDS = {"revoke": "revoked", "replace": "replaced", "update": "updated"}
 #: Kinds after which a recipient that has not fetched the original no longer gets it.
 _WITHDRAWING = ("revoke", "replace")
+#: What a document is after a change that withdraws it from who has not fetched it.
+WITHDRAWN_STATES = tuple(CHANGING_KINDS[k] for k in _WITHDRAWING)
+#: Delivery states of a document not fetched yet (a withdrawn one stays in them).
+UNFETCHED = ("submitted", "queued")
 #: The statuses a revoked document still takes: the answer to the revocation.
 _ANSWERS = ("15", "16")
 
@@ -162,6 +170,22 @@ def withdrawn(message_id: Any, kind: Any, fetched_at: Any) -> Any:
         fetched_at.is_(None),
         exists().where(change.c.refers_to == message_id, one_of(change.c.kind, _WITHDRAWING)),
     )
+
+
+def withdrawn_delivery(message_id: Any, state: Any) -> Any:
+    """SQL: a delivery whose document was revoked or replaced before the recipient
+    fetched it: nothing is pending there any more (unit counters, console, metrics,
+    search counts leave it out or count it as ``withdrawn``)."""
+    change = MessageRow.__table__.alias("change")
+    return and_(
+        one_of(state, UNFETCHED),
+        exists().where(change.c.refers_to == message_id, one_of(change.c.kind, _WITHDRAWING)),
+    )
+
+
+def shown_state(message_id: Any, state: Any) -> Any:
+    """SQL: the delivery's state, or ``withdrawn`` (:func:`withdrawn_delivery`)."""
+    return case((withdrawn_delivery(message_id, state), literal("withdrawn")), else_=state)
 
 
 def one_of(column: Any, values: Collection[str]) -> Any:

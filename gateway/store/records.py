@@ -10,7 +10,7 @@ from gateway.deadlines.overdue import lateness
 from gateway.envelope.model import Envelope, Receipt
 from gateway.facade import SearchFilters  # defined on the seam, read here
 from gateway.store.changes import CHANGING_KINDS as _CHANGED_STATE
-from gateway.store.changes import Change, document_state
+from gateway.store.changes import UNFETCHED, WITHDRAWN_STATES, Change, document_state
 from gateway.urgency import Urgency
 
 __all__ = [
@@ -256,8 +256,12 @@ class MessageStatus:
     due_received_at: datetime | None = None
     due_completed_at: datetime | None = None
 
+    def _withdrawn(self, r: RecipientStatus) -> bool:
+        """The document was revoked or replaced before this recipient fetched it."""
+        return r.state in UNFETCHED and document_state(self.changed_by) in WITHDRAWN_STATES
+
     def _lateness(self, r: RecipientStatus, now: datetime) -> dict[str, Any]:
-        withdrawn = document_state(self.changed_by) in ("revoked", "replaced")
+        withdrawn = document_state(self.changed_by) in WITHDRAWN_STATES
         marks = [(x.status, x.at) for x in r.receipts]
         due_r, due_c = self.due_received_at, self.due_completed_at
         return lateness(r.state, marks, due_r, due_c, now, withdrawn=withdrawn).to_json()
@@ -288,6 +292,7 @@ class MessageStatus:
                     "state": r.state,
                     "updated_at": _iso(r.updated_at),
                     "receipts": [x.to_json() for x in r.receipts],
+                    "withdrawn": self._withdrawn(r),
                     **self._lateness(r, now),
                 }
                 for r in self.recipients

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gateway.console.data import ConsoleData
+from gateway.directory.principal import Principal
 from gateway.store.models import AuditRow
 from tests.support.api_world import A, B, C, World
 
@@ -152,3 +154,38 @@ async def test_15_on_a_revocation_closes_the_original_too(world: World) -> None:
         closed = [d for a, d in rows if a == "delivery.recall_agreed"]
     assert len(closed) == 1 and closed[0]["revocation"] == revoke
     assert closed[0]["implied_by"] == "revocation"
+
+
+async def _summary(world: World, unit: str) -> dict[str, Any]:
+    resp = await world.client.get(
+        "/api/v1/units/summary", params={"unit": unit}, headers=world.auth("operator")
+    )
+    assert resp.status == 200, await resp.text()
+    items: list[dict[str, Any]] = (await resp.json())["items"]
+    return items[0]
+
+
+async def test_a_withdrawn_document_is_not_counted_as_pending(world: World) -> None:
+    """Revoked before B fetched it: B's pending count drops to the revocation alone, the
+    unit's, search and metrics state counts say withdrawn, the status marks it, the
+    console's in-flight count leaves it out."""
+    original = await world.send(subject="Sẽ thu hồi")
+    await _queued(world, original)
+    assert (await _summary(world, B))["pending_items"] == 1
+    revoke = await world.send(kind="revoke", refers_to=original, subject="Thu hồi")
+    await _queued(world, revoke)
+    summary = await _summary(world, B)
+    assert summary["pending_items"] == 1
+    assert summary["states"] == {"withdrawn": 1, "queued": 1}
+    status = await _status(world, original, A)
+    assert status["recipients"][0]["withdrawn"] is True
+    assert (await _status(world, revoke, A))["recipients"][0]["withdrawn"] is False
+    found = await world.client.get(
+        "/api/v1/messages", params={"q": original}, headers=world.auth("operator")
+    )
+    assert [m["states"] for m in (await found.json())["items"]] == [{"withdrawn": 1}]
+    metrics = await (await world.client.get("/metrics")).text()
+    assert f'lienthong_deliveries{{state="withdrawn",unit="{B}"}} 1.0' in metrics
+    assert f'lienthong_deliveries{{state="queued",unit="{B}"}} 1.0' in metrics
+    overview = await ConsoleData(world.hub).overview(Principal(operator="ops"))
+    assert overview.in_flight == 1

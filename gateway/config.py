@@ -160,15 +160,21 @@ class PdfConfig:
     PDF that is not a valid original), ``refuse`` (``attachment.unsigned`` /
     ``attachment.signature_invalid``). ``fetch_revocation``: ask the CRL/OCSP the
     certificates name (otherwise the verdict says revocation was not checked).
+    ``check_cpu_seconds``: the CPU one PDF's check may use (in a worker process); past it
+    the verdict is ``unchecked`` (``attachment.check_timeout`` under ``refuse``).
     """
 
     trust_dir: str = "pdf-trust"
     policy: str = "accept"
     fetch_revocation: bool = False
+    check_cpu_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.policy not in ("accept", "flag", "refuse"):
             raise ValueError(f"policy must be accept, flag or refuse, not {self.policy!r}")
+        cpu = self.check_cpu_seconds
+        if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0 < cpu <= 3600:
+            raise ValueError(f"check_cpu_seconds must be a number in (0, 3600], not {cpu!r}")
 
 
 @dataclass(frozen=True)

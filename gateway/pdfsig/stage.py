@@ -5,20 +5,22 @@ thread; the report is ``{"policy", "flagged", "files": [verdict, …]}``. Under
 ``policy = "refuse"`` the first PDF that is not a valid original refuses the message:
 ``attachment.unsigned`` (no signature, or the person's or organisation's missing) or
 ``attachment.signature_invalid`` (a signature broken, changed after, untrusted, expired,
-or the file unreadable).
+or the file unreadable) or ``attachment.check_timeout`` (the check went over its CPU limit,
+``[pdf] check_cpu_seconds``: each check runs in a worker process, :mod:`.sandbox`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from gateway.config import Config
 from gateway.envelope.model import Attachment
 from gateway.envelope.verify import VerifiedEnvelope
 from gateway.errors import EnvelopeError
-from gateway.pdfsig.check import PdfChecker, is_pdf
+from gateway.pdfsig.check import is_pdf
+from gateway.pdfsig.sandbox import UNCHECKED, BoundedChecker
 from gateway.pdfsig.store import PdfCheckedEnvelope, PdfVerdictStore
 from gateway.pdfsig.trustlist import TrustList
 from gateway.pdfsig.verdict import PdfVerdict
@@ -26,14 +28,26 @@ from gateway.store.db import Database
 
 __all__ = ["PdfSignatures", "build_pdf_stage"]
 
-_UNSIGNED = ("unsigned", "incomplete")
+#: The refusal code of each status that is not ``valid`` (others: signature_invalid).
+_CODES = {
+    "unsigned": "attachment.unsigned",
+    "incomplete": "attachment.unsigned",
+    UNCHECKED: "attachment.check_timeout",
+}
+
+
+class Checker(Protocol):
+    """One PDF in, its verdict out (:class:`~gateway.pdfsig.check.PdfChecker`, or
+    :class:`BoundedChecker` which runs it in a worker process)."""
+
+    def __call__(self, data: bytes | Path, name: str, *, sha256: str = "") -> PdfVerdict: ...
 
 
 class PdfSignatures:
     """Check a verified envelope's PDFs; apply the hub's policy; store the report."""
 
     def __init__(
-        self, checker: PdfChecker, blobs: object, store: PdfVerdictStore, *, policy: str
+        self, checker: Checker, blobs: object, store: PdfVerdictStore, *, policy: str
     ) -> None:
         self.checker = checker
         self.blobs = blobs
@@ -82,9 +96,7 @@ class PdfSignatures:
             return None
         bad = next((v for v in verdicts if v.status != "valid"), None)
         if bad is not None and self.policy == "refuse":
-            code = (
-                "attachment.unsigned" if bad.status in _UNSIGNED else "attachment.signature_invalid"
-            )
+            code = _CODES.get(bad.status, "attachment.signature_invalid")
             raise EnvelopeError(
                 f"{bad.name}: {bad.problem}", code=code, message_id=str(env.message_id)
             )
@@ -102,5 +114,9 @@ class PdfSignatures:
 def build_pdf_stage(config: Config, blobs: object, db: Database) -> PdfSignatures:
     """The stage of this hub, from ``[pdf]``."""
     trust = TrustList(config.pdf_trust_dir)
-    checker = PdfChecker(trust.anchors, fetch_revocation=config.pdf.fetch_revocation)
+    checker = BoundedChecker(
+        trust.anchors,
+        fetch_revocation=config.pdf.fetch_revocation,
+        cpu_seconds=config.pdf.check_cpu_seconds,
+    )
     return PdfSignatures(checker, blobs, PdfVerdictStore(db), policy=config.pdf.policy)

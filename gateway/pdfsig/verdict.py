@@ -13,7 +13,9 @@ CAs issue organisation certificates); any other is a person's.
 - ``unsigned``: no signature at all (``attachment.unsigned``);
 - ``invalid``: a signature is broken, changed after signing, untrusted or expired
   (``attachment.signature_invalid``);
-- ``unreadable``: the file is not a PDF pyHanko can read (``attachment.signature_invalid``).
+- ``unreadable``: the file is not a PDF pyHanko can read (``attachment.signature_invalid``);
+- ``unchecked``: the check needed more CPU than ``[pdf] check_cpu_seconds`` allows
+  (``attachment.check_timeout``; see :mod:`gateway.pdfsig.sandbox`).
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ _KIND_WORDS = {
         ORGANISATION: "tổ chức",
         "signatures": "chữ ký",
         "none": "không có chữ ký",
+        "unchecked": "chưa kiểm tra được chữ ký",
     },
     "en": {
         PERSON: "person",
         ORGANISATION: "organisation",
         "signatures": "signatures",
         "none": "no signature",
+        "unchecked": "signatures not checked",
     },
 }
 
@@ -113,6 +117,8 @@ def verdict_from_json(data: dict[str, Any]) -> PdfVerdict:
 def summary(verdict: PdfVerdict, lang: str = "vi") -> str:
     """``2 chữ ký: cá nhân ✔, tổ chức ✔`` / ``2 signatures: person ✔, organisation ✔``."""
     words = _KIND_WORDS.get(lang, _KIND_WORDS["en"])
+    if verdict.status == "unchecked":
+        return f"{words['unchecked']} ({verdict.problem})"
     if verdict.status == "unreadable":
         return f"{words['none']} ({verdict.problem})"
     if not verdict.signatures:

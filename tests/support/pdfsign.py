@@ -28,7 +28,7 @@ with warnings.catch_warnings():
     from pyhanko.sign import signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-__all__ = ["PdfCA", "PdfSigner", "minimal_pdf", "pdf_ca", "sign_pdf", "tamper"]
+__all__ = ["PdfCA", "PdfSigner", "costly_pdf", "minimal_pdf", "pdf_ca", "sign_pdf", "tamper"]
 
 DAY = timedelta(days=1)
 
@@ -243,6 +243,29 @@ def tamper(signed: bytes) -> bytes:
         page = w.root["/Pages"]["/Kids"][0].get_object()
         page["/Contents"] = w.add_object(generic.StreamObject(stream_data=b"% changed\n"))
         w.update_container(page)
+        out = io.BytesIO()
+        w.write(out)
+    return out.getvalue()
+
+
+def costly_pdf(signed: bytes, fields: int = 40_000) -> bytes:
+    """A well-formed ``signed`` PDF with ``fields`` text fields added after signing: valid
+    syntax, but checking it costs seconds of CPU (every field is walked and compared by
+    pyHanko's difference analysis)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+        form = w.root["/AcroForm"]
+        listed = form["/Fields"]
+        for i in range(fields):
+            field = generic.DictionaryObject(
+                {
+                    generic.NameObject("/FT"): generic.NameObject("/Tx"),
+                    generic.NameObject("/T"): generic.TextStringObject(f"f{i}"),
+                }
+            )
+            listed.append(w.add_object(field))
+        w.update_container(form)
         out = io.BytesIO()
         w.write(out)
     return out.getvalue()

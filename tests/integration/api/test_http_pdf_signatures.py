@@ -8,8 +8,10 @@ expired certificate, or by a CA the hub does not trust.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +26,7 @@ from gateway.hub import UploadedFile
 from gateway.pipeline.document import build_envelope
 from tests.support.api_world import A, B, World, _json, hub_config
 from tests.support.hubproc import LIENTHONG
-from tests.support.pdfsign import minimal_pdf, pdf_ca, sign_pdf, tamper
+from tests.support.pdfsign import costly_pdf, minimal_pdf, pdf_ca, sign_pdf, tamper
 from tests.support.proofworld import console_pages, served_world
 
 CA = pdf_ca()
@@ -58,9 +60,10 @@ def _pdfs() -> dict[str, bytes]:
 PDFS = _pdfs()
 
 
-async def _world(home: Path, url: str, policy: str) -> AsyncIterator[World]:
+async def _world(home: Path, url: str, policy: str, cpu: float = 10.0) -> AsyncIterator[World]:
     CA.write_trust_dir(home / "pdf-trust")
-    config = replace(hub_config(home, url, "local://"), pdf=PdfConfig(policy=policy))
+    pdf = PdfConfig(policy=policy, check_cpu_seconds=cpu)
+    config = replace(hub_config(home, url, "local://"), pdf=pdf)
     async with served_world(config, console=True) as world:
         yield world
 
@@ -86,6 +89,20 @@ async def refusing(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
 
 
 @pytest.fixture
+async def refusing_in_a_second(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "refuse"`` and one second of CPU per PDF check."""
+    async for w in _world(tmp_home, sqlite_url, "refuse", cpu=1.0):
+        yield w
+
+
+@pytest.fixture
+async def accepting_in_a_second(tmp_home: Path, pg_url: str) -> AsyncIterator[World]:
+    """A hub with ``policy = "accept"`` on PostgreSQL and one second of CPU per PDF check."""
+    async for w in _world(tmp_home, pg_url, "accept", cpu=1.0):
+        yield w
+
+
+@pytest.fixture
 async def flagging(tmp_home: Path, sqlite_url: str) -> AsyncIterator[World]:
     """A hub with ``policy = "flag"``."""
     async for w in _world(tmp_home, sqlite_url, "flag"):
@@ -97,7 +114,7 @@ async def _post(world: World, pdf: bytes, name: str = "quyet-dinh.pdf") -> aioht
     form.add_field(
         "metadata", _json({"to": [B], "subject": "Quyết định"}), content_type="application/json"
     )
-    form.add_field("file", pdf, filename=name, content_type="application/pdf")
+    form.add_field("file", io.BytesIO(pdf), filename=name, content_type="application/pdf")
     return await world.client.post("/api/v1/messages", data=form, headers=world.auth(A))
 
 
@@ -287,3 +304,31 @@ async def test_cli_status_shows_the_verdict(refusing: World, tmp_path: Path) -> 
     assert proc.returncode == 0
     line = "pdf quyet-dinh.pdf: 2 signatures: person ✔, organisation ✔ (valid)"
     assert line in out.decode()
+
+
+async def test_costly_pdf_is_refused_with_check_timeout_and_the_hub_stays_responsive(
+    refusing_in_a_second: World,
+) -> None:
+    """A well-formed PDF whose check costs seconds of CPU: 422 ``attachment.check_timeout``
+    once it reaches the limit; meanwhile the hub answers its health probe; a valid original
+    goes through after."""
+    world = refusing_in_a_second
+    assert (await _post(world, PDFS["both"])).status == 202  # the check's worker is warm
+    started = time.monotonic()
+    costly = asyncio.create_task(_post(world, costly_pdf(PDFS["both"])))
+    await asyncio.sleep(0.2)
+    health = await world.client.get("/healthz")
+    assert health.status == 200 and not costly.done()
+    resp = await costly
+    assert resp.status == 422, await resp.text()
+    error = (await resp.json())["error"]
+    assert error["code"] == "attachment.check_timeout" and "CPU" in error["message"]
+    assert time.monotonic() - started < 20
+    assert (await _post(world, PDFS["both"])).status == 202
+
+
+async def test_costly_pdf_under_accept_is_stored_unchecked(accepting_in_a_second: World) -> None:
+    """Under ``accept`` the costly PDF goes in; its verdict says it was not checked, and why."""
+    v = await _verdict(accepting_in_a_second, costly_pdf(PDFS["both"]))
+    assert v["status"] == "unchecked" and v["signatures"] == []
+    assert v["summary"]["en"].startswith("signatures not checked (the check needed more than 1 s")

@@ -1,0 +1,235 @@
+"""The PDF check with a bounded cost: each check runs in a worker process under a CPU limit.
+
+A well-formed but hostile PDF (tens of thousands of form fields, thousands of revisions)
+can make pyHanko's structure and difference analysis run for seconds of CPU per file. So
+the hub never checks a PDF in its own process: :class:`BoundedChecker` hands each file to
+one of a few long-lived worker processes (``spawn``, shared by every hub of the process)
+and waits for the verdict.
+
+In the worker, a check may use ``cpu_seconds`` of CPU (``ITIMER_PROF``, which counts the
+process's user and system time at sub-second precision); past it, the check stops and the
+verdict is ``unchecked`` with the reason. Two backstops catch a check that cannot be
+interrupted (stuck in C code): the worker's ``RLIMIT_CPU`` ends the process a few seconds
+later, and the parent kills a worker that has not answered within :func:`wall_limit`.
+Either way the verdict is ``unchecked`` and the next check gets a fresh worker; the hub
+itself never waits longer than the wall limit and never sees an exception.
+
+A worker that dies for another reason (a crash in a C library) gives ``unreadable``.
+Workers exit when the hub's process closes their pipe (or ends).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import queue
+import resource
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import x509 as ax509
+
+from gateway.pdfsig.verdict import PdfVerdict, verdict_from_json
+
+__all__ = ["UNCHECKED", "BoundedChecker", "wall_limit"]
+
+#: The status of a PDF whose check went over its limit.
+UNCHECKED = "unchecked"
+#: Seconds of CPU the worker's RLIMIT_CPU allows beyond the check's own limit.
+_RLIMIT_SLACK = 3
+#: Seconds a fresh worker may take to start (it imports pyHanko).
+_START_SECONDS = 60.0
+
+
+def wall_limit(cpu_seconds: float, *, fetching: bool) -> float:
+    """How long the hub waits for one check before killing its worker: four times the
+    CPU limit (the worker shares the cores with the hub), plus time for CRL/OCSP
+    answers when fetching is on."""
+    return 4 * cpu_seconds + (60.0 if fetching else 10.0)
+
+
+class _OverLimit(BaseException):
+    """Raised in the worker by SIGPROF; a BaseException, so no ``except Exception`` in a
+    parser can swallow it."""
+
+
+def _on_sigprof(signum: int, frame: object) -> None:
+    raise _OverLimit
+
+
+def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker process
+    """The worker's loop: one request, one answer, until the pipe closes."""
+    signal.signal(signal.SIGPROF, _on_sigprof)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the parent's to handle
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_check_one(request))
+
+
+def _check_one(request: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - in the worker
+    """Check one PDF within the request's CPU limit."""
+    from gateway.pdfsig.check import PdfChecker
+
+    anchors = [ax509.Certificate.load(der) for der in request["anchors"]]
+    checker = PdfChecker(lambda: anchors, fetch_revocation=request["fetch"])
+    data = request["data"]
+    source = Path(data) if isinstance(data, str) else data
+    now = datetime.fromisoformat(request["now"])
+    cpu = float(request["cpu_seconds"])
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = used.ru_utime + used.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(spent + cpu) + _RLIMIT_SLACK
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    try:
+        signal.setitimer(signal.ITIMER_PROF, cpu)
+        try:
+            verdict = checker(source, request["name"], sha256=request["sha256"], now=now)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    except _OverLimit:
+        return {"over_limit": True}
+    return {"verdict": verdict.to_json()}
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child,), name="lienthong-pdfcheck", daemon=True
+        )
+        self.process.start()
+        child.close()
+        if not self.conn.poll(_START_SECONDS) or self.conn.recv() != "ready":
+            self.kill()
+            raise OSError("the PDF check worker did not start")
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """The worker's answer, or None when it did not answer in time or died."""
+        try:
+            self.conn.send(request)
+            if not self.conn.poll(timeout):
+                return None
+            answer: dict[str, Any] = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        return answer
+
+    def kill(self) -> int | None:
+        """End the process; its exit code (negative: the signal that ended it)."""
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        return self.process.exitcode
+
+
+class _Pool:
+    """Up to ``size`` workers, started when first needed, shared by every checker."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def run(self, request: dict[str, Any], timeout: float) -> tuple[dict[str, Any] | None, int]:
+        """The answer (None: none in time) and, when there is none, the worker's exit
+        code (0 when it was killed for being late)."""
+        with self._slots:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                worker = _Worker()
+            answer = worker.ask(request, timeout)
+            if answer is not None:
+                self._idle.put(worker)
+                return answer, 0
+            alive = worker.process.is_alive()
+            code = worker.kill()
+            return None, 0 if alive or code is None else code
+
+
+_POOLS: dict[int, _Pool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(size: int) -> _Pool:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(size)
+        if pool is None:
+            pool = _POOLS[size] = _Pool(size)
+        return pool
+
+
+class BoundedChecker:
+    """A :class:`~gateway.pdfsig.check.PdfChecker` that runs each check in a worker
+    process within ``cpu_seconds`` of CPU (blocking: call it from a thread)."""
+
+    def __init__(
+        self,
+        anchors: Callable[[], list[ax509.Certificate]],
+        *,
+        fetch_revocation: bool = False,
+        cpu_seconds: float = 10.0,
+        workers: int = 2,
+    ) -> None:
+        self.anchors = anchors
+        self.fetch = fetch_revocation
+        self.cpu_seconds = cpu_seconds
+        self.pool = _pool(workers)
+
+    def __call__(
+        self, data: bytes | Path, name: str, *, sha256: str = "", now: datetime | None = None
+    ) -> PdfVerdict:
+        """The verdict of one PDF (``unchecked`` past the limit; never raises)."""
+        now = now or datetime.now(UTC)
+        request = {
+            "data": str(data) if isinstance(data, Path) else data,
+            "name": name,
+            "sha256": sha256,
+            "now": now.isoformat(),
+            "anchors": [a.dump() for a in self.anchors()],
+            "fetch": self.fetch,
+            "cpu_seconds": self.cpu_seconds,
+        }
+        timeout = wall_limit(self.cpu_seconds, fetching=self.fetch)
+        try:
+            answer, exit_code = self.pool.run(request, timeout)
+        except OSError as exc:
+            return PdfVerdict(name, sha256, "unreadable", problem=str(exc), checked_at=_at(now))
+        if answer is not None and "verdict" in answer:
+            return verdict_from_json(answer["verdict"])
+        if answer is not None or exit_code in (0, -signal.SIGXCPU, -signal.SIGKILL):
+            return PdfVerdict(
+                name,
+                sha256,
+                UNCHECKED,
+                problem=f"the check needed more than {self.cpu_seconds:g} s of CPU "
+                "([pdf] check_cpu_seconds); the PDF was not checked",
+                checked_at=_at(now),
+            )
+        return PdfVerdict(
+            name,
+            sha256,
+            "unreadable",
+            problem=f"the check's worker ended with code {exit_code}",
+            checked_at=_at(now),
+        )
+
+
+def _at(now: datetime) -> str:
+    return now.isoformat()

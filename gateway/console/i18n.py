@@ -218,6 +218,16 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Pending mailbox items handed over",
     ),
     "group places following": ("Vị trí trong nhóm chuyển theo", "Group places following"),
+    "addressed_to": ("Gửi đến", "Addressed to"),
+    "now_handled_by": ("nay do đơn vị kế thừa xử lý:", "now handled by its successor"),
+    "handover_document": (
+        "Văn bản được đơn vị kế thừa nhận thay",
+        "Document taken over by the successor",
+    ),
+    "handover_receipt": (
+        "Biên nhận được đơn vị kế thừa nhận thay",
+        "Receipt taken over by the successor",
+    ),
     "child units following": ("Đơn vị trực thuộc chuyển theo", "Child units following"),
 }
 

@@ -89,10 +89,22 @@ def _unit_namer(names: Mapping[str, str]) -> Callable[[str | None], str]:
     return unit
 
 
+def _unit_then(names: Mapping[str, str]) -> Callable[[str | None, str | None], str]:
+    def unit_then(code: str | None, name: str | None) -> str:
+        """A unit under the name it had then (a status's ``name``), else today's."""
+        if code and name:
+            return f"{name} ({code})"
+        return _unit_namer(names)(code)
+
+    return unit_then
+
+
 def helpers(lang: str, names: Mapping[str, str]) -> dict[str, Any]:
-    """The template functions: ``unit(code)``, ``when(at)``, ``day(date)``, ``clock(at)``."""
+    """The template functions: ``unit(code)``, ``unit_then(code, name_then)``, ``when(at)``,
+    ``day(date)``, ``clock(at)``."""
     return {
         "unit": _unit_namer(names),
+        "unit_then": _unit_then(names),
         "unit_name": lambda code: names.get(code) or code,
         "when": _when(lang),
         "clock": local_time,

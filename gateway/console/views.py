@@ -37,6 +37,7 @@ from gateway.console.session import (
     set_cookie,
 )
 from gateway.directory.last_seen import check_days
+from gateway.directory.lineage import names_then
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, ForbiddenError, GatewayError
 from gateway.store.records import SearchFilters
@@ -210,7 +211,11 @@ async def messages(request: web.Request) -> web.Response:
     page = await request.app[HUB].messages.search(
         filters, cursor=query.get("cursor") or None, limit=50
     )
-    items = [{**m.to_json(), "state_counts": dict(m.states)} for m in page.items]
+    then = await names_then(request.app[HUB].db, [(m.sender, m.created_at) for m in page.items])
+    items = [
+        {**m.to_json(), "state_counts": dict(m.states), "sender_name": name}
+        for m, name in zip(page.items, then, strict=True)
+    ]  # each sender under the name it had when it sent (issue 24)
     plain = {k: v for k, v in query.items() if k not in ("cursor", "lang") and v}
     next_query = urlencode({**plain, "cursor": page.next_cursor or ""})
     return _render(
@@ -236,7 +241,20 @@ async def message(request: web.Request) -> web.Response:
     message_id, p = request.match_info["id"], _principal(request)
     status = await request.app[HUB].status(p, message_id)
     trail = await request.app[DATA].audit_trail(p, message_id)
-    return _render(request, "message.html", "messages", status=status, audit=trail)
+    now = await _successor_now(request, status["sender"])
+    return _render(request, "message.html", "messages", status=status, audit=trail, sender_now=now)
+
+
+async def _successor_now(request: web.Request, code: str) -> str | None:
+    """The unit that stands for ``code`` now when it is retired (else None)."""
+    lineage = request.app[HUB].directory.lineage
+    snap = await lineage.snapshot()
+    if not snap.retired(code, lineage.clock()):
+        return None
+    try:
+        return str(snap.resolve(code, lineage.clock())[0])
+    except GatewayError:
+        return None
 
 
 @routes.get("/console/units")

@@ -11,7 +11,7 @@ is seen within that time.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,7 +22,7 @@ from gateway.errors import DirectoryError, RoutingError
 from gateway.store.db import Database
 from gateway.store.models import UnitLinkRow, UnitRow, utcnow
 
-__all__ = ["Lineage", "LineageSnapshot", "Link", "names_at", "parse_at"]
+__all__ = ["Lineage", "LineageSnapshot", "Link", "names_at", "names_then", "parse_at"]
 
 #: How long a process trusts its snapshot of lineage (seconds).
 _TTL = 1.0
@@ -193,30 +193,45 @@ async def read_snapshot(db: Database) -> LineageSnapshot:
 async def names_at(db: Database, codes: Collection[str], at: datetime) -> dict[str, str]:
     """The name each of ``codes`` had at ``at``: today's name, unless a rename after
     ``at`` (the audit log keeps what each rename replaced) says otherwise."""
+    wanted = list(dict.fromkeys(codes))
+    found = await names_then(db, [(code, at) for code in wanted])
+    return {code: name for code, name in zip(wanted, found, strict=True) if name is not None}
+
+
+async def names_then(db: Database, wanted: Sequence[tuple[str, datetime]]) -> list[str | None]:
+    """The name of each ``(code, instant)`` at its instant (``None``: no such unit), in one
+    read of the units and their renames: the first rename after the instant says what the
+    name was, else it is today's (a search page names each sender as it was when it sent)."""
     from gateway.store.models import AuditRow
 
-    wanted = list(dict.fromkeys(codes))
+    codes = list(dict.fromkeys(code for code, _ in wanted))
+    if not codes:
+        return []
     async with db.read() as session:
         rows = await session.execute(
-            select(UnitRow.code, UnitRow.name).where(UnitRow.code.in_(wanted))
+            select(UnitRow.code, UnitRow.name).where(UnitRow.code.in_(codes))
         )
         names = {r.code: r.name for r in rows}
         renames = (
-            select(AuditRow.unit, AuditRow.action, AuditRow.detail)
+            select(AuditRow.unit, AuditRow.action, AuditRow.at, AuditRow.detail)
             .where(
-                AuditRow.unit.in_(wanted),
+                AuditRow.unit.in_(codes),
                 AuditRow.action.in_(("unit.renamed", "unit.updated")),
-                AuditRow.at > at,
             )
             .order_by(AuditRow.seq)
         )
-        settled: set[str] = set()
-        for unit, action, detail in (await session.execute(renames)).all():
-            if unit in settled or not isinstance(detail, dict):
-                continue
-            was = detail.get("was")
+        history: dict[str, list[tuple[datetime, str]]] = {}
+        for unit, action, when, detail in (await session.execute(renames)).all():
+            was = detail.get("was") if isinstance(detail, dict) else None
             old = was[0] if action == "unit.updated" and isinstance(was, list) else was
-            if isinstance(old, str) and old:
-                names[unit] = old
-                settled.add(unit)
-    return names
+            if isinstance(old, str) and old and unit is not None:
+                history.setdefault(unit, []).append((_aware(when), old))
+    found: list[str | None] = []
+    for code, at in wanted:
+        later = [old for when, old in history.get(code, []) if when > _aware(at)]
+        found.append(later[0] if later else names.get(code))
+    return found
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

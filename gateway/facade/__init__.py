@@ -171,21 +171,21 @@ class AdapterFacade(Protocol):
     def last_seen(self, unit: str | None) -> None:
         """Note that ``unit`` just called (written at most once a minute, beside)."""
 
-    async def submit_envelope(self, p: Any, xml: bytes) -> Any: ...
+    async def submit_envelope(self, p: PrincipalLike, xml: bytes) -> AcceptResultLike: ...
 
     async def submit_document(
         self,
-        p: Any,
+        p: PrincipalLike,
         metadata: Mapping[str, Any],
         files: Sequence[Any],
         *,
         envelope: Envelope | None = None,
         message_id: str | None = None,
-    ) -> Any: ...
+    ) -> AcceptResultLike: ...
 
     async def post_receipt(
         self,
-        p: Any,
+        p: PrincipalLike,
         message_id: str,
         *,
         status: str | None,
@@ -193,38 +193,40 @@ class AdapterFacade(Protocol):
         xml: bytes | None = None,
     ) -> str: ...
 
-    async def report_failure(self, p: Any, message_id: str, reason: str) -> str: ...
+    async def report_failure(self, p: PrincipalLike, message_id: str, reason: str) -> str: ...
 
     async def mailbox(
-        self, p: Any, *, wait: float, limit: int, record_later: bool = False
+        self, p: PrincipalLike, *, wait: float, limit: int, record_later: bool = False
     ) -> list[dict[str, Any]]: ...
 
-    async def ack_item(self, p: Any, item_id: str) -> None: ...
+    async def ack_item(self, p: PrincipalLike, item_id: str) -> None: ...
 
-    async def envelope_xml(self, p: Any, message_id: str) -> bytes: ...
+    async def envelope_xml(self, p: PrincipalLike, message_id: str) -> bytes: ...
 
-    async def receipt_xml(self, p: Any, receipt_id: str) -> bytes: ...
+    async def receipt_xml(self, p: PrincipalLike, receipt_id: str) -> bytes: ...
 
-    async def attachment(self, p: Any, message_id: str, name: str) -> tuple[Attachment, Path]: ...
+    async def attachment(
+        self, p: PrincipalLike, message_id: str, name: str
+    ) -> tuple[Attachment, Path]: ...
 
-    async def status(self, p: Any, message_id: str) -> dict[str, Any]: ...
+    async def status(self, p: PrincipalLike, message_id: str) -> dict[str, Any]: ...
 
     async def search(
         self,
-        p: Any,
+        p: PrincipalLike,
         filters: SearchFilters | None = None,
         *,
         cursor: str | None = None,
         limit: int = 50,
     ) -> dict[str, Any]: ...
 
-    async def store_file(self, p: Any, data: bytes | AsyncIterable[bytes]) -> BlobRefLike:
+    async def store_file(self, p: PrincipalLike, data: bytes | AsyncIterable[bytes]) -> BlobRefLike:
         """Put a file of the unit's in the blob store (by digest) for a later submit."""
 
-    async def seal_envelope(self, p: Any, envelope: Envelope) -> bytes:
+    async def seal_envelope(self, p: PrincipalLike, envelope: Envelope) -> bytes:
         """``envelope`` signed with the key of its sender, the caller's unit."""
 
-    async def seal_receipt(self, p: Any, receipt: Receipt) -> bytes:
+    async def seal_receipt(self, p: PrincipalLike, receipt: Receipt) -> bytes:
         """``receipt`` signed with the key of its issuer, the caller's unit."""
 
     async def units(self) -> Sequence[UnitLike]:
@@ -237,7 +239,7 @@ class AdapterFacade(Protocol):
         """Every unit below ``code``, at any depth."""
 
     async def add_unit_below(
-        self, p: Any, code: str, name: str, parent: str, *, actor: str
+        self, p: PrincipalLike, code: str, name: str, parent: str, *, actor: str
     ) -> UnitLike:
         """Add ``code`` under ``parent``, the caller's unit or one below it, and open its
         mailbox now (``directory.unit_exists`` if it is there already)."""
@@ -264,30 +266,30 @@ class HubFacade(AdapterFacade, Protocol):
 
     async def finish_upload(self, refs: Sequence[Any], *, refused: bool) -> int: ...
 
-    async def recall(self, p: Any, message_id: str, reason: str | None) -> list[str]: ...
+    async def recall(self, p: PrincipalLike, message_id: str, reason: str | None) -> list[str]: ...
 
-    async def ack_items(self, p: Any, item_ids: Sequence[object]) -> None: ...
+    async def ack_items(self, p: PrincipalLike, item_ids: Sequence[object]) -> None: ...
 
-    async def evidence(self, p: Any, message_id: str) -> Path: ...
+    async def evidence(self, p: PrincipalLike, message_id: str) -> Path: ...
 
     async def search_export(
-        self, p: Any, filters: SearchFilters | None, fmt: str
+        self, p: PrincipalLike, filters: SearchFilters | None, fmt: str
     ) -> ExportLike: ...
 
     async def unit_summaries(
-        self, p: Any, unit: str | None = None, *, not_seen_days: int | None = None
+        self, p: PrincipalLike, unit: str | None = None, *, not_seen_days: int | None = None
     ) -> list[dict[str, Any]]: ...
 
-    async def overdue(self, p: Any, *, limit: int = 500) -> list[dict[str, Any]]: ...
+    async def overdue(self, p: PrincipalLike, *, limit: int = 500) -> list[dict[str, Any]]: ...
 
-    async def dead_letters(self, p: Any) -> list[dict[str, Any]]: ...
+    async def dead_letters(self, p: PrincipalLike) -> list[dict[str, Any]]: ...
 
-    async def resolve_dead_letter(self, p: Any, dead_id: str, action: str) -> None: ...
+    async def resolve_dead_letter(self, p: PrincipalLike, dead_id: str, action: str) -> None: ...
 
     async def change_unit(
-        self, p: Any, code: str, action: str, fields: Mapping[str, Any]
+        self, p: PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
     ) -> dict[str, Any]: ...
 
-    async def unit_lineage(self, p: Any, code: str) -> dict[str, Any]: ...
+    async def unit_lineage(self, p: PrincipalLike, code: str) -> dict[str, Any]: ...
 
     async def ready(self) -> dict[str, bool]: ...

@@ -249,20 +249,32 @@ def send_command(
     is_flag=True,
     help="Then take the listed receipts off the list (documents stay until you answer them).",
 )
+@click.option("--ack-notices", is_flag=True, help="Then take the listed hub notices off the list.")
 @pass_cli
 def inbox_command(
-    ctx: CliContext, wait: float, limit: int, as_json: bool, ack_receipts: bool
+    ctx: CliContext, wait: float, limit: int, as_json: bool, ack_receipts: bool, ack_notices: bool
 ) -> None:
-    """List the pending items of your unit's mailbox: documents to answer, and receipts
-    (with their status code and name) about the documents you sent."""
+    """List the pending items of your unit's mailbox: documents to answer, receipts (with
+    their status code and name) about the documents you sent, and, apart, the hub's own
+    notices (an overdue delivery of a document you sent), which are not documents."""
     items, acked = run(_inbox(_client(ctx), wait, limit, ack_receipts))
+    notices = [item for item in items if item.get("kind") == "notice"]
     if as_json:
         click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
     else:
         headers = ["ITEM", "KIND", "MESSAGE", "FROM", "STATUS", "SUBJECT"]
-        click.echo(_table(headers, [_inbox_row(item) for item in items]))
+        rows = [_inbox_row(item) for item in items if item.get("kind") != "notice"]
+        click.echo(_table(headers, rows))
+        if notices:
+            click.echo("\nHUB NOTICES (from the hub itself, not documents):")
+            headers = ["ITEM", "ABOUT MESSAGE", "LATE UNIT", "NOTICE"]
+            click.echo(_table(headers, [_notice_row(item) for item in notices]))
     if ack_receipts:
         click.echo(f"acked {acked} receipt(s)", err=True)
+    if ack_notices and notices:
+        run(_client(ctx).ack_items([int(n["item_id"]) for n in notices]))
+    if ack_notices:
+        click.echo(f"acked {len(notices)} hub notice(s)", err=True)
 
 
 async def _inbox(
@@ -296,6 +308,13 @@ def _receipt_in(timeline: dict[str, Any], receipt_id: str) -> dict[str, Any]:
                     "reason": receipt.get("reason"),
                 }
     return {}
+
+
+def _notice_row(item: dict[str, Any]) -> list[str]:
+    """A hub notice: its item, the document it is about, the unit that is late (the
+    notice's ``sender``) and its text."""
+    cells = (item.get("item_id"), item.get("message_id"), item.get("sender"), item.get("subject"))
+    return [_text(c) for c in cells]
 
 
 def _inbox_row(item: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support.api_world import A, B, World
@@ -81,3 +82,24 @@ async def test_hub_errors_print_code_and_exit_non_zero(world: World, tmp_path: P
     code, _, err = await _run(world, B, "ack", message_id, "99", home=home)
     assert code != 0
     assert err.startswith("receipt.unknown_status: ")
+
+
+async def test_inbox_shows_hub_notices_apart_and_acks_them(world: World, tmp_path: Path) -> None:
+    """A month on, B has not answered: A's inbox lists the hub's overdue notices under
+    their own heading (not as documents); --ack-notices takes them off."""
+    home = tmp_path / "client-home"
+    message_id = await world.send(subject="Báo cáo năm")
+    await world.wait_state(message_id, B, {"queued"})
+    later = datetime.now(UTC) + timedelta(days=31)
+    world.hub.escalation.clock = lambda: later
+    told = await world.hub.escalation.run_once()
+    assert sorted(n.level for n in told if n.unit == A) == ["completed", "received"]
+    code, out, err = await _run(world, A, "inbox", home=home)
+    assert code == 0, err
+    documents, _, notices = out.partition("HUB NOTICES")
+    assert message_id not in documents and "notice" not in documents
+    assert notices.count(message_id) == 2 and B in notices and "Quá hạn" in notices
+    code, out, err = await _run(world, A, "inbox", "--ack-notices", home=home)
+    assert code == 0 and "acked 2 hub notice(s)" in err, err
+    code, out, err = await _run(world, A, "inbox", "--json", home=home)
+    assert json.loads(out)["items"] == []

@@ -17,7 +17,7 @@ from gateway.cli.demo_restructure import restructuring_plan, survivor_of
 from gateway.directory import Principal
 from gateway.directory.plan import apply_plan
 from gateway.hub import Hub
-from gateway.store.models import MailboxItemRow
+from gateway.store.models import AuditRow, MailboxItemRow
 from tests.support.api_world import hub_config
 
 pytestmark = pytest.mark.integration
@@ -94,6 +94,11 @@ async def test_an_giang_restructuring_loses_nothing(tmp_home: Path, sqlite_url: 
         expected = {(m, c) for m in old + flying for c in communes}
         assert set(read) == expected and max(read.values()) == 1
         assert await _pending_total(hub, communes) == 0
+        # each item read by a survivor is in its message's timeline once (issue 24 item 4)
+        recorded = select(func.count(AuditRow.seq)).where(AuditRow.action == "mailbox.handed_over")
+        async with hub.db.read() as session:
+            handovers = int((await session.execute(recorded)).scalar_one())
+        assert handovers == sum(1 for _m, c in read if c in merged)
 
         gone, survivor = next(iter(merged.items()))
         answer = await hub.post_receipt(Principal(unit=survivor), old[0], status="accepted")
@@ -104,6 +109,7 @@ async def test_an_giang_restructuring_loses_nothing(tmp_home: Path, sqlite_url: 
             if r["unit"] == gone
         )
         assert (entry["state"], entry["forwarded_to"]) == ("accepted", survivor)
+        assert [(h["from"], h["to"]) for h in entry["handovers"]] == [(gone, survivor)]
         after = await _broadcast(hub, top, gone, 1, "mới")
         recipients = (await hub.status(Principal(operator="ops"), after[0]))["recipients"]
         assert [(r["unit"], r["addressed_to"]) for r in recipients] == [(survivor, gone)]

@@ -426,6 +426,10 @@ class TimestampRow(Base):
     stamped_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: The stamper process asking the TSA for this row now, and until when its claim
+    #: holds (``gateway.timestamps.store.TimestampStore.claim``): one request per row.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
 
 
 class AuditRow(Base):

@@ -2,12 +2,19 @@
 
 Every ``pass_seconds``: queue what was audited since the last pass (accepted messages,
 receipts), queue the audit head when ``head_interval_seconds`` have passed since the last
-head stamp and the head moved, then ask the TSA for every waiting row, oldest first. When
-the TSA fails, the row records the attempt and error and the pass stops: everything keeps
-waiting (the status says so) and the next pass catches up. Nothing else waits for it.
+head stamp and the head moved, then claim waiting rows (a few at a time, oldest first;
+rows another process's stamper holds are skipped) and ask the TSA for each. When the TSA
+fails, the row records the attempt and error, the claims are given back and the pass
+stops: everything keeps waiting (the status says so) and the next pass catches up.
+Nothing else waits for it.
 """
 
 from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import timedelta
 
 import structlog
 
@@ -21,6 +28,9 @@ from gateway.timestamps.tsa import Tsa
 __all__ = ["Stamper", "build_stamper"]
 
 log = structlog.get_logger("gateway.timestamps")
+
+#: Rows claimed at a time.
+_BATCH = 20
 
 
 class Stamper(Periodic):
@@ -37,6 +47,10 @@ class Stamper(Periodic):
         self.head_interval = head_interval
         self._after: int | None = None
         self._down = False
+        #: Who claims rows: this process and this stamper.
+        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+        #: A claim of a batch lasts while every request of it may time out, and a margin.
+        self.lease = timedelta(seconds=_BATCH * tsa.timeout + 60)
 
     async def run_pass(self) -> int:
         """One pass; how many tokens were stored."""
@@ -60,17 +74,19 @@ class Stamper(Periodic):
 
     async def _stamp_waiting(self) -> int:
         done = 0
-        for stamp in await self.store.waiting():
-            try:
-                token = await self.tsa.stamp(bytes.fromhex(stamp.digest))
-            except (OSError, ValueError) as exc:
-                await self.store.failed(stamp.id, str(exc))
-                if not self._down:
-                    log.warning("timestamps.tsa_down", error=str(exc))
-                self._down = True
-                return done
-            await self.store.stamped(stamp.id, token)
-            done += 1
+        while claimed := await self.store.claim(self.worker, self.lease, _BATCH):
+            for stamp in claimed:
+                try:
+                    token = await self.tsa.stamp(bytes.fromhex(stamp.digest))
+                except (OSError, ValueError) as exc:
+                    await self.store.failed(stamp.id, str(exc))
+                    await self.store.release(self.worker)
+                    if not self._down:
+                        log.warning("timestamps.tsa_down", error=str(exc))
+                    self._down = True
+                    return done
+                await self.store.stamped(stamp.id, token)
+                done += 1
         if self._down:
             log.info("timestamps.tsa_back", stamped=done)
         self._down = False

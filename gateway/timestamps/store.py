@@ -3,16 +3,24 @@
 Subjects: ``entry`` (ref: the audit seq of a ``message.accepted`` entry; digest: its chained
 hash), ``receipt`` (ref: the receipt id; digest: SHA-256 of the receipt XML as stored),
 ``audit`` (ref: the head's seq; digest: the head's hash). A row without a token waits.
+
+Several hub processes may share one database, each with its stamper: before asking the
+TSA, a stamper *claims* waiting rows (:meth:`TimestampStore.claim`) in one atomic
+statement — ``UPDATE … WHERE id IN (SELECT … WHERE token IS NULL AND the claim is free
+or lapsed … FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL; SQLite runs writers
+one at a time, so the same statement is atomic there — and asks only for the rows it
+claimed. A claim lapses at ``claimed_until`` (a stamper that died), so no row waits
+for ever, and a failed request gives its row back at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.store.db import Database, execute
@@ -160,6 +168,40 @@ class TimestampStore:
             ).all()
         return [_stamp(r) for r in rows]
 
+    async def claim(self, worker: str, lease: timedelta, limit: int = 20) -> list[Stamp]:
+        """Claim up to ``limit`` waiting rows for ``worker`` until ``now + lease``, oldest
+        first, in one atomic statement: a row claimed by another live stamper is skipped."""
+        now = utcnow()
+        free = (
+            select(_T.c.id)
+            .where(
+                _T.c.token.is_(None),
+                or_(_T.c.claimed_until.is_(None), _T.c.claimed_until < now),
+            )
+            .order_by(_T.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(_T)
+            .where(_T.c.id.in_(free.scalar_subquery()))
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .returning(*(_T.c[k] for k in Stamp.__dataclass_fields__))
+        )
+        async with self.db.session(write=True) as session:
+            rows = (await execute(session, claim)).all()
+        return sorted((_stamp(r) for r in rows), key=lambda s: s.id)
+
+    async def release(self, worker: str) -> None:
+        """Give back the rows ``worker`` claimed and did not stamp."""
+        async with self.db.session(write=True) as session:
+            await execute(
+                session,
+                update(_T)
+                .where(_T.c.claimed_by == worker, _T.c.token.is_(None))
+                .values(claimed_by=None, claimed_until=None),
+            )
+
     async def stamped(self, stamp_id: int, token: bytes) -> None:
         """Record the token of a row (once; another process's token is kept)."""
         async with self.db.session(write=True) as session:
@@ -167,17 +209,28 @@ class TimestampStore:
                 session,
                 update(_T)
                 .where(_T.c.id == stamp_id, _T.c.token.is_(None))
-                .values(token=token, stamped_at=utcnow(), attempts=_T.c.attempts + 1),
+                .values(
+                    token=token,
+                    stamped_at=utcnow(),
+                    attempts=_T.c.attempts + 1,
+                    claimed_by=None,
+                    claimed_until=None,
+                ),
             )
 
     async def failed(self, stamp_id: int, error: str) -> None:
-        """Record a failed attempt (the row keeps waiting)."""
+        """Record a failed attempt (the row keeps waiting, its claim given back)."""
         async with self.db.session(write=True) as session:
             await execute(
                 session,
                 update(_T)
                 .where(_T.c.id == stamp_id)
-                .values(attempts=_T.c.attempts + 1, last_error=error[:500]),
+                .values(
+                    attempts=_T.c.attempts + 1,
+                    last_error=error[:500],
+                    claimed_by=None,
+                    claimed_until=None,
+                ),
             )
 
     async def of_message(self, message_id: str) -> list[Stamp]:

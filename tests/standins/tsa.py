@@ -3,11 +3,14 @@
 ``POST /`` with ``Content-Type: application/timestamp-query`` and a DER ``TimeStampReq``
 answers a DER ``TimeStampResp`` (``application/timestamp-reply``). The token is built and
 signed by pyHanko's TSA responder with a TSA certificate (extended key usage
-timeStamping) issued by its own CA. ``down = True`` makes it answer 503 (an outage).
+timeStamping) issued by its own CA. ``down = True`` makes it answer 503 (an outage);
+``delay`` seconds are waited before each answer; ``imprints`` lists the SHA-256 digest
+(hex) of every request it stamped, in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,6 +66,8 @@ class RunningTsa:
     issued: int = 0
     down: bool = False
     requests: list[str] = field(default_factory=list)
+    imprints: list[str] = field(default_factory=list)
+    delay: float = 0.0
 
 
 @asynccontextmanager
@@ -87,7 +92,10 @@ async def tsa_server() -> AsyncIterator[RunningTsa]:
         if request.content_type != "application/timestamp-query":
             return web.Response(status=415)
         req = tsp.TimeStampReq.load(await request.read())
+        if state.delay:
+            await asyncio.sleep(state.delay)
         resp = await responder.async_request_tsa_response(req)
+        state.imprints.append(req["message_imprint"]["hashed_message"].native.hex())
         state.issued += 1
         return web.Response(body=resp.dump(), content_type="application/timestamp-reply")
 

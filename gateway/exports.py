@@ -1,9 +1,11 @@
-"""Search exports for spreadsheets: CSV (UTF-8 with a byte-order mark) and XLSX.
+"""What operators take away, the same from the API and the console: the search as a
+spreadsheet, CSV (UTF-8 with a byte-order mark) or XLSX, and the per-unit summary and
+overdue deliveries as JSON (:func:`unit_summary_json`, :func:`overdue_json`).
 
-Both are built from the same rows: one per message that the search finds (every page),
+The two spreadsheets are built from the same rows: one per message that the search finds (every page),
 with one column per delivery state counting that message's deliveries in it. The CSV
 starts with a BOM so that Excel reads it as UTF-8 (Vietnamese intact) and neutralises
-formula-like text with :func:`gateway.reports.csv_safe`; the XLSX writes text as typed
+formula-like text with :func:`csv_safe`; the XLSX writes text as typed
 string cells, which a spreadsheet never evaluates.
 """
 
@@ -19,11 +21,20 @@ from typing import Any
 from gateway.envelope.model import Status
 from gateway.errors import RequestError
 from gateway.pipeline.states import TRANSPORT_STATES
-from gateway.reports import csv_safe
 from gateway.store.messages import MessageStore
-from gateway.store.records import SearchFilters
+from gateway.store.records import OverdueDelivery, SearchFilters, UnitSummary
 
-__all__ = ["COLUMNS", "DELIVERY_STATES", "FORMATS", "Export", "export_search", "search_rows"]
+__all__ = [
+    "COLUMNS",
+    "DELIVERY_STATES",
+    "FORMATS",
+    "Export",
+    "csv_safe",
+    "export_search",
+    "overdue_json",
+    "search_rows",
+    "unit_summary_json",
+]
 
 #: ``format`` values of the search API besides ``json``.
 FORMATS = ("csv", "xlsx")
@@ -119,3 +130,46 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def unit_summary_json(summary: UnitSummary) -> dict[str, Any]:
+    """One unit's counters as JSON."""
+    return {
+        "unit": summary.unit,
+        "name": summary.name,
+        "sent": summary.sent,
+        "received": summary.received,
+        "pending_items": summary.pending_items,
+        "states": dict(summary.states),
+        "last_seen_at": summary.last_seen_at.isoformat() if summary.last_seen_at else None,
+    }
+
+
+def overdue_json(row: OverdueDelivery) -> dict[str, Any]:
+    """One overdue delivery as JSON."""
+    return {
+        "message_id": row.message_id,
+        "recipient": row.recipient,
+        "sender": row.sender,
+        "subject": row.subject,
+        "due_date": row.due_date.isoformat(),
+        "state": row.state,
+    }
+
+
+#: What makes a spreadsheet read a cell as a formula: these first, or after leading blanks.
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+#: A cell starting with one of these is neutralised whatever follows (OWASP: TAB and CR).
+_CONTROL_STARTS = frozenset("\t\r\n")
+
+
+def csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas in user text (CSV injection).
+
+    A cell is prefixed with ``'`` when it starts with ``=``, ``+``, ``-``, ``@`` (or their
+    full-width forms), with TAB, CR or LF, or with any of the formula signs after leading
+    whitespace: spreadsheets strip the blanks and still evaluate ``" \t=cmd"``.
+    """
+    if text[:1] in _CONTROL_STARTS or text.lstrip()[:1] in _FORMULA_STARTS:
+        return "'" + text
+    return text

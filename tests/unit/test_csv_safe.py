@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.reports import csv_safe
+from gateway.exports import csv_safe
 
 DANGEROUS = [
     "=1+1",

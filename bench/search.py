@@ -33,6 +33,7 @@ import asyncpg
 from sqlalchemy import select
 
 from bench.common import pg_database
+from gateway.pipeline.states import RULES
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.models import MessageRow
@@ -178,7 +179,7 @@ async def measure(messages: int, units: int, runs: int) -> dict[str, Any]:
         try:
             result: dict[str, Any] = {"messages": messages, "units": units, "runs": runs}
             result.update(await load(dsn, messages, units))
-            store = MessageStore(db)
+            store = MessageStore(db, rules=RULES)
             one = str(uuid.UUID(int=messages // 2))
             result["pk_lookup_ms"], _ = await timed(lambda: pk_lookup(db, one), runs)
             result.update(await queries(store, runs))

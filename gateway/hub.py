@@ -60,12 +60,12 @@ from gateway.pipeline.notify import MailboxSignals
 from gateway.pipeline.receipt import ReceiptIssuer, check_claimed_time, hub_receipt_id
 from gateway.pipeline.relay import Relay, holder_is_gone, worker_name
 from gateway.pipeline.signers import Signers
-from gateway.pipeline.states import is_final
+from gateway.pipeline.states import RULES, is_final
 from gateway.pipeline.status import StatusView
 from gateway.pipeline.succession import Succession
 from gateway.pipeline.unit_services import UnitServices
 from gateway.pki.keystore import KeyStore
-from gateway.exports import overdue_json, unit_summary_json
+from gateway.reports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
 from gateway.store.idempotency import IdempotencyKeys
@@ -115,7 +115,7 @@ class Hub:
         )
         self.blobs = open_blob_store(self.config)
         self.directory = Directory(self.db)
-        self.messages = MessageStore(self.db)
+        self.messages = MessageStore(self.db, rules=RULES)
         self.messages.due_policy = DuePolicy.from_config(self.config.deadlines)
         self.idempotency = IdempotencyKeys(self.db)
         self.keys = KeyStore(self.config)

@@ -23,13 +23,30 @@ from __future__ import annotations
 
 from gateway.envelope.model import Status
 from gateway.errors import IllegalTransitionError, ReceiptError
+from gateway.store.rules import DeliveryRules
 
-SUBMITTED = "submitted"
-QUEUED = "queued"
-DELIVERED = "delivered"
+# The transport leg (submitted → queued → delivered) is moved by the store itself, so its
+# names are defined beside it and re-exported here with the rules that follow it.
+from gateway.store.transport import (
+    DELIVERED,
+    QUEUED,
+    SUBMITTED,
+    TRANSPORT_STATES,
+    advance_transport,
+)
 
-#: The hub's own states before the recipient says anything.
-TRANSPORT_STATES = (SUBMITTED, QUEUED, DELIVERED)
+__all__ = [
+    "ANSWER_CODES",
+    "DELIVERED",
+    "QUEUED",
+    "RECALL_STATES",
+    "RULES",
+    "SUBMITTED",
+    "TRANSPORT_STATES",
+    "advance_transport",
+    "is_final",
+    "next_state",
+]
 
 _ORDER = {
     SUBMITTED: 0,
@@ -113,14 +130,16 @@ def _out_of_order(current: str, status: Status) -> ReceiptError:
     )
 
 
-def advance_transport(current: str, target: str) -> str:
-    """Move along submitted → queued → delivered; never backwards (returns the later one)."""
-    if _ORDER.get(target, -1) > _ORDER.get(current, 99):
-        return target
-    return current
-
-
 def _illegal(current: str, status: Status) -> IllegalTransitionError:
     return IllegalTransitionError(
         f"status {status.code} ({status.label}) is not allowed after {current!r}"
     )
+
+
+#: The rules as the store applies them (``MessageStore(db, rules=RULES)``).
+RULES = DeliveryRules(
+    next_state=next_state,
+    final_states=frozenset(_FINAL),
+    recall_states=RECALL_STATES,
+    answer_codes=ANSWER_CODES,
+)

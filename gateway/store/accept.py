@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.pdfsig import store as pdf_verdicts
-from gateway.pipeline import states
-from gateway.store import changes, outbox_body
+from gateway.store import changes, outbox_body, transport
 from gateway.store.db import execute
 from gateway.store.dialects import by_dialect, dialect, prefixed, prefixed_params
 from gateway.store.headers import existing_message
@@ -108,7 +107,7 @@ def _message_rows(
         for a in env.attachments
     ]
     deliveries = [
-        {"message_id": mid, "recipient": u, "state": states.SUBMITTED, "updated_at": now}
+        {"message_id": mid, "recipient": u, "state": transport.SUBMITTED, "updated_at": now}
         for u in units
     ]
     outbox = [outbox_values(DOCUMENTS, u, mid, outbox_body.document(mid, u), now) for u in units]

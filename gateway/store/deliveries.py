@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.pipeline import states
+from gateway.store import transport
 from gateway.store.db import execute
 from gateway.store.dialects import dialect
 from gateway.store.models import DeliveryRow, table, utcnow
@@ -45,7 +45,7 @@ _OLD = DELIVERY_TABLE.alias("old")
 
 def _before(target: str, column: Any) -> Any:
     """``column`` holds a transport state before ``target``."""
-    earlier = [s for s in states.TRANSPORT_STATES if states.advance_transport(s, target) != s]
+    earlier = [s for s in transport.TRANSPORT_STATES if transport.advance_transport(s, target) != s]
     return or_(*(column == state for state in earlier))
 
 
@@ -74,7 +74,9 @@ def advance_to(target: str, mid: Any = None, unit: Any = None) -> Any:
 
 
 #: :func:`advance_many` on PostgreSQL, by target state.
-_ADVANCE = {target: Prepared(advance_to(target)) for target in (states.QUEUED, states.DELIVERED)}
+_ADVANCE = {
+    target: Prepared(advance_to(target)) for target in (transport.QUEUED, transport.DELIVERED)
+}
 
 
 def _touch_to(target: str) -> Prepared:
@@ -91,7 +93,7 @@ def _touch_to(target: str) -> Prepared:
     )
 
 
-TOUCH_QUEUED = _touch_to(states.QUEUED)
+TOUCH_QUEUED = _touch_to(transport.QUEUED)
 
 
 class Delivery(NamedTuple):
@@ -166,7 +168,7 @@ async def advance_many(
         await _advance_in_one(session, pairs, target, actor)
         return
     rows = (await deliveries_of(session, pairs)).values()
-    moved = [(r, states.advance_transport(r.state, target)) for r in rows]
+    moved = [(r, transport.advance_transport(r.state, target)) for r in rows]
     await move_deliveries(session, [(r, new) for r, new in moved if new != r.state], actor)
 
 
@@ -215,8 +217,8 @@ async def audit_passed(session: AsyncSession, mid: str, recipient: str, old: str
     if new not in _ANSWERED:
         return
     state = old
-    for step, who in ((states.QUEUED, "hub"), (states.DELIVERED, recipient)):
-        if states.advance_transport(state, step) != state:
+    for step, who in ((transport.QUEUED, "hub"), (transport.DELIVERED, recipient)):
+        if transport.advance_transport(state, step) != state:
             detail = {"from": state, "to": step, "implied_by": "receipt"}
             await audit.append(session, who, f"delivery.{step}", mid, recipient, detail)
             state = step

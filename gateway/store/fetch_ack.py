@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.errors import NotFoundError
-from gateway.pipeline import states
+from gateway.store import transport
 from gateway.store.db import execute
 from gateway.store.deliveries import advance_many, advance_to, audit_moved
 from gateway.store.dialects import dialect
@@ -46,7 +46,7 @@ _FETCHED = _unset_on_documents("fetched_at")
 #: PostgreSQL: :func:`mark_fetched` of one ``(unit, mid)`` in one statement: the item's
 #: fetch mark (a CTE) and the delivery's move to ``delivered`` (returns it if it moved).
 _FETCH_AND_DELIVER = Prepared(
-    advance_to(states.DELIVERED).add_cte(_FETCHED.statement.cte("fetched"))
+    advance_to(transport.DELIVERED).add_cte(_FETCHED.statement.cte("fetched"))
 )
 _ACKED_DOCUMENT = _unset_on_documents("acked_at")
 _ACKED_ITEM = Prepared(
@@ -84,10 +84,10 @@ async def mark_fetched(
         now = utcnow()
         wanted = [{"unit": unit, "mid": mid, "now": now, "at": now} for unit, mid in pairs]
         moved = await execute(session, _FETCH_AND_DELIVER, wanted)
-        await audit_moved(session, moved, states.DELIVERED, None)
+        await audit_moved(session, moved, transport.DELIVERED, None)
     elif pairs:
         await _document_items(session, _FETCHED, pairs)
-        await advance_many(session, [(m, u) for u, m in pairs], states.DELIVERED, None)
+        await advance_many(session, [(m, u) for u, m in pairs], transport.DELIVERED, None)
     return [None] * len(items)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.pipeline import states
+from gateway.store import transport
 from gateway.store.db import execute
 from gateway.store.deliveries import TOUCH_QUEUED, deliveries_of, move_deliveries
 from gateway.store.dialects import by_dialect, dialect
@@ -89,7 +89,7 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
         detail = {"kind": "document", "ref": mid}
         await audit.append(session, "hub", "mailbox.added", mid, unit, detail)
         delivery = deliveries[(mid, unit)]
-        new = states.advance_transport(delivery.state, states.QUEUED)
+        new = transport.advance_transport(delivery.state, transport.QUEUED)
         if new != delivery.state:
             moves.append((delivery, new))
     await move_deliveries(session, moves, "hub")
@@ -138,8 +138,8 @@ async def _deliver_documents_in_two(
             detail = {"kind": "document", "ref": mid}
             await audit.append(session, "hub", "mailbox.added", mid, unit, detail)
     for row in touched.values():
-        if states.advance_transport(row.old_state, states.QUEUED) != row.old_state:
-            detail = {"from": row.old_state, "to": states.QUEUED}
+        if transport.advance_transport(row.old_state, transport.QUEUED) != row.old_state:
+            detail = {"from": row.old_state, "to": transport.QUEUED}
             await audit.append(
                 session, "hub", "delivery.queued", row.message_id, row.recipient, detail
             )

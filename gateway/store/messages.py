@@ -52,6 +52,7 @@ from gateway.store.records import (
     VerifiedEnvelopeLike,
     VerifiedReceiptLike,
 )
+from gateway.store.rules import DeliveryRules
 from gateway.urgency import parse_urgency
 
 __all__ = ["DOCUMENTS", "RECEIPTS", "MessageStore"]
@@ -81,11 +82,12 @@ async def _accept_in(
 
 async def _add_receipt_in(
     session: AsyncSession,
+    rules: DeliveryRules,
     verified: VerifiedReceiptLike,
     ack_document: str | None,
     known: StoredMessage | None = None,
 ) -> tuple[str, bool]:
-    created = await receipts.insert_receipt(session, verified, known)
+    created = await receipts.insert_receipt(session, verified, known, rules=rules)
     if ack_document is not None:
         await fetch_ack.ack_document(session, ack_document, str(verified.receipt.message_id))
     return str(verified.receipt.receipt_id), created
@@ -129,8 +131,11 @@ _CLAIM = Prepared(
 class MessageStore:
     """Messages, deliveries, outbox, mailboxes and receipts over one database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, rules: DeliveryRules) -> None:
         self.db = db
+        #: The delivery transition rules (``gateway.pipeline.states.RULES``), passed in.
+        self.rules = rules
+        self._add_receipts = partial(receipts.add_receipts, rules=rules)
         self._messages: OrderedDict[str, StoredMessage] = OrderedDict()
         #: The hot writes (accept, deliver, fetch marks, receipts, acks) share transactions.
         # a fetch is recorded before the answers of the same group (Hub.mailbox records a
@@ -387,16 +392,16 @@ class MessageStore:
         """
         known = self._messages.get(str(verified.receipt.message_id))
         return await self.lane.write(
-            lambda session: _add_receipt_in(session, verified, ack_document, known),
+            lambda session: _add_receipt_in(session, self.rules, verified, ack_document, known),
             partial(self._add_receipt_alone, verified, ack_document, known),
-            batch=(receipts.add_receipts, (verified, ack_document, known)),
+            batch=(self._add_receipts, (verified, ack_document, known)),
         )
 
     async def _add_receipt_alone(
         self, verified: VerifiedReceiptLike, ack_document: str | None, known: StoredMessage | None
     ) -> tuple[str, bool]:
         async with self.db.session(write=True) as session:
-            return await _add_receipt_in(session, verified, ack_document, known)
+            return await _add_receipt_in(session, self.rules, verified, ack_document, known)
 
     async def get_receipt(self, receipt_id: str) -> StoredReceipt:
         """A stored receipt with its signed XML; ``not_found`` if there is none."""
@@ -425,4 +430,5 @@ class MessageStore:
     async def overdue(self, today: date | None = None, limit: int = 200) -> list[OverdueDelivery]:
         """Unfinished deliveries whose document's due date has passed."""
         async with self.db.read() as session:
-            return await queries.overdue(session, today or utcnow().date(), limit)
+            day = today or utcnow().date()
+            return await queries.overdue(session, day, limit, self.rules.final_states)

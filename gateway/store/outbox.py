@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.pipeline import states
+from gateway.store import transport
 from gateway.store.db import execute
 from gateway.store.deliveries import advance_many, advance_to, audit_moved
 from gateway.store.dialects import dialect
@@ -50,7 +50,7 @@ _JUST_PUBLISHED = _PUBLISHED.cte("published")
 #: PostgreSQL: an outbox row's publish mark and, for a document, its delivery's move to
 #: ``queued``, in one statement (returns the deliveries moved).
 _PUBLISH_AND_QUEUE = Prepared(
-    advance_to(states.QUEUED, _JUST_PUBLISHED.c.message_id, _JUST_PUBLISHED.c.routing_key).where(
+    advance_to(transport.QUEUED, _JUST_PUBLISHED.c.message_id, _JUST_PUBLISHED.c.routing_key).where(
         _JUST_PUBLISHED.c.topic == DOCUMENTS
     )
 )
@@ -62,8 +62,8 @@ async def mark_published(session: AsyncSession, ids: list[int]) -> None:
     wanted = [{"b_id": i, "b_at": now, "at": now} for i in ids]
     if dialect(session) == "postgresql":
         moved = await execute(session, _PUBLISH_AND_QUEUE, wanted)
-        await audit_moved(session, moved, states.QUEUED, "relay")
+        await audit_moved(session, moved, transport.QUEUED, "relay")
         return
     rows = await execute(session, _MARK_PUBLISHED, wanted)
     documents = [(r.message_id, r.routing_key) for r in rows if r.topic == DOCUMENTS]
-    await advance_many(session, documents, states.QUEUED, "relay")
+    await advance_many(session, documents, transport.QUEUED, "relay")

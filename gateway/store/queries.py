@@ -11,6 +11,7 @@ import binascii
 import heapq
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -21,13 +22,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gateway.deadlines.calendar import VIETNAM
 from gateway.envelope.model import UNIT_CODE_RE
 from gateway.errors import GatewayError, NotFoundError, RequestError
-from gateway.pipeline.states import is_final
 from gateway.store.changes import (
     CHANGING_KINDS,
     document_state,
     load_changes,
     one_of,
-    shown_state,
     withdrawn,
 )
 from gateway.store.db import Database
@@ -115,7 +114,6 @@ _LINKS = (
     .scalar_subquery(),
 )
 #: States that need nothing more from anyone (not overdue any longer).
-_FINISHED = ("completed", "rejected", "expired", "failed", "recall_agreed")
 #: A unit's unacked items, oldest first (``:unit``, at most ``:lim``).
 _UNACKED_OF = _PENDING.add_columns(*_LINKS, _ITEMS.c.urgency).where(
     _ITEMS.c.unit == bindparam("unit"),
@@ -415,24 +413,15 @@ def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[C
 async def _state_counts(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, int]]:
     if not ids:
         return {}
-    shown = (
-        select(DeliveryRow.message_id, _shown_state())
+    query = (
+        select(DeliveryRow.message_id, DeliveryRow.state, func.count())
         .where(DeliveryRow.message_id.in_(ids))
-        .subquery()
-    )
-    query = select(shown.c.message_id, shown.c.state, func.count()).group_by(
-        shown.c.message_id, shown.c.state
+        .group_by(DeliveryRow.message_id, DeliveryRow.state)
     )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for message_id, state, n in (await session.execute(query)).all():
         counts[message_id][state] = n
     return counts
-
-
-def _shown_state() -> Any:
-    """A delivery's state as counted: ``withdrawn`` when its document was revoked or
-    replaced before it was fetched (not pending any more)."""
-    return shown_state(DeliveryRow.message_id, DeliveryRow.state).label("state")
 
 
 async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSummary]:
@@ -445,17 +434,13 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
     sent: dict[str, int] = {u: n for u, n in (await session.execute(sent_q)).all()}
     pending_q = (
         select(MailboxItemRow.unit, func.count())
-        .where(
-            MailboxItemRow.acked_at.is_(None),
-            ~withdrawn(MailboxItemRow.message_id, MailboxItemRow.kind, MailboxItemRow.fetched_at),
-        )
+        .where(MailboxItemRow.acked_at.is_(None))
         .group_by(MailboxItemRow.unit)
     )
     pending_n: dict[str, int] = {u: n for u, n in (await session.execute(pending_q)).all()}
     by_state: dict[str, dict[str, int]] = defaultdict(dict)
-    shown = select(DeliveryRow.recipient, _shown_state()).subquery()
-    state_q = select(shown.c.recipient, shown.c.state, func.count()).group_by(
-        shown.c.recipient, shown.c.state
+    state_q = select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
+        DeliveryRow.recipient, DeliveryRow.state
     )
     for recipient, state, n in (await session.execute(state_q)).all():
         by_state[recipient][state] = n
@@ -473,11 +458,14 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
     ]
 
 
-async def overdue(session: AsyncSession, today: date, limit: int) -> list[OverdueDelivery]:
+async def overdue(
+    session: AsyncSession, today: date, limit: int, final_states: Collection[str]
+) -> list[OverdueDelivery]:
     """Deliveries not finished whose document was due before ``today`` (its
     ``due_date``), or past the due time to be received or completed that the hub's
-    deadline policy gave it (``gateway.deadlines``); revoked and replaced documents left
-    out. ``due_date`` of a row without one: the local day of the due time it missed."""
+    deadline policy gave it (``gateway.deadlines``); revoked and replaced documents and
+    deliveries in ``final_states`` (the pipeline's rules) left out. ``due_date`` of a row
+    without one: the local day of the due time it missed."""
     now = datetime.now(UTC)
     unanswered = one_of(DeliveryRow.state, ("submitted", "queued", "delivered"))
     withdrawn = exists().where(
@@ -501,7 +489,7 @@ async def overdue(session: AsyncSession, today: date, limit: int) -> list[Overdu
                 MessageRow.due_completed_at < now,
                 and_(MessageRow.due_received_at < now, unanswered),
             ),
-            DeliveryRow.state.not_in(_FINISHED),
+            DeliveryRow.state.not_in(sorted(final_states)),
             ~withdrawn,
         )
         .order_by(MessageRow.due_date, DeliveryRow.message_id, DeliveryRow.recipient)
@@ -512,7 +500,6 @@ async def overdue(session: AsyncSession, today: date, limit: int) -> list[Overdu
             r.message_id, r.recipient, r.sender, r.subject, _missed_day(r, now), r.state
         )
         for r in (await session.execute(query)).all()
-        if not is_final(r.state)
     ]
 
 

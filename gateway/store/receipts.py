@@ -14,7 +14,6 @@ from gateway import audit
 from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import DocumentRevokedError, IllegalTransitionError, NotFoundError, ReceiptError
-from gateway.pipeline import states
 from gateway.store import changes, outbox_body
 from gateway.store.db import execute
 from gateway.store.deliveries import (
@@ -35,6 +34,7 @@ from gateway.store.outbox import INSERT_OUTBOX, OUTBOX_COLUMNS, RECEIPTS, outbox
 from gateway.store.prepared import Prepared, insert_of
 from gateway.store.records import VerifiedReceiptLike
 from gateway.store.revocation import close_revoked_originals
+from gateway.store.rules import DeliveryRules
 
 _RECEIPT_EXISTS = Prepared(
     select(ReceiptRow.receipt_id).where(ReceiptRow.receipt_id == bindparam("rid"))
@@ -89,7 +89,12 @@ _INSERT_RECEIPT = insert_of(_RECEIPTS, _RECEIPT_COLUMNS)
 
 
 def _checked_receipt(
-    r: Any, message: MessageHeader, state: str, found: changes.Changes, answered: bool = True
+    rules: DeliveryRules,
+    r: Any,
+    message: MessageHeader,
+    state: str,
+    found: changes.Changes,
+    answered: bool = True,
 ) -> tuple[str, str, str]:
     """``(issuer, new state, party it goes to)`` for receipt ``r`` on a delivery in
     ``state``; ``receipt.digest_mismatch``, ``receipt.wrong_party``,
@@ -111,21 +116,23 @@ def _checked_receipt(
         )
     changes.check_status_allowed(found, message.id, r.status.code)
     changing = found.answers_change(message.id)
-    new = states.next_state(state, r.status, answers_change=changing, answered=answered)
+    new = rules.next_state(state, r.status, answers_change=changing, answered=answered)
     return issuer, new, r.recipient if recall else message.sender
 
 
-async def _answered(session: AsyncSession, message_id: str, recipient: str, state: str) -> bool:
+async def _answered(
+    session: AsyncSession, rules: DeliveryRules, message_id: str, recipient: str, state: str
+) -> bool:
     """Whether the recipient has answered the delivery (01-06) already; read only in a
     take-back state, the one state that does not tell."""
-    if state not in states.RECALL_STATES:
+    if state not in rules.recall_states:
         return True
     query = (
         select(ReceiptRow.receipt_id)
         .where(
             ReceiptRow.message_id == message_id,
             ReceiptRow.recipient == recipient,
-            ReceiptRow.status_code.in_(states.ANSWER_CODES),
+            ReceiptRow.status_code.in_(rules.answer_codes),
         )
         .limit(1)
     )
@@ -166,18 +173,22 @@ def _receipt_detail(r: Any, old: str, new: str) -> dict[str, Any]:
 
 
 async def insert_receipt(
-    session: AsyncSession, verified: VerifiedReceiptLike, known: MessageHeader | None = None
+    session: AsyncSession,
+    verified: VerifiedReceiptLike,
+    known: MessageHeader | None = None,
+    *,
+    rules: DeliveryRules,
 ) -> bool:
-    """Store a receipt, move its delivery, queue it for the other party; ``False`` (and
-    nothing changed) when a receipt with this id is stored already."""
+    """Store a receipt, move its delivery (by ``rules``), queue it for the other party;
+    ``False`` (and nothing changed) when a receipt with this id is stored already."""
     r = verified.receipt
     rid = str(r.receipt_id)
     message = await message_header(session, str(r.message_id), known)
     delivery = await get_delivery(session, message.id, r.recipient)
     found = await changes.load_changes(session, [message.id])
-    answered = await _answered(session, message.id, r.recipient, delivery.state)
+    answered = await _answered(session, rules, message.id, r.recipient, delivery.state)
     try:
-        issuer, new, target = _checked_receipt(r, message, delivery.state, found, answered)
+        issuer, new, target = _checked_receipt(rules, r, message, delivery.state, found, answered)
     except (IllegalTransitionError, DocumentRevokedError):
         # the same receipt again (it moved the delivery on the first time): no error
         if (await execute(session, _RECEIPT_EXISTS, {"rid": rid})).first() is not None:
@@ -191,7 +202,7 @@ async def insert_receipt(
     await audit_passed(session, message.id, r.recipient, delivery.state, new)
     detail = _receipt_detail(r, delivery.state, new)
     await audit.append(session, issuer, "receipt.added", message.id, r.recipient, detail)
-    await close_revoked_originals(session, found, [(message.id, r.recipient, r.status.code)])
+    await close_revoked_originals(session, found, [(message.id, r.recipient, r.status.code)], rules)
     return True
 
 
@@ -201,7 +212,7 @@ ReceiptWrite = tuple[VerifiedReceiptLike, "str | None", "MessageHeader | None"]
 
 
 async def add_receipts(
-    session: AsyncSession, items: Sequence[ReceiptWrite]
+    session: AsyncSession, items: Sequence[ReceiptWrite], *, rules: DeliveryRules
 ) -> list[tuple[str, bool]]:
     """:func:`insert_receipt` (+ :func:`ack_document`) for many receipts in a few
     statements; ``(receipt id, created)`` per item. Receipts of one delivery chain in
@@ -236,9 +247,10 @@ async def add_receipts(
             )
         r = verified.receipt
         if key not in answered:
-            answered[key] = await _answered(session, key[0], key[1], state[key])
-        issuer, new, target = _checked_receipt(r, headers[key[0]], state[key], found, answered[key])
-        answered[key] = answered[key] or r.status.code in states.ANSWER_CODES
+            answered[key] = await _answered(session, rules, key[0], key[1], state[key])
+        checked = _checked_receipt(rules, r, headers[key[0]], state[key], found, answered[key])
+        issuer, new, target = checked
+        answered[key] = answered[key] or r.status.code in rules.answer_codes
         details.append((issuer, key, _receipt_detail(r, state[key], new)))
         state[key] = new
         seen.add(rid)
@@ -271,7 +283,7 @@ async def add_receipts(
             await audit_passed(session, mid, recipient, detail["from"], detail["to"])
             await audit.append(session, issuer, "receipt.added", mid, recipient, detail)
         answers = [(mid, recipient, d["status"]) for _i, (mid, recipient), d in details]
-        await close_revoked_originals(session, found, answers)
+        await close_revoked_originals(session, found, answers, rules)
     acks = list(
         dict.fromkeys((a, m) for (_v, a, _k), (m, _r) in zip(items, keys, strict=True) if a)
     )

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.envelope.model import Status
-from gateway.pipeline import states
 from gateway.store.changes import Changes
 from gateway.store.db import execute
 from gateway.store.deliveries import SET_STATE, deliveries_of
 from gateway.store.models import MessageRow, utcnow
+from gateway.store.rules import DeliveryRules
 
 __all__ = ["close_revoked_originals"]
 
@@ -28,7 +28,10 @@ _AGREED = Status.RECALL_AGREED
 
 
 async def close_revoked_originals(
-    session: AsyncSession, found: Changes, answers: Sequence[tuple[str, str, str]]
+    session: AsyncSession,
+    found: Changes,
+    answers: Sequence[tuple[str, str, str]],
+    rules: DeliveryRules,
 ) -> None:
     """For each ``(message id, recipient, status code)`` just stored that is a 15 on a
     revocation (``found`` knows the kinds), move the recipient's delivery of the original
@@ -50,7 +53,7 @@ async def close_revoked_originals(
         (original_of[mid], recipient): mid for mid, recipient in revocations if mid in original_of
     }
     open_ = [d for d in (await deliveries_of(session, list(pairs))).values()]
-    open_ = [d for d in open_ if not states.is_final(d.state)]
+    open_ = [d for d in open_ if not rules.is_final(d.state)]
     if not open_:
         return
     now = utcnow()

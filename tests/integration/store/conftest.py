@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from gateway.pipeline.states import RULES
 from gateway.store.messages import MessageStore
 
 
 @pytest.fixture
 def store(db: Any) -> MessageStore:
     """A message store on the migrated test database (both databases)."""
-    return MessageStore(db)
+    return MessageStore(db, rules=RULES)

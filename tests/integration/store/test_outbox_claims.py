@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gateway.pipeline.states import RULES
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from tests.support.store_builders import make_envelope
@@ -33,13 +34,13 @@ async def drain(store: MessageStore, worker: str) -> list[int]:
 
 async def test_two_hubs_claim_disjoint_rows(db: Any, db_url: str) -> None:
     """Two hub processes (engines) draining one outbox never claim the same row."""
-    total = await fill(MessageStore(db))
+    total = await fill(MessageStore(db, rules=RULES))
     other = Database(db_url)
     try:
         results = await asyncio.gather(
-            drain(MessageStore(db), "hub-a"),
-            drain(MessageStore(other), "hub-b"),
-            drain(MessageStore(db), "hub-a2"),
+            drain(MessageStore(db, rules=RULES), "hub-a"),
+            drain(MessageStore(other, rules=RULES), "hub-b"),
+            drain(MessageStore(db, rules=RULES), "hub-a2"),
         )
     finally:
         await other.dispose()
@@ -50,7 +51,7 @@ async def test_two_hubs_claim_disjoint_rows(db: Any, db_url: str) -> None:
 
 async def test_leases_expire_and_release_returns_rows(db: Any) -> None:
     """An expired lease or a release makes a row claimable again; published rows never are."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     verified = make_envelope("000.00.00.H01", RECIPIENTS[:2])
     await store.accept(verified, list(RECIPIENTS[:2]), "000.00.00.H01")
     first = await store.claim_outbox(10, "w1", lease_seconds=60)

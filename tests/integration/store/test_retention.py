@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.envelope.model import Status
+from gateway.pipeline.states import RULES
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.models import DeliveryRow, OutboxEntryRow, utcnow
@@ -61,7 +62,7 @@ async def count(db: Database, row: type[DeliveryRow]) -> int:
 async def test_old_published_rows_go_and_unpublished_ones_stay(db: Database) -> None:
     """Published rows older than the keep time are deleted; unpublished rows of any age,
     the messages and their deliveries stay, and the relay still gets the unpublished ones."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     ids = await accept(store, 3)
     published = await publish(store, 4)
     assert len(published) == 4 and len(await outbox_rows(db)) == 6
@@ -79,7 +80,7 @@ async def test_old_published_rows_go_and_unpublished_ones_stay(db: Database) -> 
 async def test_held_rows_stay_whatever_their_age(db: Database) -> None:
     """Rows named by ``held`` (an in-process bus's dead letters) are kept; the rest go, and
     once nothing holds them they go too."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     await accept(store, 2)
     published = await publish(store, 4)
     held = {published[0], published[2]}
@@ -96,7 +97,7 @@ async def test_held_rows_stay_whatever_their_age(db: Database) -> None:
 
 async def test_rows_younger_than_the_keep_time_stay(db: Database) -> None:
     """Rows published within the keep time are kept (a clock half a day on: none go)."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     await accept(store, 2)
     await publish(store, 4)
     retention = OutboxRetention(db, keep_seconds=DAY, clock=lambda: days_later(0.5))
@@ -106,7 +107,7 @@ async def test_rows_younger_than_the_keep_time_stay(db: Database) -> None:
 
 async def test_a_pass_is_bounded_and_the_next_one_goes_on(db: Database) -> None:
     """At most ``batch`` × ``batches`` rows a pass, oldest first; the next pass takes the rest."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     await accept(store, 3)
     first = await publish(store, 2)
     await asyncio.sleep(0.01)  # the later rows are published later
@@ -123,7 +124,7 @@ async def test_a_pass_is_bounded_and_the_next_one_goes_on(db: Database) -> None:
 
 async def test_the_loop_purges_in_the_background_and_stops(db: Database) -> None:
     """Started, the loop deletes on its own; stopped, it is gone."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     await accept(store, 1)
     await publish(store, 2)
     retention = OutboxRetention(
@@ -141,7 +142,7 @@ async def test_the_loop_purges_in_the_background_and_stops(db: Database) -> None
 
 async def test_a_zero_keep_time_keeps_everything(db: Database) -> None:
     """``outbox_keep_seconds = 0``: no loop, and a pass deletes nothing."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     await accept(store, 1)
     await publish(store, 2)
     keep_all = OutboxRetention(db, keep_seconds=0, clock=lambda: days_later(400))
@@ -153,7 +154,7 @@ async def test_a_zero_keep_time_keeps_everything(db: Database) -> None:
 async def test_recovery_finds_a_published_receipt_behind_unpublished_ones(db: Database) -> None:
     """Local-bus recovery looks for published receipt rows without a mailbox item: receipts
     still waiting for the relay (here two, with a window of two) must not hide one."""
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     envelopes = [make_envelope(SENDER, RECIPIENTS[:1]) for _ in range(3)]
     for env in envelopes:
         await store.accept(env, [RECIPIENTS[0]], SENDER)

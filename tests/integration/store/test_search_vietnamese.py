@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from gateway.directory.directory import Directory
+from gateway.pipeline.states import RULES
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.records import SearchFilters
@@ -42,7 +43,7 @@ async def seeded(db: Database) -> tuple[MessageStore, list[str]]:
     await directory.add(PROVINCE, "UBND tỉnh Hà Giang")
     await directory.add(XIN_CAI, nfd("UBND xã Xín Cái"), PROVINCE)
     await directory.add(DONG_VAN, "UBND xã Đồng Văn", PROVINCE)
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     base = datetime(2026, 11, 1, tzinfo=UTC)
     ids = []
     for i, subject in enumerate(SUBJECTS):
@@ -155,7 +156,7 @@ async def test_upgrade_fills_the_keys_of_existing_rows(db_url: str) -> None:
                  "at": datetime.fromisoformat(now)},
             )  # fmt: skip
         await database.upgrade()
-        store = MessageStore(database)
+        store = MessageStore(database, rules=RULES)
         page = await store.search(SearchFilters(text="ke hoach", unit="xin cai"))
         assert [m.id for m in page.items] == ["m1"]
         assert page.items[0].subject == "KẾ HOẠCH số 1"
@@ -196,7 +197,7 @@ async def test_without_pg_trgm_the_migration_falls_back(pg_url: str) -> None:
         database = Database(pg_url.replace("//postgres@", f"//{role}@", 1))
         try:
             await database.upgrade()
-            store = MessageStore(database)
+            store = MessageStore(database, rules=RULES)
             v = make_envelope(PROVINCE, (XIN_CAI,), subject="KẾ HOẠCH số 7")
             await store.accept(v, [XIN_CAI], PROVINCE)
             assert await hits(store, text="ke hoach so 7") == [str(v.envelope.message_id)]

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from gateway.pipeline.states import RULES
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore
 from gateway.store.vacuum import HOT_TABLES, Vacuum
@@ -56,7 +57,7 @@ async def until_vacuumed(vacuum: Vacuum, seconds: float = 20.0) -> list[str]:
 @ON_POSTGRESQL
 async def test_dead_rows_of_the_queue_tables_are_vacuumed(db: Database, db_url: str) -> None:
     """Updated outbox rows leave dead rows; a pass vacuums the table and they are gone."""
-    assert await churn(MessageStore(db)) == 60
+    assert await churn(MessageStore(db, rules=RULES)) == 60
     vacuum = Vacuum(db, every_seconds=10, dead_rows=50)
     tables = await until_vacuumed(vacuum)
     assert "outbox" in tables and set(tables) <= set(HOT_TABLES)
@@ -68,7 +69,7 @@ async def test_dead_rows_of_the_queue_tables_are_vacuumed(db: Database, db_url: 
 @ON_POSTGRESQL
 async def test_tables_under_the_threshold_are_left_alone(db: Database, db_url: str) -> None:
     """Fewer dead rows than ``dead_rows``: no VACUUM runs at all."""
-    await churn(MessageStore(db), messages=1)
+    await churn(MessageStore(db, rules=RULES), messages=1)
     vacuum = Vacuum(db, every_seconds=10, dead_rows=1_000_000)
     await asyncio.sleep(1.5)  # let the statistics arrive, so the threshold is what decides
     assert await vacuum.run_once() == []
@@ -78,7 +79,7 @@ async def test_tables_under_the_threshold_are_left_alone(db: Database, db_url: s
 @ON_POSTGRESQL
 async def test_the_loop_vacuums_in_the_background_and_stops(db: Database) -> None:
     """Started, the loop vacuums on its own; stopped, it is gone."""
-    await churn(MessageStore(db))
+    await churn(MessageStore(db, rules=RULES))
     vacuum = Vacuum(db, every_seconds=0.2, dead_rows=20)
     vacuum.start()
     try:

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from gateway import audit
+from gateway.pipeline.states import RULES
 from gateway.store.db import WRITE_LOCK, Database
 from gateway.store.messages import MessageStore
 from tests.support.store_builders import make_envelope
@@ -27,7 +28,7 @@ async def test_batches_deliveries_and_fetches_do_not_deadlock(pg_url: str) -> No
     """mark_published batches racing deliver and mark_fetched on the same rows all commit."""
     db = Database(pg_url, pool_size=12)
     await db.upgrade()
-    store = MessageStore(db)
+    store = MessageStore(db, rules=RULES)
     try:
         ids = []
         for _ in range(6):

@@ -65,7 +65,7 @@ from gateway.pipeline.status import StatusView
 from gateway.pipeline.succession import Succession
 from gateway.pipeline.unit_services import UnitServices
 from gateway.pki.keystore import KeyStore
-from gateway.reports import overdue_json, unit_summary_json
+from gateway.exports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
 from gateway.store.idempotency import IdempotencyKeys

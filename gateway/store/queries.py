@@ -27,6 +27,7 @@ from gateway.store.changes import (
     document_state,
     load_changes,
     one_of,
+    shown_state,
     withdrawn,
 )
 from gateway.store.db import Database
@@ -413,15 +414,24 @@ def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[C
 async def _state_counts(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, int]]:
     if not ids:
         return {}
-    query = (
-        select(DeliveryRow.message_id, DeliveryRow.state, func.count())
+    shown = (
+        select(DeliveryRow.message_id, _shown_state())
         .where(DeliveryRow.message_id.in_(ids))
-        .group_by(DeliveryRow.message_id, DeliveryRow.state)
+        .subquery()
+    )
+    query = select(shown.c.message_id, shown.c.state, func.count()).group_by(
+        shown.c.message_id, shown.c.state
     )
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for message_id, state, n in (await session.execute(query)).all():
         counts[message_id][state] = n
     return counts
+
+
+def _shown_state() -> Any:
+    """A delivery's state as counted: ``withdrawn`` when its document was revoked or
+    replaced before it was fetched (not pending any more)."""
+    return shown_state(DeliveryRow.message_id, DeliveryRow.state).label("state")
 
 
 async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSummary]:
@@ -434,13 +444,17 @@ async def unit_summaries(session: AsyncSession, unit: str | None) -> list[UnitSu
     sent: dict[str, int] = {u: n for u, n in (await session.execute(sent_q)).all()}
     pending_q = (
         select(MailboxItemRow.unit, func.count())
-        .where(MailboxItemRow.acked_at.is_(None))
+        .where(
+            MailboxItemRow.acked_at.is_(None),
+            ~withdrawn(MailboxItemRow.message_id, MailboxItemRow.kind, MailboxItemRow.fetched_at),
+        )
         .group_by(MailboxItemRow.unit)
     )
     pending_n: dict[str, int] = {u: n for u, n in (await session.execute(pending_q)).all()}
     by_state: dict[str, dict[str, int]] = defaultdict(dict)
-    state_q = select(DeliveryRow.recipient, DeliveryRow.state, func.count()).group_by(
-        DeliveryRow.recipient, DeliveryRow.state
+    shown = select(DeliveryRow.recipient, _shown_state()).subquery()
+    state_q = select(shown.c.recipient, shown.c.state, func.count()).group_by(
+        shown.c.recipient, shown.c.state
     )
     for recipient, state, n in (await session.execute(state_q)).all():
         by_state[recipient][state] = n

@@ -5,7 +5,8 @@
 - A status about a delivery comes from that delivery's recipient; a take-back request
   (13) comes from the sender (:func:`receipt_party`, which the store applies too).
 - A signed receipt moves only its signer's own delivery: signer == caller == the party it
-  speaks for (and its ``Issuer``, when present); anything else is ``receipt.wrong_party``.
+  speaks for (and its ``Issuer``, when present), or a retired recipient the caller now
+  succeeds (lineage); anything else is ``receipt.wrong_party``.
 - A message the caller may not see is answered as if it did not exist
   (``message.not_found``), so that message ids cannot be probed.
 - A leader is an operator whose token has a scope: a unit and its descendants. The ONE
@@ -168,18 +169,26 @@ def require_signed_receipt(
     recipients: Collection[str],
     receipt: Receipt,
     signer: str,
+    stands_for: Collection[str] = (),
 ) -> str:
     """The caller, when it signed ``receipt`` and the receipt speaks for it; a signature by
-    another unit is ``auth.forbidden``, an answer for another party ``receipt.wrong_party``."""
-    unit = require_party(p, message_id, sender, recipients, receipt.status)
+    another unit is ``auth.forbidden``, an answer for another party ``receipt.wrong_party``.
+
+    ``stands_for``: the retired recipients the caller succeeds now (lineage at read time).
+    A successor may answer their deliveries with a receipt it signs itself, speaking for
+    the retired unit (its ``Recipient``, with no ``Issuer`` or that unit as ``Issuer``),
+    as it may answer them with a plain status; from the change's instant on, not before."""
+    party = receipt_party(receipt, sender)
+    successor = receipt.status is not Status.RECALL_REQUESTED and party in stands_for
+    parties = (*recipients, p.unit) if stands_for and p.unit else recipients
+    unit = require_party(p, message_id, sender, parties, receipt.status)
     if signer != unit:
         raise ForbiddenError(
             f"the receipt is signed by {signer}, not by the caller {unit}",
             code="auth.forbidden",
             message_id=message_id,
         )
-    party = receipt_party(receipt, sender)
-    if party != unit or receipt.issuer not in (None, party):
+    if (party != unit and not successor) or receipt.issuer not in (None, party):
         raise ForbiddenError(
             f"{unit} may not answer for {party} (receipt issuer {receipt.issuer or '-'})",
             code="receipt.wrong_party",

@@ -25,8 +25,7 @@ import structlog
 from cryptography import x509
 
 from gateway import authz
-from gateway.bootstrap import ensure_identity, open_configured_bus, with_passphrase
-from gateway.bus import Bus
+from gateway.bus import Bus, open_configured_bus
 from gateway.config import Config
 from gateway.dead_letters import dead_letter_json, resolve_dead_letter
 from gateway.dead_letters import not_found as dead_letter_not_found
@@ -49,7 +48,7 @@ from gateway.errors import (
     UnroutableError,
 )
 from gateway.evidence.bundle import build_bundle
-from gateway.exports import Export, export_search
+from gateway.exports import Export, export_search, overdue_json, unit_summary_json
 from gateway.logging import bound
 from gateway.metrics import HubMetrics
 from gateway.pipeline.document import FileLike, UploadedFile, adopt_envelope, build_envelope
@@ -64,8 +63,8 @@ from gateway.pipeline.states import RULES, is_final
 from gateway.pipeline.status import StatusView
 from gateway.pipeline.succession import Succession
 from gateway.pipeline.unit_services import UnitServices
+from gateway.pki.identity import ensure_identity, with_passphrase
 from gateway.pki.keystore import KeyStore
-from gateway.exports import overdue_json, unit_summary_json
 from gateway.store import AcceptResult, Database, MessageStore, OutboxRow
 from gateway.store.blobs import BlobRef
 from gateway.store.idempotency import IdempotencyKeys

@@ -2,7 +2,8 @@
 
 ``open_bus(url)`` picks the implementation from the URL scheme: ``local://`` →
 :class:`~gateway.bus.local.LocalBus`, ``amqp://`` / ``amqps://`` →
-:class:`~gateway.bus.rabbit.RabbitBus` (imported only when used). See
+:class:`~gateway.bus.rabbit.RabbitBus` (imported only when used);
+``open_configured_bus(config)`` opens the one ``[bus]`` names. See
 :mod:`gateway.bus.base` for the semantics both share.
 """
 
@@ -22,6 +23,7 @@ from gateway.bus.base import (
     check_routing,
 )
 from gateway.bus.dispatch import RetryPolicy
+from gateway.config import Config
 from gateway.errors import ConfigError
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "RetryPolicy",
     "check_routing",
     "open_bus",
+    "open_configured_bus",
 ]
 
 _SCHEMES = ("local", "amqp", "amqps")
@@ -78,3 +81,13 @@ def _suggest(scheme: str) -> str:
 
     close = difflib.get_close_matches(scheme, _SCHEMES, n=1)
     return f" (did you mean {close[0]}://?)" if close else ""
+
+
+def open_configured_bus(config: Config) -> Bus:
+    """The bus of ``[bus]`` (not yet connected)."""
+    bus = config.bus
+    options: dict[str, Any] = {"prefetch": bus.prefetch, "delivery_limit": bus.delivery_limit}
+    if not bus.url.startswith("local"):
+        options["confirm_timeout"] = bus.confirm_timeout_seconds
+        options["shards"] = bus.shards
+    return open_bus(bus.url, **options)

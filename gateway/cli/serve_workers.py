@@ -33,10 +33,10 @@ from typing import cast
 
 import structlog
 
-from gateway.bootstrap import ensure_identity, with_passphrase
 from gateway.cli.common import parse_listen, run
 from gateway.config import Config
 from gateway.errors import ConfigError
+from gateway.pki.identity import ensure_identity, with_passphrase
 from gateway.pki.keystore import KeyStore
 from gateway.store import Database
 

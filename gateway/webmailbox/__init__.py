@@ -19,7 +19,13 @@ import jinja2
 from aiohttp import web
 
 from gateway.api.limits import FailureLimiter
-from gateway.webmailbox import views_auth, views_receive, views_registers, views_send
+from gateway.webmailbox import (
+    views_auth,
+    views_notices,
+    views_receive,
+    views_registers,
+    views_send,
+)
 from gateway.webmailbox.context import CODEC, FAILURES, HUB, TEMPLATES
 from gateway.webmailbox.session import PATH, MailboxCodec
 
@@ -45,7 +51,7 @@ def setup_mailbox(app: web.Application, hub: Any) -> None:
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         app_key=TEMPLATES,
     )
-    for module in (views_auth, views_receive, views_send, views_registers):
+    for module in (views_auth, views_receive, views_notices, views_send, views_registers):
         app.router.add_routes(module.routes)
     app.router.add_static(f"{PATH}/static", HERE / "static", append_version=False)
     app.middlewares.append(mailbox_headers)

@@ -56,6 +56,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "recall": ("Thu hồi (13)", "Recall (13)"),
     "recall_reason": ("Lý do thu hồi", "Why recall"),
     "no_documents": ("Không có văn bản", "No documents"),
+    "hub_notices": ("Thông báo của hệ thống", "Notices from the hub"),
+    "hub_notices_hint": (
+        "Do hệ thống gửi, không phải văn bản: văn bản đơn vị đã gửi đang quá hạn ở nơi nhận",
+        "Sent by the hub, not documents: a document your unit sent is overdue at a recipient",
+    ),
+    "hub_notice": ("Thông báo hệ thống", "Hub notice"),
+    "about_document": ("Xem văn bản", "The document"),
+    "dismiss_notices": ("Đã xem, ẩn các thông báo", "Seen: dismiss these notices"),
     "search_units": (
         "Tìm đơn vị (có dấu hay không dấu)",
         "Find a unit (with or without diacritics)",

@@ -24,6 +24,7 @@ from gateway.webmailbox.i18n import answers
 from gateway.webmailbox.listing import received, unit_names, urgency_name
 from gateway.webmailbox.pages import checked_post, error_words, render, require
 from gateway.webmailbox.session import PATH, UnitSession
+from gateway.webmailbox.views_notices import HubNotice, hub_notices
 from gateway.xmlsafe import parse_xml
 
 routes = web.RouteTableDef()
@@ -39,20 +40,22 @@ async def inbox(request: web.Request) -> web.Response:
     """Received documents: urgent first, then newest; overdue ones marked."""
     session = await require(request)
     hub = request.app[HUB]
-    await _fetch_pending(hub, session)
+    notices = await _fetch_pending(hub, session)
     entries = await received(hub, session.principal)
     entries.sort(key=lambda e: e.urgent, reverse=True)  # stable: newest first within a rank
     names = await unit_names(hub, (e.sender for e in entries))
-    return render(request, "inbox.html", "inbox", entries=entries, names=names)
+    return render(request, "inbox.html", "inbox", entries=entries, names=names, notices=notices)
 
 
-async def _fetch_pending(hub: Any, session: UnitSession) -> None:
+async def _fetch_pending(hub: Any, session: UnitSession) -> list[HubNotice]:
     """The mailbox page is the unit's endpoint: what was pending is now fetched
-    (``delivered``), and the receipts it shows in its timelines are taken off the list."""
+    (``delivered``), and the receipts it shows in its timelines are taken off the list;
+    the hub's notices, which stay until dismissed."""
     items = await hub.mailbox(session.principal, wait=0, limit=500)
     receipts = [i["item_id"] for i in items if i["kind"] == "receipt"]
     if receipts:
         await hub.ack_items(session.principal, receipts)
+    return hub_notices(items)
 
 
 @routes.get(PATH + "/documents/{id}")

@@ -183,7 +183,7 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Codes of the new units, comma-separated (the first gets documents)",
     ),
     "effective_at": (
-        "Có hiệu lực từ (giờ Việt Nam; trống: ngay)",
+        "Có hiệu lực từ (giờ UTC+7; để trống: ngay)",
         "Effective from (Vietnam time; empty: now)",
     ),
     "change_at_hint": (
@@ -228,6 +228,14 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Biên nhận được đơn vị kế thừa nhận thay",
         "Receipt taken over by the successor",
     ),
+    "detail_successors": ("Kế thừa", "Successors"),
+    "detail_kind": ("Hình thức", "How"),
+    "detail_name": ("Tên", "Name"),
+    "detail_parent": ("Cấp trên", "Parent"),
+    "detail_was": ("Trước đây", "Was"),
+    "detail_group": ("Nhóm", "Group"),
+    "detail_added": ("Thêm", "Added"),
+    "detail_removed": ("Bỏ", "Removed"),
     "child units following": ("Đơn vị trực thuộc chuyển theo", "Child units following"),
 }
 

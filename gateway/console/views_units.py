@@ -20,7 +20,6 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import authz
 from gateway.console.context import HUB
 from gateway.console.i18n import error_text
 from gateway.console.people import LOCAL
@@ -30,6 +29,7 @@ from gateway.directory import changes
 from gateway.directory.lineage import parse_at
 from gateway.directory.preview import pending_changes, preview_change
 from gateway.errors import GatewayError
+from gateway.facade import authz
 from gateway.untrusted import clean_text
 
 __all__ = ["FIELDS", "routes"]
@@ -46,6 +46,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "split": ("into",),
 }
 _ACTIONS = "|".join(FIELDS)
+#: The audit details a preview shows (each has a label ``detail_<key>``).
+_DETAILS = ("successors", "kind", "name", "parent", "was", "group", "added", "removed")
 
 
 def _at_text(text: str) -> str:
@@ -114,7 +116,10 @@ async def change(request: web.Request) -> web.StreamResponse:
             plan = await preview_change(
                 hub.db, make, action, code, at, actor=f"operator:{operator}"
             )
-            return _render(request, "unit_change_preview.html", "units", plan=plan, fields=fields)
+            return _render(
+                request, "unit_change_preview.html", "units", plan=plan, fields=fields,
+                details=_DETAILS,
+            )  # fmt: skip
         await hub.change_unit(_principal(request), code, action, fields)
     except GatewayError as exc:
         if exc.code == "directory.unknown_unit" and not await _exists(request, code):

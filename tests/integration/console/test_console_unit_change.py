@@ -189,3 +189,36 @@ async def test_unknown_unit_page_is_not_found(live: SeededHub) -> None:
         form = {"csrf": csrf, "successor": DISTRICTS[1], "confirm": "yes"}
         async with client.post(_change(live, "000.99.99.H01", "retire"), data=form) as r:
             assert r.status == 422
+
+
+async def test_change_pages_are_translated(live: SeededHub) -> None:
+    """The change page, a preview and a refusal have no word left untranslated (the same
+    check as every other console page)."""
+    from tests.integration.console.test_console_translated import _data, _words
+
+    data = [*await _data(live), "000.01.09.H01"]
+    client, csrf = await _login(live)
+    pages: dict[str, dict[str, str]] = {}
+    async with client:
+        for lang in ("vi", "en"):
+            got = pages.setdefault(lang, {})
+            async with client.get(
+                f"{live.url}/console/units/{DISTRICTS[0]}/change?lang={lang}"
+            ) as r:
+                got["form"] = await r.text()
+            for name, action, fields in (
+                ("merge", "merge", {"into": DISTRICTS[1]}),
+                ("recode", "recode", {"new_code": "000.01.09.H01", "at": "2030-07-01T00:00"}),
+                ("refused", "move", {"parent": COMMUNES[0]}),
+            ):
+                form = {"csrf": csrf, **fields}
+                async with client.post(
+                    f"{_change(live, DISTRICTS[0], action)}?lang={lang}", data=form
+                ) as r:
+                    got[name] = await r.text()
+    assert 'data-action="unit.recoded"' in pages["en"]["recode"]
+    untranslated = {
+        name: sorted(_words(pages["vi"][name], data) & _words(pages["en"][name], data))
+        for name in pages["vi"]
+    }
+    assert untranslated == {name: [] for name in pages["vi"]}

@@ -10,6 +10,7 @@ is seen within that time.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,18 +136,31 @@ class Lineage:
         self.clock = clock
         self._snapshot = LineageSnapshot()
         self._read_at: float | None = None
+        #: One read at a time: the requests that find the snapshot stale together wait
+        #: for the same read instead of each reading it.
+        self._reading = asyncio.Lock()
+        #: Bumped by :meth:`forget`: a read begun before it does not count as fresh.
+        self._generation = 0
 
     def forget(self) -> None:
         """Read lineage again on next use (after a change made in this process)."""
         self._read_at = None
+        self._generation += 1
+
+    def _stale(self) -> bool:
+        return self._read_at is None or time.monotonic() - self._read_at > _TTL
 
     async def snapshot(self) -> LineageSnapshot:
-        """The current snapshot (read again when older than a second); scheduled renames
-        and moves whose instant has come are applied first."""
-        now = time.monotonic()
-        if self._read_at is None or now - self._read_at > _TTL:
-            self._snapshot = await read_snapshot(self.db)
-            self._read_at = now
+        """The current snapshot (read again when older than a second, by one request for
+        all that find it stale at once); scheduled renames and moves whose instant has
+        come are applied first."""
+        if self._stale():
+            async with self._reading:
+                if self._stale():
+                    generation, began = self._generation, time.monotonic()
+                    self._snapshot = await read_snapshot(self.db)
+                    if generation == self._generation:
+                        self._read_at = began
         due = self._snapshot.next_change
         if due is not None and due <= self.clock():
             await apply_due(self.db, self.clock())

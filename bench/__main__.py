@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="e2e/embedded: documents/s of the half-load runs (default: half the full rate)",
     )
+    p.add_argument(
+        "--max-backlog",
+        type=int,
+        default=None,
+        help="mix: the hub's [hub] max_backlog (admission control; default: the hub's)",
+    )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")
     p.add_argument(
@@ -103,6 +109,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             units=args.units or (4 if quick else 20),
             concurrency=args.concurrency or (4 if quick else 32),
             profile=args.profile,
+            max_backlog=args.max_backlog,
         )
     if name == "fanout":
         from bench import fanout

@@ -148,9 +148,11 @@ async def measure(
     concurrency: int = 32,
     vxp_share: float = 0.25,
     profile: bool = False,
+    max_backlog: int | None = None,
 ) -> dict[str, Any]:
     """The scenario: medians of ``runs`` full-load runs (each after a raw run), then
-    ``runs`` half-load runs; every run's figures under ``per_run``."""
+    ``runs`` half-load runs; every run's figures under ``per_run``. ``max_backlog``: the
+    hub's ``[hub] max_backlog`` (admission control; None: the hub's default)."""
     with temp_home() as home:
         async with pg_database() as db_url:
             with vhost() as bus_url:
@@ -162,11 +164,13 @@ async def measure(
                 systems = _axis_config(home, vxp_units)
                 world = await prepare(config, codes, tokens=bearer, keys=codes)
                 mix = Mix(home, world, systems, bearer, vxp_units, vxp_share)
-                with HubProcess(home, port) as hub:
+                env = {} if max_backlog is None else {"LIENTHONG_HUB_MAX_BACKLOG": str(max_backlog)}
+                with HubProcess(home, port, extra_env=env) as hub:
                     result = await mix.loads(hub, runs, docs, concurrency, profile)
                     result["hub_rss_mib"] = round(hub.rss_mib(), 1)
     result.update(scenario="mix", units=units, docs=docs, runs=runs, concurrency=concurrency)
     result["vxp_share"] = vxp_share
+    result["max_backlog"] = max_backlog
     result["targets"] = {
         name: {
             "target": target,
@@ -248,6 +252,10 @@ class Mix:
         summary["half_load_docs_per_s"] = round(rate, 1)
         summary["half_load_fetchable_p50_ms"] = median([h["fetchable_p50_ms"] for h in half])
         summary["half_load_fetchable_p99_ms"] = median([h["fetchable_p99_ms"] for h in half])
+        summary["first_try_fetchable_p99_ms"] = median(
+            [f["first_try_fetchable_p99_ms"] for f in full]
+        )
+        summary["overloaded"] = median([f["overloaded"] for f in full])
         summary["errors"] = sum(f["error_count"] for f in full + half)
         summary["lost"] = sum(f["docs"] - f["fetched"] for f in full + half)
         if profile:

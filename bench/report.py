@@ -38,6 +38,8 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("mix", "hub_cpu_ms_per_doc", "real mix hub CPU per document", "ms", ""),
     ("mix", "fetchable_p50_ms", "real mix p50 submit→fetchable, full load", "ms", ""),
     ("mix", "fetchable_p99_ms", "real mix p99 submit→fetchable, full load", "ms", "≤ 1000"),
+    ("mix", "first_try_fetchable_p99_ms", "real mix p99 first try→fetchable, 503s in", "ms", ""),
+    ("mix", "overloaded", "real mix 503 hub.overloaded answers per full run", "", ""),
     ("mix", "half_load_fetchable_p50_ms", "real mix p50 submit→fetchable, half load", "ms", ""),
     ("mix", "half_load_fetchable_p99_ms", "real mix p99 submit→fetchable, half load", "ms", ""),
     ("fanout", "all_delivered_s", "fan-out to 152 communes: all mailboxes have it", "s", "≤ 0.5"),

@@ -3,7 +3,7 @@
 A well-formed but hostile PDF (tens of thousands of form fields, thousands of revisions)
 can make pyHanko's structure and difference analysis run for seconds of CPU per file. So
 the hub never checks a PDF in its own process: :class:`BoundedChecker` hands each file to
-one of a few long-lived worker processes (``spawn``, shared by every hub of the process)
+one of a few long-lived worker processes (shared by every hub of the process)
 and waits for the verdict.
 
 In the worker, a check may use ``cpu_seconds`` of CPU (``ITIMER_PROF``, which counts the
@@ -21,10 +21,12 @@ Workers exit when the hub's process closes their pipe (or ends).
 from __future__ import annotations
 
 import math
-import multiprocessing
+import os
 import queue
 import resource
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -62,17 +64,21 @@ def _on_sigprof(signum: int, frame: object) -> None:
     raise _OverLimit
 
 
-def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker process
-    """The worker's loop: one request, one answer, until the pipe closes."""
+def _serve() -> None:  # pragma: no cover - runs in the worker process
+    """The worker's loop over its stdin/stdout: one request, one answer, until the pipe
+    closes. Its own stdout goes to stderr, so nothing a library prints reaches the pipe."""
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    requests = Connection(0, writable=False)
     signal.signal(signal.SIGPROF, _on_sigprof)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the parent's to handle
-    conn.send("ready")
+    answers.send("ready")
     while True:
         try:
-            request = conn.recv()
+            request = requests.recv()
         except (EOFError, OSError):
             return
-        conn.send(_check_one(request))
+        answers.send(_check_one(request))
 
 
 def _check_one(request: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - in the worker
@@ -104,38 +110,57 @@ def _check_one(request: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover -
 
 
 class _Worker:
-    """One worker process and the parent's end of its pipe."""
+    """One worker process (``python -m gateway.pdfsig.sandbox``) and the pipes to it.
+
+    A plain subprocess, not ``multiprocessing``: a spawned child would run the parent's
+    ``__main__`` again (a script that embeds the hub), a forked one would inherit the
+    hub's threads and event loop."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(child,), name="lienthong-pdfcheck", daemon=True
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.pdfsig.sandbox"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
         )
-        self.process.start()
-        child.close()
-        if not self.conn.poll(_START_SECONDS) or self.conn.recv() != "ready":
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.send = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.recv = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        try:
+            ready = self.recv.poll(_START_SECONDS) and self.recv.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             self.kill()
             raise OSError("the PDF check worker did not start")
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
         """The worker's answer, or None when it did not answer in time or died."""
         try:
-            self.conn.send(request)
-            if not self.conn.poll(timeout):
+            self.send.send(request)
+            if not self.recv.poll(timeout):
                 return None
-            answer: dict[str, Any] = self.conn.recv()
+            answer: dict[str, Any] = self.recv.recv()
         except (EOFError, OSError):
             return None
         return answer
 
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.poll() is None
+
     def kill(self) -> int | None:
         """End the process; its exit code (negative: the signal that ended it)."""
-        self.conn.close()
-        if self.process.is_alive():
+        for conn in (self.send, self.recv):
+            conn.close()
+        if self.alive():
             self.process.kill()
-        self.process.join(5)
-        return self.process.exitcode
+        try:
+            return self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            return None
 
 
 class _Pool:
@@ -158,7 +183,7 @@ class _Pool:
             if answer is not None:
                 self._idle.put(worker)
                 return answer, 0
-            alive = worker.process.is_alive()
+            alive = worker.alive()
             code = worker.kill()
             return None, 0 if alive or code is None else code
 
@@ -233,3 +258,7 @@ class BoundedChecker:
 
 def _at(now: datetime) -> str:
     return now.isoformat()
+
+
+if __name__ == "__main__":  # pragma: no cover - the worker process
+    _serve()

@@ -8,7 +8,9 @@ In order, stopping at the first failure (its code names the check):
 3. ``evidence.file_digest``: every listed file is there with its SHA-256, nothing more;
 4. ``evidence.envelope``: the envelope's XML signature holds (hub CA, CRLs, at the time
    it was accepted), the sender signed it, its manifest names the files of the bundle;
-5. ``evidence.receipt``: every receipt's XML signature holds and names this message;
+5. ``evidence.receipt``: every receipt's XML signature holds and names this message; the
+   PDF verdicts a receipt carries (``urn:lienthong:pdfsig:1``) are well-formed and the
+   same as the bundle's ``pdf-verdicts.json``;
 6. ``evidence.audit``: every audit entry's hash is recomputed from its content and the hash
    before it; consecutive entries link; the accepted entry names the envelope's digest;
 7. ``evidence.timestamp``: every token is a valid RFC 3161 token over what it stamps (the
@@ -36,10 +38,12 @@ from asn1crypto import x509 as ax509
 from cryptography import x509
 
 from gateway import audit
+from gateway.envelope.model import Receipt
 from gateway.envelope.verify import verify_envelope, verify_receipt
 from gateway.errors import GatewayError
 from gateway.evidence.bundle import FORMAT
 from gateway.evidence.sign import signature_holds
+from gateway.pdfsig.receipt import verdicts_of
 from gateway.pki.trust import TrustStore
 from gateway.timestamps.tsa import check_token
 
@@ -167,6 +171,7 @@ def _check_envelope(b: _Bundle, trust: TrustStore, report: Report) -> tuple[str,
 
 def _check_receipts(b: _Bundle, trust: TrustStore, report: Report) -> dict[str, str]:
     digests = {}
+    stated: dict[str, Any] | None = json.loads(b.read("pdf-verdicts.json"))
     for r in b.manifest["receipts"]:
         data = b.read(r["path"])
         try:
@@ -184,7 +189,38 @@ def _check_receipts(b: _Bundle, trust: TrustStore, report: Report) -> dict[str, 
             f"answered: {rc.recipient} {rc.status.code} {rc.status.name.lower()}{why}, "
             f"signed by {verified.signer_unit} at {rc.timestamp.isoformat()}"
         )
+        _check_carried(r["receipt_id"], rc, stated, report)
     return digests
+
+
+def _essence(files: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What of a PDF verdict a receipt must state as the bundle does."""
+    return sorted(
+        (
+            f["sha256"],
+            f["status"],
+            tuple((s["kind"], s["ok"], s["certificate_sha256"]) for s in f["signatures"]),
+        )
+        for f in files
+    )
+
+
+def _check_carried(
+    receipt_id: str, receipt: Receipt, stated: dict[str, Any] | None, report: Report
+) -> None:
+    """The PDF verdicts ``receipt`` carries, if any, against the bundle's."""
+    try:
+        carried = verdicts_of(receipt)
+    except GatewayError as exc:
+        raise Failure("evidence.receipt", f"{receipt_id}: {exc.code}: {exc.message}") from exc
+    if carried is None:
+        return
+    if stated is None or _essence(carried["files"]) != _essence(stated["files"]):
+        raise Failure(
+            "evidence.receipt", f"{receipt_id}: its PDF verdicts differ from pdf-verdicts.json"
+        )
+    files = ", ".join(f"{f['name']} {f['status']}" for f in carried["files"])
+    report.proves.append(f"receipt {receipt_id} carries the hub's PDF verdicts: {files}")
 
 
 def _receipt_time(data: bytes) -> datetime | None:

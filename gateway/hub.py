@@ -6,7 +6,7 @@ the hub's identity if the home is new (CA + hub key), runs migrations, connects 
 starts consuming and relaying; ``await hub.stop()`` drains: consumers stop taking
 messages and finish the ones they hold, the relay flushes, then everything closes.
 
-Every facade method checks who may do it (:mod:`gateway.authz`), so authorisation lives
+Every facade method checks who may do it (:mod:`gateway.facade.authz`), so authorisation lives
 in one place.
 """
 
@@ -24,7 +24,6 @@ from typing import Any
 import structlog
 from cryptography import x509
 
-from gateway import authz
 from gateway.bus import Bus, open_configured_bus
 from gateway.config import Config
 from gateway.dead_letters import dead_letter_json, resolve_dead_letter
@@ -49,6 +48,7 @@ from gateway.errors import (
 )
 from gateway.evidence.bundle import build_bundle
 from gateway.exports import Export, export_search, overdue_json, unit_summary_json
+from gateway.facade import authz
 from gateway.logging import bound
 from gateway.metrics import HubMetrics
 from gateway.pipeline.document import FileLike, UploadedFile, adopt_envelope, build_envelope

@@ -53,7 +53,7 @@ _UNTRUSTED: Final = (
 )
 
 
-#: Who sees what, for every route: the one rule of ``gateway/authz.py``.
+#: Who sees what, for every route: the one rule of ``gateway/facade/authz.py``.
 _WHO_SEES_WHAT = (
     "Who sees what: a unit token (or client certificate) sees its own mailbox and the "
     "messages it sent or received; an operator token sees every unit; an operator token "

@@ -1,6 +1,6 @@
 """The leaders' dashboard: how a part of the tree is doing, from the store and directory.
 
-For a unit's subtree (within what the caller may see, :mod:`gateway.authz`) over the last
+For a unit's subtree (within what the caller may see, :mod:`gateway.facade.authz`) over the last
 ``days`` days: documents sent and received per day, the share of deliveries handled (06)
 within their deadline, overdue deliveries by unit (worst first), the median time to 01
 (received) and 06 (completed) by unit, the units not seen for N days, and the children to
@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from gateway import authz
 from gateway.console.people import LOCAL, parse_when
 from gateway.directory.directory import Unit
 from gateway.directory.last_seen import not_seen_for
+from gateway.facade import authz
 from gateway.store.models import DeliveryRow, MessageRow, ReceiptRow
 
 __all__ = ["Dashboard", "UnitRow", "build", "build_period"]

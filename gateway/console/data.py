@@ -12,12 +12,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
 
-from gateway import authz
 from gateway.bus.base import Bus, DeadLetter
 from gateway.console.people import LOCAL
 from gateway.dead_letters import resolve_dead_letter
 from gateway.directory.directory import Directory, Unit
 from gateway.directory.last_seen import not_seen_for
+from gateway.facade import authz
 from gateway.store.changes import withdrawn_delivery
 from gateway.store.db import Database
 from gateway.store.messages import MessageStore

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gateway import authz
 from gateway.console.dashboard import Dashboard, build_period
 from gateway.console.people import local_time
 from gateway.errors import RequestError
+from gateway.facade import authz
 
 __all__ = ["MonthlyReport", "Tables", "month_bounds", "monthly_report", "tables"]
 

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from gateway import authz
 from gateway.api.downloads import export_response
 from gateway.bus.base import DeadLetter
 from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
@@ -40,6 +39,7 @@ from gateway.directory.last_seen import check_days
 from gateway.directory.lineage import names_then
 from gateway.directory.principal import Principal
 from gateway.errors import AuthError, ForbiddenError, GatewayError
+from gateway.facade import authz
 from gateway.store.records import SearchFilters
 from gateway.untrusted import clean_text, parse_datetime
 

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from aiohttp import web
 
-from gateway import authz
 from gateway.console import charts
 from gateway.console.context import HUB
 from gateway.console.dashboard import build
@@ -19,6 +18,7 @@ from gateway.console.people import LOCAL, helpers
 from gateway.console.views import _NAMES, _lang, _principal, _render, _require
 from gateway.directory.last_seen import check_days
 from gateway.errors import NotFoundError, RequestError
+from gateway.facade import authz
 
 __all__ = ["routes"]
 

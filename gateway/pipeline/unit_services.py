@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable
 
-from gateway import authz
 from gateway.directory import Directory
 from gateway.directory.directory import Unit
 from gateway.envelope.model import Envelope, Receipt
 from gateway.envelope.seal import Sealing
 from gateway.errors import EnvelopeError, ForbiddenError, UnitExistsError
+from gateway.facade import authz
 from gateway.pipeline.receipt import ReceiptIssuer
 from gateway.pipeline.signers import Signers
 from gateway.store.blobs import BlobRef

@@ -11,9 +11,9 @@ from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
-from gateway.authz import receipt_party
 from gateway.envelope.model import Status
 from gateway.errors import DocumentRevokedError, IllegalTransitionError, NotFoundError, ReceiptError
+from gateway.facade.authz import receipt_party
 from gateway.store import changes, outbox_body
 from gateway.store.db import execute
 from gateway.store.deliveries import (

@@ -2,7 +2,7 @@
 it sent (sent list, outgoing register), each with the signed envelope's metadata.
 
 The hub facade (``Hub.documents``) calls :func:`list_documents` with the unit that
-:func:`gateway.authz.own_documents` allowed; these queries only ever read rows where
+:func:`gateway.facade.authz.own_documents` allowed; these queries only ever read rows where
 that unit is the recipient (received) or the sender (sent).
 
 Document metadata (number/notation, type, signer, urgency) lives in the signed envelope,

@@ -2,7 +2,7 @@
 
 The hub facade answers per message (status, envelope, files, receipts) but has no list
 of a unit's own documents; these queries are that list, and each one is bound to the
-caller the same way: :func:`gateway.authz.require_unit` first, then only rows where the
+caller the same way: :func:`gateway.facade.authz.require_unit` first, then only rows where the
 caller is the recipient (received) or the sender (sent). Everything a clerk does to one
 document afterwards goes through the facade (``Hub.status``, ``Hub.attachment``,
 ``Hub.post_receipt``, ``Hub.recall``), which authorises it again.
@@ -23,10 +23,10 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import select
 
-from gateway import authz
 from gateway.envelope.codec import envelope_from_element
 from gateway.envelope.model import DocumentMeta
 from gateway.errors import GatewayError
+from gateway.facade import authz
 from gateway.store.models import DeliveryRow, MessageRow, UnitRow
 from gateway.text import fold
 from gateway.webmailbox.clock import today_local, year_bounds

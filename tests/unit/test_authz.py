@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.authz import require_operator, require_party, require_unit, require_visible
 from gateway.directory import Principal
 from gateway.envelope.model import Status
 from gateway.errors import ForbiddenError, NotFoundError
+from gateway.facade.authz import require_operator, require_party, require_unit, require_visible
 
 SENDER, R1, R2, OTHER = "000.00.01.H01", "000.00.02.H01", "000.00.03.H01", "000.00.09.H01"
 MID = "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.authz import require_signed_receipt
 from gateway.directory import Principal
 from gateway.envelope.model import Receipt, Status
 from gateway.errors import ForbiddenError, NotFoundError
+from gateway.facade.authz import require_signed_receipt
 
 SENDER, OLD, HEIR, OTHER = "000.00.01.H01", "000.00.02.H01", "000.00.03.H01", "000.00.09.H01"
 MID = "0f8fad5b-d9cb-469f-a165-70867728950e"

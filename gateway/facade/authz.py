@@ -23,13 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
 
 from gateway.envelope.model import Receipt, Status
 from gateway.errors import ForbiddenError, NotFoundError
-
-if TYPE_CHECKING:  # the store imports this module (receipt_party)
-    from gateway.store.records import SearchFilters
+from gateway.facade import PrincipalLike, SearchFilters
 
 __all__ = [
     "PrincipalLike",
@@ -47,19 +44,6 @@ __all__ = [
     "sees_unit",
     "visible_recipients",
 ]
-
-
-class PrincipalLike(Protocol):
-    """An authenticated caller: a unit, or an operator."""
-
-    @property
-    def unit(self) -> str | None: ...
-
-    @property
-    def operator(self) -> str | None: ...
-
-    @property
-    def within(self) -> frozenset[str] | None: ...
 
 
 def require_unit(p: PrincipalLike) -> str:
@@ -114,8 +98,6 @@ def visible_recipients(p: PrincipalLike, sender: str, recipients: Iterable[str])
 
 def scoped_search(p: PrincipalLike, filters: SearchFilters | None) -> SearchFilters:
     """``filters`` limited to the caller's scope (a leader: messages touching it)."""
-    from gateway.store.records import SearchFilters
-
     return replace(filters or SearchFilters(), within=scope_units(p))
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.pdfsig import store as pdf_verdicts
-from gateway.store import changes, outbox_body, transport
+from gateway.store import changes, dialects, outbox_body, transport
 from gateway.store.db import execute
-from gateway.store.dialects import by_dialect, dialect, prefixed, prefixed_params
+from gateway.store.dialects import IfNew, prefixed, prefixed_params
 from gateway.store.headers import existing_message
 from gateway.store.models import (
     AttachmentRow,
@@ -52,7 +52,7 @@ _MESSAGE_COLUMNS = [
     "submitted_by",
     "accepted_at",
 ]
-_MESSAGE_IF_NEW = by_dialect(MessageRow, _MESSAGE_COLUMNS, ["id"], ["id"])
+_MESSAGE_IF_NEW = IfNew(MessageRow, _MESSAGE_COLUMNS, ["id"], ["id"])
 _INSERT_ATTACHMENT = insert_of(
     table(AttachmentRow), ["message_id", "name", "media_type", "size", "sha256"]
 )
@@ -157,7 +157,7 @@ async def _insert_rows(session: AsyncSession, rows: list[tuple[Any, ...]]) -> No
     outbox = [v for row in rows for v in row[3]]
     if not deliveries:
         return
-    if dialect(session) == "postgresql":
+    if dialects.of(session).combined_writes:
         pairs = zip(deliveries, outbox, strict=True)
         await execute(session, _DELIVERY_AND_OUTBOX, [prefixed_params(d=d, o=o) for d, o in pairs])
         return
@@ -192,7 +192,7 @@ async def accept_messages(
     alone)."""
     now = utcnow()
     rows = [_message_rows(v, units, by, now) for v, units, by in items]
-    statement = _MESSAGE_IF_NEW[dialect(session)]
+    statement = _MESSAGE_IF_NEW.on(dialects.of(session))
     inserted = {r.id for r in await execute(session, statement, [row[0] for row in rows])}
     new_rows: list[tuple[Any, ...]] = []
     results: list[tuple[AcceptResult, StoredMessage | None]] = []

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gateway.errors import GatewayError, StoreUnavailable
-from gateway.store import migrations, prepared, sqlite_driver
+from gateway.store import dialects, migrations, prepared, sqlite_driver
 from gateway.store.prepared import Prepared
 
 __all__ = [
@@ -173,7 +173,9 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = _normalise_url(url)
-        self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        #: What this backend does its own way in the store's statements.
+        self.dialect = dialects.named(make_url(self.url).get_backend_name())
+        self.is_sqlite = self.dialect is dialects.SQLITE
         if self.is_sqlite:
             _ensure_parent_dir(self.url)
         self.engine: AsyncEngine = _make_engine(self.url, self.is_sqlite, pool_size, echo)

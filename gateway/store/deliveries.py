@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.store import transport
+from gateway.store import dialects, transport
 from gateway.store.db import execute
-from gateway.store.dialects import dialect
 from gateway.store.models import DeliveryRow, table, utcnow
 from gateway.store.prepared import Prepared
 
@@ -164,7 +163,7 @@ async def advance_many(
     ``actor`` None: each delivery's recipient."""
     if not pairs:
         return
-    if target in _ADVANCE and dialect(session) == "postgresql":
+    if target in _ADVANCE and dialects.of(session).combined_writes:
         await _advance_in_one(session, pairs, target, actor)
         return
     rows = (await deliveries_of(session, pairs)).values()

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import audit
 from gateway.errors import NotFoundError
-from gateway.store import transport
+from gateway.store import dialects, transport
 from gateway.store.db import execute
 from gateway.store.deliveries import advance_many, advance_to, audit_moved
-from gateway.store.dialects import dialect
 from gateway.store.models import MailboxItemRow, table, utcnow
 from gateway.store.prepared import Prepared
 
@@ -80,7 +79,7 @@ async def mark_fetched(
     """Fetch marks for ``(unit, message ids)`` items at once: the document items are marked
     fetched and their deliveries become ``delivered`` (each by its recipient)."""
     pairs = list(dict.fromkeys((unit, mid) for unit, mids in items for mid in mids))
-    if pairs and dialect(session) == "postgresql":
+    if pairs and dialects.of(session).combined_writes:
         now = utcnow()
         wanted = [{"unit": unit, "mid": mid, "now": now, "at": now} for unit, mid in pairs]
         moved = await execute(session, _FETCH_AND_DELIVER, wanted)

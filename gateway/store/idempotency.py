@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.errors import ConflictError, RequestError
 from gateway.store.db import Database, execute
@@ -61,7 +60,7 @@ class IdempotencyKeys:
         await self._purge_now_and_then()
         now = utcnow()
         row = {"unit": unit, "key": key, "fingerprint": fingerprint, "created_at": now}
-        insert = postgresql.insert if self.db.is_postgresql else sqlite.insert
+        insert = self.db.dialect.insert
         async with self.db.session(write=True) as session:
             made = await execute(
                 session, insert(_T).values(row).on_conflict_do_nothing().returning(_T.key)

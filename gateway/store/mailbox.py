@@ -13,17 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.store import transport
+from gateway.store import dialects, transport
 from gateway.store.db import execute
 from gateway.store.deliveries import TOUCH_QUEUED, deliveries_of, move_deliveries
-from gateway.store.dialects import by_dialect, dialect
+from gateway.store.dialects import IfNew
 from gateway.store.headers import MessageHeader, message_header
 from gateway.store.models import MailboxItemRow, ReceiptRow, table, utcnow
 from gateway.store.prepared import Prepared
 
 _ITEM_KEY = ["unit", "kind", "ref"]
 _ITEM_COLUMNS = [*_ITEM_KEY, "message_id", "sender", "subject", "created_at", "urgency"]
-ITEM_IF_NEW = by_dialect(MailboxItemRow, _ITEM_COLUMNS, _ITEM_KEY, ["item_id", *_ITEM_KEY])
+ITEM_IF_NEW = IfNew(MailboxItemRow, _ITEM_COLUMNS, _ITEM_KEY, ["item_id", *_ITEM_KEY])
 _ITEM_OF_RECEIPT = table(MailboxItemRow).alias("item")
 _SAME_DELIVERY = table(ReceiptRow).alias("this")
 #: The receipts of the delivery that receipt ``ref`` is about, each with its mailbox
@@ -65,7 +65,8 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
     for mid, _unit, known in items:
         if mid not in headers:
             headers[mid] = await message_header(session, mid, known)
-    if dialect(session) == "postgresql":
+    dialect = dialects.of(session)
+    if dialect.combined_writes:
         return await _deliver_documents_in_two(session, items, headers)
     deliveries = await deliveries_of(session, [(mid, unit) for mid, unit, _ in items])
     for mid, unit, _ in items:
@@ -78,7 +79,7 @@ async def deliver_documents(session: AsyncSession, items: Sequence[DocumentDeliv
         _document_item(mid, unit, headers[mid], now)
         for mid, unit in dict.fromkeys((m, u) for m, u, _k in items)
     ]
-    rows = await execute(session, ITEM_IF_NEW[dialect(session)], values)
+    rows = await execute(session, ITEM_IF_NEW.on(dialect), values)
     inserted = {(r.unit, r.ref): r.item_id for r in rows}
     results, moves = [], []
     for mid, unit, _ in items:
@@ -119,7 +120,7 @@ async def _deliver_documents_in_two(
     now = utcnow()
     pairs = list(dict.fromkeys((mid, unit) for mid, unit, _ in items))
     values = [_document_item(mid, unit, headers[mid], now) for mid, unit in pairs]
-    new_items = await execute(session, ITEM_IF_NEW["postgresql"], values)
+    new_items = await execute(session, ITEM_IF_NEW.on(dialects.of(session)), values)
     inserted = {(r.unit, r.ref) for r in new_items}
     wanted = [{"mid": mid, "unit": unit, "at": now} for mid, unit in pairs]
     rows = await execute(session, TOUCH_QUEUED, wanted)
@@ -202,7 +203,7 @@ async def deliver_receipts(session: AsyncSession, items: Sequence[ReceiptDeliver
         planned[(unit, ref)] = _receipt_item(message, unit, ref, receipt.issuer)
         own.append((unit, ref))
     values = list(planned.values())
-    rows = await execute(session, ITEM_IF_NEW[dialect(session)], values) if values else []
+    rows = await execute(session, ITEM_IF_NEW.on(dialects.of(session)), values) if values else []
     added = {(r.unit, r.ref) for r in rows}
     for value in values:
         if (value["unit"], value["ref"]) in added:

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.store import transport
+from gateway.store import dialects, transport
 from gateway.store.db import execute
 from gateway.store.deliveries import advance_many, advance_to, audit_moved
-from gateway.store.dialects import dialect
 from gateway.store.models import OutboxEntryRow, table, utcnow
 from gateway.store.prepared import Prepared, insert_of
 
@@ -60,7 +59,7 @@ async def mark_published(session: AsyncSession, ids: list[int]) -> None:
     """Mark outbox rows published; their documents' deliveries become ``queued``."""
     now = utcnow()
     wanted = [{"b_id": i, "b_at": now, "at": now} for i in ids]
-    if dialect(session) == "postgresql":
+    if dialects.of(session).combined_writes:
         moved = await execute(session, _PUBLISH_AND_QUEUE, wanted)
         await audit_moved(session, moved, transport.QUEUED, "relay")
         return

@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gateway.deadlines.calendar import VIETNAM
 from gateway.envelope.model import UNIT_CODE_RE
 from gateway.errors import GatewayError, NotFoundError, RequestError
+from gateway.store import dialects
 from gateway.store.changes import (
     CHANGING_KINDS,
     document_state,
@@ -31,7 +32,7 @@ from gateway.store.changes import (
     withdrawn,
 )
 from gateway.store.db import Database
-from gateway.store.dialects import dialect
+from gateway.store.dialects import Dialect
 from gateway.store.lineage import related_codes
 from gateway.store.models import (
     AttachmentRow,
@@ -291,7 +292,7 @@ async def search(
     codes = [code for code, _ in units]
     if filters.unit and not UNIT_CODE_RE.fullmatch(filters.unit.strip().upper()) and not codes:
         return SearchPage((), None, units, _no_unit_hint(filters.unit))
-    for condition in _conditions(filters, codes, dialect(session)):
+    for condition in _conditions(filters, codes, dialects.of(session)):
         query = query.where(condition)
     if cursor:
         at, last_id = decode_cursor(cursor)
@@ -339,20 +340,17 @@ def _like_pattern(text: str) -> str:
 
 
 def _contains(
-    column: ColumnElement[str] | InstrumentedAttribute[str], key: str, dialect_name: str
+    column: ColumnElement[str] | InstrumentedAttribute[str], key: str, dialect: Dialect
 ) -> ColumnElement[bool]:
-    """``column`` holds ``key``; on PostgreSQL without an ESCAPE clause (backslash is its
-    default) so that the planner sees a plain LIKE the trigram index answers."""
-    if dialect_name == "postgresql":
-        return column.like(_like_pattern(key))
-    return column.like(_like_pattern(key), escape="\\")
+    """``column`` holds ``key`` (see :meth:`Dialect.like`)."""
+    return dialect.like(column, _like_pattern(key))
 
 
 async def _matching_units(session: AsyncSession, text: str) -> tuple[tuple[str, str], ...]:
     """Units whose code is ``text`` (any case) or whose folded name contains it; when
     none is, a well-formed code is kept (a unit no longer in the directory), with no name."""
     code, key = text.strip().upper(), fold(text)
-    conds = [_contains(UnitRow.name_key, key, dialect(session))] if key else []
+    conds = [_contains(UnitRow.name_key, key, dialects.of(session))] if key else []
     if UNIT_CODE_RE.fullmatch(code):
         conds.append(UnitRow.code == code)
     if not conds:
@@ -375,11 +373,11 @@ def _delivered(*extra: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(DeliveryRow.message_id == MessageRow.id, *extra)
 
 
-def _delivered_to(units: list[str], dialect_name: str) -> ColumnElement[bool]:
+def _delivered_to(units: list[str], dialect: Dialect) -> ColumnElement[bool]:
     """A delivery to one of ``units``. Several units on PostgreSQL: probed per message
     (``OFFSET 0`` keeps the planner from hashing every delivery of every unit first,
     which grows with their traffic, while the newest-first scan stops after a page)."""
-    if dialect_name != "postgresql" or len(units) == 1:
+    if not dialect.probe_per_message or len(units) == 1:
         return _delivered(DeliveryRow.recipient.in_(units))
     probe = select(DeliveryRow.id).where(
         DeliveryRow.message_id == MessageRow.id, DeliveryRow.recipient.in_(units)
@@ -387,10 +385,10 @@ def _delivered_to(units: list[str], dialect_name: str) -> ColumnElement[bool]:
     return probe.offset(0).exists()
 
 
-def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[ColumnElement[bool]]:
+def _conditions(f: SearchFilters, units: list[str], dialect: Dialect) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if units:
-        conds.append(or_(MessageRow.sender.in_(units), _delivered_to(units, dialect_name)))
+        conds.append(or_(MessageRow.sender.in_(units), _delivered_to(units, dialect)))
     if f.within is not None:
         scope = sorted(f.within)
         conds.append(
@@ -406,7 +404,7 @@ def _conditions(f: SearchFilters, units: list[str], dialect_name: str) -> list[C
         conds.append(MessageRow.created_at < f.until)
     text = (f.text or "").strip()
     if key := fold(text):
-        by_subject = _contains(MessageRow.subject_key, key, dialect_name)
+        by_subject = _contains(MessageRow.subject_key, key, dialect)
         conds.append(or_(by_subject, MessageRow.id == text))
     return conds
 

@@ -14,7 +14,7 @@ from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import DocumentRevokedError, IllegalTransitionError, NotFoundError, ReceiptError
 from gateway.facade.authz import receipt_party
-from gateway.store import changes, outbox_body
+from gateway.store import changes, dialects, outbox_body
 from gateway.store.db import execute
 from gateway.store.deliveries import (
     DELIVERY_TABLE,
@@ -26,7 +26,7 @@ from gateway.store.deliveries import (
     get_delivery,
     set_state,
 )
-from gateway.store.dialects import by_dialect, dialect, prefixed, prefixed_params
+from gateway.store.dialects import IfNew, prefixed, prefixed_params
 from gateway.store.fetch_ack import ack_documents
 from gateway.store.headers import MessageHeader, message_header
 from gateway.store.models import OutboxEntryRow, ReceiptRow, table, utcnow
@@ -52,7 +52,7 @@ _RECEIPT_COLUMNS = [
     "receipt_xml",
     "digest",
 ]
-_RECEIPT_IF_NEW = by_dialect(ReceiptRow, _RECEIPT_COLUMNS, ["receipt_id"], ["receipt_id"])
+_RECEIPT_IF_NEW = IfNew(ReceiptRow, _RECEIPT_COLUMNS, ["receipt_id"], ["receipt_id"])
 #: PostgreSQL: the delivery of ``(:mid, :unit)`` locked, and whether receipt ``:rid`` is
 #: stored already (``seen``), in one statement (run with one parameter set per receipt).
 _DELIVERY_AND_RECEIPT = Prepared(
@@ -195,7 +195,7 @@ async def insert_receipt(
             return False
         raise
     receipt, outbox = _receipt_rows(verified, issuer, target, utcnow())
-    if (await execute(session, _RECEIPT_IF_NEW[dialect(session)], receipt)).first() is None:
+    if (await execute(session, _RECEIPT_IF_NEW.on(dialects.of(session)), receipt)).first() is None:
         return False
     await set_state(session, delivery, new)
     await execute(session, INSERT_OUTBOX, outbox)
@@ -224,7 +224,7 @@ async def add_receipts(
             headers[mid] = await message_header(session, mid, known)
     keys = [(str(v.receipt.message_id), v.receipt.recipient) for v, _a, _k in items]
     rids = [str(v.receipt.receipt_id) for v, _a, _k in items]
-    in_one = dialect(session) == "postgresql"
+    in_one = dialects.of(session).combined_writes
     if in_one:
         deliveries, seen = await _deliveries_and_receipts(session, keys, rids)
     else:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway import audit
 from gateway.bus.base import Bus, DeadLetter
 from gateway.errors import NotFoundError
+from gateway.store import audit
 from gateway.store.db import Database
 
 __all__ = ["ACTIONS", "dead_letter_json", "message_of", "resolve_dead_letter"]

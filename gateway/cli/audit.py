@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from gateway import audit
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.cli.db import open_database
+from gateway.store import audit
 
 __all__ = ["command"]
 

@@ -37,11 +37,11 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.config import DeadlinesConfig
 from gateway.deadlines.channels import Mail, Webhook, load_secret
 from gateway.deadlines.overdue import _ENDED, _UNANSWERED
 from gateway.deadlines.sends import FINAL, SETTLE_AFTER, Sends
+from gateway.store import audit
 from gateway.store.changes import one_of
 from gateway.store.db import Database
 from gateway.store.models import (

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import EscalationSendRow, table
 

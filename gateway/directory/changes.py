@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.directory import rows, scheduled
 from gateway.directory.csv_import import check_directory_code
 from gateway.directory.lineage import parse_at
 from gateway.directory.rows import check_name, known_unit
 from gateway.errors import DirectoryError, RequestError, UnitExistsError
+from gateway.store import audit
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
 
 __all__ = ["ACTIONS", "from_fields", "merge", "move", "recode", "rename", "retire", "split"]

@@ -18,7 +18,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.directory.csv_import import (
     UnitSpec,
     check_directory_code,
@@ -41,6 +40,7 @@ from gateway.directory.rows import (
 )
 from gateway.directory.tokens import TokenInfo, TokenRegistry
 from gateway.errors import DirectoryError, RoutingError
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
 

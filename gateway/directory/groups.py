@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.directory.lineage import Lineage
 from gateway.directory.rows import descendants_query, unit_row
 from gateway.envelope.model import check_unit_code
 from gateway.errors import DirectoryError, RoutingError, UnitExistsError
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import GroupMemberRow, GroupRow, UnitRow, utcnow
 from gateway.text import nfc

@@ -22,12 +22,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.directory import changes
 from gateway.directory.groups import group_members
 from gateway.directory.lineage import parse_at
 from gateway.directory.rows import descendants_query
 from gateway.errors import DirectoryError, GatewayError
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import GroupMemberRow, GroupRow, MailboxItemRow, TokenRow, UnitRow
 from gateway.text import nfc

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway import audit
 from gateway.directory.directory import Change
 from gateway.directory.plan import touched_by
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import UnitChangeRow, utcnow
 

@@ -7,10 +7,10 @@ from sqlalchemy import Select, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from gateway import audit
 from gateway.directory.csv_import import UnitSpec
 from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, check_unit_code
 from gateway.errors import DirectoryError, UnitExistsError
+from gateway.store import audit
 from gateway.store.db import execute
 from gateway.store.models import (
     DeliveryRow,

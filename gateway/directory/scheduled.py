@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import UnitChangeRow, UnitRow, utcnow
 

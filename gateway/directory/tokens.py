@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.directory.lineage import Lineage
 from gateway.directory.principal import Principal
 from gateway.directory.scope import subtree
 from gateway.errors import AuthError, DirectoryError, NotFoundError
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
 from gateway.untrusted import equal_secrets

@@ -37,7 +37,6 @@ from asn1crypto import pem
 from asn1crypto import x509 as ax509
 from cryptography import x509
 
-from gateway import audit
 from gateway.envelope.model import Receipt
 from gateway.envelope.verify import verify_envelope, verify_receipt
 from gateway.errors import GatewayError
@@ -45,6 +44,7 @@ from gateway.evidence.bundle import FORMAT
 from gateway.evidence.sign import signature_holds
 from gateway.pdfsig.receipt import verdicts_of
 from gateway.pki.trust import TrustStore
+from gateway.store import audit
 from gateway.timestamps.tsa import check_token
 
 __all__ = ["Failure", "Report", "verify_bundle"]

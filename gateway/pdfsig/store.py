@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.verify import VerifiedEnvelope
+from gateway.store import audit
 from gateway.store.db import Database, execute
 from gateway.store.models import PdfVerdictRow, table, utcnow
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway import audit
+from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import AuditRow
 from gateway.store.records import MailboxItem

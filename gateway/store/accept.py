@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.pdfsig import store as pdf_verdicts
-from gateway.store import changes, dialects, outbox_body, transport
+from gateway.store import audit, changes, dialects, outbox_body, transport
 from gateway.store.db import execute
 from gateway.store.dialects import IfNew, prefixed, prefixed_params
 from gateway.store.headers import existing_message

@@ -54,7 +54,7 @@ __all__ = [
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A lock key for migrations so two hub processes never upgrade at once.
 _MIGRATION_LOCK = 0x4C54_0001
-#: The audit chain's advisory lock (the same key :mod:`gateway.audit` takes to append).
+#: The audit chain's advisory lock (the same key :mod:`gateway.store.audit` takes to append).
 #: Every writing transaction takes it first, so row locks are only ever taken by its holder.
 WRITE_LOCK = 0x4C54_A0D1
 #: How long a PostgreSQL writer queues in this process before ``store.unavailable``.

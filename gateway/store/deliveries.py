@@ -9,10 +9,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.store import dialects, transport
+from gateway.store import audit, dialects, transport
 from gateway.store.db import execute
 from gateway.store.models import DeliveryRow, table, utcnow
 from gateway.store.prepared import Prepared

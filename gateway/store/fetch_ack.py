@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.errors import NotFoundError
-from gateway.store import dialects, transport
+from gateway.store import audit, dialects, transport
 from gateway.store.db import execute
 from gateway.store.deliveries import advance_many, advance_to, audit_moved
 from gateway.store.models import MailboxItemRow, table, utcnow

@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import NotFoundError
-from gateway.store import dialects, transport
+from gateway.store import audit, dialects, transport
 from gateway.store.db import execute
 from gateway.store.deliveries import TOUCH_QUEUED, deliveries_of, move_deliveries
 from gateway.store.dialects import IfNew

@@ -19,8 +19,8 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.errors import ConflictError, DirectoryError, NotFoundError
+from gateway.store import audit
 from gateway.store.models import PersonRow, UnitRow, utcnow
 
 __all__ = [

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.model import Status
 from gateway.errors import DocumentRevokedError, IllegalTransitionError, NotFoundError, ReceiptError
 from gateway.facade.authz import receipt_party
-from gateway.store import changes, dialects, outbox_body
+from gateway.store import audit, changes, dialects, outbox_body
 from gateway.store.db import execute
 from gateway.store.deliveries import (
     DELIVERY_TABLE,

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway import audit
 from gateway.envelope.model import Status
+from gateway.store import audit
 from gateway.store.changes import Changes
 from gateway.store.db import execute
 from gateway.store.deliveries import SET_STATE, deliveries_of

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gateway.audit import entry_hash
+from gateway.store.audit import entry_hash
 
 _HANOI = timezone(timedelta(hours=7))
 
@@ -42,7 +42,7 @@ def test_the_time_is_hashed_as_utc_with_microseconds_and_z(at: datetime) -> None
 
 def test_details_are_stored_as_the_database_gives_them_back() -> None:
     """Flat details pass as they are; tuples become lists, odd values and keys text."""
-    from gateway.audit import _json_roundtrip
+    from gateway.store.audit import _json_roundtrip
 
     flat = {"kind": "document", "n": 3, "ok": True, "none": None}
     assert _json_roundtrip(flat) == flat and _json_roundtrip(flat) is not flat

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from gateway import audit
+from gateway.store import audit
 from gateway.store.models import AuditRow
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from gateway import audit
 from gateway.pipeline.states import RULES
+from gateway.store import audit
 from gateway.store.db import WRITE_LOCK, Database
 from gateway.store.messages import MessageStore
 from tests.support.store_builders import make_envelope

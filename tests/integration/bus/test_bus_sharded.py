@@ -14,7 +14,7 @@ from gateway.bus import topology as topo
 from gateway.bus.local import LocalBus
 from gateway.bus.rabbit_sharded import ShardedRabbitBus
 from gateway.errors import BusUnavailable, ConfigError, DirectoryError, StoreUnavailable
-from tests.integration.bus.test_bus_contract import FAST, LIMIT, Inbox, dead_with, new_unit
+from tests.support.buses import FAST, LIMIT, Inbox, dead_with, new_unit
 
 SHARDS = 3
 

@@ -14,7 +14,8 @@ import asyncio
 import structlog
 
 from gateway.errors import StorageUnavailable
-from gateway.store.s3blobs import S3_ERRORS, AnyBlobStore, S3BlobStore
+from gateway.store.s3blobs import AnyBlobStore, S3BlobStore
+from gateway.store.s3location import S3_ERRORS
 
 __all__ = ["storage_ready"]
 

@@ -17,27 +17,24 @@ Connection failures become :class:`~gateway.errors.StoreUnavailable` (``store.un
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, String, column, event, text
+from sqlalchemy import BigInteger, String, column, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from gateway.errors import GatewayError, StoreUnavailable
-from gateway.store import dialects, migrations, prepared, sqlite_driver
+from gateway.store import dialects, engines, migrations, prepared
+from gateway.store.engines import SQLITE_BUSY_TIMEOUT_MS
 from gateway.store.prepared import Prepared
 
 __all__ = [
@@ -51,7 +48,6 @@ __all__ = [
     "is_unavailable",
 ]
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A lock key for migrations so two hub processes never upgrade at once.
 _MIGRATION_LOCK = 0x4C54_0001
 #: The audit chain's advisory lock (the same key :mod:`gateway.store.audit` takes to append).
@@ -172,19 +168,19 @@ class Database:
     """An async SQLAlchemy engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
 
     def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
-        self.url = _normalise_url(url)
+        self.url = engines.normalise_url(url)
         #: What this backend does its own way in the store's statements.
         self.dialect = dialects.named(make_url(self.url).get_backend_name())
         self.is_sqlite = self.dialect is dialects.SQLITE
         if self.is_sqlite:
-            _ensure_parent_dir(self.url)
-        self.engine: AsyncEngine = _make_engine(self.url, self.is_sqlite, pool_size, echo)
+            engines.ensure_parent_dir(self.url)
+        self.engine: AsyncEngine = engines.make_engine(self.url, self.is_sqlite, pool_size, echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._readers = self._sessions
         self._reader_engine: AsyncEngine | None = None
         self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:
-            self._reader_engine = _make_sqlite_engine(
+            self._reader_engine = engines.make_sqlite_engine(
                 self.url, echo, read_only=True, pool_size=pool_size
             )
             self._reading: AsyncEngine = self._reader_engine
@@ -315,104 +311,6 @@ class Database:
         await self.engine.dispose()
         if self._reader_engine is not None:
             await self._reader_engine.dispose()
-
-
-#: A pooled connection idle longer than this is pinged before use (see ``_ping_if_idle``).
-IDLE_PING_SECONDS = 2.0
-
-
-def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    """``pool_pre_ping``, but only for connections that sat idle: a busy hub does not pay
-    a round trip per transaction, and a restarted server is still noticed before use (a
-    dead connection is replaced: the pool retries the checkout)."""
-    now = time.monotonic()
-    idle = now - record.info.get("checked_out_at", now)
-    record.info["checked_out_at"] = now
-    if idle > IDLE_PING_SECONDS:
-        try:
-            dbapi_connection.ping()
-        except Exception as exc:
-            raise DisconnectionError(f"stale pooled connection: {type(exc).__name__}") from exc
-
-
-def _normalise_url(url: str) -> str:
-    """Accept ``postgresql://`` and ``sqlite://`` and pick the async drivers."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
-    return url
-
-
-def _make_engine(url: str, is_sqlite: bool, pool_size: int, echo: bool) -> AsyncEngine:
-    if not is_sqlite:
-        engine = create_async_engine(
-            url,
-            echo=echo,
-            pool_size=pool_size,
-            max_overflow=0,
-            # the most recently used connection first: the busy few stay warm (their
-            # prepared statements cached) instead of every pooled connection in turn
-            pool_use_lifo=True,
-            pool_timeout=10,
-            pool_recycle=1800,
-            connect_args={"timeout": 5, "command_timeout": 10},
-        )
-        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
-        return engine
-    return _make_sqlite_engine(url, echo, read_only=False)
-
-
-def _make_sqlite_engine(
-    url: str, echo: bool, *, read_only: bool, pool_size: int = 5
-) -> AsyncEngine:
-    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
-    database = make_url(url).database
-    inline = bool(database) and database != ":memory:"
-    if database and inline:
-        creator = partial(sqlite_driver.connect, database, busy_seconds=timeout)
-        # Keep ``pool_size`` connections open: the default 5 made a busy hub's readers open
-        # and close an overflow connection (a thread, five PRAGMAs, the schema read) for
-        # every other long-poll, 358 of them in 6,000 documents.
-        engine = create_async_engine(
-            url, echo=echo, async_creator=creator, pool_size=pool_size, max_overflow=pool_size
-        )
-    else:
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": timeout})
-    pragmas = [
-        "PRAGMA journal_mode=WAL",
-        "PRAGMA synchronous=FULL",
-        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-        "PRAGMA foreign_keys=ON",
-    ]
-    if read_only:
-        pragmas.append("PRAGMA query_only=ON")
-    elif inline:
-        # Fail at once on another process's lock: the driver retries off the loop thread.
-        pragmas.append("PRAGMA busy_timeout=0")
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy (not the driver) emit BEGIN, so transactions and DDL behave.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in pragmas:
-            cursor.execute(pragma)
-        cursor.close()
-
-    def on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock up front: no deadlock when a reader turns writer.
-        # Readers begin deferred: in WAL mode they read a snapshot and never wait.
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-    event.listen(engine.sync_engine, "connect", on_connect)
-    event.listen(engine.sync_engine, "begin", on_begin)
-    return engine
-
-
-def _ensure_parent_dir(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _run_alembic_upgrade(connection: Connection, revision: str) -> None:

@@ -6,29 +6,24 @@ change both together (``tests/integration/store/test_migrations.py`` compares th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     SmallInteger,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from gateway.store.model_base import ID, UNIT_CODE, Base, UTCDateTime, table, utcnow
 from gateway.text import fold, nfc
 
 __all__ = [
@@ -53,50 +48,9 @@ __all__ = [
     "UnitChangeRow",
     "UnitLinkRow",
     "UnitRow",
+    "table",
     "utcnow",
 ]
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-UNIT_CODE = String(35)
-ID = String(36)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC (the only kind of time the store holds)."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that always comes back timezone-aware UTC (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base with a constraint naming convention (stable migration names)."""
-
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), date: Date()}  # noqa: RUF012
 
 
 class UnitRow(Base):
@@ -446,9 +400,3 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-
-
-def table(row: type[Base]) -> Table:
-    """The Core table of a mapped class: statements on it skip the ORM's per-row work
-    (bulk-insert bookkeeping, identity map), which costs more CPU than the SQL itself."""
-    return cast(Table, row.__table__)

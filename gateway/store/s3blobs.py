@@ -26,80 +26,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from gateway.errors import (
-    ConfigError,
     EnvelopeError,
     LimitError,
     NotFoundError,
     RequestError,
-    StorageUnavailable,
 )
 from gateway.store.blobcache import CacheBound
 from gateway.store.blobs import CHUNK, BlobRef, BlobStore, RangeSpan, UploadHolds, _check_sha
+from gateway.store.s3location import S3_ERRORS, S3Location, status_of, unavailable
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
     from gateway.config import Config
 
-__all__ = ["AnyBlobStore", "S3BlobStore", "S3Location", "S3RangeReader", "open_blob_store"]
+__all__ = ["AnyBlobStore", "S3BlobStore", "S3RangeReader", "open_blob_store"]
 
 #: The smallest part S3 accepts (but the last).
 MIN_PART = 5 * 1024 * 1024
 #: The largest object a single server-side copy may write.
 _MAX_COPY = 5 * 1024**3
-#: What the client raises when the store refuses or cannot be reached.
-S3_ERRORS = (ClientError, BotoCoreError)
 _TOKEN_KEY = "lienthong-copy"  # noqa: S105 (a metadata key, not a secret)
-
-
-@dataclass(frozen=True, slots=True)
-class S3Location:
-    """Where the blobs live: endpoint, bucket, key prefix and the credentials to use."""
-
-    bucket: str
-    prefix: str = ""
-    endpoint: str | None = None
-    region: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str, env: Mapping[str, str] | None = None) -> S3Location:
-        """``s3://bucket/prefix`` plus ``LIENTHONG_BLOBS_*`` (else ``AWS_*``) from ``env``."""
-        env = os.environ if env is None else env
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.netloc:
-            raise ConfigError(f"[blobs] url must be s3://bucket/prefix, not {url!r}")
-
-        def pick(name: str, *aws: str) -> str | None:
-            for key in (f"LIENTHONG_BLOBS_{name}", *aws):
-                if env.get(key):
-                    return env[key]
-            return None
-
-        return cls(
-            bucket=parts.netloc,
-            prefix=parts.path.strip("/"),
-            endpoint=pick("ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-            region=pick("REGION", "AWS_REGION", "AWS_DEFAULT_REGION") or "us-east-1",
-            access_key_id=pick("ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-            secret_access_key=pick("SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
-        )
-
-    def key(self, name: str) -> str:
-        """The object key of ``name`` under the prefix."""
-        return f"{self.prefix}/{name}" if self.prefix else name
 
 
 class S3BlobStore(UploadHolds):
@@ -173,9 +127,9 @@ class S3BlobStore(UploadHolds):
         try:
             return dict(await client.head_object(Bucket=self.location.bucket, Key=self.key(sha)))
         except S3_ERRORS as exc:
-            if _status(exc) == 404:
+            if status_of(exc) == 404:
                 return None
-            raise _unavailable(exc) from exc
+            raise unavailable(exc) from exc
 
     async def exists(self, sha: str) -> bool:
         """True when the blob is stored."""
@@ -220,7 +174,7 @@ class S3BlobStore(UploadHolds):
         try:
             upload = await client.create_multipart_upload(Bucket=bucket, Key=tmp)
         except S3_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise unavailable(exc) from exc
         upload_id = upload["UploadId"]
         done = False
         try:
@@ -240,7 +194,7 @@ class S3BlobStore(UploadHolds):
             token = await self._install(client, tmp, sha, size)
             return BlobRef(sha, size, token)
         except S3_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise unavailable(exc) from exc
         finally:
             with contextlib.suppress(Exception):
                 if done:
@@ -337,7 +291,7 @@ class S3BlobStore(UploadHolds):
                 try:
                     await client.delete_object(Bucket=self.location.bucket, Key=self.key(sha))
                 except S3_ERRORS as exc:
-                    raise _unavailable(exc) from exc
+                    raise unavailable(exc) from exc
                 removed += 1
         return removed
 
@@ -422,18 +376,7 @@ class S3RangeReader(RangeSpan):
                 while block := await body.read(CHUNK):
                     yield block
         except S3_ERRORS as exc:
-            raise _unavailable(exc) from exc
-
-
-def _status(exc: Exception) -> int | None:
-    response = getattr(exc, "response", None) or {}
-    code = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return int(code) if code is not None else None
-
-
-def _unavailable(exc: Exception) -> StorageUnavailable:
-    """An object store failure as the typed 503 the hub answers with."""
-    return StorageUnavailable(f"the object store refused: {exc}")
+            raise unavailable(exc) from exc
 
 
 #: Either store: the hub's blobs on the home's disk or in an object store.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.s3blobs import S3BlobStore, S3Location
+from gateway.store.s3blobs import S3BlobStore
+from gateway.store.s3location import S3Location
 
 pytestmark = [pytest.mark.integration]
 

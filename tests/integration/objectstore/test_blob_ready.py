@@ -11,7 +11,8 @@ import pytest
 from support.hubproc import free_port
 
 from gateway.store.blobready import storage_ready
-from gateway.store.s3blobs import S3BlobStore, S3Location
+from gateway.store.s3blobs import S3BlobStore
+from gateway.store.s3location import S3Location
 
 pytestmark = [pytest.mark.integration]
 

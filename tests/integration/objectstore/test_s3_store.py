@@ -10,7 +10,8 @@ import pytest
 from support.objectstore import list_keys, pattern, pattern_sha
 
 from gateway.errors import EnvelopeError, LimitError, NotFoundError, RequestError
-from gateway.store.s3blobs import S3BlobStore, S3Location
+from gateway.store.s3blobs import S3BlobStore
+from gateway.store.s3location import S3Location
 
 pytestmark = [pytest.mark.integration]
 

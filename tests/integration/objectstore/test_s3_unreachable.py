@@ -12,7 +12,8 @@ from support.hubproc import HubHome, free_port
 from support.objectstore import S3_ENV
 
 from gateway.errors import StorageUnavailable
-from gateway.store.s3blobs import S3BlobStore, S3Location
+from gateway.store.s3blobs import S3BlobStore
+from gateway.store.s3location import S3Location
 
 pytestmark = [pytest.mark.integration]
 

@@ -10,7 +10,8 @@ import pytest
 from gateway.config import load_config
 from gateway.errors import ConfigError
 from gateway.store.blobs import BlobStore
-from gateway.store.s3blobs import S3BlobStore, S3Location, open_blob_store
+from gateway.store.s3blobs import S3BlobStore, open_blob_store
+from gateway.store.s3location import S3Location
 
 
 def test_url_and_environment_make_the_location() -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.support.loopback import served_app
+
 SYSTEM_ID = "hub-under-test"
 SECRET = "stand-in-upstream-secret-0123456789abcdef"
 _DOCUMENT_ID = re.compile(rb"<(?:\w+:)?DocumentId>([^<]+)</(?:\w+:)?DocumentId>")
@@ -81,13 +83,6 @@ async def stand_in_upstream() -> AsyncIterator[StandInUpstream]:
     upstream = StandInUpstream()
     app = web.Application()
     app.router.add_post("/axis/v1/edocs", upstream.edocs)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    upstream.url = f"http://127.0.0.1:{port}"
-    try:
+    async with served_app(app) as url:
+        upstream.url = url.rstrip("/")
         yield upstream
-    finally:
-        await runner.cleanup()

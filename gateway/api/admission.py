@@ -1,8 +1,10 @@
 """Refuse a submission at the door while the hub is at its bound (``hub.overloaded``).
 
-The hub's submit methods hold an admission slot (:mod:`gateway.pipeline.admission`) and
-refuse there too; this middleware only asks the same question before a submission's body
-is read, so a refused sender costs a header check, not a multipart upload.
+The hub's submit methods hold an admission slot (:mod:`gateway.pipeline.admission`); for
+the HTTP routes that submit, this middleware takes it before the body is read (the submit
+method then holds no second one), so a refused sender costs a header check, not a
+multipart upload stored and removed again. It runs before authentication: a refusal
+needs no database.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ SUBMISSIONS: Final = frozenset(
 
 @web.middleware
 async def admission_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """503 ``hub.overloaded`` with ``Retry-After`` for a submission the hub would refuse."""
+    """503 ``hub.overloaded`` with ``Retry-After`` for a submission the hub would refuse;
+    an admitted one holds its slot until its answer is ready."""
     admission = request.app.get(ADMISSION)
-    if admission is not None and (request.method, request.path) in SUBMISSIONS:
-        admission.check()
-    return await handler(request)
+    if admission is None or (request.method, request.path) not in SUBMISSIONS:
+        return await handler(request)
+    async with admission.slot():
+        return await handler(request)

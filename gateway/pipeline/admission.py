@@ -19,7 +19,9 @@ The backlog is read every ``sample_seconds`` in the background, never on the req
 path. Only deliveries of the last ``window_seconds`` count: a unit whose system has
 been away for days leaves its waiting documents out of the figure once they are that old,
 so one absent unit cannot shut the hub for everyone. A refused submission costs a header
-check: the HTTP layer asks :meth:`Admission.check` before it reads the body.
+check: the HTTP layer takes the slot before it reads the body (and the submit method
+inside the same request does not take a second one), so an upload is never read, stored
+and then refused.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
@@ -42,6 +45,9 @@ __all__ = ["Admission", "AdmissionLimits", "backlog_reader"]
 
 log = structlog.get_logger("gateway.pipeline.admission")
 
+#: Set while a request (or an adapter's call) holds a slot: a nested :meth:`Admission.slot`
+#: in the same task passes through instead of counting the submission twice.
+_HOLDING: ContextVar[bool] = ContextVar("admission_holding", default=False)
 #: The largest delivery id (an ``INTEGER`` column): a floor above every delivery.
 _MAX_ID = 2**31 - 1
 #: Reads the backlog counting deliveries above the given delivery id.
@@ -110,12 +116,18 @@ class Admission:
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one intake place for the block (refused as :meth:`check` says); a block
-        that ends without raising counts as one more document on its way."""
+        that ends without raising counts as one more document on its way. Inside a block
+        that holds one already (the HTTP layer's), it holds nothing more."""
+        if _HOLDING.get():
+            yield
+            return
         self.check()
         self.inflight += 1
+        holding = _HOLDING.set(True)
         try:
             yield
         finally:
+            _HOLDING.reset(holding)
             self.inflight -= 1
         self._accepted_since += 1
         self.backlog += 1

@@ -3,6 +3,8 @@ that returns set figures: the bounds, the count between readings, the window's f
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from gateway.errors import OverloadedError
@@ -53,17 +55,24 @@ async def test_backlog_bound_counts_documents_accepted_since_the_reading() -> No
 
 
 async def test_submissions_being_taken_in_count_against_the_backlog_bound() -> None:
-    """Three submissions in flight with a bound of three: a fourth is refused although
-    none has finished yet."""
+    """Three submissions in flight (three requests) with a bound of three: a fourth is
+    refused although none has finished yet."""
     gate = Admission(AdmissionLimits(max_inflight=0, max_backlog=3), Readings(Backlog(0, 0)))
     await gate.sample()
-    slots = [gate.slot() for _ in range(3)]
-    for slot in slots:
-        await slot.__aenter__()
+    release, holding = asyncio.Event(), asyncio.Semaphore(0)
+
+    async def request() -> None:
+        async with gate.slot():
+            holding.release()
+            await release.wait()
+
+    tasks = [asyncio.create_task(request()) for _ in range(3)]
+    for _ in tasks:
+        await holding.acquire()
     with pytest.raises(OverloadedError):
         gate.check()
-    for slot in slots:
-        await slot.__aexit__(None, None, None)
+    release.set()
+    await asyncio.gather(*tasks)
     assert gate.inflight == 0 and gate.backlog == 3
 
 
@@ -89,3 +98,16 @@ async def test_only_mailbox_items_of_the_window_count() -> None:
     now[0] = 111.0  # the reading at 100 (newest 60) is now older than the window
     await gate.sample()
     assert read.floors == [2**31 - 1, 50, 50, 60]
+
+
+async def test_a_nested_slot_holds_nothing_more() -> None:
+    """The HTTP layer's slot and the submit method's inside it count one submission once:
+    one in flight while both are held, one more on its way afterwards."""
+    gate = Admission(AdmissionLimits(max_inflight=1, max_backlog=5), Readings(Backlog(0, 0)))
+    await gate.sample()
+    async with gate.slot(), gate.slot():
+        assert gate.inflight == 1
+    assert gate.inflight == 0 and gate.backlog == 1
+    async with gate.slot():  # the holding mark is gone once the outer block ended
+        with pytest.raises(OverloadedError):
+            gate.check()

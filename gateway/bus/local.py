@@ -8,17 +8,26 @@ consumer is cancelled — but **nothing is persisted**: messages live in this pr
 memory only. That is enough because the database outbox is the durable part: a row is
 marked published only after :meth:`LocalBus.publish` returned, and after a restart the
 relay publishes again whatever the database has not seen delivered.
+
+:class:`LocalRecovery` is that part on the hub's side: at start it hands the relay back
+what was published but never reached a mailbox, it tells the outbox retention which rows
+only this process's memory holds (the dead letters), and at stop it lets the bus empty.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import structlog
 
 from gateway.bus.base import (
+    Bus,
     BusDelivery,
     Consumer,
     DeadLetter,
@@ -30,7 +39,9 @@ from gateway.bus.dispatch import Action, RetryPolicy, dispatch, sleep_unless
 from gateway.envelope.model import check_unit_code
 from gateway.errors import BusUnavailable, UnroutableError
 
-__all__ = ["LocalBus"]
+__all__ = ["LocalBus", "LocalRecovery"]
+
+log = structlog.get_logger("gateway.bus.local")
 
 
 @dataclass(frozen=True)
@@ -249,3 +260,66 @@ class _LocalConsumer:
             for task in late:
                 await self._give_back(pending[task])
         self._bus._forget(self)
+
+
+class PublishedRows(Protocol):
+    """The outbox reads and writes of ``MessageStore`` the recovery needs."""
+
+    async def unconsumed_published(self, limit: int = 500) -> Sequence[Any]:
+        """Rows marked published whose mailbox item does not exist."""
+
+    async def republish(self, ids: Sequence[int]) -> int:
+        """Mark published rows unpublished again."""
+
+
+class LocalRecovery:
+    """What the in-process bus, which keeps its messages in memory only, needs from the
+    hub around it; with any other bus (``enabled=False``) every method does nothing."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        outbox: PublishedRows,
+        row_of: Callable[[str], int | None],
+        *,
+        enabled: bool,
+    ) -> None:
+        self.bus = bus
+        self.outbox = outbox
+        #: The outbox row id in a bus message id (``pipeline.relay.outbox_row_of``).
+        self.row_of = row_of
+        self.enabled = enabled
+
+    async def recover(self) -> int:
+        """After a crash, what was published but never reached a mailbox is gone: hand
+        those rows back to the relay (consumers are idempotent, so a row published twice
+        still has one effect)."""
+        if not self.enabled:
+            return 0
+        count = 0
+        while rows := await self.outbox.unconsumed_published(500):
+            done = await self.outbox.republish([r.id for r in rows])
+            if not done:
+                break
+            count += done
+        if count:
+            log.warning("hub.local_bus_recovered", republished=count)
+        return count
+
+    async def held_rows(self) -> set[int]:
+        """Outbox rows whose message only this process's memory holds: the dead letters
+        (RabbitMQ keeps its own). Their rows stay until a restart's :meth:`recover` sends
+        them again (see :mod:`gateway.store.retention`)."""
+        if not self.enabled:
+            return set()
+        letters = await self.bus.dead_letters(limit=await self.bus.dead_letter_count())
+        return {row for d in letters if (row := self.row_of(d.message_id)) is not None}
+
+    async def drain(self, seconds: float) -> None:
+        """Consume what the bus holds before stopping (at most ``seconds``)."""
+        if not self.enabled:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while any((await self.bus.queue_depths()).values()):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)

@@ -25,7 +25,7 @@ import importlib
 import signal
 import ssl
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,14 @@ from gateway.cli.common import CliContext, parse_listen, pass_cli, run
 from gateway.cli.serve_workers import serve_workers
 from gateway.config import Config
 from gateway.errors import ConfigError
-from gateway.hub import Hub
+from gateway.hub import Hub, build_hub
 from gateway.logging import configure_logging
 
 __all__ = [
     "GC_THRESHOLDS",
     "build_web_app",
     "command",
+    "lifetimes",
     "parse_listen",
     "serve",
     "settle_garbage_collector",
@@ -170,21 +171,28 @@ async def serve(
     on_ready: Callable[[str], None] | None = None,
     reuse_port: bool = False,
 ) -> None:
-    """Run the hub until ``stop`` is set or a SIGTERM/SIGINT arrives."""
+    """Run the hub until ``stop`` is set or a SIGTERM/SIGINT arrives.
+
+    Everything is built first (:func:`gateway.hub.build_hub`, the adapters: config errors
+    before anything starts); the app's ``cleanup_ctx`` (:func:`lifetimes`) then starts the
+    hub, the adapters and the upstream links in that order and stops them in reverse,
+    after the listener closed and the requests in flight finished.
+    """
     stop = stop or asyncio.Event()
     _install_signals(stop)
-    hub = Hub(config)
+    hub = build_hub(config)
     adapters = AdapterRunner(hub, config.adapters)
     links = _upstream_links(hub, adapters)  # builds every adapter: config errors first
-    await hub.start()
-    settle_garbage_collector()
-    hub.adapter_health = adapters.health
-    http: web.AppRunner | None = None
+    app = build_web_app(hub, adapters)
+    if app is None:
+        log.warning("hub.no_http_api", reason="gateway.api.app is not available")
+    runner = web.AppRunner(app or web.Application(), shutdown_timeout=10.0, access_log=None)
+    runner.app.cleanup_ctx.extend(lifetimes(hub, adapters, links))
     try:
-        http, address = await _start_http(hub, adapters, config, reuse_port=reuse_port)
-        await adapters.start()
-        for link in links:
-            link.start()
+        await runner.setup()
+        address = "(no HTTP API)"
+        if app is not None:
+            address = await _listen(runner, hub, config, reuse_port=reuse_port)
         log.info(
             "hub.serving", listen=address, unit=config.hub.unit_code, adapters=len(adapters.slots)
         )
@@ -193,7 +201,38 @@ async def serve(
         await stop.wait()
         log.info("hub.stopping")
     finally:
-        await _shutdown(hub, adapters, links, http)
+        await runner.cleanup()
+
+
+Lifetime = Callable[[web.Application], AsyncIterator[None]]
+
+
+def lifetimes(hub: Hub, adapters: AdapterRunner, links: list[Any]) -> list[Lifetime]:
+    """The app's ``cleanup_ctx``: the hub, then the adapters, then the upstream links
+    (stopped in reverse: links, adapters, then the hub drains)."""
+
+    async def hub_lifetime(_app: web.Application) -> AsyncIterator[None]:
+        await hub.start()
+        settle_garbage_collector()
+        hub.adapter_health = adapters.health
+        yield
+        hub.adapter_health = None
+        await hub.stop()
+        log.info("hub.stopped")
+
+    async def adapters_lifetime(_app: web.Application) -> AsyncIterator[None]:
+        await adapters.start()
+        yield
+        await adapters.stop()
+
+    async def links_lifetime(_app: web.Application) -> AsyncIterator[None]:
+        for link in links:
+            link.start()
+        yield
+        for link in links:
+            await link.stop()
+
+    return [hub_lifetime, adapters_lifetime, links_lifetime]
 
 
 #: Allocations between two young-generation collections (CPython's default is 700). A
@@ -222,39 +261,17 @@ def _upstream_links(hub: Hub, adapters: AdapterRunner) -> list[Any]:
     ]
 
 
-async def _shutdown(
-    hub: Hub, adapters: AdapterRunner, links: list[Any], http: web.AppRunner | None
-) -> None:
-    """Listener first (no new work), then adapters and links, then the hub drains."""
-    if http is not None:
-        await http.cleanup()
-    for link in links:
-        await link.stop()
-    await adapters.stop()
-    hub.adapter_health = None
-    await hub.stop()
-    log.info("hub.stopped")
-
-
-async def _start_http(
-    hub: Hub, adapters: AdapterRunner, config: Config, *, reuse_port: bool
-) -> tuple[web.AppRunner | None, str]:
-    app = build_web_app(hub, adapters)
-    if app is None:
-        log.warning("hub.no_http_api", reason="gateway.api.app is not available")
-        return None, "(no HTTP API)"
+async def _listen(runner: web.AppRunner, hub: Hub, config: Config, *, reuse_port: bool) -> str:
+    """Open the listener (TLS when configured); the address it is bound to."""
     host, port = parse_listen(config.hub.listen)
     context = tls_context(config, hub.keys.ca_cert_path)
-    runner = web.AppRunner(app, shutdown_timeout=10.0, access_log=None)
-    await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=context, reuse_port=reuse_port or None)
     try:
         await site.start()
     except OSError as exc:
-        await runner.cleanup()
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     log.info("hub.listening", tls=context is not None, reuse_port=reuse_port)
-    return runner, _bound_address(runner, f"{host}:{port}")
+    return _bound_address(runner, f"{host}:{port}")
 
 
 def _bound_address(runner: web.AppRunner, fallback: str) -> str:

@@ -14,25 +14,59 @@ import asyncio
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
+from gateway.config import Config
 from gateway.evidence.sign import sign_manifest
+from gateway.pipeline.signers import Signers
+from gateway.pki.trust import TrustStore
+from gateway.store import Database, MessageStore
 from gateway.store.db import execute
 from gateway.store.models import AuditRow, ReceiptRow, table, utcnow
+from gateway.store.s3blobs import AnyBlobStore
+from gateway.timestamps.store import TimestampStore
 
-if TYPE_CHECKING:
-    from gateway.hub import Hub
-
-__all__ = ["FORMAT", "build_bundle"]
+__all__ = ["FORMAT", "EvidenceSource", "build_bundle"]
 
 FORMAT = "lienthong-evidence/1"
 _A = table(AuditRow)
 _R = table(ReceiptRow)
 _PEM = serialization.Encoding.PEM
+
+
+class _PdfReports(Protocol):
+    async def report(self, message_id: str) -> dict[str, Any] | None: ...
+
+
+class _Flow(Protocol):
+    @property
+    def pdf(self) -> _PdfReports | None: ...
+
+
+class EvidenceSource(Protocol):
+    """What a bundle is made from: the parts of :class:`gateway.hub.Hub` it reads."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def messages(self) -> MessageStore: ...
+    @property
+    def blobs(self) -> AnyBlobStore: ...
+    @property
+    def flow(self) -> _Flow: ...
+    @property
+    def timestamps(self) -> TimestampStore: ...
+    @property
+    def trust(self) -> Callable[[], TrustStore]: ...
+    @property
+    def signers(self) -> Signers: ...
 
 
 class _Zip:
@@ -71,7 +105,7 @@ def _entry(row: Any) -> dict[str, Any]:
     return {"at": at, **{k: getattr(row, k) for k in keys}}
 
 
-async def _rows(hub: Hub, message_id: str) -> tuple[list[Any], list[Any]]:
+async def _rows(hub: EvidenceSource, message_id: str) -> tuple[list[Any], list[Any]]:
     async with hub.db.read() as session:
         audit = (
             await execute(
@@ -96,7 +130,9 @@ def _cert_files(z: _Zip, folder: Path, prefix: str) -> None:
                 z.add(f"{prefix}/{path.name}", path.read_bytes())
 
 
-async def _stamps(hub: Hub, z: _Zip, message_id: str, last_seq: int) -> list[dict[str, Any]]:
+async def _stamps(
+    hub: EvidenceSource, z: _Zip, message_id: str, last_seq: int
+) -> list[dict[str, Any]]:
     stamps = await hub.timestamps.of_message(message_id)
     head = await hub.timestamps.head_stamp_after(last_seq)
     listed = []
@@ -109,7 +145,7 @@ async def _stamps(hub: Hub, z: _Zip, message_id: str, last_seq: int) -> list[dic
     return listed
 
 
-async def build_bundle(hub: Hub, message_id: str, target: BinaryIO) -> None:
+async def build_bundle(hub: EvidenceSource, message_id: str, target: BinaryIO) -> None:
     """Write the zip of ``message_id`` to ``target`` (the caller checked who may have it;
     files are copied from the blob store in a worker thread, never held in memory)."""
     stored = await hub.messages.get(message_id)

@@ -12,6 +12,10 @@ A receipt's own (signed) time is a claim: the store records the hub's time of re
 which status views show (the claimed time beside it), and :func:`check_claimed_time`
 refuses a signed time later than the hub's clock or earlier than the message's acceptance
 by more than the allowed skew.
+
+:class:`ReceiptDesk` is the stage's front, after the hub authorised the caller: a
+recipient's answer (also for the retired units it stands for), the sender's take-back
+(recall, 13), the adapter's failure (91), and a receipt signed by the party itself.
 """
 
 from __future__ import annotations
@@ -19,31 +23,44 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+import structlog
+
 from gateway.envelope.model import Receipt, Status
 from gateway.envelope.seal import Sealing
-from gateway.errors import GatewayError, ReceiptError
+from gateway.envelope.verify import VerifiedReceipt, verify_receipt
+from gateway.errors import GatewayError, IllegalTransitionError, ReceiptError, RequestError
+from gateway.logging import bound
 from gateway.pipeline.signers import Signers
-from gateway.pki.trust import unit_code_of
+from gateway.pipeline.states import is_final
+from gateway.pki.trust import TrustStore, unit_code_of
 from gateway.store import MessageStore
-from gateway.store.records import VerifiedReceiptLike
+from gateway.store.records import StoredMessage, VerifiedReceiptLike
 from gateway.text import nfc_opt
 
 __all__ = [
+    "ReceiptDesk",
     "ReceiptIssuer",
     "ReceiptObserver",
     "SealedReceipt",
     "check_claimed_time",
     "hub_receipt_id",
+    "require_reason",
 ]
+
+log = structlog.get_logger("gateway.pipeline.receipt")
 
 _HUB_RECEIPTS = uuid.UUID("6b1f3c2e-5d7a-4c1e-9a0b-1f2e3d4c5b6a")
 #: Acceptance times remembered for latency metrics (a broadcast's receipts share one).
 _ACCEPTED_CACHE = 4096
+#: Statuses that may be a recipient's first answer (which takes the document off its list).
+_FIRST_ANSWERS = frozenset(
+    {Status.RECEIVED, Status.REJECTED, Status.ACCEPTED, Status.RECALL_AGREED, Status.RECALL_REFUSED}
+)
 
 
 class ReceiptObserver(Protocol):
@@ -181,3 +198,132 @@ class ReceiptIssuer:
             if len(self._accepted) > _ACCEPTED_CACHE:
                 self._accepted.popitem(last=False)
         return at
+
+
+def require_reason(status: Status, reason: str | None, message_id: str) -> None:
+    """A rejection (02) says why, whichever way it comes (a status or a signed receipt)."""
+    if status is Status.REJECTED and not (reason and reason.strip()):
+        raise ReceiptError(
+            "a rejection (02) needs a reason: say why",
+            code="receipt.reason_required",
+            http_status=422,
+            message_id=message_id,
+        )
+
+
+class StandsFor(Protocol):
+    """``Lineage.stands_for``: the retired units among ``codes`` that ``unit`` succeeds."""
+
+    def __call__(self, unit: str, codes: Collection[str]) -> Awaitable[list[str]]: ...
+
+
+class ReceiptDesk:
+    """Receipts on behalf of a caller the hub has authorised (see the module docstring)."""
+
+    def __init__(
+        self,
+        issuer: ReceiptIssuer,
+        messages: MessageStore,
+        stands_for: StandsFor,
+        *,
+        trust: Callable[[], TrustStore],
+        intake: Callable[[bytes], bytes],
+        skew: timedelta,
+    ) -> None:
+        self.issuer = issuer
+        self.messages = messages
+        self.stands_for = stands_for
+        self.trust = trust
+        self.intake = intake
+        self.skew = skew
+
+    async def answer(
+        self, stored: StoredMessage, unit: str, status: Status, reason: str | None
+    ) -> str:
+        """``unit``'s ``status`` on its delivery; a successor's answer also answers the
+        deliveries it took over from retired units (the hub signs those for them), and
+        those already answered are left alone. The id of the first receipt."""
+        taken = await self.stands_for(unit, stored.recipients)
+        first, *others = ([unit] if unit in stored.recipients else []) + taken
+        with bound(message_id=stored.id, unit=unit, stage="receipt"):
+            receipt_id = await self._answer(stored, unit, first, status, reason)
+            for recipient in others:
+                try:
+                    await self._answer(stored, unit, recipient, status, reason)
+                except ReceiptError as exc:
+                    log.info("receipt.not_for_predecessor", recipient=recipient, error=exc.code)
+        return receipt_id
+
+    async def _answer(
+        self, stored: StoredMessage, unit: str, recipient: str, status: Status, reason: str | None
+    ) -> str:
+        """``unit``'s ``status`` on ``recipient``'s delivery (its own, or a retired one's)."""
+        receipt_id, _ = await self.issuer.issue(
+            message_id=stored.id,
+            envelope_digest=stored.envelope_digest,
+            recipient=recipient,
+            status=status,
+            issuer=recipient,
+            reason=reason,
+            ack_document=status in _FIRST_ANSWERS,
+            hub_signed=recipient != unit,
+        )
+        return receipt_id
+
+    def verify_signed(self, stored: StoredMessage, xml: bytes) -> VerifiedReceipt:
+        """A receipt signed by a party, checked (size, signature, chain) and about
+        ``stored`` (``request.invalid``); who may have signed it is the hub's check."""
+        verified = verify_receipt(self.intake(xml), self.trust())
+        if str(verified.receipt.message_id) != stored.id:
+            raise RequestError("the receipt is about another message", code="request.invalid")
+        return verified
+
+    async def store_signed(
+        self, stored: StoredMessage, verified: VerifiedReceipt, unit: str
+    ) -> str:
+        """Store a :meth:`verify_signed` receipt ``unit`` posted, after its reason and its
+        claimed time are checked."""
+        r = verified.receipt
+        require_reason(r.status, r.reason, stored.id)
+        check_claimed_time(r.timestamp, stored.accepted_at, datetime.now(UTC), self.skew)
+        ack = None if r.status is Status.RECALL_REQUESTED else unit
+        receipt_id, _ = await self.issuer.store(verified, ack_document=ack)
+        return receipt_id
+
+    async def fail(self, stored: StoredMessage, unit: str, reason: str) -> str:
+        """The hub's ``failed`` (91) receipt for ``unit``'s delivery (one per delivery,
+        however often this is called); the document leaves ``unit``'s pending list."""
+        with bound(message_id=stored.id, unit=unit, stage="receipt"):
+            receipt_id, _ = await self.issuer.issue(
+                message_id=stored.id,
+                envelope_digest=stored.envelope_digest,
+                recipient=unit,
+                status=Status.FAILED,
+                issuer=unit,
+                reason=reason,
+                receipt_id=hub_receipt_id(stored.id, unit, Status.FAILED),
+                hub_signed=True,
+                ack_document=True,
+            )
+        return receipt_id
+
+    async def recall(self, stored: StoredMessage, sender: str, reason: str | None) -> list[str]:
+        """The sender's take-back request (13) to every recipient not yet finished
+        (``receipt.illegal_transition`` when none is left)."""
+        status = await self.messages.status(stored.id)
+        ids: list[str] = []
+        for delivery in status.recipients:
+            if is_final(delivery.state) or delivery.state == Status.RECALL_REQUESTED.label:
+                continue
+            receipt_id, _ = await self.issuer.issue(
+                message_id=stored.id,
+                envelope_digest=stored.envelope_digest,
+                recipient=delivery.unit,
+                status=Status.RECALL_REQUESTED,
+                issuer=sender,
+                reason=reason,
+            )
+            ids.append(receipt_id)
+        if not ids:
+            raise IllegalTransitionError("every delivery is already finished", message_id=stored.id)
+        return ids

@@ -8,7 +8,12 @@ leaves its rows in the outbox; their lease runs out and any relay picks them up 
 A hub that dies after the publish but before marking publishes twice: consumers dedupe.
 A lease names its holder (:func:`worker_name`: host, process id, a random tag), so a hub
 process that starts again on the same host hands back at once the leases of a process of
-that host that is gone (:func:`holder_is_gone`) instead of waiting for them to run out.
+that host that is gone (:func:`holder_is_gone`, :func:`reclaim_leases`) instead of waiting for them
+to run out.
+
+:class:`BusPublisher` puts one row onto the bus under its bus message id
+(:func:`bus_message_id`, unique per mailbox item; :func:`outbox_row_of` reads it back), and
+opens the mailbox of a unit added since start: the relay needs nothing of the hub.
 
 It wakes at once when ``accept`` calls :meth:`Relay.wake`, and polls otherwise. Only a
 full batch makes it claim again at once; after a smaller one the outbox was drained, and
@@ -30,9 +35,22 @@ from typing import Any, Protocol
 
 import structlog
 
-from gateway.errors import GatewayError, Recoverable
+from gateway.bus import Bus
+from gateway.errors import GatewayError, Recoverable, UnroutableError
+from gateway.pipeline.mailbox import MailboxConsumers
+from gateway.store import OutboxRow
 
-__all__ = ["OutboxSource", "Publisher", "Relay", "holder_is_gone", "worker_name"]
+__all__ = [
+    "BusPublisher",
+    "OutboxSource",
+    "Publisher",
+    "Relay",
+    "bus_message_id",
+    "holder_is_gone",
+    "outbox_row_of",
+    "reclaim_leases",
+    "worker_name",
+]
 
 #: Batches whose marking may run beside the next claim before the loop waits for one.
 SETTLING_LIMIT = 4
@@ -65,6 +83,59 @@ def holder_is_gone(holder: str, me: str) -> bool:
     except PermissionError:
         return False  # a process of another user has the pid now
     return False
+
+
+class LeaseHolders(Protocol):
+    """The lease half of ``MessageStore``."""
+
+    async def lease_holders(self) -> list[str]:
+        """The holders of leases that have not run out."""
+
+    async def release_holders(self, holders: Sequence[str]) -> int:
+        """Give back every row leased to one of ``holders``."""
+
+
+async def reclaim_leases(outbox: LeaseHolders, me: str) -> int:
+    """Outbox rows leased to a process of this host that is gone (killed, crashed) go
+    back to the outbox now, instead of waiting for their lease to run out."""
+    gone = [h for h in await outbox.lease_holders() if holder_is_gone(h, me)]
+    count = await outbox.release_holders(gone)
+    if count:
+        log.warning("hub.leases_reclaimed", rows=count, holders=gone)
+    return count
+
+
+def bus_message_id(row: OutboxRow) -> str:
+    """Unique per mailbox item: documents by (message, recipient), receipts by receipt id."""
+    return f"{row.message_id}.{row.routing_key}.{row.id}"
+
+
+def outbox_row_of(message_id: str) -> int | None:
+    """The outbox row id in a :func:`bus_message_id` (``None`` for any other id)."""
+    last = message_id.rpartition(".")[2]
+    return int(last) if last.isdigit() else None
+
+
+class BusPublisher:
+    """One outbox row onto the bus; a unit added since start gets its mailbox now (and,
+    when this process consumes, its consumer)."""
+
+    def __init__(self, bus: Bus, consumers: MailboxConsumers | None) -> None:
+        self.bus = bus
+        self.consumers = consumers
+
+    async def __call__(self, row: OutboxRow) -> None:
+        """Publish ``row``; returns after the confirm."""
+        try:
+            await self._send(row)
+        except UnroutableError:
+            await self.bus.declare_mailbox(row.routing_key)
+            if self.consumers is not None:
+                await self.consumers.add(row.routing_key)
+            await self._send(row)
+
+    async def _send(self, row: OutboxRow) -> None:
+        await self.bus.publish(row.topic, row.routing_key, row.body, message_id=bus_message_id(row))
 
 
 class OutboxSource(Protocol):

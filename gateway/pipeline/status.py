@@ -8,11 +8,13 @@ that now stands for a retired recipient), each with a ``note`` in words; the sen
 and recipients' names are those they had when the message was sent (``sender_name``,
 ``name``), even after a rename.
 The sender and operators see every recipient; a recipient sees its own delivery only.
+:meth:`StatusView.detailed` adds what the API shows beside it: each recipient's
+``last_seen_at``, the PDF signature report and the RFC 3161 stamp counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -27,12 +29,43 @@ from gateway.xmlsafe import parse_xml
 __all__ = ["StatusView"]
 
 
+#: A message's report of one kind (PDF signatures, timestamp counts), ``None``: none kept.
+Report = Callable[[str], Awaitable[Any]]
+
+
 class StatusView:
     """Read a message's timeline, narrowed to what the reader may see."""
 
-    def __init__(self, messages: MessageStore, directory: Directory | None = None) -> None:
+    def __init__(
+        self,
+        messages: MessageStore,
+        directory: Directory | None = None,
+        *,
+        pdf: Report | None = None,
+        timestamps: Report | None = None,
+    ) -> None:
         self.messages = messages
         self.directory = directory
+        self.pdf = pdf
+        self.timestamps = timestamps
+
+    async def detailed(
+        self, message_id: str, *, only: str | None, shown: Collection[str] | None
+    ) -> dict[str, Any]:
+        """The status JSON of :meth:`__call__` narrowed to ``shown`` recipients (a leader's
+        scope; ``None``: all), each with ``last_seen_at`` ("why no receipt?": has it called
+        at all?), and the ``pdf_signatures`` and ``timestamps`` reports."""
+        status = await self(message_id, only=only)
+        if shown is not None:
+            status["recipients"] = [r for r in status["recipients"] if r["unit"] in shown]
+        units = [r["unit"] for r in status["recipients"]]
+        seen = await self.directory.last_seen_of(units) if self.directory is not None else {}
+        for recipient in status["recipients"]:
+            at = seen.get(recipient["unit"])
+            recipient["last_seen_at"] = at.isoformat() if at else None
+        status["pdf_signatures"] = await self.pdf(message_id) if self.pdf is not None else None
+        status["timestamps"] = await self.timestamps(message_id) if self.timestamps else None
+        return status
 
     async def __call__(self, message_id: str, *, only: str | None = None) -> dict[str, Any]:
         """The status JSON; ``only`` keeps a single recipient's delivery (and those it

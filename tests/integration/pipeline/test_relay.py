@@ -21,7 +21,7 @@ async def test_failed_publishes_are_released_and_retried(stack: Stack):
             attempts.append(row.routing_key)
             if attempts.count(row.routing_key) == 1 and row.routing_key == A2:
                 raise BusUnavailable("nacked", code="bus.nacked")
-            await hub._publish(row)
+            await hub.relay.publish(row)
 
         relay = Relay(hub.messages, flaky, worker="test-relay", lease_seconds=60)
         assert await relay.run_once() == 1  # A1 confirmed, A2 nacked and released
@@ -49,7 +49,7 @@ async def test_many_publishes_are_in_flight_at_once(stack: Stack):
             in_flight += 1
             peak = max(peak, in_flight)
             await asyncio.sleep(0.05)
-            await hub._publish(row)
+            await hub.relay.publish(row)
             in_flight -= 1
 
         relay = Relay(hub.messages, slow, worker="test-relay")

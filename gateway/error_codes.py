@@ -142,6 +142,8 @@ ERROR_CODES: dict[str, str] = {
     "organisation (policy refuse, 422)",
     "attachment.signature_invalid": "a PDF's signature is broken, changed after signing, "
     "expired or not from the PDF trust list, or the PDF is unreadable (policy refuse, 422)",
+    "receipt.foreign_verdicts": "a receipt signed by a party carries PDF verdicts "
+    "(urn:lienthong:pdfsig:1): only the hub states them (422)",
     "attachment.check_timeout": "checking a PDF's signatures needed more CPU than "
     "[pdf] check_cpu_seconds allows (a costly, possibly hostile file; policy refuse, 422)",
     # evidence bundles (lienthong evidence verify; docs/evidence.md)

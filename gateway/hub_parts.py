@@ -29,6 +29,7 @@ from gateway.directory.last_seen import LastSeen
 from gateway.envelope.seal import Sealing
 from gateway.errors import GatewayError
 from gateway.metrics import HubMetrics
+from gateway.pdfsig.receipt import ReceiptVerdicts
 from gateway.pipeline.deliver import Background, Deliver
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import DocumentSubmit, TrustCache, build_submit_flow
@@ -108,6 +109,8 @@ class HubParts:
         self.documents = DocumentSubmit(
             flow, self.signers, self.sealing, directory, messages, self.blobs
         )
+        if flow.pdf is not None:  # the receipts the hub builds carry the PDF verdicts
+            self.receipts.extensions = ReceiptVerdicts(flow.pdf.report)
         skew = timedelta(seconds=config.hub.receipt_clock_skew_seconds)
         self.receipt_desk = ReceiptDesk(
             self.receipts,

@@ -5,8 +5,9 @@ answer a delivery (01 received, 02 rejected, 03 accepted, and its own 90 expired
 failed): one ``<PdfSignatures version="1">`` element inside the receipt's
 ``<Extensions>``, so the receipt's XML signature covers it and the sender holds, in a
 signed statement, whether each PDF arrived as a valid original. Receipts a unit signs
-itself, later receipts, and receipts of messages without a PDF carry none; a receipt
-without it reads as before (:func:`verdicts_of` gives None).
+itself, later receipts, and receipts of messages without a PDF carry none (a unit's own
+receipt that does is refused: :func:`refuse_foreign_verdicts`); a receipt without it
+reads as before (:func:`verdicts_of` gives None).
 
 ``extension_xml`` builds the ``<Extensions>`` bytes from the stored report (the JSON of
 :mod:`gateway.pdfsig.store`); :func:`verdicts_of` reads it back from a verified receipt,
@@ -26,7 +27,7 @@ from typing import Any, Final
 from lxml import etree
 
 from gateway.envelope.model import RECEIPT_NS, Receipt, Status
-from gateway.errors import EnvelopeError
+from gateway.errors import EnvelopeError, ReceiptError
 from gateway.xmlsafe import parse_xml
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "PDFSIG_NS",
     "ReceiptVerdicts",
     "extension_xml",
+    "refuse_foreign_verdicts",
     "schema_bytes",
     "verdicts_of",
 ]
@@ -188,6 +190,20 @@ def verdicts_of(receipt: Receipt) -> dict[str, Any] | None:
         "flagged": _bool(root.get("flagged")),
         "files": [_read_file(f) for f in root.iterchildren(f"{_P}File")],
     }
+
+
+def refuse_foreign_verdicts(receipt: Receipt) -> None:
+    """``receipt.foreign_verdicts`` (422) when a receipt a party signed itself carries
+    PDF verdicts: only the hub states what it found (a forged verdict would also make
+    every evidence bundle of the message fail)."""
+    if receipt.extensions is not None and PDFSIG_NS.encode() in receipt.extensions:
+        raise ReceiptError(
+            "a receipt signed by a party may not carry the hub's PDF verdicts "
+            f"({PDFSIG_NS})",
+            code="receipt.foreign_verdicts",
+            message_id=str(receipt.message_id),
+            http_status=422,
+        )
 
 
 class ReceiptVerdicts:

@@ -35,6 +35,7 @@ from gateway.envelope.seal import Sealing
 from gateway.envelope.verify import VerifiedReceipt, verify_receipt
 from gateway.errors import GatewayError, IllegalTransitionError, ReceiptError, RequestError
 from gateway.logging import bound
+from gateway.pdfsig.receipt import refuse_foreign_verdicts
 from gateway.pipeline.signers import Signers
 from gateway.pipeline.states import is_final
 from gateway.pki.trust import TrustStore, unit_code_of
@@ -125,6 +126,9 @@ class ReceiptIssuer:
         self.clock = clock
         #: Set by the hub: receipt latency metrics (``None``: not observed).
         self.metrics: ReceiptObserver | None = None
+        #: Set by the hub: the ``<Extensions>`` a receipt it builds carries, by message and
+        #: status (the PDF verdicts, :class:`gateway.pdfsig.receipt.ReceiptVerdicts`).
+        self.extensions: Callable[[str, Status], Awaitable[bytes | None]] | None = None
         self._accepted: OrderedDict[str, datetime] = OrderedDict()
 
     async def seal(self, receipt: Receipt, *, hub_signed: bool = False) -> SealedReceipt:
@@ -162,6 +166,7 @@ class ReceiptIssuer:
             timestamp=self.clock(),
             reason=nfc_opt(reason),
             issuer=issuer,
+            extensions=await self.extensions(message_id, status) if self.extensions else None,
         )
         sealed = await self.seal(receipt, hub_signed=hub_signed)
         return await self.store(sealed, ack_document=recipient if ack_document else None)
@@ -276,6 +281,7 @@ class ReceiptDesk:
         verified = verify_receipt(self.intake(xml), self.trust())
         if str(verified.receipt.message_id) != stored.id:
             raise RequestError("the receipt is about another message", code="request.invalid")
+        refuse_foreign_verdicts(verified.receipt)
         return verified
 
     async def store_signed(

@@ -8,21 +8,30 @@ the file, the receipt, the verdict, the audit entries and their timestamps.
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import io
 import json
 import os
 import subprocess
+import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from gateway.config import TimestampsConfig
+from gateway.envelope.model import Receipt, Status
+from gateway.envelope.seal import seal_receipt
+from gateway.envelope.verify import verify_receipt
 from gateway.evidence import Failure, verify_bundle
 from gateway.evidence.sign import sign_manifest
+from gateway.pdfsig.receipt import extension_xml, verdicts_of
 from tests.standins.tsa import RunningTsa, tsa_server
 from tests.support.api_world import A, B, C, World, _json, hub_config
 from tests.support.hubproc import LIENTHONG
@@ -55,15 +64,20 @@ async def world(tmp_home: Path, sqlite_url: str, tsa: RunningTsa) -> AsyncIterat
         yield w
 
 
-async def _journey(world: World) -> str:
+async def _send(world: World, subject: str = "Quyết định 12") -> str:
+    """A sends B the signed PDF; the message id."""
     form = aiohttp.FormData()
     form.add_field(
-        "metadata", _json({"to": [B], "subject": "Quyết định 12"}), content_type="application/json"
+        "metadata", _json({"to": [B], "subject": subject}), content_type="application/json"
     )
     form.add_field("file", SIGNED, filename="quyet-dinh.pdf", content_type="application/pdf")
     resp = await world.client.post("/api/v1/messages", data=form, headers=world.auth(A))
     assert resp.status == 202
-    mid = str((await resp.json())["id"])
+    return str((await resp.json())["id"])
+
+
+async def _journey(world: World) -> str:
+    mid = await _send(world)
     url = f"/api/v1/messages/{mid}/receipts"
     assert (
         await world.client.post(url, json={"status": "03"}, headers=world.auth(B))
@@ -99,6 +113,19 @@ def _rewrite(data: bytes, changes: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def _resigned(data: bytes, manifest: dict[str, Any], key: Any, name: str, body: bytes) -> bytes:
+    """``data`` with member ``name`` replaced by ``body``, listed with its new digest in a
+    manifest the hub's ``key`` signs again (what a dishonest hub could do)."""
+    mine = copy.deepcopy(manifest)
+    for f in mine["files"]:
+        if f["path"] == name:
+            f["sha256"] = hashlib.sha256(body).hexdigest()
+    text = json.dumps(mine, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    return _rewrite(
+        data, {name: body, "manifest.json": text, "manifest.sig": sign_manifest(key, text)}
+    )
+
+
 def _verify(tmp_path: Path, data: bytes) -> str:
     """The first failure's ``code: message`` of a bundle (checked in-process, offline)."""
     path = tmp_path / "b.zip"
@@ -126,6 +153,7 @@ async def test_export_over_cli_and_verify_offline(world: World, tmp_path: Path) 
     assert f"sent: {A} signed message {mid} “Quyết định 12” to {B}" in text
     assert f"answered: {B} 03" in text
     assert "pdf: quyet-dinh.pdf: 2 signatures: person ✔, organisation ✔ (valid)" in text
+    assert "carries the hub's PDF verdicts: quyet-dinh.pdf valid" in text
     assert text.count("timestamp: ") >= 3  # accepted entry, receipt, audit head
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -187,20 +215,72 @@ async def test_a_hub_that_re_signs_a_changed_envelope_is_still_caught(
         audit_ok = z.read("audit.json")
 
     def forged(name: str, body: bytes) -> bytes:
-        import copy
-        import hashlib
-
-        mine = copy.deepcopy(manifest)
-        for f in mine["files"]:
-            if f["path"] == name:
-                f["sha256"] = hashlib.sha256(body).hexdigest()
-        text = json.dumps(mine, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        return _rewrite(
-            data, {name: body, "manifest.json": text, "manifest.sig": sign_manifest(key, text)}
-        )
+        return _resigned(data, manifest, key, name, body)
 
     failure = await asyncio.to_thread(_verify, tmp_path, forged("envelope.xml", envelope))
     assert failure.startswith("evidence.envelope"), failure
     failure = await asyncio.to_thread(_verify, tmp_path, forged("audit.json", audit))
     assert failure.startswith("evidence.audit"), failure
     assert await asyncio.to_thread(_verify, tmp_path, forged("audit.json", audit_ok)) == "ok"
+
+
+async def test_the_receipt_carries_the_pdf_verdicts_signed(world: World, tmp_path: Path) -> None:
+    """B's 03, built and sealed by the hub, carries the PDF verdicts inside its signed XML;
+    a bundle whose ``pdf-verdicts.json`` says otherwise (manifest re-signed by the hub's
+    key) fails at ``evidence.receipt``."""
+    data = await _bundle(world, await _journey(world))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        receipts = [z.read(n) for n in z.namelist() if n.startswith("receipts/")]
+        manifest = json.loads(z.read("manifest.json"))
+        stated = json.loads(z.read("pdf-verdicts.json"))
+    [xml] = receipts
+    verified = verify_receipt(xml, world.hub.trust())
+    carried = verdicts_of(verified.receipt)
+    assert carried is not None and carried["policy"] == "accept"
+    [file] = carried["files"]
+    assert (file["name"], file["status"]) == ("quyet-dinh.pdf", "valid")
+    assert file["sha256"] == stated["files"][0]["sha256"]
+    assert [(s["kind"], s["ok"]) for s in file["signatures"]] == [
+        ("person", True),
+        ("organisation", True),
+    ]
+    key, _cert = await world.hub.signers.hub()
+    stated["files"][0]["status"] = "invalid"
+    forged = _resigned(data, manifest, key, "pdf-verdicts.json", json.dumps(stated).encode())
+    failure = await asyncio.to_thread(_verify, tmp_path, forged)
+    assert failure.startswith("evidence.receipt:") and "PDF verdicts differ" in failure
+
+
+async def test_a_units_own_receipt_may_not_carry_pdf_verdicts(world: World) -> None:
+    """B's own signed receipt XML claiming PDF verdicts is refused (422
+    ``receipt.foreign_verdicts``): only the hub states them; without them it is taken."""
+    mid = await _send(world, "Tờ trình")
+    report = await world.hub.flow.pdf.report(mid) if world.hub.flow.pdf else None
+    assert report is not None
+    envelope = await world.hub.messages.envelope_xml(mid)
+    key, cert = await world.hub.signers.for_document(B)
+
+    def receipt(**extra: Any) -> bytes:
+        return seal_receipt(
+            Receipt(
+                receipt_id=uuid.uuid4(),
+                message_id=uuid.UUID(mid),
+                envelope_digest=hashlib.sha256(envelope).hexdigest(),
+                recipient=B,
+                issuer=B,
+                status=Status.ACCEPTED,
+                timestamp=datetime.now(UTC),
+                **extra,
+            ),
+            key,
+            cert,
+        )
+
+    url = f"/api/v1/messages/{mid}/receipts"
+    headers = {**world.auth(B), "Content-Type": "application/xml"}
+    forged = receipt(extensions=extension_xml(report))
+    resp = await world.client.post(url, data=forged, headers=headers)
+    assert resp.status == 422, await resp.text()
+    assert (await resp.json())["error"]["code"] == "receipt.foreign_verdicts"
+    resp = await world.client.post(url, data=receipt(), headers=headers)
+    assert resp.status == 201, await resp.text()

@@ -68,6 +68,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "pdf_status_unsigned": ("không có chữ ký số", "not signed"),
     "pdf_status_invalid": ("chữ ký không hợp lệ", "a signature is not valid"),
     "pdf_status_unreadable": ("không đọc được tệp PDF", "the PDF cannot be read"),
+    "pdf_status_unchecked": (
+        "chưa kiểm tra được: tốn quá nhiều thời gian xử lý",
+        "not checked: the check needed too much CPU",
+    ),
     "pdf_kind_person": ("cá nhân", "person"),
     "pdf_kind_organisation": ("tổ chức", "organisation"),
     "pdf_sig_ok": ("hợp lệ", "valid"),

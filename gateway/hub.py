@@ -42,9 +42,11 @@ class Hub(OperatorDesk):
     # -- submitting (stages 1-3) -------------------------------------------------------
 
     async def submit_envelope(self, p: authz.PrincipalLike, xml: bytes) -> AcceptResult:
-        """intake → verify → accept; sender == caller == signer."""
-        unit = await self._active_unit(p)
-        return await self.flow(xml, unit, f"unit:{unit}")
+        """intake → verify → accept; sender == caller == signer (past the hub's bound:
+        ``hub.overloaded``, :mod:`gateway.pipeline.admission`)."""
+        async with self.admission.slot():
+            unit = await self._active_unit(p)
+            return await self.flow(xml, unit, f"unit:{unit}")
 
     async def submit_document(
         self,
@@ -58,9 +60,13 @@ class Hub(OperatorDesk):
         """Build the envelope from metadata + stored files (or an adapter's unsigned
         ``envelope``), seal it for the caller's unit, submit; a resubmitted id (an
         ``Idempotency-Key`` retry, an adapter's own id) answers ``created=False``
-        (:class:`gateway.pipeline.flow.DocumentSubmit`)."""
-        unit = await self._active_unit(p)
-        return await self.documents(unit, metadata, files, envelope=envelope, message_id=message_id)
+        (:class:`gateway.pipeline.flow.DocumentSubmit`); past the hub's bound:
+        ``hub.overloaded``."""
+        async with self.admission.slot():
+            unit = await self._active_unit(p)
+            return await self.documents(
+                unit, metadata, files, envelope=envelope, message_id=message_id
+            )
 
     async def finish_upload(self, refs: Sequence[BlobRef], *, refused: bool) -> int:
         """Let go of an API upload's blobs; after a refusal remove those no one needs."""

@@ -29,6 +29,7 @@ from gateway.directory.last_seen import LastSeen
 from gateway.envelope.seal import Sealing
 from gateway.errors import GatewayError
 from gateway.metrics import HubMetrics
+from gateway.pipeline.admission import Admission, AdmissionLimits, backlog_reader
 from gateway.pdfsig.receipt import ReceiptVerdicts
 from gateway.pipeline.deliver import Background, Deliver
 from gateway.pipeline.expiry import Expiry
@@ -45,6 +46,7 @@ from gateway.pipeline.unit_services import UnitServices
 from gateway.pki.identity import ensure_identity, with_passphrase
 from gateway.pki.keystore import KeyStore
 from gateway.store import Database, MessageStore
+from gateway.store.blobready import storage_ready
 from gateway.store.idempotency import IdempotencyKeys
 from gateway.store.retention import OutboxRetention
 from gateway.store.s3blobs import open_blob_store
@@ -72,6 +74,15 @@ class HubParts:
             dead_rows=config.database.vacuum_dead_rows,
         )
         self.blobs = open_blob_store(config)
+        #: The gate in front of every submission (``[hub] max_backlog`` and company).
+        self.admission = Admission(
+            AdmissionLimits(
+                max_inflight=config.hub.max_inflight_submissions,
+                max_backlog=config.hub.max_backlog,
+                retry_after=config.hub.overload_retry_after_seconds,
+            ),
+            backlog_reader(db),
+        )
         self.directory = directory = Directory(db)
         directory.retired_units = config.hub.retired_units
         self.messages = messages = MessageStore(db, rules=RULES)
@@ -165,6 +176,7 @@ class HubParts:
             await reclaim_leases(self.messages, self.worker)
             self.relay.start()
         self.vacuum.start()
+        self.admission.start()
         if self.stamper is not None and self._run_relay:
             self.stamper.start()
         # after the local bus's recovery, the only reader of published rows
@@ -188,6 +200,7 @@ class HubParts:
             await self.consumers.stop()
         await self.bus.close()
         await self.vacuum.stop()
+        await self.admission.stop()
         if self.stamper is not None:
             await self.stamper.stop()
         await self.retention.stop()
@@ -205,7 +218,8 @@ class HubParts:
 
     async def ready(self) -> dict[str, bool]:
         """Readiness of the parts: database, bus, adapters (no circuit breaker open), and
-        room on the blob store's disk (``storage``)."""
+        the blob store (``storage``: room on the home's disk, or the object store's bucket
+        answering, :mod:`gateway.store.blobready`)."""
         try:
             database = await self.db.ping()
         except GatewayError:
@@ -214,7 +228,7 @@ class HubParts:
         if self.adapter_health is not None:
             report = await self.adapter_health()
             adapters = not any(h.get("breaker", "closed") != "closed" for h in report.values())
-        storage = await asyncio.to_thread(self.blobs.has_space)
+        storage = await storage_ready(self.blobs)
         return {
             "database": database,
             "bus": self.bus.is_connected,

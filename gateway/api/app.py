@@ -1,9 +1,10 @@
 """The aiohttp application: middlewares in order, then the route tables.
 
-Middlewares, outermost first: request id → errors → header guard → authentication → rate
-limit → body size. So every response (errors included) carries ``X-Request-Id``, every
-failure is JSON with a stable code, no header that is not valid UTF-8 text reaches a
-handler, and a caller is known before it is counted or its body read.
+Middlewares, outermost first: request id → errors → header guard → admission (a
+submission past the hub's bound: 503 ``hub.overloaded``, before anything is read) →
+authentication → rate limit → body size. So every response (errors included) carries
+``X-Request-Id``, every failure is JSON with a stable code, no header that is not valid
+UTF-8 text reaches a handler, and a caller is known before it is counted or its body read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gateway.api import (
     routes_status,
     routes_units,
 )
+from gateway.api.admission import admission_middleware
 from gateway.api.auth import auth_middleware
 from gateway.api.context import HUB
 from gateway.api.errors import error_middleware, request_id_middleware
@@ -44,6 +46,7 @@ def build_app(hub: HubFacade) -> web.Application:
             request_id_middleware,
             error_middleware,
             header_guard_middleware,
+            admission_middleware,
             auth_middleware,
             rate_limit_middleware,
             body_limit_middleware,

@@ -117,6 +117,9 @@ def build_web_app(hub: Hub, runner: AdapterRunner | None = None) -> web.Applicat
             raise
         return None
     app: web.Application = api.build_app(hub)
+    from gateway.api.admission import ADMISSION
+
+    app[ADMISSION] = hub.admission  # the API's door takes the submissions' slots
     _mount_axis(app, hub, runner)
     try:
         console: Any = importlib.import_module("gateway.console")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
-from support.hubproc import free_port
+from support.hubproc import HubHome, free_port
 
 from gateway.store.blobready import storage_ready
 from gateway.store.s3blobs import S3BlobStore
@@ -44,3 +45,33 @@ async def test_an_endpoint_nobody_listens_on_is_not_ready(
     began = time.monotonic()
     assert not await ready(f"s3://{s3_bucket}/p", tmp_path)
     assert time.monotonic() - began < 10
+
+
+async def readyz(tmp_path: Path, url: str) -> tuple[int, dict[str, object]]:
+    """``/readyz`` of a ``lienthong serve`` whose blobs are at ``url`` (SQLite, local bus)."""
+    home = HubHome(
+        tmp_path / "home",
+        database_url=f"sqlite:///{tmp_path / 'hub.db'}",
+        bus_url="local://",
+        extra_config=f'[blobs]\nurl = "{url}"\n',
+    )
+    home.provision({"000.00.01.H01": "Đơn vị"}, keys=False)
+    hub = home.process()
+    await hub.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{hub.url}/readyz") as resp,
+        ):
+            return resp.status, await resp.json()
+    finally:
+        await hub.stop()
+
+
+async def test_readyz_over_http_names_the_object_store(s3_bucket: str, tmp_path: Path) -> None:
+    """A running hub on the moto bucket is ready; one whose bucket is gone answers 503
+    naming ``storage``."""
+    status, body = await readyz(tmp_path / "up", f"s3://{s3_bucket}/p")
+    assert status == 200 and body["checks"]["storage"] is True, body  # type: ignore[index]
+    status, body = await readyz(tmp_path / "gone", f"s3://{s3_bucket}-gone/p")
+    assert status == 503 and body["down"] == ["storage"], body

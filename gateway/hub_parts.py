@@ -29,8 +29,8 @@ from gateway.directory.last_seen import LastSeen
 from gateway.envelope.seal import Sealing
 from gateway.errors import GatewayError
 from gateway.metrics import HubMetrics
-from gateway.pipeline.admission import Admission, AdmissionLimits, backlog_reader
 from gateway.pdfsig.receipt import ReceiptVerdicts
+from gateway.pipeline.admission import Admission, AdmissionLimits, backlog_reader
 from gateway.pipeline.deliver import Background, Deliver
 from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import DocumentSubmit, TrustCache, build_submit_flow

@@ -135,7 +135,9 @@ class HubParts:
         #: RFC 3161 stamps in the background (None: no ``[timestamps] tsa_url``).
         self.stamper = build_stamper(config, db)
         self.succession = Succession(messages, directory.lineage)
-        self.escalation = Escalation(db, config.deadlines, on_notice=self.signals.notify)
+        self.escalation = Escalation(
+            db, config.deadlines, on_notice=self.signals.notify, home=config.home
+        )
         self.status_view = StatusView(
             messages,
             directory,

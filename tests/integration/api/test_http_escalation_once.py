@@ -59,12 +59,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-async def targets(
-    smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[_Targets]:
-    """The SMTP server and a webhook receiver that checks signatures with ``SECRET``,
-    which the hub has from the environment."""
-    monkeypatch.setenv(SECRET_ENV, SECRET.decode())
+async def targets(smtp: tuple[Inbox, int]) -> AsyncIterator[_Targets]:
+    """The SMTP server and a webhook receiver that checks signatures with ``SECRET``."""
     async with webhook_receiver(SECRET) as hooks:
         yield _Targets(smtp[0], smtp[1], hooks)
 
@@ -73,9 +69,10 @@ async def targets(
 async def late_world(
     tmp_home: Path, backends: tuple[str, str], targets: _Targets
 ) -> AsyncIterator[World]:
-    """A hub whose documents are due at once, told by webhook and mail; passes run only
-    when a test calls them."""
-    deadlines = due_at_once(targets.port, targets.hooks.url)
+    """A hub whose documents are due at once, told by webhook and mail, its webhook
+    secret in a file of its home; passes run only when a test calls them."""
+    (tmp_home / "webhook.key").write_bytes(SECRET + b"\n")
+    deadlines = due_at_once(targets.port, targets.hooks.url, webhook_secret_file="webhook.key")
     config = replace(hub_config(tmp_home, *backends), deadlines=deadlines)
     hub, tokens = await start_world(config)
     try:
@@ -86,7 +83,7 @@ async def late_world(
 
 
 async def test_a_mail_interrupted_while_sending_is_never_sent_again(
-    late_world: World, targets: _Targets
+    late_world: World, targets: _Targets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hub process is killed (SIGKILL) while the SMTP server holds its first mail: after
     the takeover delay that mail is `unknown`, audited, not resent; the notice it never
@@ -94,6 +91,7 @@ async def test_a_mail_interrupted_while_sending_is_never_sent_again(
     world = late_world
     message_id = await world.send(subject="Báo cáo quý")
     await world.wait_state(message_id, B, {"queued"})
+    monkeypatch.setenv(SECRET_ENV, SECRET.decode())  # the other process's secret
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -150,7 +148,7 @@ async def test_the_webhook_is_signed_and_verified_by_the_receiver(
     late_world: World, targets: _Targets
 ) -> None:
     """Each POST carries X-Lienthong-Signature, the HMAC-SHA256 of its raw body under the
-    configured secret, which the receiver checks; the body names the delivery."""
+    secret in the home's file, which the receiver checks; the body names the delivery."""
     world = late_world
     message_id = await world.send()
     await world.wait_state(message_id, B, {"queued"})

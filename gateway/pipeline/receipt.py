@@ -292,7 +292,8 @@ class ReceiptDesk:
         r = verified.receipt
         require_reason(r.status, r.reason, stored.id)
         check_claimed_time(r.timestamp, stored.accepted_at, datetime.now(UTC), self.skew)
-        ack = None if r.status is Status.RECALL_REQUESTED else unit
+        # the delivery's own pending item (a successor's answer takes the retired unit's)
+        ack = None if r.status is Status.RECALL_REQUESTED else r.recipient
         receipt_id, _ = await self.issuer.store(verified, ack_document=ack)
         return receipt_id
 

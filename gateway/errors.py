@@ -83,6 +83,7 @@ __all__ = [
     "StoreUnavailable",
     "Translation",
     "UnitExistsError",
+    "UnknownUnitError",
     "UnroutableError",
     "XmlError",
     "translated",
@@ -173,6 +174,12 @@ class UnitExistsError(DirectoryError):
     """A unit with that code (or a group holding it) already exists."""
 
     code = "directory.unit_exists"
+
+
+class UnknownUnitError(DirectoryError):
+    """No unit has that code (a caller may ask whether the unit itself is unknown)."""
+
+    code = "directory.unknown_unit"
 
 
 class RoutingError(GatewayError):

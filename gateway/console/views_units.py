@@ -28,7 +28,7 @@ from gateway.console.views import _lang, _principal, _render, _require
 from gateway.directory import changes
 from gateway.directory.lineage import parse_at
 from gateway.directory.preview import pending_changes, preview_change
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, UnknownUnitError
 from gateway.facade import authz
 from gateway.untrusted import clean_text
 
@@ -121,15 +121,24 @@ async def change(request: web.Request) -> web.StreamResponse:
                 details=_DETAILS,
             )  # fmt: skip
         await hub.change_unit(_principal(request), code, action, fields)
-    except GatewayError as exc:
-        if exc.code == "directory.unknown_unit" and not await _exists(request, code):
+    except UnknownUnitError as exc:
+        if not await _exists(request, code):
             raise
-        message = error_text(_lang(request), exc.code)
-        return await _page(
-            request, code, status=exc.http_status, error=message, error_code=exc.code,
-            error_detail=exc.message, action=action,
-        )  # fmt: skip
+        return await _refused(request, code, action, exc)
+    except GatewayError as exc:
+        return await _refused(request, code, action, exc)
     raise web.HTTPSeeOther(f"/console/units/{code}/change?done={action}")
+
+
+async def _refused(
+    request: web.Request, code: str, action: str, exc: GatewayError
+) -> web.StreamResponse:
+    """The change form again, saying why the change cannot be made."""
+    message = error_text(_lang(request), exc.code)
+    return await _page(
+        request, code, status=exc.http_status, error=message, error_code=exc.code,
+        error_detail=exc.message, action=action,
+    )  # fmt: skip
 
 
 async def _exists(request: web.Request, code: str) -> bool:

@@ -24,7 +24,7 @@ from gateway.directory import rows, scheduled
 from gateway.directory.csv_import import check_directory_code
 from gateway.directory.lineage import parse_at
 from gateway.directory.rows import check_name, known_unit
-from gateway.errors import DirectoryError, RequestError, UnitExistsError
+from gateway.errors import DirectoryError, RequestError, UnitExistsError, UnknownUnitError
 from gateway.store import audit
 from gateway.store.models import GroupMemberRow, GroupRow, UnitLinkRow, UnitRow, utcnow
 
@@ -234,10 +234,7 @@ async def merge(
     target = await known_unit(session, into)
     if target is None:
         if not name:
-            raise DirectoryError(
-                f"{into} is not a unit: give --name (and --parent) to make it",
-                code="directory.unknown_unit",
-            )
+            raise UnknownUnitError(f"{into} is not a unit: give --name (and --parent) to make it")
         target = await add_unit(session, into, name, parent, at, actor=actor)
     merged = [c for c in dict.fromkeys(codes) if c != into]
     if not merged:

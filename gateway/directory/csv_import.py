@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gateway.envelope.model import check_unit_code
-from gateway.errors import DirectoryError, UnitExistsError
+from gateway.errors import DirectoryError, UnitExistsError, UnknownUnitError
 
 __all__ = ["UnitSpec", "check_directory_code", "order_parents_first", "parse_units_csv"]
 
@@ -110,9 +110,7 @@ def _visit(
         elif parent in existing:
             current = None
         else:
-            raise DirectoryError(
-                f"unit {current.code}: unknown parent {parent}", code="directory.unknown_unit"
-            )
+            raise UnknownUnitError(f"unit {current.code}: unknown parent {parent}")
     for item in reversed(chain):
         done.add(item.code)
         ordered.append(item)

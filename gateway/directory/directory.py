@@ -39,7 +39,7 @@ from gateway.directory.rows import (
     update_unit,
 )
 from gateway.directory.tokens import TokenInfo, TokenRegistry
-from gateway.errors import DirectoryError, RoutingError
+from gateway.errors import DirectoryError, RoutingError, UnknownUnitError
 from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
@@ -110,7 +110,7 @@ class Directory(DirectoryGroups):
         spec = UnitSpec(check_directory_code(code), check_name(name), opt_code(parent))
         async with self.db.session(write=True) as session:
             if spec.parent is not None and await session.get(UnitRow, spec.parent) is None:
-                raise DirectoryError(f"no unit {spec.parent}", code="directory.unknown_unit")
+                raise UnknownUnitError(f"no unit {spec.parent}")
             row = await insert_unit(session, spec, actor)
             return Unit.of(row)
 

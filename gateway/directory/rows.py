@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from gateway.directory.csv_import import UnitSpec
 from gateway.envelope.model import UNIT_CODE_MAX, UNIT_CODE_RE, check_unit_code
-from gateway.errors import DirectoryError, UnitExistsError
+from gateway.errors import DirectoryError, UnitExistsError, UnknownUnitError
 from gateway.store import audit
 from gateway.store.db import execute
 from gateway.store.models import (
@@ -64,7 +64,7 @@ async def known_unit(session: AsyncSession, code: str) -> UnitRow | None:
 async def unit_row(session: AsyncSession, code: str) -> UnitRow:
     row = await known_unit(session, code)
     if row is None:
-        raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
+        raise UnknownUnitError(f"no unit {code}")
     return row
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.directory.lineage import Lineage
 from gateway.directory.principal import Principal
 from gateway.directory.scope import subtree
-from gateway.errors import AuthError, DirectoryError, NotFoundError
+from gateway.errors import AuthError, DirectoryError, NotFoundError, UnknownUnitError
 from gateway.store import audit
 from gateway.store.db import Database
 from gateway.store.models import TokenRow, UnitRow, utcnow
@@ -94,7 +94,7 @@ class TokenRegistry:
         async with self.db.session(write=True) as session:
             for code in (unit, scope):
                 if code is not None and await session.get(UnitRow, code) is None:
-                    raise DirectoryError(f"no unit {code}", code="directory.unknown_unit")
+                    raise UnknownUnitError(f"no unit {code}")
             session.add(row)
             await session.flush()
             await audit.append(

@@ -7,12 +7,11 @@ audit log with the operator's name, whichever way it was asked for.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gateway.bus.base import Bus, DeadLetter
 from gateway.errors import NotFoundError
-from gateway.store import audit
+from gateway.store import audit, outbox_body
 from gateway.store.db import Database
 
 __all__ = ["ACTIONS", "dead_letter_json", "message_of", "resolve_dead_letter"]
@@ -22,10 +21,11 @@ ACTIONS = ("retry", "discard")
 
 
 def message_of(body: bytes) -> str:
-    """The message id a dead letter's body names, or "" when it names none (a poison)."""
+    """The message id a dead letter's body names, or "" when it is no outbox body (a
+    poison): read by :func:`gateway.store.outbox_body.decode`, the one reader of the format."""
     try:
-        return str(json.loads(body).get("message_id", ""))
-    except (ValueError, AttributeError):
+        return outbox_body.decode(body, "").message_id
+    except (ValueError, KeyError, TypeError):
         return ""
 
 

@@ -35,6 +35,7 @@ from gateway.console.session import (
     check_same_origin,
     set_cookie,
 )
+from gateway.dead_letters import message_of
 from gateway.directory.last_seen import check_days
 from gateway.directory.lineage import names_then
 from gateway.directory.principal import Principal
@@ -285,17 +286,10 @@ async def dead_letters(request: web.Request) -> web.Response:
 def _dead_rows(request: web.Request, items: list[DeadLetter]) -> list[dict[str, str]]:
     lang = _lang(request)
     return [
-        {"id": d.message_id, "message_id": _message_of(d.body), "routing_key": d.routing_key,
+        {"id": d.message_id, "message_id": message_of(d.body), "routing_key": d.routing_key,
          "reason": dead_letter_reason(lang, d.reason, d.error, d.attempts)}
         for d in items
     ]  # fmt: skip
-
-
-def _message_of(body: bytes) -> str:
-    try:
-        return str(json.loads(body).get("message_id", ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 @routes.post(r"/console/dead-letters/{id}/{action:retry|discard}")

@@ -5,48 +5,18 @@ instant, for another's delivery, or naming the successor as issuer."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from gateway.envelope.model import Receipt, Status
-from gateway.envelope.seal import seal_receipt
+from gateway.envelope.model import Status
 from gateway.envelope.verify import verify_receipt
 from tests.integration.api.test_http_units_change import post, status_of
 from tests.support.api_world import PROV, A, B, C, World
+from tests.support.receipts import post_xml, signed_receipt
 
 pytestmark = pytest.mark.integration
-
-
-async def _signed(
-    world: World, signer: str, message_id: str, recipient: str, status: Status, **extra: Any
-) -> bytes:
-    """A receipt about ``recipient``'s delivery, signed with ``signer``'s own key."""
-    resp = await world.client.get(f"/api/v1/messages/{message_id}", headers=world.auth("operator"))
-    assert resp.status == 200, await resp.text()
-    receipt = Receipt(
-        receipt_id=uuid.uuid4(),
-        message_id=uuid.UUID(message_id),
-        envelope_digest=hashlib.sha256(await resp.read()).hexdigest(),
-        recipient=recipient,
-        status=status,
-        timestamp=datetime.now(UTC),
-        **extra,
-    )
-    key, cert = await world.hub.signers.for_document(signer)
-    return seal_receipt(receipt, key, cert)
-
-
-async def _post_xml(world: World, who: str, message_id: str, xml: bytes) -> tuple[int, Any]:
-    resp = await world.client.post(
-        f"/api/v1/messages/{message_id}/receipts",
-        data=xml,
-        headers={**world.auth(who), "Content-Type": "application/xml"},
-    )
-    return resp.status, await resp.json()
 
 
 def _delivery(status: dict[str, Any], unit: str) -> dict[str, Any]:
@@ -67,8 +37,8 @@ async def test_successor_answers_a_retired_units_delivery_with_its_signed_receip
     assert [i["message_id"] for i in await world.mailbox(C)] == [old]
 
     for status in (Status.RECEIVED, Status.ACCEPTED):
-        xml = await _signed(world, C, old, B, status)
-        code, body = await _post_xml(world, C, old, xml)
+        xml = await signed_receipt(world, C, old, B, status, reader="operator")
+        code, body = await post_xml(world, C, old, xml)
         assert code == 201, body
     entry = _delivery(await status_of(world, A, old), B)
     assert (entry["state"], entry["forwarded_to"]) == ("accepted", C)
@@ -79,7 +49,7 @@ async def test_successor_answers_a_retired_units_delivery_with_its_signed_receip
     assert verify_receipt(kept.xml, world.hub.trust()).signer_unit == C
 
     # the same receipt again is not a second answer
-    code, _ = await _post_xml(world, C, old, xml)
+    code, _ = await post_xml(world, C, old, xml)
     assert code in (200, 201)
     assert len(_delivery(await status_of(world, A, old), B)["receipts"]) == 2
 
@@ -94,7 +64,9 @@ async def test_signed_receipt_of_a_successor_waits_for_the_instant(world: World)
         world, "operator", f"/api/v1/units/{B}/retire", {"successor": C, "at": later}
     )
     assert code == 200
-    code, body = await _post_xml(world, C, old, await _signed(world, C, old, B, Status.RECEIVED))
+    code, body = await post_xml(
+        world, C, old, await signed_receipt(world, C, old, B, Status.RECEIVED, reader="operator")
+    )
     assert (code, body["error"]["code"]) == (404, "message.not_found")
     assert _delivery(await status_of(world, A, old), B)["state"] in ("queued", "delivered")
 
@@ -107,13 +79,13 @@ async def test_successor_receipt_refusals(world: World) -> None:
     code, _ = await post(world, "operator", f"/api/v1/units/{B}/retire", {"successor": C})
     assert code == 200
 
-    xml = await _signed(world, C, old, B, Status.RECEIVED, issuer=C)
-    code, body = await _post_xml(world, C, old, xml)
+    xml = await signed_receipt(world, C, old, B, Status.RECEIVED, issuer=C, reader="operator")
+    code, body = await post_xml(world, C, old, xml)
     assert (code, body["error"]["code"]) == (403, "receipt.wrong_party")
-    xml = await _signed(world, PROV, old, B, Status.RECEIVED)
-    code, body = await _post_xml(world, PROV, old, xml)
+    xml = await signed_receipt(world, PROV, old, B, Status.RECEIVED, reader="operator")
+    code, body = await post_xml(world, PROV, old, xml)
     assert (code, body["error"]["code"]) == (404, "message.not_found")
-    xml = await _signed(world, PROV, old, B, Status.RECEIVED)
-    code, body = await _post_xml(world, C, old, xml)
+    xml = await signed_receipt(world, PROV, old, B, Status.RECEIVED, reader="operator")
+    code, body = await post_xml(world, C, old, xml)
     assert (code, body["error"]["code"]) == (403, "auth.forbidden")
     assert _delivery(await status_of(world, A, old), B)["receipts"] == []

@@ -12,6 +12,7 @@ from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives import serialization
 
 from gateway.pdfsig.check import PdfChecker
+from gateway.pdfsig.sandbox import BoundedChecker
 from tests.support.hubproc import free_port
 from tests.support.loopback import served_app
 from tests.support.ocsp import RunningOcsp, ocsp_responder
@@ -109,3 +110,15 @@ async def test_crl_answer_names_crl_as_source() -> None:
         crl_body["crl"] = CA.crl([])
         verdict = await _verdict(await asyncio.to_thread(_signed, signer))
     assert (verdict["revocation"], verdict["source"]) == ("good", "CRL")
+
+
+async def test_ocsp_through_the_hubs_bounded_check(responder: RunningOcsp) -> None:
+    """The hub's check runs in a worker process; it asks the responder from there too."""
+    revoked = CA.issue("Phạm Thị D", "UBND xã Test", slot=52, ocsp_url=responder.url)
+    responder.revoked.add(revoked.cert.serial_number)
+    pdf = await asyncio.to_thread(_signed, revoked)
+    checker = BoundedChecker(_anchors, fetch_revocation=True, cpu_seconds=30.0, workers=1)
+    verdict = await asyncio.to_thread(checker, pdf, "qd.pdf")
+    sig = verdict.signatures[0]
+    assert (verdict.status, sig.revocation, sig.revocation_source) == ("invalid", "revoked", "OCSP")
+    assert "revoked" in responder.answered

@@ -10,7 +10,7 @@ the operators' methods are in :mod:`gateway.hub_operators`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from gateway.pipeline.document import FileLike, UploadedFile
 from gateway.pipeline.receipt import require_reason
 from gateway.store import AcceptResult
 from gateway.store.blobs import BlobRef
+from gateway.store.unit_documents import Box, UnitDocuments, list_documents, unit_names
 from gateway.text import nfc
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile", "build_hub"]
@@ -221,6 +222,17 @@ class Hub(OperatorDesk):
     async def seal_receipt(self, p: authz.PrincipalLike, receipt: Receipt) -> bytes:
         """``receipt`` signed with the key of its issuer, the caller's unit."""
         return await self.for_units.seal_receipt(p, receipt)
+
+    async def own_documents(
+        self, p: authz.PrincipalLike, box: Box, *, year: int | None = None
+    ) -> UnitDocuments:
+        """The caller's own documents, ``received`` or ``sent``, newest first (``year``:
+        Vietnam's calendar year), with the names of the units they mention."""
+        return await list_documents(self.db, authz.own_documents(p), box, year)
+
+    async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Each unit code's name in the directory (public to every caller)."""
+        return await unit_names(self.db, codes)
 
     async def units(self) -> list[Unit]:
         """Every unit of the directory, by code."""

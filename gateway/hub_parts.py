@@ -26,6 +26,7 @@ from gateway.deadlines import DuePolicy
 from gateway.deadlines.escalation import Escalation
 from gateway.directory import Directory
 from gateway.directory.last_seen import LastSeen
+from gateway.directory.people import People
 from gateway.envelope.seal import Sealing
 from gateway.errors import GatewayError
 from gateway.metrics import HubMetrics
@@ -85,6 +86,8 @@ class HubParts:
         )
         self.directory = directory = Directory(db)
         directory.retired_units = config.hub.retired_units
+        #: Clerks' own accounts of a unit (the web mailbox's password login).
+        self.people = People(db)
         self.messages = messages = MessageStore(db, rules=RULES)
         messages.due_policy = DuePolicy.from_config(config.deadlines)
         self.idempotency = IdempotencyKeys(db)

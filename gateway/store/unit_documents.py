@@ -1,7 +1,7 @@
 """One unit's own documents: those delivered to it (inbox, incoming register) and those
 it sent (sent list, outgoing register), each with the signed envelope's metadata.
 
-The hub facade (``Hub.documents``) calls :func:`list_documents` with the unit that
+The hub facade (``Hub.own_documents``) calls :func:`list_documents` with the unit that
 :func:`gateway.facade.authz.own_documents` allowed; these queries only ever read rows where
 that unit is the recipient (received) or the sender (sent).
 

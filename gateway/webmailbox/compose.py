@@ -18,10 +18,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from gateway.api.downloads import safe_media_type
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.api.uploads import UploadedPart, upload_filename
+from gateway.envelope.codec import envelope_from_element
+from gateway.envelope.model import Envelope
 from gateway.errors import CsrfError, RequestError
 from gateway.untrusted import clean_text, equal_secrets
+from gateway.xmlsafe import parse_xml
 
-__all__ = ["SendForm", "read_send_form"]
+__all__ = ["SendForm", "envelope_of", "read_send_form"]
 
 _CHUNK: Final = 256 * 1024
 _MAX_FIELD: Final = 8 * 1024
@@ -29,6 +32,7 @@ _MAX_FILES: Final = 100
 #: Form fields copied into the metadata JSON of a submission as they are.
 TEXT_FIELDS: Final = (
     "subject", "number", "notation", "doc_type", "signer", "urgency", "due_date", "issued_on",
+    "kind", "refers_to",
 )  # fmt: skip
 
 
@@ -68,6 +72,11 @@ async def read_send_form(
     if not checked:
         raise CsrfError("CSRF token missing or wrong")
     return form
+
+
+def envelope_of(xml: bytes) -> Envelope:
+    """The envelope of a stored (already verified) message's XML."""
+    return envelope_from_element(parse_xml(xml, max_bytes=len(xml) + 1))
 
 
 async def _open(request: web.Request) -> MultipartReader:

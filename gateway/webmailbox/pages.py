@@ -19,10 +19,11 @@ from gateway.errors import AuthError, GatewayError
 from gateway.webmailbox.clock import local_time
 from gateway.webmailbox.context import CODEC, HUB, TEMPLATES
 from gateway.webmailbox.i18n import translator
-from gateway.webmailbox.listing import unit_names
-from gateway.webmailbox.session import COOKIE, PATH, UnitSession
+from gateway.webmailbox.session import COOKIE, PATH, UnitSession, person_of_session
 
-__all__ = ["checked_post", "error_words", "render", "require", "session_of"]
+__all__ = [
+    "attribute", "checked_post", "error_words", "render", "require", "session_of",
+]  # fmt: skip
 
 _SESSION: web.RequestKey[UnitSession | None] = web.RequestKey("mailbox_session")
 
@@ -39,14 +40,19 @@ async def _read_session(request: web.Request) -> UnitSession | None:
         cookie = request.app[CODEC].read(request.cookies.get(COOKIE))
     except AuthError:
         return None
-    hub = request.app[HUB]
-    if not await hub.directory.tokens.is_active(cookie.token_id):
+    hub, person = request.app[HUB], None
+    if (person_id := person_of_session(cookie.token_id)) is not None:
+        person = await hub.people.active(person_id)
+        if person is None or person.unit != cookie.operator:
+            return None
+    elif not await hub.directory.tokens.is_active(cookie.token_id):
         return None
     hub.last_seen(cookie.operator)
-    names = await unit_names(hub, [cookie.operator])
+    names = await hub.unit_names([cookie.operator])
     return UnitSession(
-        Principal(unit=cookie.operator), cookie.csrf, cookie.token_id, names[cookie.operator]
-    )
+        Principal(unit=cookie.operator), cookie.csrf, cookie.token_id, names[cookie.operator],
+        person,
+    )  # fmt: skip
 
 
 async def require(request: web.Request) -> UnitSession:
@@ -64,6 +70,15 @@ async def checked_post(request: web.Request) -> UnitSession:
     return session
 
 
+async def attribute(
+    request: web.Request, session: UnitSession, action: str, message_id: str, **detail: Any
+) -> None:
+    """When a clerk's own account did ``action``, write it to the audit log in their name
+    (the unit's own entry for the change names the unit only)."""
+    if session.person is not None:
+        await request.app[HUB].people.attribute(session.person, action, message_id, **detail)
+
+
 def render(
     request: web.Request, template: str, page: str, *, status: int = 200, **extra: Any
 ) -> web.Response:
@@ -78,6 +93,7 @@ def render(
         "page": page,
         "unit": session.unit if session else None,
         "unit_name": session.name if session else "",
+        "person": session.person if session else None,
         "csrf": session.csrf if session else "",
         **extra,
     }

@@ -19,23 +19,42 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.console.session import MAX_AGE, SessionCodec
+from gateway.directory.people import Person
 from gateway.directory.principal import Principal
 
-__all__ = ["COOKIE", "PATH", "MailboxCodec", "UnitSession", "set_cookie"]
+__all__ = [
+    "COOKIE", "PATH", "MailboxCodec", "UnitSession", "person_of_session", "person_session_id",
+    "set_cookie",
+]  # fmt: skip
 
 COOKIE = "lienthong_mailbox"
 PATH = "/mailbox"
 _SECRET_FILE = "mailbox.secret"  # noqa: S105 (a file name, not a secret)
+#: A session of a clerk's own account holds ``person:<account id>`` where a unit token's
+#: session holds the token's id (hexadecimal: the two never meet).
+_PERSON = "person:"
+
+
+def person_session_id(person_id: str) -> str:
+    """What a clerk's session holds in place of a token id."""
+    return _PERSON + person_id
+
+
+def person_of_session(session_id: str) -> str | None:
+    """The account id of a clerk's session, or None for a unit token's session."""
+    return session_id[len(_PERSON) :] if session_id.startswith(_PERSON) else None
 
 
 @dataclass(frozen=True)
 class UnitSession:
-    """A logged-in unit: its principal (what the hub authorises) and the form token."""
+    """A logged-in unit: its principal (what the hub authorises) and the form token;
+    ``person`` when a clerk logged in with their own account (what the audit log names)."""
 
     principal: Principal
     csrf: str
     token_id: str
     name: str = ""
+    person: Person | None = None
 
     @property
     def unit(self) -> str:

@@ -14,25 +14,26 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.api.downloads import attachment_response, check_range, content_disposition
-from gateway.envelope.codec import envelope_from_element
-from gateway.envelope.model import Envelope
 from gateway.errors import GatewayError, RequestError
 from gateway.untrusted import clean_text
 from gateway.webmailbox.clock import local_date
+from gateway.webmailbox.compose import envelope_of
 from gateway.webmailbox.context import HUB
-from gateway.webmailbox.i18n import answers
-from gateway.webmailbox.listing import received, unit_names, urgency_name
-from gateway.webmailbox.pages import checked_post, error_words, render, require
+from gateway.webmailbox.i18n import answers, translator
+from gateway.webmailbox.listing import received, urgency_name
+from gateway.webmailbox.pages import attribute, checked_post, error_words, render, require
 from gateway.webmailbox.session import PATH, UnitSession
 from gateway.webmailbox.views_notices import HubNotice, hub_notices
-from gateway.xmlsafe import parse_xml
 
 routes = web.RouteTableDef()
 
 _PDF = "application/pdf"
 #: A previewed PDF may be framed by the mailbox's own page and nothing else.
 _PREVIEW_CSP = "default-src 'none'; frame-ancestors 'self'"
-_NOTICES = {"answered": "answered_ok", "sent": "sent_ok", "recalled": "recalled_ok"}
+_NOTICES = {
+    "answered": "answered_ok", "sent": "sent_ok", "recalled": "recalled_ok",
+    "revoked": "revoked_ok",
+}  # fmt: skip
 
 
 @routes.get(PATH)
@@ -41,10 +42,13 @@ async def inbox(request: web.Request) -> web.Response:
     session = await require(request)
     hub = request.app[HUB]
     notices = await _fetch_pending(hub, session)
-    entries = await received(hub, session.principal)
-    entries.sort(key=lambda e: e.urgent, reverse=True)  # stable: newest first within a rank
-    names = await unit_names(hub, (e.sender for e in entries))
-    return render(request, "inbox.html", "inbox", entries=entries, names=names, notices=notices)
+    listing = await received(hub, session.principal)
+    entries = sorted(
+        listing.entries, key=lambda e: e.urgent, reverse=True
+    )  # newest first within a rank
+    return render(
+        request, "inbox.html", "inbox", entries=entries, names=listing.names, notices=notices
+    )
 
 
 async def _fetch_pending(hub: Any, session: UnitSession) -> list[HubNotice]:
@@ -72,7 +76,7 @@ async def _document_page(
     hub, message_id = request.app[HUB], request.match_info["id"]
     try:
         timeline = await hub.status(session.principal, message_id)
-        env = _envelope(await hub.envelope_xml(session.principal, message_id))
+        env = envelope_of(await hub.envelope_xml(session.principal, message_id))
     except GatewayError as exc:
         return render(
             request, "error.html", "inbox", status=exc.http_status, error=error_words(request, exc)
@@ -82,7 +86,7 @@ async def _document_page(
     return render(
         request, "document.html", "sent" if env.sender == session.unit else "inbox",
         status=status, env=env, doc=env.document, timeline=timeline,
-        names=await unit_names(hub, codes), is_sender=env.sender == session.unit,
+        names=await hub.unit_names(codes), is_sender=env.sender == session.unit,
         answers=answers(lang), local_date=local_date, urgency_name=urgency_name, quote=quote,
         pdf=_PDF, pdf_verdicts=_pdf_verdicts(timeline), **extra,
     )  # fmt: skip
@@ -94,9 +98,7 @@ async def timeline_table(request: web.Request) -> web.Response:
     session = await require(request)
     hub, message_id = request.app[HUB], request.match_info["id"]
     timeline = await hub.status(session.principal, message_id)
-    names = await unit_names(
-        hub, [timeline["sender"], *(r["unit"] for r in timeline["recipients"])]
-    )
+    names = await hub.unit_names([timeline["sender"], *(r["unit"] for r in timeline["recipients"])])
     return render(request, "_timeline.html", "inbox", timeline=timeline, names=names)
 
 
@@ -105,10 +107,6 @@ def _pdf_verdicts(timeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
     report = timeline.get("pdf_signatures") or {}
     files = report.get("files") if isinstance(report, dict) else None
     return {f["name"]: f for f in files or [] if isinstance(f, dict) and "name" in f}
-
-
-def _envelope(xml: bytes) -> Envelope:
-    return envelope_from_element(parse_xml(xml, max_bytes=len(xml) + 1))
 
 
 @routes.get(PATH + "/documents/{id}/files/{name}")
@@ -152,6 +150,35 @@ async def recall(request: web.Request) -> web.StreamResponse:
     return await _act(request, post, "recalled")
 
 
+@routes.post(PATH + "/documents/{id}/revoke")
+async def revoke(request: web.Request) -> web.StreamResponse:
+    """The sender's revocation (a document of kind revoke, referring to this one) to the
+    same recipients; the hub refuses it for anyone but the sender (``request.bad_reference``)."""
+
+    async def post(hub: Any, session: UnitSession, message_id: str, form: Any) -> object:
+        timeline = await hub.status(session.principal, message_id)
+        lang = request.query.get("lang") or request.cookies.get("lang") or "vi"
+        metadata = revocation(timeline, _field(form, "reason"), translator(lang))
+        return await hub.submit_document(session.principal, metadata, [])
+
+    return await _act(request, post, "revoked")
+
+
+def revocation(
+    timeline: dict[str, Any], reason: str, words: Callable[[str], str]
+) -> dict[str, Any]:
+    """The metadata of a revocation of the document of ``timeline``: same recipients, the
+    original's subject named, the reason as its content."""
+    subject = f"{words('revoke_subject')}: {timeline['subject']}"[:2000]
+    return {
+        "to": [r["unit"] for r in timeline["recipients"]],
+        "subject": subject,
+        "kind": "revoke",
+        "refers_to": timeline["id"],
+        **({"content": reason} if reason else {}),
+    }
+
+
 async def _act(
     request: web.Request,
     act: Callable[[Any, UnitSession, str, Any], Awaitable[object]],
@@ -161,12 +188,17 @@ async def _act(
     hub's refusal in words (and its status) if it refused."""
     session = await checked_post(request)
     message_id = request.match_info["id"]
+    form = await request.post()
     try:
-        await act(request.app[HUB], session, message_id, await request.post())
+        result = await act(request.app[HUB], session, message_id, form)
     except GatewayError as exc:
         return await _document_page(
             request, session, status=exc.http_status, error=error_words(request, exc)
         )
+    detail = {"status": _field(form, "status")} if done == "answered" else {}
+    if done == "revoked":
+        detail["revocation"] = str(getattr(result, "message_id", ""))
+    await attribute(request, session, f"mailbox.{done}", message_id, **detail)
     raise web.HTTPSeeOther(f"{PATH}/documents/{message_id}?done={done}")
 
 

@@ -10,7 +10,7 @@ from gateway.errors import RequestError
 from gateway.exports import Export, to_xlsx
 from gateway.webmailbox.clock import today_local
 from gateway.webmailbox.context import HUB
-from gateway.webmailbox.listing import received, sent, unit_names
+from gateway.webmailbox.listing import received, sent
 from gateway.webmailbox.pages import render, require
 from gateway.webmailbox.registers import INCOMING, OUTGOING, register_rows
 from gateway.webmailbox.session import PATH, UnitSession
@@ -36,9 +36,8 @@ async def _rows(
     hub = request.app[HUB]
     lang = pick_language(request.query.get("lang"), request.cookies.get("lang"))
     query = received if kind == "in" else sent
-    entries = await query(hub, session.principal, year)
-    names = await unit_names(hub, [c for e in entries for c in (e.sender, *e.states)])
-    rows = register_rows(kind, entries, names, state_namer(lang))
+    listing = await query(hub, session.principal, year)
+    rows = register_rows(kind, listing.entries, listing.names, state_namer(lang))
     header = [pair[1 if lang == "en" else 0] for pair in (INCOMING if kind == "in" else OUTGOING)]
     return header, rows
 

@@ -12,13 +12,13 @@ from aiohttp import web
 
 from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.console.session import check_same_origin
-from gateway.errors import CsrfError, GatewayError
+from gateway.errors import CsrfError, GatewayError, RequestError
 from gateway.text import fold
-from gateway.webmailbox.compose import SendForm, read_send_form
+from gateway.webmailbox.compose import SendForm, envelope_of, read_send_form
 from gateway.webmailbox.context import HUB
 from gateway.webmailbox.i18n import URGENCIES
-from gateway.webmailbox.listing import sent, unit_names
-from gateway.webmailbox.pages import error_words, render, require
+from gateway.webmailbox.listing import sent
+from gateway.webmailbox.pages import attribute, error_words, render, require
 from gateway.webmailbox.session import PATH, UnitSession
 
 routes = web.RouteTableDef()
@@ -38,7 +38,52 @@ async def compose(request: web.Request) -> web.Response:
     """The send form; ``?q=`` narrows the units and groups to those whose name or code
     contains the text (``ke hoach`` finds ``Kế hoạch``)."""
     session = await require(request)
-    return await _compose_page(request, session)
+    refers_to = request.query.get("refers_to", "")
+    if not refers_to:
+        return await _compose_page(request, session)
+    try:
+        values, subject = await _change_of(request, session, refers_to)
+    except GatewayError as exc:
+        return render(
+            request,
+            "error.html",
+            "compose",
+            status=exc.http_status,
+            error=error_words(request, exc),
+        )
+    return await _compose_page(request, session, values=values, original_subject=subject)
+
+
+async def _change_of(
+    request: web.Request, session: UnitSession, refers_to: str
+) -> tuple[dict[str, Any], str]:
+    """The form's values for a replacement or update of the unit's own document
+    ``refers_to`` (its recipients and metadata), and that document's subject."""
+    kind = request.query.get("kind", "replace")
+    if kind not in ("replace", "update"):
+        raise RequestError("kind is 'replace' or 'update'", code="request.invalid")
+    hub = request.app[HUB]
+    timeline = await hub.status(session.principal, refers_to)
+    if timeline["sender"] != session.unit:
+        raise RequestError(
+            f"{refers_to} is not a document sent by {session.unit}",
+            code="request.bad_reference",
+            http_status=422,
+        )
+    env = envelope_of(await hub.envelope_xml(session.principal, refers_to))
+    doc = env.document
+    values = {
+        "to": [r["unit"] for r in timeline["recipients"]], "kind": kind, "refers_to": refers_to,
+        "subject": doc.subject, "number": doc.number or "", "notation": doc.notation or "",
+        "doc_type": doc.doc_type or "", "signer": doc.signer_name or "",
+        "urgency": doc.urgency or "", "due_date": _iso(doc.due_date),
+        "issued_on": _iso(doc.issued_on),
+    }  # fmt: skip
+    return values, doc.subject
+
+
+def _iso(day: Any) -> str:
+    return day.isoformat() if day else ""
 
 
 async def _compose_page(
@@ -93,6 +138,8 @@ async def send(request: web.Request) -> web.StreamResponse:
         await asyncio.shield(hub.finish_upload(stored, refused=True))
         raise
     await hub.finish_upload(stored, refused=False)
+    detail = {"kind": form.fields["kind"]} if form.fields.get("kind") else {}
+    await attribute(request, session, "mailbox.sent", result.message_id, **detail)
     raise web.HTTPSeeOther(f"{PATH}/documents/{result.message_id}?done=sent")
 
 
@@ -101,7 +148,5 @@ async def sent_list(request: web.Request) -> web.Response:
     """Documents the unit sent, newest first, with each recipient's state."""
     session = await require(request)
     hub = request.app[HUB]
-    entries = await sent(hub, session.principal)
-    codes = [c for e in entries for c in e.states]
-    names = await unit_names(hub, codes)
-    return render(request, "sent.html", "sent", entries=entries, names=names)
+    listing = await sent(hub, session.principal)
+    return render(request, "sent.html", "sent", entries=listing.entries, names=listing.names)

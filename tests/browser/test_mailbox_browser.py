@@ -181,3 +181,59 @@ async def test_a_commune_receives_answers_and_sends_back(
     await page.goto(f"{live.url}/mailbox/sent")
     await expect(page.locator(f"#sent tr[data-id='{message_id}']")).to_be_visible()
     await _shot(page, "05-sent-390px")
+
+
+async def test_a_clerk_replaces_with_a_large_file_then_revokes(
+    live: Live, browser: Browser, tmp_path: Path
+) -> None:
+    """From a document it sent, the clerk opens "send a replacement" (the form filled in
+    from the original), attaches an 8 MiB file and watches the upload bar reach 100 %;
+    the replacement's page names the original; then the clerk revokes the replacement."""
+    commune = Principal(unit=COMMUNE)
+    ref = await live.hub.blobs.put_bytes(PDF)
+    files = [UploadedFile("bao-cao.pdf", "application/pdf", ref.sha256, ref.size)]
+    meta = {"to": [PROVINCE], "subject": "Báo cáo tháng 11", "number": "4", "notation": "BC"}
+    original = (await live.hub.submit_document(commune, meta, files)).message_id
+
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{live.url}/mailbox/login")
+    await page.fill("#token", live.token)
+    async with page.expect_navigation(wait_until="domcontentloaded"):
+        await page.press("#token", "Enter")
+    await page.goto(f"{live.url}/mailbox/documents/{original}")
+    await page.click("#replace-link")
+    await expect(page.locator("#change-of")).to_contain_text("Báo cáo tháng 11")
+    await expect(page.locator(f"#units input[value='{PROVINCE}']")).to_be_checked()
+    await expect(page.locator("#notation")).to_have_value("BC")
+    await page.fill("#subject", "Báo cáo tháng 11 (thay thế)")
+    large = tmp_path / "phu-luc.bin"
+    large.write_bytes(bytes(range(256)) * (8 * 1024 * 4))  # 8 MiB
+    await page.set_input_files("#file", str(large))
+
+    seen: list[int] = []
+    await page.expose_function("progressSeen", lambda value: seen.append(int(value)))
+    await page.evaluate(
+        """() => {
+          const form = document.getElementById("send-form");
+          new MutationObserver(() => window.progressSeen(form.dataset.progress))
+            .observe(form, { attributes: true, attributeFilter: ["data-progress"] });
+        }"""
+    )
+    async with page.expect_navigation(wait_until="domcontentloaded", timeout=60_000):
+        await page.click("#send-button")
+    await expect(page.locator("#notice")).to_be_visible()
+    await expect(page.locator("#doc-refers-to")).to_contain_text(original)
+    assert seen and seen[-1] == 100 and seen == sorted(seen), seen
+    await _shot(page, "06-replacement-sent")
+    replacement = page.url.split("/documents/")[1].split("?")[0]
+    status = await live.hub.status(commune, original)
+    assert status["document_state"] == "replaced"
+    assert [c["id"] for c in status["changed_by"]] == [replacement]
+
+    await page.fill("#revoke-reason", "gửi nhầm phụ lục")
+    async with page.expect_navigation(wait_until="domcontentloaded"):
+        await page.click("#revoke-button")
+    await expect(page.locator("#notice")).to_be_visible()
+    await expect(page.locator("#doc-state")).to_have_attribute("data-state", "revoked")
+    await expect(page.locator("#revoke-form")).to_have_count(0)
+    await _shot(page, "07-revoked")

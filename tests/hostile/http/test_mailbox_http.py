@@ -5,70 +5,25 @@ registers, and one unit never reaching another's documents."""
 from __future__ import annotations
 
 import io
-import json
-import re
 from pathlib import Path
 
 import aiohttp
 import pytest
 from openpyxl import load_workbook
-from support.hubproc import HubProcess
-from support.livehub import A, B, LiveHome, Reply, live_home
+from support.livehub import A, B, live_home
+from support.mailbox_client import (
+    PDF,
+    C,
+    add_unit_c,
+    blob_files,
+    csrf_of,
+    get_page,
+    login,
+    post,
+    send_pdf,
+)
 
 pytestmark = [pytest.mark.slow]
-
-C = "000.00.03.H01"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def _login(live: LiveHome, hub: HubProcess, who: str) -> dict[str, str]:
-    """The session cookie of ``who``'s unit token, as a request header."""
-    reply = await live.request(
-        hub, "POST", "/mailbox/login", data={"token": live.tokens[who]}, headers={}
-    )
-    assert reply.status == 303 and reply.headers["Location"] == "/mailbox", reply
-    return {"Cookie": reply.headers["Set-Cookie"].split(";", 1)[0]}
-
-
-async def _page(live: LiveHome, hub: HubProcess, path: str, cookie: dict[str, str]) -> str:
-    reply = await live.request(hub, "GET", path, headers=cookie)
-    assert reply.status == 200, (path, reply)
-    return reply.body.decode()
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
-
-
-async def _post(
-    live: LiveHome, hub: HubProcess, path: str, cookie: dict[str, str], form: dict[str, str]
-) -> Reply:
-    headers = {**cookie, "Origin": hub.url}
-    return await live.request(hub, "POST", path, data=form, headers=headers)
-
-
-async def _send_pdf(live: LiveHome, hub: HubProcess, sender: str, to: str, **meta: str) -> str:
-    """A document with a PDF and a text file, submitted through the API."""
-    form = aiohttp.FormData()
-    metadata = {"to": [to], "subject": "Công văn", **meta}
-    form.add_field("metadata", json.dumps(metadata), content_type="application/json")
-    form.add_field("file", PDF, filename="công văn.pdf", content_type="application/pdf")
-    form.add_field("file", b"<script>x</script>", filename="a.html", content_type="text/html")
-    reply = await live.request(hub, "POST", "/api/v1/messages", who=sender, data=form)
-    assert reply.status == 202, reply
-    return str(reply.json["id"])
-
-
-def _blob_files(live: LiveHome) -> set[str]:
-    """The files of the home's blob store (none left by a refused submission)."""
-    return {p.name for p in (live.home.root / "blobs").rglob("*") if p.is_file()}
-
-
-def _add_unit_c(live: LiveHome) -> None:
-    live.home.cli("units", "add", C, "--name", "Xã Cát Tiên")
-    live.tokens[C] = live.home.cli("tokens", "create", C).strip()
 
 
 async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> None:
@@ -109,9 +64,11 @@ async def test_login_session_csp_and_logout(tmp_path: Path, sqlite_url: str) -> 
         console = await live.request(hub, "GET", "/console", headers=as_console)
         assert console.status == 303 and console.headers["Location"] == "/console/login"
 
-        no_csrf = await _post(live, hub, "/mailbox/logout", cookie, {})
+        no_csrf = await post(live, hub, "/mailbox/logout", cookie, {})
         assert no_csrf.status == 403 and no_csrf.code == "auth.csrf"
-        out = await _post(live, hub, "/mailbox/logout", cookie, {"csrf": _csrf(page.body.decode())})
+        out = await post(
+            live, hub, "/mailbox/logout", cookie, {"csrf": csrf_of(page.body.decode())}
+        )
         assert out.status == 303 and 'lienthong_mailbox=""' in out.headers["Set-Cookie"]
 
         live.home.cli("tokens", "revoke", live.tokens[B])
@@ -136,12 +93,12 @@ async def test_receive_open_preview_and_answer(tmp_path: Path, sqlite_url: str) 
     a reason is refused with the hub's code; the sender sees the answers."""
     async with live_home(tmp_path, sqlite_url, "local://") as live:
         hub = await live.serve()
-        message_id = await _send_pdf(live, hub, A, B, number="12", notation="UBND-VP")
-        cookie = await _login(live, hub, B)
-        inbox = await _page(live, hub, "/mailbox", cookie)
+        message_id = await send_pdf(live, hub, A, B, number="12", notation="UBND-VP")
+        cookie = await login(live, hub, B)
+        inbox = await get_page(live, hub, "/mailbox", cookie)
         assert message_id in inbox and "12/UBND-VP" in inbox and "Huyện A" in inbox
         doc_path = f"/mailbox/documents/{message_id}"
-        html = await _page(live, hub, doc_path, cookie)
+        html = await get_page(live, hub, doc_path, cookie)
         assert "công văn.pdf" in html and "?inline=1" in html
         assert 'id="envelope-signature"' in html and 'class="verdict"' in html
 
@@ -160,21 +117,21 @@ async def test_receive_open_preview_and_answer(tmp_path: Path, sqlite_url: str) 
         assert page.headers["X-Content-Type-Options"] == "nosniff"
 
         answer = f"{doc_path}/answer"
-        csrf = _csrf(html)
-        no_reason = await _post(live, hub, answer, cookie, {"csrf": csrf, "status": "02"})
+        csrf = csrf_of(html)
+        no_reason = await post(live, hub, answer, cookie, {"csrf": csrf, "status": "02"})
         assert no_reason.status == 422 and "reason" in no_reason.body.decode()
         for code in ("01", "06"):
-            done = await _post(live, hub, answer, cookie, {"csrf": csrf, "status": code})
+            done = await post(live, hub, answer, cookie, {"csrf": csrf, "status": code})
             assert done.status == 303, done
         status = await live.request(hub, "GET", f"/api/v1/messages/{message_id}/status", who=A)
         (delivery,) = status.json["recipients"]
         assert delivery["state"] == "completed"
         assert [r["status"] for r in delivery["receipts"]][-2:] == ["01", "06"]
-        answered = await _page(live, hub, doc_path, cookie)
+        answered = await get_page(live, hub, doc_path, cookie)
         assert 'data-status="01"' in answered and 'data-status="06"' in answered
 
-        sender = await _login(live, hub, A)
-        timeline = await _page(live, hub, doc_path, sender)
+        sender = await login(live, hub, A)
+        timeline = await get_page(live, hub, doc_path, sender)
         assert 'data-state="completed"' in timeline and "recall-form" in timeline
 
 
@@ -185,31 +142,31 @@ async def test_another_unit_reaches_nothing_and_csrf_is_refused(
     an answer and a recall; B's answer without the CSRF token, with another's session's
     token, or from another site is 403 auth.csrf and changes nothing."""
     async with live_home(tmp_path, sqlite_url, "local://") as live:
-        _add_unit_c(live)
+        add_unit_c(live)
         hub = await live.serve()
-        message_id = await _send_pdf(live, hub, A, B)
-        stranger = await _login(live, hub, C)
+        message_id = await send_pdf(live, hub, A, B)
+        stranger = await login(live, hub, C)
         doc_path = f"/mailbox/documents/{message_id}"
-        html = await _page(live, hub, "/mailbox", stranger)
+        html = await get_page(live, hub, "/mailbox", stranger)
         assert message_id not in html
         page = await live.request(hub, "GET", doc_path, headers=stranger)
         assert page.status == 404 and "Công văn" not in page.body.decode()
         for path in (f"{doc_path}/files/a.html", f"{doc_path}/timeline"):
             hidden = await live.request(hub, "GET", path, headers=stranger)
             assert hidden.status == 404 and hidden.code == "message.not_found", path
-        csrf = _csrf(html)
+        csrf = csrf_of(html)
         for action, form in (("answer", {"status": "01"}), ("recall", {})):
-            refused = await _post(
+            refused = await post(
                 live, hub, f"{doc_path}/{action}", stranger, {"csrf": csrf, **form}
             )
             assert refused.status == 404, (action, refused)
 
-        cookie = await _login(live, hub, B)
+        cookie = await login(live, hub, B)
         answer = f"{doc_path}/answer"
         for form, headers in (
             ({"status": "01"}, {"Origin": hub.url}),
             ({"status": "01", "csrf": csrf}, {"Origin": hub.url}),
-            ({"status": "01", "csrf": _csrf(await _page(live, hub, doc_path, cookie))},
+            ({"status": "01", "csrf": csrf_of(await get_page(live, hub, doc_path, cookie))},
              {"Origin": "https://evil.example"}),
         ):  # fmt: skip
             refused = await live.request(
@@ -244,13 +201,13 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, backends: tuple[
         group = "000.00.00.G01"
         live.home.cli("groups", "add", group, "--members", B, "--name", "Nhóm các huyện")
         hub = await live.serve()
-        cookie = await _login(live, hub, A)
-        compose = await _page(live, hub, "/mailbox/compose?q=huyen%20b", cookie)
+        cookie = await login(live, hub, A)
+        compose = await get_page(live, hub, "/mailbox/compose?q=huyen%20b", cookie)
         assert f'value="{B}"' in compose and "Huyện B" in compose
         assert f'value="{A}"' not in compose  # not itself, and not a unit that does not match
-        groups = await _page(live, hub, "/mailbox/compose?q=NHOM%20CAC", cookie)
+        groups = await get_page(live, hub, "/mailbox/compose?q=NHOM%20CAC", cookie)
         assert f'value="{group}"' in groups and f'value="{B}"' not in groups
-        csrf = _csrf(compose)
+        csrf = csrf_of(compose)
 
         meta = [("to", B), ("subject", "Kế hoạch tháng"), ("number", "7"), ("notation", "KH-UBND"),
                 ("doc_type", "Kế hoạch"), ("signer", "Nguyễn Văn A"), ("urgency", "Hỏa tốc"),
@@ -266,12 +223,12 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, backends: tuple[
         )  # fmt: skip
         assert ordinary.status == 303, ordinary
         message_id = sent.headers["Location"].split("/")[3].split("?")[0]
-        timeline = await _page(live, hub, sent.headers["Location"], cookie)
+        timeline = await get_page(live, hub, sent.headers["Location"], cookie)
         assert (
             "Kế hoạch tháng" in timeline and "7/KH-UBND" in timeline and "báo cáo.txt" in timeline
         )
 
-        blobs = _blob_files(live)
+        blobs = blob_files(live)
         assert blobs  # the two documents sent above
         early = await live.request(
             hub, "POST", "/mailbox/send", headers={**cookie, "Origin": hub.url},
@@ -283,23 +240,23 @@ async def test_send_follow_recall_and_registers(tmp_path: Path, backends: tuple[
             data=_send_form(csrf, [("subject", "x")]),
         )  # fmt: skip
         assert no_to.status == 400 and "send-form" in no_to.body.decode()
-        assert _blob_files(live) == blobs  # the refused sends left no file behind
+        assert blob_files(live) == blobs  # the refused sends left no file behind
 
-        receiver = await _login(live, hub, B)
-        inbox = await _page(live, hub, "/mailbox", receiver)
+        receiver = await login(live, hub, B)
+        inbox = await get_page(live, hub, "/mailbox", receiver)
         # the urgent one first, though the ordinary one came later
         assert inbox.index("Kế hoạch tháng") < inbox.index("Thông báo thường")
         assert '<span class="badge">Hỏa tốc</span>' in inbox
         assert "overdue-mark" in inbox
 
-        recall = await _post(
+        recall = await post(
             live, hub, f"/mailbox/documents/{message_id}/recall", cookie,
             {"csrf": csrf, "reason": "gửi nhầm"},
         )  # fmt: skip
         assert recall.status == 303, recall
         status = await live.request(hub, "GET", f"/api/v1/messages/{message_id}/status", who=A)
         assert status.json["recipients"][0]["state"] == "recall_requested"
-        sent_page = await _page(live, hub, "/mailbox/sent", cookie)
+        sent_page = await get_page(live, hub, "/mailbox/sent", cookie)
         assert 'data-state="recall_requested"' in sent_page
 
         year = status.json["created_at"][:4]

@@ -22,6 +22,7 @@ from gateway.console.people import LOCAL, parse_when
 from gateway.directory.directory import Unit
 from gateway.directory.last_seen import not_seen_for
 from gateway.facade import authz
+from gateway.store.changes import changed_away
 from gateway.store.models import DeliveryRow, MessageRow, ReceiptRow
 
 __all__ = ["Dashboard", "UnitRow", "build", "build_period"]
@@ -120,6 +121,7 @@ async def _read(
             MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
             MessageRow.due_date, MessageRow.due_completed_at,
             DeliveryRow.recipient, DeliveryRow.state,
+            changed_away(MessageRow.id).label("withdrawn"),
         )
         .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
         .where(MessageRow.created_at >= since.astimezone(UTC))
@@ -178,7 +180,7 @@ def _figures(
             if at is not None and created is not None:
                 waits[(r.recipient, code)].append((at - created).total_seconds() / 3600)
         deadline = _deadline(r.due_completed_at, r.due_date)
-        if deadline is None:
+        if deadline is None or r.withdrawn:  # revoked or replaced: no deadline any more
             continue
         done = parse_when(firsts.get((r.id, r.recipient, "06")))
         if done is not None:

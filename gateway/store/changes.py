@@ -38,6 +38,7 @@ __all__ = [
     "WITHDRAWN_STATES",
     "Change",
     "Changes",
+    "changed_away",
     "check_reference",
     "check_status_allowed",
     "document_state",
@@ -164,23 +165,21 @@ def _bad(text: str, message_id: str) -> RequestError:
 def withdrawn(message_id: Any, kind: Any, fetched_at: Any) -> Any:
     """SQL: a mailbox document not fetched yet whose message was revoked or replaced (it
     is no longer handed out)."""
-    change = MessageRow.__table__.alias("change")
-    return and_(
-        kind == "document",
-        fetched_at.is_(None),
-        exists().where(change.c.refers_to == message_id, one_of(change.c.kind, _WITHDRAWING)),
-    )
+    return and_(kind == "document", fetched_at.is_(None), changed_away(message_id))
 
 
 def withdrawn_delivery(message_id: Any, state: Any) -> Any:
     """SQL: a delivery whose document was revoked or replaced before the recipient
     fetched it: nothing is pending there any more (unit counters, console, metrics,
     search counts leave it out or count it as ``withdrawn``)."""
+    return and_(one_of(state, UNFETCHED), changed_away(message_id))
+
+
+def changed_away(message_id: Any) -> Any:
+    """SQL: the message was revoked or replaced (by a stored document referring to it):
+    nothing about it is overdue or pending any more, fetched or not."""
     change = MessageRow.__table__.alias("change")
-    return and_(
-        one_of(state, UNFETCHED),
-        exists().where(change.c.refers_to == message_id, one_of(change.c.kind, _WITHDRAWING)),
-    )
+    return exists().where(change.c.refers_to == message_id, one_of(change.c.kind, _WITHDRAWING))
 
 
 def shown_state(message_id: Any, state: Any) -> Any:

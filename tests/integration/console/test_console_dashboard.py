@@ -3,6 +3,7 @@ province to a district to its overdue document, units not seen, bad parameters."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -77,3 +78,30 @@ async def test_dashboard_refuses_bad_parameters(live: SeededHub) -> None:
         status, page, _ = await _get(live, "/console/dashboard" + path)
         assert status == expected, path
         assert re.search(r"<code>[a-z_.]+</code>", page), path
+
+
+async def test_a_revoked_document_is_not_overdue_on_the_dashboard(live: SeededHub) -> None:
+    """The province revokes its overdue report: no unit is overdue for it any more, nor
+    is it listed among the overdue documents (issue 25)."""
+    token = await live.hub.directory.create_token(unit=PROVINCE)
+    form = aiohttp.FormData()
+    metadata = {
+        "to": list(DISTRICTS[:2]),
+        "subject": "Thu hồi báo cáo quý",
+        "kind": "revoke",
+        "refers_to": live.documents["overdue"],
+    }
+    form.add_field("metadata", json.dumps(metadata), content_type="application/json")
+    form.add_field("file", b"thu hoi", filename="thu-hoi.txt", content_type="text/plain")
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(
+            f"{live.url}/api/v1/messages", data=form, headers={"Authorization": f"Bearer {token}"}
+        ) as sent,
+    ):
+        assert sent.status == 202, await sent.text()
+    status, page, _ = await _get(live, "/console/dashboard?days=14")
+    root = lxml.html.fromstring(page)
+    assert status == 200
+    assert root.xpath('//table[@id="overdue-units"]//tr[@data-unit]') == []
+    assert live.documents["overdue"] not in page

@@ -4,29 +4,29 @@
 ``await hub.start()`` / ``await hub.stop()`` are their lifetime. Every facade method checks
 who may do it (:mod:`gateway.facade.authz`), then hands the work to its stage in
 :mod:`gateway.pipeline` (submit, deliver, receipt, status) or to the part that holds it;
-the operators' methods are in :mod:`gateway.hub_operators`.
+the operators' methods are in :mod:`gateway.hub_operators`, the adapters' sealing, file and
+directory methods in :mod:`gateway.hub_units`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gateway.config import Config
-from gateway.directory.directory import Unit
-from gateway.envelope.model import Attachment, Envelope, Receipt, Status
+from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.errors import ForbiddenError, NotFoundError, RequestError
 from gateway.evidence.bundle import build_bundle
 from gateway.facade import authz
 from gateway.hub_operators import OperatorDesk
 from gateway.hub_parts import AdapterHealthFn
+from gateway.hub_units import UnitDesk
 from gateway.pipeline.document import FileLike, UploadedFile
 from gateway.pipeline.receipt import require_reason
 from gateway.store import AcceptResult
 from gateway.store.blobs import BlobRef
-from gateway.store.unit_documents import Box, UnitDocuments, list_documents, unit_names
 from gateway.text import nfc
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile", "build_hub"]
@@ -37,7 +37,7 @@ def build_hub(config: Config, *, relay: bool = True, consume: bool = True) -> Hu
     return Hub(config, relay=relay, consume=consume)
 
 
-class Hub(OperatorDesk):
+class Hub(OperatorDesk, UnitDesk):
     """One hub process: its parts and the authorising facade of docs/architecture.md."""
 
     # -- submitting (stages 1-3) -------------------------------------------------------
@@ -206,48 +206,3 @@ class Hub(OperatorDesk):
             path.unlink(missing_ok=True)
             raise
         return path
-
-    # -- for adapters: sealing, files, the directory (gateway/pipeline/unit_services.py) --
-
-    async def store_file(
-        self, p: authz.PrincipalLike, data: bytes | AsyncIterable[bytes]
-    ) -> BlobRef:
-        """A unit's file into the blob store, for a later submit."""
-        return await self.for_units.store_file(p, data)
-
-    async def seal_envelope(self, p: authz.PrincipalLike, envelope: Envelope) -> bytes:
-        """``envelope`` signed with the key of its sender, the caller's unit."""
-        return await self.for_units.seal_envelope(p, envelope)
-
-    async def seal_receipt(self, p: authz.PrincipalLike, receipt: Receipt) -> bytes:
-        """``receipt`` signed with the key of its issuer, the caller's unit."""
-        return await self.for_units.seal_receipt(p, receipt)
-
-    async def own_documents(
-        self, p: authz.PrincipalLike, box: Box, *, year: int | None = None
-    ) -> UnitDocuments:
-        """The caller's own documents, ``received`` or ``sent``, newest first (``year``:
-        Vietnam's calendar year), with the names of the units they mention."""
-        return await list_documents(self.db, authz.own_documents(p), box, year)
-
-    async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
-        """Each unit code's name in the directory (public to every caller)."""
-        return await unit_names(self.db, codes)
-
-    async def units(self) -> list[Unit]:
-        """Every unit of the directory, by code."""
-        return await self.directory.list()
-
-    async def unit(self, code: str) -> Unit:
-        """One unit (``directory.unknown_unit`` if there is none)."""
-        return await self.directory.get(code)
-
-    async def units_below(self, code: str) -> list[Unit]:
-        """Every unit below ``code``, at any depth."""
-        return await self.directory.descendants(code)
-
-    async def add_unit_below(
-        self, p: authz.PrincipalLike, code: str, name: str, parent: str, *, actor: str
-    ) -> Unit:
-        """Add ``code`` under the caller's unit or one below it; its mailbox opens now."""
-        return await self.for_units.add_unit_below(p, code, name, parent, actor=actor)

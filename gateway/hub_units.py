@@ -1,0 +1,55 @@
+"""The units' part of the hub facade that adapters use beside submitting and fetching:
+storing a file, sealing with the caller unit's key, reading the directory, adding a unit
+below the caller's (:mod:`gateway.pipeline.unit_services` does the work).
+
+:class:`gateway.hub.Hub` is these methods with the operators' (:mod:`gateway.hub_operators`)
+on top of the caller checks (:mod:`gateway.hub_access`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+
+from gateway.directory.directory import Unit
+from gateway.envelope.model import Envelope, Receipt
+from gateway.facade import authz
+from gateway.hub_access import HubAccess
+from gateway.store.blobs import BlobRef
+
+__all__ = ["UnitDesk"]
+
+
+class UnitDesk(HubAccess):
+    """The hub's parts with the adapters' sealing, file and directory methods."""
+
+    async def store_file(
+        self, p: authz.PrincipalLike, data: bytes | AsyncIterable[bytes]
+    ) -> BlobRef:
+        """A unit's file into the blob store, for a later submit."""
+        return await self.for_units.store_file(p, data)
+
+    async def seal_envelope(self, p: authz.PrincipalLike, envelope: Envelope) -> bytes:
+        """``envelope`` signed with the key of its sender, the caller's unit."""
+        return await self.for_units.seal_envelope(p, envelope)
+
+    async def seal_receipt(self, p: authz.PrincipalLike, receipt: Receipt) -> bytes:
+        """``receipt`` signed with the key of its issuer, the caller's unit."""
+        return await self.for_units.seal_receipt(p, receipt)
+
+    async def units(self) -> list[Unit]:
+        """Every unit of the directory, by code."""
+        return await self.directory.list()
+
+    async def unit(self, code: str) -> Unit:
+        """One unit (``directory.unknown_unit`` if there is none)."""
+        return await self.directory.get(code)
+
+    async def units_below(self, code: str) -> list[Unit]:
+        """Every unit below ``code``, at any depth."""
+        return await self.directory.descendants(code)
+
+    async def add_unit_below(
+        self, p: authz.PrincipalLike, code: str, name: str, parent: str, *, actor: str
+    ) -> Unit:
+        """Add ``code`` under the caller's unit or one below it; its mailbox opens now."""
+        return await self.for_units.add_unit_below(p, code, name, parent, actor=actor)

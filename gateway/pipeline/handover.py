@@ -7,7 +7,9 @@ hand-over is recorded as an audit entry of the item's message, ``mailbox.handed_
 addressed to), so the message's status shows, on the recipient it concerns, who took it
 over from which predecessor, and when (:func:`add_handovers`).
 
-Each item is recorded once: the check and the entry are one write transaction, and
+Each item is recorded once for each successor that reads it (once, unless a successor
+itself retires and its own successor reads the item on): the check and the entry are one
+write transaction, and
 writes are serialised (the audit chain's lock), so two hub processes reading the same
 item at once record it once; a read repeated before the item is acked records nothing.
 A failed record fails the read, which returns the same items again next time.
@@ -38,24 +40,24 @@ class HandoverLog:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._recorded: set[int] = set()
+        #: ``(successor, item id)`` pairs known to be recorded.
+        self._recorded: set[tuple[str, int]] = set()
 
     async def record(self, unit: str, items: Sequence[MailboxItem]) -> int:
         """Record each of ``items`` that is another unit's (handed over to ``unit``) and
-        not recorded yet; how many this call recorded."""
-        fresh = [i for i in items if i.unit != unit and i.item_id not in self._recorded]
+        not recorded for ``unit`` yet (a chain of successors records each step); how many
+        this call recorded."""
+        fresh = [i for i in items if i.unit != unit and (unit, i.item_id) not in self._recorded]
         if not fresh:
             return 0
         made = 0
         async with self.db.session(write=True) as session:
             query = select(AuditRow.detail).where(
-                AuditRow.message_id.in_({i.message_id for i in fresh}), AuditRow.action == ACTION
+                AuditRow.message_id.in_({i.message_id for i in fresh}),
+                AuditRow.action == ACTION,
+                AuditRow.unit == unit,
             )
-            known = {
-                d.get("item_id") for d in (await session.execute(query)).scalars() if d
-            } | {  # entries of this transaction not inserted yet
-                e["detail"].get("item_id") for e in audit.pending(session) if e["action"] == ACTION
-            }
+            known = {d.get("item_id") for d in (await session.execute(query)).scalars() if d}
             for item in fresh:
                 if item.item_id in known:
                     continue
@@ -73,7 +75,7 @@ class HandoverLog:
                 made += 1
         if len(self._recorded) > _REMEMBERED:
             self._recorded.clear()
-        self._recorded.update(i.item_id for i in fresh)
+        self._recorded.update((unit, i.item_id) for i in fresh)
         return made
 
 

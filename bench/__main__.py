@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="mix: the hub's [hub] max_backlog (admission control; default: the hub's)",
     )
+    p.add_argument(
+        "--target-wait",
+        type=float,
+        default=None,
+        help="mix: the hub's [hub] target_wait_seconds (the backlog bound follows the pace)",
+    )
     p.add_argument("--size", type=int, default=None, help="large: attachment bytes")
     p.add_argument("--communes", type=int, default=None, help="fanout: recipients")
     p.add_argument(
@@ -110,6 +116,7 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
             concurrency=args.concurrency or (4 if quick else 32),
             profile=args.profile,
             max_backlog=args.max_backlog,
+            target_wait=args.target_wait,
         )
     if name == "fanout":
         from bench import fanout

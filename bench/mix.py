@@ -149,10 +149,12 @@ async def measure(
     vxp_share: float = 0.25,
     profile: bool = False,
     max_backlog: int | None = None,
+    target_wait: float | None = None,
 ) -> dict[str, Any]:
     """The scenario: medians of ``runs`` full-load runs (each after a raw run), then
     ``runs`` half-load runs; every run's figures under ``per_run``. ``max_backlog``: the
-    hub's ``[hub] max_backlog`` (admission control; None: the hub's default)."""
+    hub's ``[hub] max_backlog`` (admission control; None: the hub's default);
+    ``target_wait``: its ``[hub] target_wait_seconds``."""
     with temp_home() as home:
         async with pg_database() as db_url:
             with vhost() as bus_url:
@@ -165,12 +167,15 @@ async def measure(
                 world = await prepare(config, codes, tokens=bearer, keys=codes)
                 mix = Mix(home, world, systems, bearer, vxp_units, vxp_share)
                 env = {} if max_backlog is None else {"LIENTHONG_HUB_MAX_BACKLOG": str(max_backlog)}
+                if target_wait is not None:
+                    env["LIENTHONG_HUB_TARGET_WAIT_SECONDS"] = str(target_wait)
                 with HubProcess(home, port, extra_env=env) as hub:
                     result = await mix.loads(hub, runs, docs, concurrency, profile)
                     result["hub_rss_mib"] = round(hub.rss_mib(), 1)
     result.update(scenario="mix", units=units, docs=docs, runs=runs, concurrency=concurrency)
     result["vxp_share"] = vxp_share
     result["max_backlog"] = max_backlog
+    result["target_wait_seconds"] = target_wait
     result["targets"] = {
         name: {
             "target": target,

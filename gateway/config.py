@@ -59,12 +59,19 @@ class HubConfig:
     max_backlog: int = 1000
     #: The ``Retry-After`` seconds of that refusal.
     overload_retry_after_seconds: int = 1
+    #: The wait an accepted document should have before it can be fetched: the backlog
+    #: bound then follows the recipients' pace (deliveries fetched per second times this,
+    #: at most ``max_backlog``); 0: ``max_backlog`` alone.
+    target_wait_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("max_inflight_submissions", "max_backlog", "overload_retry_after_seconds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
+        wait = self.target_wait_seconds
+        if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
+            raise ValueError(f"target_wait_seconds must be a number >= 0, not {wait!r}")
         if self.retired_units not in ("forward", "refuse"):
             raise ValueError(f"retired_units must be forward or refuse, not {self.retired_units!r}")
         if not isinstance(self.signing_threads, int) or not 0 <= self.signing_threads <= 64:

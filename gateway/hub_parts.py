@@ -81,6 +81,7 @@ class HubParts:
                 max_inflight=config.hub.max_inflight_submissions,
                 max_backlog=config.hub.max_backlog,
                 retry_after=config.hub.overload_retry_after_seconds,
+                target_wait=config.hub.target_wait_seconds,
             ),
             backlog_reader(db),
         )

@@ -15,6 +15,12 @@ load lasts. So every submission passes :meth:`Admission.slot` first, and is refu
   figure). Documents accepted since the last reading are added to it, so a burst
   between two readings does not slip through.
 
+With ``[hub] target_wait_seconds`` set, the backlog bound follows the hub's pace instead
+of standing still: it is the deliveries the recipients have been fetching per second over
+the last ``rate_seconds`` times that wait (at least ``min_backlog``, at most
+``max_backlog``), so an accepted document can be fetched within about that wait whether the
+machine is idle or busy with other work.
+
 The backlog is read every ``sample_seconds`` in the background, never on the request
 path. Only deliveries of the last ``window_seconds`` count: a unit whose system has
 been away for days leaves its waiting documents out of the figure once they are that old,
@@ -63,6 +69,13 @@ class AdmissionLimits:
     retry_after: int = 1
     sample_seconds: float = 0.2
     window_seconds: float = 30.0
+    #: The wait an accepted document should have before it can be fetched; 0: the
+    #: backlog bound is ``max_backlog`` alone.
+    target_wait: float = 0.0
+    #: The bound never goes below this (a hub with no fetches yet still takes documents).
+    min_backlog: int = 8
+    #: The span over which the recipients' pace is measured.
+    rate_seconds: float = 5.0
 
 
 def backlog_reader(db: Database) -> BacklogReader:
@@ -96,11 +109,34 @@ class Admission:
         self._task: asyncio.Task[None] | None = None
         #: Submissions refused so far (``/metrics``).
         self.refused = 0
+        self._last: Backlog | None = None
+        #: Deliveries that left the backlog since start, and (time, that count) marks.
+        self._drained = 0
+        self._paces: deque[tuple[float, int]] = deque()
 
     @property
     def watching_backlog(self) -> bool:
-        """Whether the backlog bound is on (a bound and a way to read it)."""
-        return self.limits.max_backlog > 0 and self._read is not None
+        """Whether a backlog bound is on (a bound and a way to read it)."""
+        on = self.limits.max_backlog > 0 or self.limits.target_wait > 0
+        return on and self._read is not None
+
+    @property
+    def pace(self) -> float:
+        """Deliveries per second the recipients fetched over the last ``rate_seconds``."""
+        if len(self._paces) < 2:
+            return 0.0
+        (first, before), (last, after) = self._paces[0], self._paces[-1]
+        return (after - before) / (last - first) if last > first else 0.0
+
+    @property
+    def bound(self) -> int:
+        """The backlog bound now: ``max_backlog``, or the pace times ``target_wait``
+        (within ``min_backlog`` .. ``max_backlog``) when a target wait is set."""
+        limits = self.limits
+        if limits.target_wait <= 0:
+            return limits.max_backlog
+        paced = max(limits.min_backlog, int(self.pace * limits.target_wait))
+        return min(paced, limits.max_backlog) if limits.max_backlog > 0 else paced
 
     # -- the gate ------------------------------------------------------------------------
 
@@ -110,7 +146,7 @@ class Admission:
         if limits.max_inflight and self.inflight >= limits.max_inflight:
             self._refuse(f"{self.inflight} submissions are being taken in")
         waiting = self.backlog + self.inflight  # the ones being taken in will add to it
-        if self.watching_backlog and waiting >= limits.max_backlog:
+        if self.watching_backlog and waiting >= self.bound:
             self._refuse(f"{waiting} deliveries are still on their way to recipients")
 
     @contextlib.asynccontextmanager
@@ -158,7 +194,19 @@ class Admission:
         # documents accepted while the statement ran may or may not be in it: keep them
         self._accepted_since -= accepted
         self.backlog = reading.waiting + self._accepted_since
+        self._keep_pace(now, reading)
         return reading
+
+    def _keep_pace(self, now: float, reading: Backlog) -> None:
+        """Count the deliveries that left the backlog since the last reading (those on
+        their way then, plus those created since, less those on their way now)."""
+        if self._last is not None:
+            created = reading.newest - self._last.newest
+            self._drained += max(0, self._last.waiting + created - reading.waiting)
+        self._last = reading
+        self._paces.append((now, self._drained))
+        while len(self._paces) > 2 and now - self._paces[1][0] >= self.limits.rate_seconds:
+            self._paces.popleft()
 
     def start(self) -> None:
         """Read the backlog every ``sample_seconds`` until :meth:`stop`."""

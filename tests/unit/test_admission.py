@@ -4,6 +4,7 @@ that returns set figures: the bounds, the count between readings, the window's f
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -111,3 +112,26 @@ async def test_a_nested_slot_holds_nothing_more() -> None:
     async with gate.slot():  # the holding mark is gone once the outer block ended
         with pytest.raises(OverloadedError):
             gate.check()
+
+
+async def test_the_bound_follows_the_recipients_pace_with_a_target_wait() -> None:
+    """With a target wait of one second: no fetches yet, the bound is ``min_backlog``;
+    ten deliveries a second leaving the backlog make it ten; never above ``max_backlog``."""
+    now = [0.0]
+    read = Readings(Backlog(0, 0), Backlog(0, 0), Backlog(2, 12), Backlog(0, 20), Backlog(0, 20))
+    limits = AdmissionLimits(max_backlog=15, target_wait=1.0, min_backlog=4, rate_seconds=5)
+    gate = Admission(limits, read, clock=lambda: now[0])
+    await gate.sample()
+    assert gate.bound == 4
+    for t in (1.0, 2.0):  # 12 created, 2 still waiting; then 8 more created, none waiting
+        now[0] = t
+        await gate.sample()
+    assert gate.pace == 10.0 and gate.bound == 10
+    for _ in range(10):
+        async with gate.slot():
+            pass
+    with pytest.raises(OverloadedError):
+        gate.check()
+    fast = Admission(dataclasses.replace(limits, target_wait=3.0), read, clock=lambda: now[0])
+    fast._paces.extend([(0.0, 0), (1.0, 10)])  # the same pace, three seconds' worth: 30
+    assert fast.bound == 15

@@ -36,13 +36,16 @@ async def _login(live: LiveHome, hub: HubProcess, username: str, password: str) 
     return await live.request(hub, "POST", "/mailbox/login", data=form, headers={})
 
 
-async def test_accounts_login_lock_disable_and_audit(tmp_path: Path, sqlite_url: str) -> None:
+async def test_accounts_login_lock_disable_and_audit(
+    tmp_path: Path, backends: tuple[str, str]
+) -> None:
     """An account made by the CLI (a short password, a taken name or an unknown unit
     refused) logs in with its password and shows its name; its answer is audited as the
     person; four wrong passwords are 401, the fifth locks (429, the right one too) until
     ``users enable``; an unknown username is 401 alike; ``users disable`` ends the open
-    session and every later login; the unit's token still logs in."""
-    async with live_home(tmp_path, sqlite_url, "local://") as live:
+    session and every later login; the unit's token still logs in. On SQLite + local bus
+    and PostgreSQL + RabbitMQ."""
+    async with live_home(tmp_path, *backends) as live:
         added = _users(live, "add", B, "Van.Thu", "--name", "Nguyễn Thị Thu",
                        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
         assert added.returncode == 0, added.stderr
@@ -70,7 +73,7 @@ async def test_accounts_login_lock_disable_and_audit(tmp_path: Path, sqlite_url:
         answered = await post(live, hub, f"{doc}/answer", cookie, {"csrf": csrf, "status": "01"})
         assert answered.status == 303, answered
 
-        db = Database(sqlite_url)
+        db = Database(backends[0])
         try:
             async with db.read() as session:
                 rows = (await session.execute(

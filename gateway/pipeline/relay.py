@@ -37,11 +37,11 @@ import structlog
 
 from gateway.bus import Bus
 from gateway.errors import GatewayError, Recoverable, UnroutableError
-from gateway.pipeline.mailbox import MailboxConsumers
 from gateway.store import OutboxRow
 
 __all__ = [
     "BusPublisher",
+    "MailboxOpener",
     "OutboxSource",
     "Publisher",
     "Relay",
@@ -116,11 +116,19 @@ def outbox_row_of(message_id: str) -> int | None:
     return int(last) if last.isdigit() else None
 
 
+class MailboxOpener(Protocol):
+    """What the relay asks of the next stage (:class:`gateway.pipeline.mailbox.MailboxConsumers`)
+    for a unit added since start: the relay imports nothing of a later stage."""
+
+    async def add(self, unit: str) -> None:
+        """Consume ``unit``'s mailbox (declaring it) if not already."""
+
+
 class BusPublisher:
     """One outbox row onto the bus; a unit added since start gets its mailbox now (and,
     when this process consumes, its consumer)."""
 
-    def __init__(self, bus: Bus, consumers: MailboxConsumers | None) -> None:
+    def __init__(self, bus: Bus, consumers: MailboxOpener | None) -> None:
         self.bus = bus
         self.consumers = consumers
 

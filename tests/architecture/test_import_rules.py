@@ -4,6 +4,7 @@ what (docs/architecture.md). Known exceptions are listed so the list can only sh
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,9 @@ def imports_of(text: str, package: str) -> set[str]:
     return found
 
 
+@functools.cache
 def graph() -> dict[str, set[str]]:
-    """Our modules → the modules of ours they import."""
+    """Our modules → the modules of ours they import (read once per run)."""
     files = [p for folder in ("gateway", "adapters") for p in (ROOT / folder).rglob("*.py")]
     ours = {module_name(p): p for p in files if "migrations" not in p.parts}
     edges: dict[str, set[str]] = {}
@@ -169,3 +171,37 @@ def test_every_pipeline_module_is_a_stage_or_a_listed_helper() -> None:
     assert not stages & helpers
     assert found == (stages | helpers) & found, f"unlisted: {found - stages - helpers}"
     assert helpers <= found, f"listed but gone: {helpers - found}"
+
+
+#: Rooms above the flow: the callers and the hub. The flow's rooms never import them.
+CALLERS = (
+    "gateway.hub", "gateway.hub_parts", "gateway.hub_access", "gateway.hub_operators",
+    "gateway.hub_units", "gateway.api", "gateway.console", "gateway.webmailbox",
+    "gateway.cli", "adapters",
+)  # fmt: skip
+
+
+def test_stages_import_only_earlier_stages_and_helpers() -> None:
+    """A submission enters each stage once, in the flow's order: a stage module imports no
+    later stage (the relay asks the mailbox stage through a protocol), only earlier ones
+    and the listed helpers."""
+    order = [module for _, module in STAGES]
+    edges = graph()
+    later = {
+        (module, dep)
+        for i, module in enumerate(order)
+        for dep in edges.get(module, ())
+        if dep in order[i + 1 :]
+    }
+    assert later == set(), f"a stage imports a later one: {later}"
+
+
+def test_the_flow_never_calls_up_into_its_callers() -> None:
+    """The pipeline, the bus and the store import none of the hub, the entry points or the
+    adapters, and the store and the bus none of the pipeline: the path of a document goes
+    down through the rooms and never back into the one that called."""
+    for room in ("gateway.pipeline", "gateway.bus", "gateway.store"):
+        for caller in CALLERS:
+            assert edges_between(room, caller) == set(), (room, caller)
+    for room in ("gateway.store", "gateway.bus"):
+        assert edges_between(room, "gateway.pipeline") == set(), room

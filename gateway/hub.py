@@ -11,7 +11,7 @@ directory methods in :mod:`gateway.hub_units`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from gateway.pipeline.document import FileLike, UploadedFile
 from gateway.pipeline.receipt import require_reason
 from gateway.store import AcceptResult
 from gateway.store.blobs import BlobRef
+from gateway.store.unit_documents import Box, UnitDocuments, list_documents, unit_names
 from gateway.text import nfc
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile", "build_hub"]
@@ -206,3 +207,16 @@ class Hub(OperatorDesk, UnitDesk):
             path.unlink(missing_ok=True)
             raise
         return path
+
+    # -- the units' own documents and names (sealing, files, the directory: hub_units) --
+
+    async def own_documents(
+        self, p: authz.PrincipalLike, box: Box, *, year: int | None = None
+    ) -> UnitDocuments:
+        """The caller's own documents, ``received`` or ``sent``, newest first (``year``:
+        Vietnam's calendar year), with the names of the units they mention."""
+        return await list_documents(self.db, authz.own_documents(p), box, year)
+
+    async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Each unit code's name in the directory (public to every caller)."""
+        return await unit_names(self.db, codes)

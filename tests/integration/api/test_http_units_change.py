@@ -11,10 +11,10 @@ import pytest
 
 from gateway.directory import Principal
 from gateway.errors import AuthError
-from tests.integration.api.test_http_tls import _client_context, _get, _write, tls_url
 from tests.support.api_world import PROV, A, B, C, World
+from tests.support.tls import client_context, get_mailbox, tls_url, write_pem
 
-__all__ = ["tls_url"]  # the TLS listener fixture, shared with test_http_tls
+__all__ = ["tls_url"]  # the TLS listener fixture (tests/support/tls.py)
 
 pytestmark = pytest.mark.integration
 
@@ -136,17 +136,17 @@ async def test_scheduled_retirement_switches_tokens_certificates_and_routing(
     client certificate stop and documents to A go to C."""
     await world.send(A, (B,))  # A's certificate exists once A has sealed something
     key, cert = world.hub.keys.signer(A)
-    tls = _client_context(*_write(tmp_path, "unit-a", cert, key))
+    tls = client_context(*write_pem(tmp_path, "unit-a", cert, key))
     instant = datetime.now(UTC) + timedelta(hours=1)
     body = {"successor": C, "at": instant.isoformat()}
     code, unit = await post(world, "operator", f"/api/v1/units/{A}/retire", body)
     assert code == 200 and unit["state"] == "active", unit
-    assert (await _get(tls_url, tls))[0] == 200
+    assert (await get_mailbox(tls_url, tls))[0] == 200
     before = await world.send(B, (A,))
     assert [r["unit"] for r in (await status_of(world, B, before))["recipients"]] == [A]
 
     world.hub.directory.lineage.clock = lambda: instant
-    status, failed = await _get(tls_url, tls)
+    status, failed = await get_mailbox(tls_url, tls)
     assert (status, failed["error"]["code"]) == (401, "auth.unit_retired")
     resp = await world.client.get("/api/v1/mailbox?wait=0", headers=world.auth(A))
     assert resp.status == 401

@@ -19,8 +19,8 @@ from gateway.directory import Directory
 from gateway.errors import ConfigError
 from gateway.pki.keystore import KeyStore
 from gateway.store import Database
-from tests.integration.api.test_http_tls import _self_signed
 from tests.support.served_hub import C, P
+from tests.support.tls import self_signed
 
 
 def _unit_client_cert(config: Config, tmp: Path) -> tuple[Path, Path]:
@@ -57,7 +57,7 @@ async def _add_units(config: Config) -> None:
 
 async def test_serve_over_tls_with_a_client_certificate(tmp_home: Path, tmp_path: Path) -> None:
     """With tls_cert/tls_key the hub answers HTTPS and a hub-CA certificate authenticates C."""
-    server_cert, server_key = _self_signed(tmp_path, "server")
+    server_cert, server_key = self_signed(tmp_path, "server")
     hub = HubConfig(listen="127.0.0.1:0", tls_cert=str(server_cert), tls_key=str(server_key))
     config = Config(home=tmp_home, hub=hub)
     await _add_units(config)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from gateway.envelope.codec import envelope_from_element
 from gateway.envelope.model import DocumentMeta
 from gateway.errors import GatewayError
+from gateway.store.changes import withdrawn_delivery
 from gateway.store.models import DeliveryRow, MessageRow, UnitRow
 from gateway.xmlsafe import parse_xml
 
@@ -101,7 +102,11 @@ async def _received(session: Any, unit: str, year: int | None) -> list[ListedDoc
     query = (
         select(*_COLUMNS, DeliveryRow.state)
         .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
-        .where(DeliveryRow.recipient == unit)
+        .where(
+            DeliveryRow.recipient == unit,
+            # revoked or replaced before the unit fetched it: the unit no longer gets it
+            ~withdrawn_delivery(DeliveryRow.message_id, DeliveryRow.state),
+        )
     )
     rows = (await session.execute(_newest(query, year))).all()
     metas = await _metas(session, [r.id for r in rows])

@@ -5,10 +5,12 @@ shown apart from documents, marked as the hub's, dismissed with the CSRF token o
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from support.hubproc import HubProcess
 from support.livehub import A, B, LiveHome, live_home
@@ -81,3 +83,22 @@ async def test_notices_are_shown_apart_and_dismissed(tmp_path: Path, sqlite_url:
         assert 'id="hub-notices"' not in await _inbox(live, hub, cookie)
         reply = await live.request(hub, "GET", "/api/v1/mailbox", who=A)
         assert [i for i in reply.json["items"] if i["kind"] == "notice"] == []
+
+
+async def test_a_document_revoked_before_it_was_fetched_leaves_the_inbox(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A revokes a document before B opened its mailbox: B's inbox page lists the
+    revocation only, not the withdrawn original (issue 25 item 3)."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        hub = await live.serve()
+        sent = await live.send(hub, A, subject="Sẽ thu hồi")
+        original = sent.json["id"]
+        form = aiohttp.FormData()
+        metadata = {"to": [B], "subject": "Thu hồi", "kind": "revoke", "refers_to": original}
+        form.add_field("metadata", json.dumps(metadata), content_type="application/json")
+        form.add_field("file", b"thu hoi", filename="thu-hoi.txt", content_type="text/plain")
+        revoked = await live.request(hub, "POST", "/api/v1/messages", who=A, data=form)
+        assert revoked.status == 202, revoked
+        page = await _inbox(live, hub, await _cookie(live, hub, B))
+        assert revoked.json["id"] in page and original not in page

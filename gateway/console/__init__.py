@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
+from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP, ConsoleHub
 from gateway.console.data import ConsoleData
 from gateway.console.people import UnitNames
 from gateway.console.session import SessionCodec
@@ -33,7 +32,7 @@ CSP = (
 )
 
 
-def setup_console(app: web.Application, hub: Any) -> None:
+def setup_console(app: web.Application, hub: ConsoleHub) -> None:
     """Mount the console on ``app`` (the hub must expose db, messages, directory, bus)."""
     app[HUB] = hub
     app[DATA] = ConsoleData(hub)

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
-from gateway.console.data import ConsoleData
+from gateway.console.data import ConsoleData, HubParts
 from gateway.console.people import UnitNames
 from gateway.console.session import SessionCodec
+from gateway.facade import HubFacade
 
-HUB: web.AppKey[Any] = web.AppKey("console_hub", object)
+__all__ = ["CODEC", "DATA", "HUB", "NAMES", "STOP", "ConsoleHub"]
+
+
+class ConsoleHub(HubFacade, HubParts, Protocol):
+    """What the console takes from the hub (:class:`gateway.hub.Hub` implements it, mypy
+    checks): the facade's checked operations (search exports, status, unit changes and
+    lineage, tokens), and the parts its read-only pages and counters read
+    (:class:`gateway.console.data.HubParts`)."""
+
+
+if TYPE_CHECKING:  # mypy proves the hub is what the console takes
+    from gateway.hub import Hub
+
+    _HUB_IS_A_CONSOLE_HUB: type[ConsoleHub] = Hub
+
+HUB: web.AppKey[ConsoleHub] = web.AppKey("console_hub", ConsoleHub)
 DATA: web.AppKey[ConsoleData] = web.AppKey("console_data", ConsoleData)
 CODEC: web.AppKey[SessionCodec] = web.AppKey("console_codec", SessionCodec)
 STOP: web.AppKey[asyncio.Event] = web.AppKey("console_stop", asyncio.Event)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from gateway.console.context import ConsoleHub
 from gateway.console.people import LOCAL, parse_when
 from gateway.directory.directory import Unit
 from gateway.directory.last_seen import not_seen_for
@@ -76,7 +77,7 @@ def _deadline(due_completed_at: datetime | None, due_date: date | None) -> datet
 
 
 async def build(
-    hub: Any, p: authz.PrincipalLike, root: str | None, days: int, not_seen_days: int
+    hub: ConsoleHub, p: authz.PrincipalLike, root: str | None, days: int, not_seen_days: int
 ) -> Dashboard:
     """The dashboard of ``root``'s subtree (None: the caller's whole view), over the last
     ``days`` days (today in Vietnam included)."""
@@ -87,7 +88,12 @@ async def build(
 
 
 async def build_period(
-    hub: Any, p: authz.PrincipalLike, root: str | None, first: date, end: date, not_seen_days: int
+    hub: ConsoleHub,
+    p: authz.PrincipalLike,
+    root: str | None,
+    first: date,
+    end: date,
+    not_seen_days: int,
 ) -> Dashboard:
     """The dashboard of ``root``'s subtree for the documents sent from the day ``first``
     up to (not including) the day ``end``, days in Vietnam."""
@@ -112,7 +118,7 @@ async def build_period(
 
 
 async def _read(
-    hub: Any, since: datetime, until: datetime, area: set[str] | None
+    hub: ConsoleHub, since: datetime, until: datetime, area: set[str] | None
 ) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
     """Deliveries of the messages sent in [since, until) and their first 01 and 06 (with
     ``area``: only those sent from or to its units)."""

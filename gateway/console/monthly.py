@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gateway.console.context import ConsoleHub
 from gateway.console.dashboard import Dashboard, build_period
 from gateway.console.people import local_time
 from gateway.errors import RequestError
@@ -77,7 +78,7 @@ def month_bounds(text: str) -> tuple[date, date]:
 
 
 async def monthly_report(
-    hub: Any,
+    hub: ConsoleHub,
     p: authz.PrincipalLike,
     root: str | None,
     month: str,

@@ -2,8 +2,9 @@
 library), a random salt per password, the parameters kept beside the hash so that they
 can be raised later without breaking the hashes stored before.
 
-Stored form: ``scrypt$<log2 n>$<r>$<p>$<salt, base64>$<hash, base64>``. Hashing costs
-about 16 MiB and tens of milliseconds; callers on an event loop run it in a thread.
+Stored form: ``scrypt$<log2 n>$<r>$<p>$<salt, base64>$<hash, base64>``. Hashing needs
+16 MiB of memory and a fraction of a second of CPU; callers on an event loop run it in a
+thread.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ it can only reach the hub through these methods, which mypy checks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from cryptography import x509
 
@@ -31,6 +31,7 @@ __all__ = [
     "AdapterHealthFn",
     "BlobRefLike",
     "BlobsLike",
+    "Box",
     "ExportLike",
     "HubFacade",
     "IdempotencyLike",
@@ -38,6 +39,7 @@ __all__ = [
     "PrincipalLike",
     "SearchFilters",
     "StoredAnswerLike",
+    "UnitDocumentsLike",
     "UnitLike",
 ]
 
@@ -245,6 +247,21 @@ class AdapterFacade(Protocol):
         mailbox now (``directory.unit_exists`` if it is there already)."""
 
 
+#: A unit's own documents: those it received or those it sent.
+Box = Literal["received", "sent"]
+
+
+class UnitDocumentsLike(Protocol):
+    """A unit's own documents (dataclasses, newest first) and the names of the units
+    they mention."""
+
+    @property
+    def documents(self) -> Sequence[Any]: ...
+
+    @property
+    def names(self) -> Mapping[str, str]: ...
+
+
 class HubFacade(AdapterFacade, Protocol):
     """The hub facade of the HTTP API and the operators' pages."""
 
@@ -293,3 +310,11 @@ class HubFacade(AdapterFacade, Protocol):
     async def unit_lineage(self, p: PrincipalLike, code: str) -> dict[str, Any]: ...
 
     async def ready(self) -> dict[str, bool]: ...
+
+    async def own_documents(
+        self, p: PrincipalLike, box: Box, *, year: int | None = None
+    ) -> UnitDocumentsLike:
+        """The caller's own documents, ``received`` or ``sent``, newest first."""
+
+    async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Each unit code's name in the directory."""

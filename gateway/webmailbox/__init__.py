@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp_jinja2
 import jinja2
@@ -26,7 +25,7 @@ from gateway.webmailbox import (
     views_registers,
     views_send,
 )
-from gateway.webmailbox.context import CODEC, FAILURES, HUB, TEMPLATES
+from gateway.webmailbox.context import CODEC, FAILURES, HUB, TEMPLATES, MailboxHub
 from gateway.webmailbox.session import PATH, MailboxCodec
 
 __all__ = ["CSP", "setup_mailbox"]
@@ -40,7 +39,7 @@ CSP = (
 )
 
 
-def setup_mailbox(app: web.Application, hub: Any) -> None:
+def setup_mailbox(app: web.Application, hub: MailboxHub) -> None:
     """Mount the mailbox on ``app`` (the hub must expose the facade, db and directory)."""
     app[HUB] = hub
     app[CODEC] = MailboxCodec.for_home(hub.config.home)

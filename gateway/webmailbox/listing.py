@@ -10,11 +10,12 @@ reads nothing from the store itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 
+from gateway.facade import Box, PrincipalLike
 from gateway.store.unit_documents import ListedDocument
 from gateway.text import fold
 from gateway.webmailbox.clock import today_local
+from gateway.webmailbox.context import MailboxHub
 
 __all__ = ["Entry", "Listing", "received", "sent", "urgency_name", "urgency_rank"]
 
@@ -82,18 +83,18 @@ class Listing:
     names: dict[str, str]
 
 
-async def received(hub: Any, p: Any, year: int | None = None) -> Listing:
+async def received(hub: MailboxHub, p: PrincipalLike, year: int | None = None) -> Listing:
     """The documents delivered to the caller's unit, newest first (``year``: sent that
     year, Vietnam's calendar), through the hub facade."""
     return await _listing(hub, p, "received", year)
 
 
-async def sent(hub: Any, p: Any, year: int | None = None) -> Listing:
+async def sent(hub: MailboxHub, p: PrincipalLike, year: int | None = None) -> Listing:
     """The documents the caller's unit sent, newest first, each with its recipients' states."""
     return await _listing(hub, p, "sent", year)
 
 
-async def _listing(hub: Any, p: Any, box: str, year: int | None) -> Listing:
+async def _listing(hub: MailboxHub, p: PrincipalLike, box: Box, year: int | None) -> Listing:
     found = await hub.own_documents(p, box, year=year)
     entries = [Entry(**{f.name: getattr(d, f.name) for f in fields(d)}) for d in found.documents]
     return Listing(entries, dict(found.names))

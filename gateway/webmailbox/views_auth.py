@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.api.limits import FailureLimiter
 from gateway.console.session import check_same_origin
 from gateway.errors import AuthError, ForbiddenError, GatewayError
-from gateway.webmailbox.context import CODEC, FAILURES, HUB
+from gateway.webmailbox.context import CODEC, FAILURES, HUB, MailboxHub
 from gateway.webmailbox.pages import checked_post, error_words, render, session_of
 from gateway.webmailbox.session import COOKIE, PATH, person_session_id, set_cookie
 
@@ -57,7 +57,9 @@ def _text(form: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def _unit(hub: Any, failures: FailureLimiter, client: str, token: str) -> tuple[str, str]:
+async def _unit(
+    hub: MailboxHub, failures: FailureLimiter, client: str, token: str
+) -> tuple[str, str]:
     """The unit of a unit token, and the token's id (what the session checks)."""
     if not token:
         raise AuthError("token required", code="auth.required")
@@ -67,7 +69,9 @@ async def _unit(hub: Any, failures: FailureLimiter, client: str, token: str) -> 
     return principal.unit, await hub.directory.tokens.id_of(token)
 
 
-async def _person(hub: Any, failures: FailureLimiter, client: str, form: Any) -> tuple[str, str]:
+async def _person(
+    hub: MailboxHub, failures: FailureLimiter, client: str, form: Any
+) -> tuple[str, str]:
     """The unit of a clerk's account, and the account's session id."""
     password = form.get("password")
     if not isinstance(password, str) or not password:
@@ -80,7 +84,7 @@ async def _person(hub: Any, failures: FailureLimiter, client: str, form: Any) ->
     return person.unit, person_session_id(person.id)
 
 
-async def _authenticate(hub: Any, failures: FailureLimiter, client: str, token: str) -> Any:
+async def _authenticate(hub: MailboxHub, failures: FailureLimiter, client: str, token: str) -> Any:
     """The token's principal; a wrong token counts against the client's address."""
     try:
         return await hub.authenticate_token(token)

@@ -18,7 +18,7 @@ from gateway.errors import GatewayError, RequestError
 from gateway.untrusted import clean_text
 from gateway.webmailbox.clock import local_date
 from gateway.webmailbox.compose import envelope_of
-from gateway.webmailbox.context import HUB
+from gateway.webmailbox.context import HUB, MailboxHub
 from gateway.webmailbox.i18n import answers, translator
 from gateway.webmailbox.listing import received, urgency_name
 from gateway.webmailbox.pages import attribute, checked_post, error_words, render, require
@@ -51,7 +51,7 @@ async def inbox(request: web.Request) -> web.Response:
     )
 
 
-async def _fetch_pending(hub: Any, session: UnitSession) -> list[HubNotice]:
+async def _fetch_pending(hub: MailboxHub, session: UnitSession) -> list[HubNotice]:
     """The mailbox page is the unit's endpoint: what was pending is now fetched
     (``delivered``), and the receipts it shows in its timelines are taken off the list;
     the hub's notices, which stay until dismissed."""
@@ -129,7 +129,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
 async def answer(request: web.Request) -> web.StreamResponse:
     """Post the unit's status (01–06; 02 needs a reason) on a document it received."""
 
-    async def post(hub: Any, session: UnitSession, message_id: str, form: Any) -> object:
+    async def post(hub: MailboxHub, session: UnitSession, message_id: str, form: Any) -> object:
         code, reason = _field(form, "status"), _field(form, "reason")
         if not code:
             raise RequestError("choose a status", code="request.missing_field")
@@ -144,7 +144,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
 async def recall(request: web.Request) -> web.StreamResponse:
     """The sender's take-back request (13) to every recipient not yet finished."""
 
-    async def post(hub: Any, session: UnitSession, message_id: str, form: Any) -> object:
+    async def post(hub: MailboxHub, session: UnitSession, message_id: str, form: Any) -> object:
         return await hub.recall(session.principal, message_id, _field(form, "reason") or None)
 
     return await _act(request, post, "recalled")
@@ -155,7 +155,7 @@ async def revoke(request: web.Request) -> web.StreamResponse:
     """The sender's revocation (a document of kind revoke, referring to this one) to the
     same recipients; the hub refuses it for anyone but the sender (``request.bad_reference``)."""
 
-    async def post(hub: Any, session: UnitSession, message_id: str, form: Any) -> object:
+    async def post(hub: MailboxHub, session: UnitSession, message_id: str, form: Any) -> object:
         timeline = await hub.status(session.principal, message_id)
         lang = request.query.get("lang") or request.cookies.get("lang") or "vi"
         metadata = revocation(timeline, _field(form, "reason"), translator(lang))

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support.api_world import A, B, World
-
-LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
-
-
-async def _run(world: World, who: str, *args: str, home: Path) -> tuple[int, str, str]:
-    env = {
-        **os.environ,
-        "LIENTHONG_URL": str(world.client.make_url("/")),
-        "LIENTHONG_TOKEN": world.tokens.get(who, who),
-        "LIENTHONG_HOME": str(home),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        LIENTHONG, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode or 0, out.decode(), err.decode()
+from tests.support.cli_runs import run_lienthong
 
 
 async def test_send_inbox_ack_status(world: World, tmp_path: Path) -> None:
@@ -33,7 +15,7 @@ async def test_send_inbox_ack_status(world: World, tmp_path: Path) -> None:
     doc = tmp_path / "cong-van.pdf"
     doc.write_bytes(b"%PDF-1.4 test document")
     home = tmp_path / "client-home"
-    code, out, err = await _run(
+    code, out, err = await run_lienthong(
         world,
         A,
         "send",
@@ -50,24 +32,24 @@ async def test_send_inbox_ack_status(world: World, tmp_path: Path) -> None:
     message_id = out.strip()
     assert len(message_id) == 36
 
-    code, out, err = await _run(world, B, "inbox", "--wait", "5", "--json", home=home)
+    code, out, err = await run_lienthong(world, B, "inbox", "--wait", "5", "--json", home=home)
     assert code == 0, err
     assert [i["message_id"] for i in json.loads(out)["items"]] == [message_id]
-    code, out, _ = await _run(world, B, "inbox", home=home)
+    code, out, _ = await run_lienthong(world, B, "inbox", home=home)
     assert message_id in out and "Giấy mời họp" in out
 
-    code, out, err = await _run(world, B, "ack", message_id, "accepted", home=home)
+    code, out, err = await run_lienthong(world, B, "ack", message_id, "accepted", home=home)
     assert code == 0, err
     receipt_id = out.strip()
 
     await world.wait_state(message_id, B, {"accepted"})
-    code, out, err = await _run(world, A, "status", message_id, "--json", home=home)
+    code, out, err = await run_lienthong(world, A, "status", message_id, "--json", home=home)
     assert code == 0, err
     status = json.loads(out)
     receipts = status["recipients"][0]["receipts"]
     assert status["recipients"][0]["state"] == "accepted"
     assert receipt_id in [r["receipt_id"] for r in receipts]
-    code, out, err = await _run(world, A, "status", message_id, home=home)
+    code, out, err = await run_lienthong(world, A, "status", message_id, home=home)
     assert code == 0, err
     assert B in out and "accepted" in out and "03" in out
 
@@ -75,11 +57,13 @@ async def test_send_inbox_ack_status(world: World, tmp_path: Path) -> None:
 async def test_hub_errors_print_code_and_exit_non_zero(world: World, tmp_path: Path) -> None:
     """A refusal prints CODE: message on stderr and exits non-zero."""
     home = tmp_path / "client-home"
-    code, out, err = await _run(world, "no-such-token-xxxxxxxxxxxxxxxx", "inbox", home=home)
+    code, out, err = await run_lienthong(
+        world, "no-such-token-xxxxxxxxxxxxxxxx", "inbox", home=home
+    )
     assert code != 0 and out == ""
     assert err.startswith("auth.invalid_token: ")
     message_id = await world.send()
-    code, _, err = await _run(world, B, "ack", message_id, "99", home=home)
+    code, _, err = await run_lienthong(world, B, "ack", message_id, "99", home=home)
     assert code != 0
     assert err.startswith("receipt.unknown_status: ")
 
@@ -94,12 +78,12 @@ async def test_inbox_shows_hub_notices_apart_and_acks_them(world: World, tmp_pat
     world.hub.escalation.clock = lambda: later
     told = await world.hub.escalation.run_once()
     assert sorted(n.level for n in told if n.unit == A) == ["completed", "received"]
-    code, out, err = await _run(world, A, "inbox", home=home)
+    code, out, err = await run_lienthong(world, A, "inbox", home=home)
     assert code == 0, err
     documents, _, notices = out.partition("HUB NOTICES")
     assert message_id not in documents and "notice" not in documents
     assert notices.count(message_id) == 2 and B in notices and "Quá hạn" in notices
-    code, out, err = await _run(world, A, "inbox", "--ack-notices", home=home)
+    code, out, err = await run_lienthong(world, A, "inbox", "--ack-notices", home=home)
     assert code == 0 and "acked 2 hub notice(s)" in err, err
-    code, out, err = await _run(world, A, "inbox", "--json", home=home)
+    code, out, err = await run_lienthong(world, A, "inbox", "--json", home=home)
     assert json.loads(out)["items"] == []

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.api.test_http_cli_client import _run
 from tests.support.api_world import A, B, C, World
+from tests.support.cli_runs import run_lienthong
 
 pytestmark = pytest.mark.integration
 
@@ -22,16 +22,18 @@ async def test_fetch_downloads_envelope_and_files(world: World, tmp_path: Path) 
     """fetch -o DIR writes envelope.xml and each file, byte for byte; prints their paths."""
     message_id = await world.send(A, (B,))
     out = tmp_path / "nhận"
-    code, stdout, err = await _run(world, B, "fetch", message_id, "-o", str(out), home=tmp_path)
+    code, stdout, err = await run_lienthong(
+        world, B, "fetch", message_id, "-o", str(out), home=tmp_path
+    )
     assert code == 0, err
     assert stdout.splitlines() == [str(out / "envelope.xml"), str(out / "báo cáo.pdf")]
     assert (out / "báo cáo.pdf").read_bytes() == FILE_BYTES
     envelope = (out / "envelope.xml").read_bytes()
     assert hashlib.sha256(FILE_BYTES).hexdigest().encode() in envelope
     assert sorted(p.name for p in out.iterdir()) == ["báo cáo.pdf", "envelope.xml"]
-    code, stdout, err = await _run(world, C, "fetch", message_id, home=tmp_path)
+    code, stdout, err = await run_lienthong(world, C, "fetch", message_id, home=tmp_path)
     assert code != 0 and err.startswith("message.not_found: ")
-    code, _, err = await _run(world, B, "fetch", "not-a-uuid", home=tmp_path)
+    code, _, err = await run_lienthong(world, B, "fetch", "not-a-uuid", home=tmp_path)
     assert code == 2 and "UUID" in err
 
 
@@ -44,7 +46,7 @@ async def test_fetch_refuses_a_file_that_does_not_match_its_digest(
     os.chmod(blob, 0o600)
     blob.write_bytes(b"X" * len(FILE_BYTES))
     out = tmp_path / "out"
-    code, _, err = await _run(world, B, "fetch", message_id, "-o", str(out), home=tmp_path)
+    code, _, err = await run_lienthong(world, B, "fetch", message_id, "-o", str(out), home=tmp_path)
     assert code != 0 and err.startswith("envelope.attachment_mismatch: "), err
     assert sorted(p.name for p in out.iterdir()) == ["envelope.xml"]
 
@@ -55,17 +57,21 @@ async def test_inbox_shows_receipt_codes_and_clears_them(world: World, tmp_path:
     rejected = await world.send(A, (B,), subject="Báo cáo")
     for message_id, status, reason in ((accepted, "03", None), (rejected, "02", "Sai nơi nhận")):
         extra = ["--reason", reason] if reason else []
-        code, _, err = await _run(world, B, "ack", message_id, status, *extra, home=tmp_path)
+        code, _, err = await run_lienthong(
+            world, B, "ack", message_id, status, *extra, home=tmp_path
+        )
         assert code == 0, err
     await world.wait_state(rejected, B, {"rejected"})
     await world.send(B, (A,), subject="Công văn đến")
-    code, stdout, err = await _run(world, A, "inbox", "--wait", "5", home=tmp_path)
+    code, stdout, err = await run_lienthong(world, A, "inbox", "--wait", "5", home=tmp_path)
     assert code == 0, err
     lines = stdout.splitlines()
     assert lines[0].split() == ["ITEM", "KIND", "MESSAGE", "FROM", "STATUS", "SUBJECT"]
     assert any(accepted in line and f"{B}  03 accepted" in line for line in lines)
     assert any(rejected in line and f"{B}  02 rejected" in line for line in lines)
-    code, stdout, err = await _run(world, A, "inbox", "--ack-receipts", "--json", home=tmp_path)
+    code, stdout, err = await run_lienthong(
+        world, A, "inbox", "--ack-receipts", "--json", home=tmp_path
+    )
     assert code == 0, err
     receipts = [i for i in json.loads(stdout)["items"] if i["kind"] == "receipt"]
     assert {(i["status"], i["status_name"], i["by"]) for i in receipts} >= {
@@ -73,7 +79,7 @@ async def test_inbox_shows_receipt_codes_and_clears_them(world: World, tmp_path:
         ("02", "rejected", B),
     }
     assert f"acked {len(receipts)} receipt(s)" in err
-    code, stdout, _ = await _run(world, A, "inbox", "--json", home=tmp_path)
+    code, stdout, _ = await run_lienthong(world, A, "inbox", "--json", home=tmp_path)
     assert [i["kind"] for i in json.loads(stdout)["items"]] == ["document"]
 
 
@@ -86,9 +92,9 @@ async def test_rejection_without_reason_is_refused_by_the_hub(world: World, tmp_
         )
         assert resp.status == 422
         assert (await resp.json())["error"]["code"] == "receipt.reason_required"
-    code, _, err = await _run(world, B, "ack", message_id, "02", home=tmp_path)
+    code, _, err = await run_lienthong(world, B, "ack", message_id, "02", home=tmp_path)
     assert code != 0 and err.startswith("receipt.reason_required: ")
-    code, _, err = await _run(world, B, "ack", message_id, "99", home=tmp_path)
+    code, _, err = await run_lienthong(world, B, "ack", message_id, "99", home=tmp_path)
     assert code != 0 and err.startswith("receipt.unknown_status: ")
     assert "01 received" in err and "02 rejected" in err and "16 recall_refused" in err
     status = await world.wait_state(message_id, B, {"submitted", "queued", "delivered"})

@@ -11,24 +11,13 @@ import pytest
 
 from gateway.directory import Principal
 from gateway.errors import AuthError
+from tests.support.api_calls import post, status_of
 from tests.support.api_world import PROV, A, B, C, World
 from tests.support.tls import client_context, get_mailbox, tls_url, write_pem
 
 __all__ = ["tls_url"]  # the TLS listener fixture (tests/support/tls.py)
 
 pytestmark = pytest.mark.integration
-
-
-async def post(world: World, who: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
-    resp = await world.client.post(path, json=body, headers=world.auth(who))
-    return resp.status, await resp.json()
-
-
-async def status_of(world: World, who: str, message_id: str) -> dict[str, Any]:
-    resp = await world.client.get(f"/api/v1/messages/{message_id}/status", headers=world.auth(who))
-    assert resp.status == 200, await resp.text()
-    body: dict[str, Any] = await resp.json()
-    return body
 
 
 async def test_retired_unit_hands_over_and_forwards(world: World) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.api.test_http_units_change import post, status_of
+from tests.support.api_calls import post, status_of
 from tests.support.api_world import A, B, C, World
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.envelope.model import Status
 from gateway.envelope.verify import verify_receipt
-from tests.integration.api.test_http_units_change import post, status_of
+from tests.support.api_calls import post, status_of
 from tests.support.api_world import PROV, A, B, C, World
 from tests.support.receipts import post_xml, signed_receipt
 

@@ -13,7 +13,7 @@ import pytest
 from gateway.directory import changes
 from gateway.directory.lineage import parse_at
 from gateway.directory.principal import Principal
-from tests.integration.console.test_console_http import _login
+from tests.support.console_client import login
 from tests.support.seeded_hub import DISTRICTS, PROVINCE, SeededHub, _send, seeded_hub
 
 OLD_NAME = "Hội Nông dân huyện 02"  # what the seed calls DISTRICTS[1]
@@ -45,7 +45,7 @@ async def test_names_of_the_time_and_hand_overs(live: SeededHub) -> None:
     else:
         raise AssertionError("the survivor never read the handed-over document")
 
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client:
         async with client.get(f"{live.url}/console/messages?state=rejected") as r:
             listing = await r.text()

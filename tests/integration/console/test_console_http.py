@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from gateway.console import CSP
+from tests.support.console_client import login
 from tests.support.seeded_hub import DISTRICTS, SeededHub, seeded_hub
 
 
@@ -18,17 +19,6 @@ from tests.support.seeded_hub import DISTRICTS, SeededHub, seeded_hub
 async def live(tmp_path: Path) -> AsyncIterator[SeededHub]:
     async with seeded_hub(tmp_path / "home") as running:
         yield running
-
-
-async def _login(live: SeededHub) -> tuple[aiohttp.ClientSession, str]:
-    jar = aiohttp.CookieJar(treat_as_secure_origin=[live.url])
-    client = aiohttp.ClientSession(cookie_jar=jar)
-    async with client.post(f"{live.url}/console/login", data={"token": live.operator_token}) as r:
-        assert r.status == 200 and r.url.path == "/console"
-        page = await r.text()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert csrf
-    return client, csrf.group(1)
 
 
 async def test_pages_need_a_session(live: SeededHub) -> None:
@@ -51,7 +41,7 @@ async def test_unit_token_cannot_log_in(live: SeededHub) -> None:
 
 async def test_overview_counts_and_overdue(live: SeededHub) -> None:
     """The overview shows today's documents and lists the overdue one with its units."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client:
         async with client.get(f"{live.url}/console") as r:
             page = await r.text()
@@ -71,7 +61,7 @@ async def test_overview_counts_and_overdue(live: SeededHub) -> None:
 
 async def test_subject_is_escaped(live: SeededHub) -> None:
     """Subjects are autoescaped: markup in a subject is shown, never rendered."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client, client.get(f"{live.url}/console/messages?q=IV") as r:
         page = await r.text()
     assert "Báo cáo quý &lt;b&gt;IV&lt;/b&gt;" in page
@@ -80,7 +70,7 @@ async def test_subject_is_escaped(live: SeededHub) -> None:
 
 async def test_search_filters_and_english(live: SeededHub) -> None:
     """Search by state finds only matching documents; ?lang=en switches the labels."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client:
         async with client.get(f"{live.url}/console/messages?state=rejected&lang=en") as r:
             page = await r.text()
@@ -96,7 +86,7 @@ async def test_search_filters_and_english(live: SeededHub) -> None:
 
 async def test_timeline_and_audit_trail(live: SeededHub) -> None:
     """A message page lists each recipient's receipts and the message's audit entries."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client, client.get(f"{live.url}/console/messages/{live.documents['done']}") as r:
         page = await r.text()
     for code in ("01", "03", "04", "05", "06"):
@@ -116,7 +106,7 @@ async def test_csv_export_neutralises_formulas(live: SeededHub) -> None:
         {"to": [DISTRICTS[1]], "subject": "=HYPERLINK(1)"},
         [UploadedFile("a.txt", "text/plain", ref.sha256, ref.size)],
     )
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client, client.get(f"{live.url}/console/messages.csv") as r:
         body = await r.text()
     lines = body.strip().splitlines()
@@ -126,7 +116,7 @@ async def test_csv_export_neutralises_formulas(live: SeededHub) -> None:
 
 async def test_post_without_csrf_is_refused(live: SeededHub) -> None:
     """A form POST without the session's CSRF token changes nothing (403 auth.csrf)."""
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         async with client.post(f"{live.url}/console/logout", data={"csrf": "forged"}) as r:
             assert r.status == 403  # a page in the reader's language, the code beside
@@ -139,7 +129,7 @@ async def test_post_without_csrf_is_refused(live: SeededHub) -> None:
 
 async def test_unit_tree_shows_depth_and_last_seen(live: SeededHub) -> None:
     """The unit tree nests communes under districts and shows pending mailbox items."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client, client.get(f"{live.url}/console/units") as r:
         page = await r.text()
     assert page.index("000.00.00.H01") < page.index("000.00.01.H01") < page.index("000.01.01.H01")
@@ -148,7 +138,7 @@ async def test_unit_tree_shows_depth_and_last_seen(live: SeededHub) -> None:
 
 async def test_events_stream_a_new_receipt(live: SeededHub) -> None:
     """The SSE feed emits a receipt event when a status is posted."""
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client, client.get(f"{live.url}/console/events") as r:
         assert r.headers["Content-Type"].startswith("text/event-stream")
         await r.content.readline()

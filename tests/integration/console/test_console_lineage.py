@@ -10,7 +10,7 @@ import pytest
 
 from gateway.directory import changes
 from gateway.directory.lineage import parse_at
-from tests.integration.console.test_console_http import _login
+from tests.support.console_client import login
 from tests.support.seeded_hub import DISTRICTS, SeededHub, seeded_hub
 
 
@@ -27,7 +27,7 @@ async def test_unit_tree_shows_the_successor_of_a_merged_unit(live: SeededHub) -
     await live.hub.directory.change(
         lambda s, actor: changes.merge(s, [gone], survivor, at, actor=actor)
     )
-    client, _ = await _login(live)
+    client, _ = await login(live)
     async with client:
         async with client.get(f"{live.url}/console/units") as r:
             page = await r.text()

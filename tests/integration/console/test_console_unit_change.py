@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from gateway.console.people import LOCAL
 from gateway.store.models import AuditRow
-from tests.integration.console.test_console_http import _login
+from tests.support.console_client import login
 from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
 
@@ -36,7 +36,7 @@ async def test_merge_is_previewed_then_made_when_confirmed(live: SeededHub) -> N
     """A merge posted without confirm only shows what it would do (nothing changes); the
     confirmed post makes it, audited as the operator, and the page shows the lineage."""
     gone, survivor = DISTRICTS[0], DISTRICTS[1]
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         async with client.get(f"{live.url}/console/units") as r:
             assert f'href="/console/units/{gone}/change"' in await r.text()
@@ -81,7 +81,7 @@ async def test_scheduled_retirement_waits_for_its_instant(live: SeededHub) -> No
     code, successor = COMMUNES[0], COMMUNES[1]
     later = (datetime.now(LOCAL) + timedelta(days=30)).replace(second=0, microsecond=0)
     local = later.strftime("%Y-%m-%dT%H:%M")  # what a datetime-local input sends
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         form = {"csrf": csrf, "successor": successor, "at": local}
         async with client.post(_change(live, code, "retire"), data=form) as r:
@@ -98,7 +98,7 @@ async def test_scheduled_retirement_waits_for_its_instant(live: SeededHub) -> No
 
 async def test_recode_and_move(live: SeededHub) -> None:
     """A re-code makes the new code the old one's successor; a move re-parents a unit."""
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         form = {"csrf": csrf, "new_code": "000.01.09.H01", "confirm": "yes"}
         async with client.post(_change(live, COMMUNES[1], "recode"), data=form) as r:
@@ -113,7 +113,7 @@ async def test_recode_and_move(live: SeededHub) -> None:
 
 async def test_changes_need_the_csrf_token_and_the_console_origin(live: SeededHub) -> None:
     """A post without the session's CSRF token, or from another site, changes nothing."""
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         async with client.post(
             _change(live, DISTRICTS[0], "retire"),
@@ -167,7 +167,7 @@ async def test_hostile_form_input_is_a_typed_refusal(
 ) -> None:
     """A change that cannot be made shows the form again with its stable error code (a
     4xx, never a 500), for the preview and the confirmed post alike; nothing changes."""
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         for confirm in ("", "yes"):
             form = {"csrf": csrf, "confirm": confirm, **fields}
@@ -181,7 +181,7 @@ async def test_hostile_form_input_is_a_typed_refusal(
 async def test_unknown_unit_page_is_not_found(live: SeededHub) -> None:
     """The change page of a code that is no unit (a NUL byte too) is an error page with
     directory.unknown_unit (422, as the API answers it)."""
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     async with client:
         for code in ("000.99.99.H01", "%00"):
             async with client.get(f"{live.url}/console/units/{code}/change") as r:
@@ -197,7 +197,7 @@ async def test_change_pages_are_translated(live: SeededHub) -> None:
     from tests.integration.console.test_console_translated import _data, _words
 
     data = [*await _data(live), "000.01.09.H01"]
-    client, csrf = await _login(live)
+    client, csrf = await login(live)
     pages: dict[str, dict[str, str]] = {}
     async with client:
         for lang in ("vi", "en"):

@@ -7,40 +7,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.config import load_config
 from gateway.directory import Directory
 from gateway.errors import GatewayError
 from gateway.store.db import Database
+from tests.support.cli_runs import code_of, ok, runner
 
 pytestmark = pytest.mark.integration
 
+__all__ = ["runner"]  # the CLI fixture (tests/support/cli_runs.py)
+
 PROVINCE, DISTRICT, COMMUNE = "000.00.00.H01", "000.00.01.H01", "000.01.01.H01"
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CLI on a fresh embedded home (SQLite)."""
-    monkeypatch.setenv("LIENTHONG_HOME", str(tmp_path / "home"))
-    for name in ("LIENTHONG_DATABASE_URL", "LIENTHONG_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-def ok(runner: CliRunner, *args: str) -> Result:
-    """Run a command that must succeed."""
-    result = runner.invoke(cli, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def code_of(runner: CliRunner, *args: str) -> str:
-    """Run a command that must fail with a typed error; its stable code."""
-    result = runner.invoke(cli, list(args))
-    assert isinstance(result.exception, GatewayError), result.output
-    return result.exception.code
 
 
 def write_csv(tmp_path: Path, text: str) -> str:

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
-from tests.integration.directory.test_directory_admin_cli import code_of, ok, runner
+from tests.support.cli_runs import code_of, ok, runner
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["runner"]  # the fixture, shared with test_directory_admin_cli
+__all__ = ["runner"]  # the CLI fixture (tests/support/cli_runs.py)
 
 P, D1, D2, D3 = "000.00.00.H01", "000.00.01.H01", "000.00.02.H01", "000.00.03.H01"
 C1, C2 = "000.01.01.H01", "000.02.01.H01"

@@ -28,7 +28,7 @@ from gateway.console.views import _lang, _principal, _render, _require
 from gateway.directory import changes
 from gateway.directory.lineage import parse_at
 from gateway.directory.preview import pending_changes, preview_change
-from gateway.errors import GatewayError, UnknownUnitError
+from gateway.errors import GatewayError, RequestError, UnknownUnitError
 from gateway.facade import authz
 from gateway.untrusted import clean_text
 
@@ -67,6 +67,9 @@ async def _fields(request: web.Request, action: str) -> dict[str, str]:
     """The change's fields from the posted form (text checked, trimmed)."""
     form = await request.post()
     fields: dict[str, str] = {}
+    for name in (*FIELDS[action], "at", "confirm"):
+        if len(form.getall(name, [])) > 1:  # which of the two was meant?
+            raise RequestError(f"form field {name!r} given twice", code="request.invalid")
     for name in (*FIELDS[action], "at"):
         value = form.get(name)
         if isinstance(value, str):

@@ -29,6 +29,9 @@ __all__ = ["Lineage", "LineageSnapshot", "Link", "names_at", "names_then", "pars
 _TTL = 1.0
 #: A chain of successors longer than this is a loop (refused when written, guarded here).
 _MAX_CHAIN = 64
+#: The instants a change may be made at (a year 1 or 9999 is a typo, and overflows).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def parse_at(text: str | None) -> datetime:
@@ -48,7 +51,17 @@ def parse_at(text: str | None) -> datetime:
             f"{text[:40]!r} has no UTC offset (e.g. 2025-07-01T00:00+07:00)",
             code="directory.invalid",
         )
-    return at.astimezone(UTC)
+    out_of_range = DirectoryError(
+        f"{text[:40]!r} is out of range ({_EARLIEST.year} to {_LATEST.year - 1})",
+        code="directory.invalid",
+    )
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+07:00: before the first instant
+        raise out_of_range from exc
+    if not _EARLIEST <= at < _LATEST:
+        raise out_of_range
+    return at
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,8 @@ async def read_send_form(
         elif part.name == "to":
             form.to.extend(c.strip() for c in (await _text(part, budget)).split(",") if c.strip())
         elif part.name in TEXT_FIELDS:
+            if part.name in form.fields:  # which of two kinds or references was meant?
+                raise RequestError(f"form field {part.name!r} given twice", code="request.invalid")
             form.fields[str(part.name)] = (await _text(part, budget)).strip()
         elif part.name != "csrf":
             raise RequestError(f"unexpected form field {part.name!r}", code="request.invalid")

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.errors import RequestError
 from gateway.webmailbox.context import HUB
 from gateway.webmailbox.pages import checked_post
 from gateway.webmailbox.session import PATH
@@ -54,11 +55,18 @@ def hub_notices(items: Sequence[dict[str, Any]]) -> list[HubNotice]:
 @routes.post(PATH + "/notices/ack")
 async def dismiss(request: web.Request) -> web.Response:
     """Take the unit's pending notices named in the form (``item``, repeated) off its list;
-    back to the inbox."""
+    back to the inbox. An item that is not a number is ``request.invalid`` (400); one that
+    is not among the unit's pending notices (dismissed already: the form posted twice) is
+    passed over."""
     session = await checked_post(request)
     hub = request.app[HUB]
     form = await request.post()
     wanted = {str(v) for v in form.getall("item", [])}
+    if not wanted or not all(
+        isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 18
+        for v in form.getall("item", [])
+    ):
+        raise RequestError("'item' is one or more notice numbers", code="request.invalid")
     items = await hub.mailbox(session.principal, wait=0, limit=500)
     ids = [n.item_id for n in hub_notices(items) if str(n.item_id) in wanted]
     if ids:

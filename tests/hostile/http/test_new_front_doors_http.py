@@ -543,3 +543,33 @@ async def test_signed_receipt_refuses_hostile_xml(front: Front, body: bytes) -> 
     assert 400 <= reply.status < 500 and reply.code, str(reply)
     assert "Traceback" not in reply.body.decode("utf-8", "replace")
     assert front.snapshot() == before
+
+
+async def test_refused_submissions_give_back_their_admission_slot(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """With one submission slot ([hub] max_inflight_submissions = 1), hostile submissions
+    are typed 4xx, not 503 hub.overloaded, and never keep the slot: a good one after them
+    is accepted."""
+    async with live_home(tmp_path, sqlite_url, "local://") as live:
+        config = live.home.root / "config.toml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(
+            text.replace("[hub]\n", "[hub]\nmax_inflight_submissions = 1\n", 1), encoding="utf-8"
+        )
+        hub = await live.serve()
+        xml = {"Content-Type": "application/xml"}
+        for body, headers in (
+            (BOMB, xml),
+            (b"\xff\xfe<x/>", xml),
+            (b"<x>" * 10_000, xml),
+            (b'{"to": [', {"Content-Type": "application/json"}),
+        ):
+            for _ in range(3):
+                reply = await live.request(
+                    hub, "POST", "/api/v1/messages", who=A, data=body, headers=headers
+                )
+                assert 400 <= reply.status < 500 and reply.code, str(reply)
+                assert reply.code != "hub.overloaded"
+        accepted = await live.send(hub, A, subject="Sau các lần bị từ chối")
+        assert accepted.status == 202, accepted

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tests.integration.axis.test_vxp_flow import _eventually, _receive_all, sdks
 from tests.standins.office import OfficeFile, document_edxml, status_edxml
 from tests.support.axis_world import A, AxisWorld, B
+from tests.support.vxp_office import eventually, receive_all, sdks
 
-__all__ = ["sdks"]  # the fixture, used below
+__all__ = ["sdks"]  # the fixture (tests/support/vxp_office.py)
 
 _VN = timezone(timedelta(hours=7))
 
@@ -43,12 +43,12 @@ async def test_update_is_received_linked_and_answered_with_15(
     send = _headers(**{"from": A, "servicetype": "eDoc", "messagetype": "edoc", "to": [B]})
     first = await a.send_edoc(send, _edoc(tmp_path / "new.edxml", document_id, "0", "Gốc", now))
     assert first.ok, first.answer
-    [original] = await _receive_all(b, "edoc", 1)
+    [original] = await receive_all(b, "edoc", 1)
     later = now + timedelta(seconds=1)
     updated = _edoc(tmp_path / "upd.edxml", document_id, "2", "Cập nhật", later)
     second = await a.send_edoc(send, updated)
     assert second.ok and second.data != first.data, second.answer
-    [update] = await _receive_all(b, "edoc", 1)
+    [update] = await receive_all(b, "edoc", 1)
     assert update.document_id == original.document_id == document_id
     assert b"<edXML:BussinessDocType>2" in update.raw
     answer = tmp_path / "s15.edxml"
@@ -60,11 +60,11 @@ async def test_update_is_received_linked_and_answered_with_15(
     )  # fmt: skip
     reply = await b.send_edoc(_headers(**{"from": B, "messagetype": "status"}), answer)
     assert reply.ok, reply.answer
-    await _eventually(
+    await eventually(
         lambda: a.count_receive_status(_headers(messagetype="status")),
         lambda r: r.ok and r.data >= 3,
     )
-    statuses = await _receive_all(a, "status", 3)
+    statuses = await receive_all(a, "status", 3)
     assert "15" in {s.status_code for s in statuses}
     status = await axis_world.hub.messages.status(first.data)
     assert status.to_json()["document_state"] == "updated"

@@ -3,66 +3,17 @@ endpoint, systemid and secret: the full cycle, on the embedded default and on PG
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from tests.standins.office import OfficeFile, document_edxml, parse_received, status_edxml
-from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
+from tests.standins.office import OfficeFile, document_edxml, status_edxml
+from tests.standins.vxp_sdk import AgencyService, KnobstickService
 from tests.support.axis_world import PROV, A, AxisWorld, B, C
+from tests.support.vxp_office import eventually, receive_all, sdks, vxp_headers
+
+__all__ = ["sdks"]  # the fixture (tests/support/vxp_office.py)
 
 _VN = timezone(timedelta(hours=7))
-_SYSTEMS = {A: "office-a", B: "office-b", C: "office-c"}
-
-
-@pytest.fixture
-async def sdks(axis_world: AxisWorld) -> AsyncIterator[dict[str, KnobstickService]]:
-    """One SDK KnobstickService per district, pointed at ``<hub>/vxp``."""
-    services = {
-        unit: KnobstickService(f"{axis_world.url}/vxp", system, axis_world.secrets[unit])
-        for unit, system in _SYSTEMS.items()
-    }
-    try:
-        yield services
-    finally:
-        for service in services.values():
-            await service.close()
-
-
-def _headers(**values: Any) -> str:
-    return json.dumps(values)
-
-
-async def _eventually(
-    probe: Callable[[], Awaitable[SdkResult]], done: Callable[[SdkResult], bool]
-) -> SdkResult:
-    for _ in range(150):
-        result = await probe()
-        if done(result):
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never reached: last answer {result.answer}")
-
-
-async def _receive_all(sdk: KnobstickService, kind: str, count: int) -> list[Any]:
-    """List (until ``count`` rows), get each, parse it, confirm done: the SDK office loop."""
-    listing = await _eventually(
-        lambda: sdk.get_received_edoc_list(_headers(servicetype="eDoc", messagetype=kind)),
-        lambda r: r.ok and len(r.data) >= count,
-    )
-    got = []
-    for row in listing.data:
-        edoc = await sdk.get_edoc(_headers(filePath="xml", docId=row["docId"]))
-        assert edoc.status == "OK" and edoc.ok, edoc.answer
-        got.append(parse_received(row["docId"], row["messageType"], edoc.data))
-        done = await sdk.update_status(_headers(status="done", docId=row["docId"]))
-        assert done.ok, done.answer
-    return got
 
 
 async def test_sdk_cycle_send_list_get_update_status_reply_and_sent_list(
@@ -89,16 +40,16 @@ async def test_sdk_cycle_send_list_get_update_status_reply_and_sent_list(
         )
     )
     sent = await a.send_edoc(
-        _headers(**{"from": A, "servicetype": "eDoc", "messagetype": "edoc", "to": [B, C]}), edoc
+        vxp_headers(**{"from": A, "servicetype": "eDoc", "messagetype": "edoc", "to": [B, C]}), edoc
     )
     assert (sent.http_status, sent.status, sent.error_code) == (200, "OK", "0"), sent.answer
     message_id = sent.data
     # sending the same file again stores nothing new: the same DocId
-    again = await a.send_edoc(_headers(**{"from": A, "messagetype": "edoc"}), edoc)
+    again = await a.send_edoc(vxp_headers(**{"from": A, "messagetype": "edoc"}), edoc)
     assert again.ok and again.data == message_id
 
     for sdk in (b, c):
-        [doc] = await _receive_all(sdk, "edoc", 1)
+        [doc] = await receive_all(sdk, "edoc", 1)
         assert (doc.document_id, doc.sender, doc.subject) == (
             document_id,
             A,
@@ -121,22 +72,22 @@ async def test_sdk_cycle_send_list_get_update_status_reply_and_sent_list(
             at=now,
         )
     )
-    reply = await b.send_edoc(_headers(**{"from": B, "messagetype": "status"}), status_file)
+    reply = await b.send_edoc(vxp_headers(**{"from": B, "messagetype": "status"}), status_file)
     assert reply.ok and reply.data, reply.answer
 
     # A: the 01 that B's and C's "done" said, and B's 03
-    counted = await _eventually(
-        lambda: a.count_receive_status(_headers(messagetype="status")),
+    counted = await eventually(
+        lambda: a.count_receive_status(vxp_headers(messagetype="status")),
         lambda r: r.ok and r.data >= 3,
     )
     assert counted.data == 3
-    statuses = await _receive_all(a, "status", 3)
+    statuses = await receive_all(a, "status", 3)
     seen = sorted((s.sender, s.status_code, s.document_id) for s in statuses)
     assert seen == [(B, "01", document_id), (B, "03", document_id), (C, "01", document_id)]
     assert next(s for s in statuses if s.status_code == "03").description == "Đã vào sổ"
     assert (await a.count_receive_status("{}")).data == 0
 
-    rows = await a.get_sent_edoc_list(_headers(servicetype="eDoc", docId=message_id))
+    rows = await a.get_sent_edoc_list(vxp_headers(servicetype="eDoc", docId=message_id))
     assert rows.ok, rows.answer
     by_unit = {r["toCode"]: r for r in rows.data}
     assert set(by_unit) == {B, C}
@@ -175,25 +126,25 @@ async def test_stale_headers_ride_along_and_fail_keeps_the_item_pending(
             at=now,
         )
     )
-    sent = await a.send_edoc(_headers(**{"from": A, "messagetype": "edoc", "to": [B]}), edoc)
+    sent = await a.send_edoc(vxp_headers(**{"from": A, "messagetype": "edoc", "to": [B]}), edoc)
     assert sent.ok, sent.answer
-    listing = await _eventually(
-        lambda: b.get_received_edoc_list(_headers(messagetype="edoc")),
+    listing = await eventually(
+        lambda: b.get_received_edoc_list(vxp_headers(messagetype="edoc")),
         lambda r: r.ok and len(r.data) == 1,
     )
     doc_id = listing.data[0]["docId"]
     assert listing.data[0]["from"] == A and listing.data[0]["to"] == B
-    failed = await b.update_status(_headers(status="fail", docId=doc_id))
+    failed = await b.update_status(vxp_headers(status="fail", docId=doc_id))
     assert failed.ok
-    processing = await b.update_status(_headers(status="processing", docId=doc_id))
+    processing = await b.update_status(vxp_headers(status="processing", docId=doc_id))
     assert processing.ok
     assert "XroadVnpt-status" in b.last_request_headers  # the map keeps every key
     again = await b.get_received_edoc_list("{}")  # stale messagetype, docId and status
     assert [r["docId"] for r in again.data] == [doc_id]
-    downloaded = await b.download_edoc(_headers(docId=doc_id, filePath="xml"))
+    downloaded = await b.download_edoc(vxp_headers(docId=doc_id, filePath="xml"))
     assert downloaded[0] == 200 and "Giấy mời".encode() in downloaded[1]
-    assert (await b.update_status(_headers(status="done", docId=doc_id))).ok
-    assert (await b.count_receive_edoc(_headers(messagetype="edoc"))).data == 0
+    assert (await b.update_status(vxp_headers(status="done", docId=doc_id))).ok
+    assert (await b.count_receive_edoc(vxp_headers(messagetype="edoc"))).data == 0
     # without a docId, getSentEdocList lists the latest documents A sent
     rows = await a.get_sent_edoc_list("{}")
     assert rows.ok and {r["senderDocId"] for r in rows.data} == {sent.data}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gateway.directory.principal import Principal
-from tests.integration.axis.test_vxp_refusals import A, B, _edoc, _refused, vxp_world
+from tests.support.axis_world import A, B
+from tests.support.vxp_world import edoc, refused, vxp_world
 
 
 async def test_send_edoc_past_the_bound_is_503_hub_overloaded(
@@ -21,10 +22,10 @@ async def test_send_edoc_past_the_bound_is_503_hub_overloaded(
     ) as world:
         sdk = world.sdk("office-a")
         try:
-            first = await sdk.send_edoc("{}", _edoc(tmp_path, sender=A, to=(B,)))
+            first = await sdk.send_edoc("{}", edoc(tmp_path, sender=A, to=(B,)))
             assert first.ok, first
-            second = await sdk.send_edoc("{}", _edoc(tmp_path, sender=A, to=(B,), pad=10))
-            _refused(second, 503, "hub.overloaded")
+            second = await sdk.send_edoc("{}", edoc(tmp_path, sender=A, to=(B,), pad=10))
+            refused(second, 503, "hub.overloaded")
         finally:
             await sdk.close()
         page = await world.hub.search(Principal(operator="test"), limit=10)

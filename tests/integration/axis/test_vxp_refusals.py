@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,59 +13,10 @@ import aiohttp
 import pytest
 
 from gateway.directory.principal import Principal
-from gateway.hub import Hub
-from tests.standins.office import OfficeFile, document_edxml
-from tests.standins.vxp_sdk import AgencyService, KnobstickService, SdkResult
-from tests.support.axis_world import (
-    PROV,
-    A,
-    B,
-    axis_entry,
-    hub_config,
-    secret_file,
-    served_hub,
-)
+from tests.support.axis_world import PROV, A, B
+from tests.support.vxp_world import MAX_BODY, VxpWorld, edoc, refused, vxp_world
 
-_VN = timezone(timedelta(hours=7))
-_MAX_BODY = 256 * 1024
 UNKNOWN = "000.00.99.H99"
-
-
-@dataclass
-class VxpWorld:
-    """A served hub, its /vxp endpoint and the secrets of office-a, office-b and peer-p."""
-
-    hub: Hub
-    endpoint: str
-    secrets: dict[str, str]
-
-    def sdk(self, system: str, secret: str | None = None) -> KnobstickService:
-        """An SDK KnobstickService for ``system``."""
-        return KnobstickService(self.endpoint, system, secret or self.secrets[system])
-
-    def agency(self, system: str) -> AgencyService:
-        """An SDK AgencyService for ``system``."""
-        return AgencyService(self.endpoint, system, self.secrets[system])
-
-
-@asynccontextmanager
-async def vxp_world(
-    tmp_home: Path, tmp_path: Path, db: str, *, host: str = "127.0.0.1", **hub: Any
-) -> AsyncIterator[VxpWorld]:
-    """Units PROV > A, B; office-a for A, office-b for B (plain HTTP allowed), peer-p for PROV."""
-    entries, keys = [], {}
-    for unit, system, extra in (
-        (A, "office-a", {}),
-        (B, "office-b", {"allow_plain_http": True}),
-        (PROV, "peer-p", {"peer": True}),
-    ):
-        path, keys[system] = secret_file(tmp_path, system)
-        entries.append(axis_entry(unit, system, path, **extra))
-    config = hub_config(tmp_home, db, "local://", entries)
-    config = replace(config, hub=replace(config.hub, max_body_bytes=_MAX_BODY, **hub))
-    units = [(PROV, "Tỉnh", None), (A, "Huyện 1", PROV), (B, "Huyện 2", PROV)]
-    async with served_hub(config, units, host=host) as (served, url):
-        yield VxpWorld(served, f"{url}/vxp", keys)
 
 
 @pytest.fixture
@@ -76,31 +24,6 @@ async def world(tmp_home: Path, tmp_path: Path, sqlite_url: str) -> AsyncIterato
     """Refusals do not depend on the backend: the embedded one."""
     async with vxp_world(tmp_home, tmp_path, sqlite_url) as w:
         yield w
-
-
-def _refused(result: SdkResult, status: int, code: str) -> None:
-    assert (result.http_status, result.status, result.error_code) == (status, "FAIL", str(status))
-    assert result.error_desc.startswith(f"{code}: "), result.error_desc
-
-
-def _edoc(tmp_path: Path, *, sender: str = A, to: tuple[str, ...] = (B,), pad: int = 0) -> Path:
-    now = datetime.now(UTC).astimezone(_VN)
-    files = [OfficeFile("a.bin", "application/octet-stream", b"x" * pad)] if pad else []
-    path = tmp_path / f"edoc-{sender}-{pad}.edxml"
-    path.write_bytes(
-        document_edxml(
-            sender=sender,
-            sender_name="Huyện",
-            to=list(to),
-            document_id=f"{sender},2026/12/07,1/VP-{pad}",
-            subject="Thử",
-            number="1",
-            notation="VP",
-            files=files,
-            at=now,
-        )
-    )
-    return path
 
 
 async def _nothing_stored(world: VxpWorld) -> None:
@@ -116,10 +39,10 @@ async def test_wrong_secret_and_unknown_system_answer_in_the_sdk_shape(
     wrong = world.sdk("office-a", "y" * 44)
     unknown = world.sdk("nobody", "z" * 44)
     try:
-        _refused(await wrong.get_received_edoc_list("{}"), 401, "vxp.bad_signature")
-        _refused(await unknown.count_receive_edoc("{}"), 401, "axis.unknown_system")
-        sent = await wrong.send_edoc(json.dumps({"from": A}), _edoc(tmp_path))
-        _refused(sent, 401, "vxp.bad_signature")
+        refused(await wrong.get_received_edoc_list("{}"), 401, "vxp.bad_signature")
+        refused(await unknown.count_receive_edoc("{}"), 401, "axis.unknown_system")
+        sent = await wrong.send_edoc(json.dumps({"from": A}), edoc(tmp_path))
+        refused(sent, 401, "vxp.bad_signature")
         assert sent.data == ""
     finally:
         await wrong.close()
@@ -165,21 +88,21 @@ async def test_hostile_sends_are_refused_and_nothing_is_stored(
     unknown recipient, a DTD, a body over the limit: each refused with its code."""
     sdk = world.sdk("office-a")
     try:
-        _refused(
-            await sdk.send_edoc(json.dumps({"from": B}), _edoc(tmp_path, sender=B)),
+        refused(
+            await sdk.send_edoc(json.dumps({"from": B}), edoc(tmp_path, sender=B)),
             403,
             "axis.sender_not_allowed",
         )
-        _refused(
-            await sdk.send_edoc(json.dumps({"from": A}), _edoc(tmp_path, sender=B)),
+        refused(
+            await sdk.send_edoc(json.dumps({"from": A}), edoc(tmp_path, sender=B)),
             403,
             "axis.sender_not_allowed",
         )
-        data = _edoc(tmp_path).read_bytes()
+        data = edoc(tmp_path).read_bytes()
         sdk.headers.put("hash-file", "0" * 64)
-        _refused(await sdk.call("sendEdoc", data + b"\r\n"), 400, "vxp.hash_file_mismatch")
-        unknown = await sdk.send_edoc("{}", _edoc(tmp_path, to=(UNKNOWN,)))
-        _refused(unknown, 422, "routing.unknown_recipient")
+        refused(await sdk.call("sendEdoc", data + b"\r\n"), 400, "vxp.hash_file_mismatch")
+        unknown = await sdk.send_edoc("{}", edoc(tmp_path, to=(UNKNOWN,)))
+        refused(unknown, 422, "routing.unknown_recipient")
         dtd = tmp_path / "dtd.edxml"
         dtd.write_bytes(
             data.replace(
@@ -188,15 +111,15 @@ async def test_hostile_sends_are_refused_and_nothing_is_stored(
                 1,
             )
         )
-        _refused(await sdk.send_edoc("{}", dtd), 400, "xml.entity")
-        big = await sdk.send_edoc("{}", _edoc(tmp_path, pad=_MAX_BODY))
-        _refused(big, 413, "limit.body_too_large")
+        refused(await sdk.send_edoc("{}", dtd), 400, "xml.entity")
+        big = await sdk.send_edoc("{}", edoc(tmp_path, pad=MAX_BODY))
+        refused(big, 413, "limit.body_too_large")
         assert big.data == ""
     finally:
         await sdk.close()
     fresh = world.sdk("office-a")
     try:
-        _refused(await fresh.call("sendEdoc", data + b"\r\n"), 400, "vxp.hash_file_missing")
+        refused(await fresh.call("sendEdoc", data + b"\r\n"), 400, "vxp.hash_file_missing")
     finally:
         await fresh.close()
     await _nothing_stored(world)
@@ -207,15 +130,15 @@ async def test_unknown_operation_bad_status_and_unknown_document(world: VxpWorld
     getEdoc without docId → 400, of an item not the caller's → 404."""
     sdk = world.sdk("office-a")
     try:
-        _refused(await sdk.call("deleteEverything", b""), 404, "vxp.unknown_operation")
-        _refused(await sdk.get_edoc(json.dumps({"filePath": "xml"})), 400, "vxp.missing_header")
-        _refused(
+        refused(await sdk.call("deleteEverything", b""), 404, "vxp.unknown_operation")
+        refused(await sdk.get_edoc(json.dumps({"filePath": "xml"})), 400, "vxp.missing_header")
+        refused(
             await sdk.update_status(json.dumps({"status": "finished", "docId": "1@" + A})),
             400,
             "axis.bad_transport_status",
         )
-        _refused(await sdk.get_edoc(json.dumps({"docId": "1@" + B})), 404, "mailbox.item_not_found")
-        _refused(
+        refused(await sdk.get_edoc(json.dumps({"docId": "1@" + B})), 404, "mailbox.item_not_found")
+        refused(
             await sdk.get_sent_edoc_list(json.dumps({"docId": "not-a-message"})),
             404,
             "message.not_found",
@@ -230,21 +153,21 @@ async def test_agencies_registered_only_by_a_peer_below_its_unit(world: VxpWorld
     office, peer = world.agency("office-a"), world.agency("peer-p")
     unit = {"id": "", "pcode": PROV, "code": "000.00.09.H01", "name": "Xã mới", "mail": ""}
     try:
-        _refused(await office.register_agency("{}", json.dumps(unit)), 403, "vxp.agency_forbidden")
+        refused(await office.register_agency("{}", json.dumps(unit)), 403, "vxp.agency_forbidden")
         for _ in range(2):
             done = await peer.register_agency("{}", json.dumps(unit))
             assert done.ok, done.answer
         elsewhere = {**unit, "pcode": "000.00.00.G22", "code": "000.00.08.H01"}
-        _refused(
+        refused(
             await peer.register_agency("{}", json.dumps(elsewhere)), 403, "vxp.agency_forbidden"
         )
-        _refused(await peer.register_agency("{}", "{not json"), 400, "request.bad_json")
-        _refused(await peer.register_agency("{}", "[" * 50_000), 400, "request.bad_json")
+        refused(await peer.register_agency("{}", "{not json"), 400, "request.bad_json")
+        refused(await peer.register_agency("{}", "[" * 50_000), 400, "request.bad_json")
         listed = await office.get_agencies_list_qd20("{}")
         assert {"000.00.09.H01", A, B, PROV} == {a["code102"] for a in listed.data}
         synced = await office.get_synchronize_unit("{}")
         assert synced.ok and all(u["deleted"] is False for u in synced.data)
-        _refused(
+        refused(
             await peer.delete_agency(json.dumps({"AgencyCode": "000.00.09.H01"})),
             409,
             "vxp.agency_delete_unsupported",
@@ -262,7 +185,7 @@ async def test_rate_limited_per_system(tmp_home: Path, tmp_path: Path, sqlite_ur
         try:
             answers = [await a.count_receive_edoc("{}") for _ in range(5)]
             assert [r.ok for r in answers[:3]] == [True] * 3
-            _refused(answers[-1], 429, "limit.rate")
+            refused(answers[-1], 429, "limit.rate")
             assert (await b.count_receive_edoc("{}")).ok
         finally:
             await a.close()
@@ -290,7 +213,7 @@ async def test_plain_http_from_a_non_loopback_address_is_refused_unless_allowed(
     async with vxp_world(tmp_home, tmp_path, sqlite_url, host=host) as w:
         a, b = w.sdk("office-a"), w.sdk("office-b")
         try:
-            _refused(await a.count_receive_edoc("{}"), 403, "vxp.insecure_transport")
+            refused(await a.count_receive_edoc("{}"), 403, "vxp.insecure_transport")
             assert (await b.count_receive_edoc("{}")).ok
         finally:
             await a.close()

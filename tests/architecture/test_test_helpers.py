@@ -10,7 +10,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Test modules that still import helpers from another test module; the list only shrinks.
 KNOWN: set[tuple[str, str]] = {
-    ("tests/browser/test_console_unit_change_browser.py", "tests.browser.test_console_browser"),
     (
         "tests/integration/console/test_console_unit_change.py",
         "tests.integration.console.test_console_translated",

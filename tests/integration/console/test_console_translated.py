@@ -13,18 +13,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import lxml.html
 import pytest
 
 from gateway.console.i18n import _LABELS
-from gateway.errors import ERROR_CODES
+from tests.support.console_words import page_data, words
 from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
-#: Words that are the same in both languages on purpose.
-SAME_IN_BOTH = {"Lienthong", "CSV", "XLSX", "PDF", "Excel", "UTC"}
 TEMPLATES = Path(__file__).resolve().parents[3] / "gateway" / "console" / "templates"
 MISSING = uuid.uuid4()
-ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 
 
 @pytest.fixture
@@ -37,40 +33,6 @@ async def live(tmp_path: Path) -> AsyncIterator[SeededHub]:
                 break
             await asyncio.sleep(0.1)
         yield running
-
-
-async def _data(live: SeededHub) -> list[str]:
-    """The strings that are data, not labels: longest first (removed in that order)."""
-    units = await live.hub.directory.list()
-    strings = {u.code for u in units} | {u.name for u in units}
-    strings |= set(live.documents.values()) | {"tester", "poison-1", "not-a-uuid"}
-    for message_id in live.documents.values():
-        status = await live.hub.messages.status(message_id)
-        strings.add(status.subject)
-        strings |= {rc.reason for r in status.recipients for rc in r.receipts if rc.reason}
-    strings |= set(ERROR_CODES) | {"Báo cáo quý <b>IV</b>"}
-    return sorted(strings, key=len, reverse=True)
-
-
-def _texts(page: str) -> list[str]:
-    """The visible text of a page and its human-facing attributes, piece by piece."""
-    root = lxml.html.fromstring(page)
-    for dropped in root.xpath("//script|//style|//code"):
-        dropped.drop_tree()
-    texts = [t for t in root.xpath("//body//text()") if t.strip()]
-    texts += [root.findtext(".//title") or ""]
-    for name in ATTRIBUTES:
-        texts += root.xpath(f"//@{name}")
-    return texts
-
-
-def _words(page: str, data: list[str]) -> set[str]:
-    words: set[str] = set()
-    for text in _texts(page):
-        for item in data:
-            text = text.replace(item, " ")
-        words |= {w for w in re.findall(r"[^\W\d_]+", text) if w not in SAME_IN_BOTH}
-    return words
 
 
 async def _pages(live: SeededHub, lang: str) -> dict[str, tuple[int, str]]:
@@ -114,12 +76,12 @@ async def _pages(live: SeededHub, lang: str) -> dict[str, tuple[int, str]]:
 
 async def test_every_page_is_translated(live: SeededHub) -> None:
     """No page shows a word in both its Vietnamese and its English rendering (bar data)."""
-    data = await _data(live)
+    data = await page_data(live)
     vi, en = await _pages(live, "vi"), await _pages(live, "en")
     assert {p: s for p, (s, _) in vi.items()} == {p: s for p, (s, _) in en.items()}
     untranslated = {}
     for path, (_, vi_page) in vi.items():
-        same = _words(vi_page, data) & _words(en[path][1], data)
+        same = words(vi_page, data) & words(en[path][1], data)
         if same:
             untranslated[path] = sorted(same)
     assert untranslated == {}, untranslated

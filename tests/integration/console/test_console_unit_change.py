@@ -15,6 +15,7 @@ from sqlalchemy import select
 from gateway.console.people import LOCAL
 from gateway.store.models import AuditRow
 from tests.support.console_client import login
+from tests.support.console_words import page_data, words
 from tests.support.seeded_hub import COMMUNES, DISTRICTS, PROVINCE, SeededHub, seeded_hub
 
 
@@ -194,9 +195,7 @@ async def test_unknown_unit_page_is_not_found(live: SeededHub) -> None:
 async def test_change_pages_are_translated(live: SeededHub) -> None:
     """The change page, a preview and a refusal have no word left untranslated (the same
     check as every other console page)."""
-    from tests.integration.console.test_console_translated import _data, _words
-
-    data = [*await _data(live), "000.01.09.H01"]
+    data = [*await page_data(live), "000.01.09.H01"]
     client, csrf = await login(live)
     pages: dict[str, dict[str, str]] = {}
     async with client:
@@ -218,7 +217,7 @@ async def test_change_pages_are_translated(live: SeededHub) -> None:
                     got[name] = await r.text()
     assert 'data-action="unit.recoded"' in pages["en"]["recode"]
     untranslated = {
-        name: sorted(_words(pages["vi"][name], data) & _words(pages["en"][name], data))
+        name: sorted(words(pages["vi"][name], data) & words(pages["en"][name], data))
         for name in pages["vi"]
     }
     assert untranslated == {name: [] for name in pages["vi"]}

@@ -2,11 +2,11 @@
 spreadsheet, CSV (UTF-8 with a byte-order mark) or XLSX, and the per-unit summary and
 overdue deliveries as JSON (:func:`unit_summary_json`, :func:`overdue_json`).
 
-The two spreadsheets are built from the same rows: one per message that the search finds (every page),
-with one column per delivery state counting that message's deliveries in it. The CSV
-starts with a BOM so that Excel reads it as UTF-8 (Vietnamese intact) and neutralises
-formula-like text with :func:`csv_safe`; the XLSX writes text as typed
-string cells, which a spreadsheet never evaluates.
+The two spreadsheets are built from the same rows: one per message that the search finds
+(every page), with one column per delivery state counting that message's deliveries in
+it. The CSV starts with a BOM so that Excel reads it as UTF-8 (Vietnamese intact) and
+neutralises formula-like text with :func:`csv_safe`; the XLSX writes text as typed string
+cells, which a spreadsheet never evaluates.
 """
 
 from __future__ import annotations

@@ -198,8 +198,7 @@ def refuse_foreign_verdicts(receipt: Receipt) -> None:
     every evidence bundle of the message fail)."""
     if receipt.extensions is not None and PDFSIG_NS.encode() in receipt.extensions:
         raise ReceiptError(
-            "a receipt signed by a party may not carry the hub's PDF verdicts "
-            f"({PDFSIG_NS})",
+            f"a receipt signed by a party may not carry the hub's PDF verdicts ({PDFSIG_NS})",
             code="receipt.foreign_verdicts",
             message_id=str(receipt.message_id),
             http_status=422,

@@ -55,8 +55,10 @@ class HubConfig:
     #: 503 ``hub.overloaded`` and ``Retry-After`` while this many are being taken in by
     #: this process, or while this many deliveries are still on their way to their
     #: recipients (not yet in a mailbox, or in one but not yet fetched); 0: no bound.
+    #: The backlog bound is off by default: recipients that fetch every few minutes leave a
+    #: broadcast's deliveries waiting in their mailboxes, which is no overload of the hub.
     max_inflight_submissions: int = 64
-    max_backlog: int = 1000
+    max_backlog: int = 0
     #: The ``Retry-After`` seconds of that refusal.
     overload_retry_after_seconds: int = 1
     #: The wait an accepted document should have before it can be fetched: the backlog

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config import Config
+from gateway.envelope.codec import envelope_from_element
 from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.errors import ForbiddenError, NotFoundError, RequestError
 from gateway.evidence.bundle import build_bundle
@@ -29,6 +30,7 @@ from gateway.store import AcceptResult
 from gateway.store.blobs import BlobRef
 from gateway.store.unit_documents import Box, UnitDocuments, list_documents, unit_names
 from gateway.text import nfc
+from gateway.xmlsafe import parse_xml
 
 __all__ = ["AcceptResult", "AdapterHealthFn", "Hub", "UploadedFile", "build_hub"]
 
@@ -169,6 +171,19 @@ class Hub(OperatorDesk, UnitDesk):
         """The signed envelope exactly as accepted."""
         await self._visible(p, message_id)
         return await self.messages.envelope_xml(message_id)
+
+    async def document_for_change(
+        self, p: authz.PrincipalLike, message_id: str
+    ) -> tuple[Envelope, tuple[str, ...]]:
+        """The caller's own document ``message_id``, to revoke, update or replace: its
+        envelope and the units it was delivered to. Another's document is
+        ``request.bad_reference`` (as the submit of the change is), one the caller may not
+        see ``message.not_found``."""
+        stored = await self._visible(p, message_id)
+        authz.require_sender(p, message_id, stored.sender)
+        xml = await self.messages.envelope_xml(message_id)
+        envelope = envelope_from_element(parse_xml(xml, max_bytes=len(xml) + 1))
+        return envelope, stored.recipients
 
     async def receipt_xml(self, p: authz.PrincipalLike, receipt_id: str) -> bytes:
         """A stored receipt's signed XML, for the message's sender, that delivery's

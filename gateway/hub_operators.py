@@ -13,6 +13,8 @@ from gateway.dead_letters import dead_letter_json, resolve_dead_letter
 from gateway.dead_letters import not_found as dead_letter_not_found
 from gateway.directory import changes
 from gateway.directory.last_seen import check_days, not_seen_for
+from gateway.directory.lineage import parse_at
+from gateway.directory.preview import ChangePreview, pending_changes, preview_change
 from gateway.errors import NotFoundError
 from gateway.exports import Export, export_search, overdue_json, unit_summary_json
 from gateway.facade import authz
@@ -86,6 +88,26 @@ class OperatorDesk(HubAccess):
         make = changes.from_fields(action, code, fields)
         unit = await self.directory.change(make, actor=f"operator:{operator}")
         return await self.directory.describe(unit.code)
+
+    async def unit_changes(
+        self, p: authz.PrincipalLike, code: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Operators of the whole hub: the unit ``code`` with its lineage, and its renames
+        and moves scheduled for later and not applied yet (what a change starts from)."""
+        authz.require_whole_hub(p)
+        unit = await self.directory.describe(code)
+        return unit, await pending_changes(self.db, unit["code"])
+
+    async def preview_unit_change(
+        self, p: authz.PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
+    ) -> ChangePreview:
+        """Operators of the whole hub: what :meth:`change_unit` with the same arguments
+        would write and carry over, tried and rolled back (its typed error if it cannot
+        be made)."""
+        operator = authz.require_whole_hub(p)
+        at = parse_at(fields.get("at"))
+        make = changes.from_fields(action, code, fields)
+        return await preview_change(self.db, make, action, code, at, actor=f"operator:{operator}")
 
     async def unit_lineage(self, p: authz.PrincipalLike, code: str) -> dict[str, Any]:
         """Operators: one unit with its validity, predecessors and successors (a leader:

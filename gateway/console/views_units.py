@@ -25,11 +25,7 @@ from gateway.console.i18n import error_text
 from gateway.console.people import LOCAL
 from gateway.console.session import check_csrf
 from gateway.console.views import _lang, _principal, _render, _require
-from gateway.directory import changes
-from gateway.directory.lineage import parse_at
-from gateway.directory.preview import pending_changes, preview_change
-from gateway.errors import GatewayError, RequestError, UnknownUnitError
-from gateway.facade import authz
+from gateway.errors import ForbiddenError, GatewayError, RequestError, UnknownUnitError
 from gateway.untrusted import clean_text
 
 __all__ = ["FIELDS", "routes"]
@@ -82,9 +78,7 @@ async def _page(
     request: web.Request, code: str, *, status: int = 200, **extra: Any
 ) -> web.Response:
     """The unit's change page (its lineage, scheduled changes and the forms)."""
-    hub, p = request.app[HUB], _principal(request)
-    unit = await hub.unit_lineage(p, code)
-    scheduled = await pending_changes(hub.db, unit["code"])
+    unit, scheduled = await request.app[HUB].unit_changes(_principal(request), code)
     response = _render(
         request, "unit_change.html", "units", target=unit, scheduled=scheduled, fields=FIELDS,
         done=request.query.get("done", "") if request.query.get("done") in FIELDS else "",
@@ -98,7 +92,6 @@ async def _page(
 async def change_form(request: web.Request) -> web.Response:
     """The unit with its lineage, and a form for each change (the whole hub's operators)."""
     await _require(request)
-    authz.require_whole_hub(_principal(request))
     return await _page(request, request.match_info["code"])
 
 
@@ -108,22 +101,19 @@ async def change(request: web.Request) -> web.StreamResponse:
     be made shows the form again with why."""
     session = await _require(request)
     await check_csrf(request, session)
-    operator = authz.require_whole_hub(_principal(request))
     code, action = request.match_info["code"], request.match_info["action"]
     hub = request.app[HUB]
     try:
         fields = await _fields(request, action)
         if (await request.post()).get("confirm") != "yes":
-            at = parse_at(fields["at"])
-            make = changes.from_fields(action, code, fields)
-            plan = await preview_change(
-                hub.db, make, action, code, at, actor=f"operator:{operator}"
-            )
+            plan = await hub.preview_unit_change(_principal(request), code, action, fields)
             return _render(
                 request, "unit_change_preview.html", "units", plan=plan, fields=fields,
                 details=_DETAILS,
             )  # fmt: skip
         await hub.change_unit(_principal(request), code, action, fields)
+    except ForbiddenError:  # the caller may not change units: no form to show again
+        raise
     except UnknownUnitError as exc:
         if not await _exists(request, code):
             raise

@@ -309,6 +309,17 @@ class HubFacade(AdapterFacade, Protocol):
 
     async def unit_lineage(self, p: PrincipalLike, code: str) -> dict[str, Any]: ...
 
+    async def unit_changes(
+        self, p: PrincipalLike, code: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The whole hub's operators: a unit with its lineage, and its scheduled changes."""
+
+    async def preview_unit_change(
+        self, p: PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
+    ) -> Any:
+        """The whole hub's operators: what :meth:`change_unit` would do, rolled back
+        (``action``, ``code``, ``at``, ``entries``, ``touched``, ``scheduled``)."""
+
     async def ready(self) -> dict[str, bool]: ...
 
     async def own_documents(
@@ -318,3 +329,9 @@ class HubFacade(AdapterFacade, Protocol):
 
     async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
         """Each unit code's name in the directory."""
+
+    async def document_for_change(
+        self, p: PrincipalLike, message_id: str
+    ) -> tuple[Envelope, tuple[str, ...]]:
+        """The caller's own document to revoke, update or replace: its envelope and the
+        units it was delivered to (another's: ``request.bad_reference``)."""

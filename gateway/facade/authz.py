@@ -3,7 +3,9 @@
 - A unit submits as itself, reads its own mailbox, and sees the messages it sent or
   received; operators see every message and search, but have no mailbox and send nothing.
 - A status about a delivery comes from that delivery's recipient; a take-back request
-  (13) comes from the sender (:func:`receipt_party`, which the store applies too).
+  (13) comes from the sender (:func:`receipt_party`, which the store applies too); a
+  revoke, update or replace is of the caller's own document (:func:`require_sender`, which
+  the store checks again at accept, ``request.bad_reference``).
 - A signed receipt moves only its signer's own delivery: signer == caller == the party it
   speaks for (and its ``Issuer``, when present), or a retired recipient the caller now
   succeeds (lineage); anything else is ``receipt.wrong_party``.
@@ -25,7 +27,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from gateway.envelope.model import Receipt, Status
-from gateway.errors import ForbiddenError, NotFoundError
+from gateway.errors import ForbiddenError, NotFoundError, RequestError
 from gateway.facade import PrincipalLike, SearchFilters
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "receipt_party",
     "require_operator",
     "require_party",
+    "require_sender",
     "require_signed_receipt",
     "require_unit",
     "require_visible",
@@ -133,6 +136,21 @@ def require_party(
         raise ForbiddenError(
             f"{unit} may not post status {status.code} on this message",
             code="receipt.wrong_party",
+            message_id=message_id,
+        )
+    return unit
+
+
+def require_sender(p: PrincipalLike, message_id: str, sender: str) -> str:
+    """The caller's unit, when it sent ``message_id`` (a document it may revoke, update or
+    replace); a unit's document sent by another is ``request.bad_reference`` (422), as the
+    submit of such a change is refused at accept."""
+    unit = require_unit(p)
+    if unit != sender:
+        raise RequestError(
+            f"{message_id} is not a document sent by {unit}",
+            code="request.bad_reference",
+            http_status=422,
             message_id=message_id,
         )
     return unit

@@ -14,7 +14,7 @@ from gateway.api.limits import MAX_BODY, ByteBudget
 from gateway.console.session import check_same_origin
 from gateway.errors import CsrfError, GatewayError, RequestError
 from gateway.text import fold
-from gateway.webmailbox.compose import SendForm, envelope_of, read_send_form
+from gateway.webmailbox.compose import SendForm, read_send_form
 from gateway.webmailbox.context import HUB
 from gateway.webmailbox.i18n import URGENCIES
 from gateway.webmailbox.listing import sent
@@ -62,18 +62,10 @@ async def _change_of(
     kind = request.query.get("kind", "replace")
     if kind not in ("replace", "update"):
         raise RequestError("kind is 'replace' or 'update'", code="request.invalid")
-    hub = request.app[HUB]
-    timeline = await hub.status(session.principal, refers_to)
-    if timeline["sender"] != session.unit:
-        raise RequestError(
-            f"{refers_to} is not a document sent by {session.unit}",
-            code="request.bad_reference",
-            http_status=422,
-        )
-    env = envelope_of(await hub.envelope_xml(session.principal, refers_to))
+    env, recipients = await request.app[HUB].document_for_change(session.principal, refers_to)
     doc = env.document
     values = {
-        "to": [r["unit"] for r in timeline["recipients"]], "kind": kind, "refers_to": refers_to,
+        "to": list(recipients), "kind": kind, "refers_to": refers_to,
         "subject": doc.subject, "number": doc.number or "", "notation": doc.notation or "",
         "doc_type": doc.doc_type or "", "signer": doc.signer_name or "",
         "urgency": doc.urgency or "", "due_date": _iso(doc.due_date),

@@ -8,6 +8,8 @@ import asyncio
 from typing import Any
 
 import pytest
+import requests
+import schemathesis
 
 from tests.support.api_calls import post, status_of
 from tests.support.api_world import A, B, C, World
@@ -72,3 +74,54 @@ async def test_a_receipt_for_a_retired_sender_is_handed_over_in_the_timeline(
     # A, the recipient, reads its own delivery: the hand-over of the answer to it too
     assert _handovers(await status_of(world, A, sent), A) == [("receipt", B, C)]
     assert doc["message_id"] == sent
+
+
+def _closed(schema: Any) -> Any:
+    """``schema`` with ``additionalProperties: false`` on every object that lists its
+    properties, so a field the document does not describe fails validation."""
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _closed(v) for k, v in schema.items()}
+    if isinstance(out.get("properties"), dict) and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
+async def _conforming(world: World, spec: Any, who: str, path: str, route: str) -> Any:
+    """GET ``path`` as ``who`` from the running hub; the answer must conform to what the
+    served OpenAPI document says of ``route`` (schemathesis's response check)."""
+    url = str(world.client.make_url(path))
+    resp = await asyncio.to_thread(requests.get, url, headers=world.auth(who), timeout=15)
+    assert resp.status_code == 200, resp.text
+    spec[route]["GET"].validate_response(resp)
+    return resp.json()
+
+
+async def test_a_status_with_hand_overs_and_forwarding_matches_the_served_openapi(
+    world: World,
+) -> None:
+    """A status with ``handovers``, ``forwarded_to``, ``addressed_to`` and ``note``, and
+    a mailbox with ``handed_over_from``, conform to the hub's own /api/openapi.json with
+    every object closed (a field it does not describe fails)."""
+    old = await world.send(A, (B,))
+    await world.wait_state(old, B, {"queued", "delivered"})
+    code, _ = await post(world, "operator", f"/api/v1/units/{B}/retire", {"successor": C})
+    assert code == 200
+    served = await (await world.client.get("/api/openapi.json")).json()
+    spec = schemathesis.openapi.from_dict(_closed(served))
+    status_route, mailbox_route = "/api/v1/messages/{id}/status", "/api/v1/mailbox"
+
+    box = await _conforming(world, spec, C, "/api/v1/mailbox?wait=5", mailbox_route)
+    assert [i["handed_over_from"] for i in box["items"]] == [B]
+    forwarded = await world.send(A, (B,))  # to the retired code: C gets it
+
+    for who in (A, "operator", C):
+        status = await _conforming(world, spec, who, f"/api/v1/messages/{old}/status", status_route)
+        [entry] = status["recipients"]
+        assert (entry["forwarded_to"], entry["handovers"][0]["to"]) == (C, C)
+    status = await _conforming(world, spec, A, f"/api/v1/messages/{forwarded}/status", status_route)
+    [entry] = status["recipients"]
+    assert (entry["unit"], entry["addressed_to"]) == (C, B)
+    assert "forwarded to" in entry["note"]

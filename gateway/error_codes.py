@@ -103,6 +103,13 @@ ERROR_CODES: dict[str, str] = {
     "message.attachment_not_found": "no such attachment on the message",
     "mailbox.item_not_found": "no such mailbox item",
     "dead_letter.not_found": "no dead letter with that id (already retried or discarded)",
+    "escalation.not_found": "no escalation send with that id (the mail's Message-ID "
+    "<escalation.ID@…>, the webhook's X-Lienthong-Event)",
+    "escalation.not_unknown": "the escalation send is not unknown (resolved already, or its "
+    "outcome was recorded): nothing done (409)",
+    "escalation.bad_action": "an unknown escalation send is resolved as sent or resend",
+    "escalation.channel_off": "the hub has that channel (webhook, mail) configured no more: "
+    "the send cannot go again (409)",
     # auth
     "auth.required": "no credentials were presented",
     "auth.invalid_token": "the bearer token is unknown or revoked",
@@ -146,6 +153,10 @@ ERROR_CODES: dict[str, str] = {
     "(urn:lienthong:pdfsig:1): only the hub states them (422)",
     "attachment.check_timeout": "checking a PDF's signatures needed more CPU than "
     "[pdf] check_cpu_seconds allows (a costly, possibly hostile file; policy refuse, 422)",
+    "attachment.check_out_of_memory": "checking a PDF's signatures needed more memory than "
+    "[pdf] check_memory_mib allows (a costly, possibly hostile file; policy refuse, 422)",
+    "attachment.check_failed": "the process checking a PDF's signatures died before it "
+    "answered (a crash, or killed from outside); the PDF was not checked (policy refuse, 422)",
     # evidence bundles (lienthong evidence verify; docs/evidence.md)
     "evidence.unreadable": "not a lienthong-evidence/1 zip, or a part of it is malformed",
     "evidence.manifest_signature": "manifest.sig does not hold, or the hub's certificate "

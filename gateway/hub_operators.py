@@ -1,5 +1,6 @@
-"""The operators' part of the hub facade: search, reports, exports, dead letters and
-directory changes, each checking first who may do it (:mod:`gateway.facade.authz`).
+"""The operators' part of the hub facade: search, reports, exports, dead letters,
+escalation sends and directory changes, each checking first who may do it
+(:mod:`gateway.facade.authz`).
 
 :class:`gateway.hub.Hub` is these methods on top of the parts (:mod:`gateway.hub_parts`).
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from gateway.dead_letters import dead_letter_json, resolve_dead_letter
 from gateway.dead_letters import not_found as dead_letter_not_found
+from gateway.deadlines.unknown_sends import list_sends, resolve_send
 from gateway.directory import changes
 from gateway.directory.last_seen import check_days, not_seen_for
 from gateway.directory.lineage import parse_at
@@ -78,6 +80,23 @@ class OperatorDesk(HubAccess):
         operator = authz.require_whole_hub(p)
         if not await resolve_dead_letter(self.db, self.bus, operator, dead_id, action):
             raise dead_letter_not_found(dead_id)
+
+    async def escalation_sends(
+        self, p: authz.PrincipalLike, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Operators of the whole hub: the newest escalation sends (at most 500), in
+        ``state`` when given (``unknown``: the ones waiting for an operator)."""
+        authz.require_whole_hub(p)
+        return await list_sends(self.escalation, state)
+
+    async def resolve_escalation_send(
+        self, p: authz.PrincipalLike, send_id: str, action: str
+    ) -> dict[str, Any]:
+        """Operators of the whole hub: an ``unknown`` send arrived (``sent``) or goes once
+        more (``resend``), audited; the send afterwards (``escalation.not_found``,
+        ``escalation.not_unknown``)."""
+        operator = authz.require_whole_hub(p)
+        return await resolve_send(self.escalation, operator, send_id, action)
 
     async def change_unit(
         self, p: authz.PrincipalLike, code: str, action: str, fields: Mapping[str, Any]

@@ -14,6 +14,7 @@ from aiohttp import web
 from gateway.api import (
     openapi,
     routes_dead,
+    routes_escalations,
     routes_evidence,
     routes_mailbox,
     routes_messages,
@@ -61,6 +62,7 @@ def build_app(hub: HubFacade) -> web.Application:
         routes_evidence.routes,
         routes_mailbox.routes,
         routes_dead.routes,
+        routes_escalations.routes,
         routes_units.routes,
         openapi.routes,
     ):

@@ -60,8 +60,8 @@ _WHO_SEES_WHAT = (
     "created with a scope (`lienthong tokens create --operator NAME --scope CODE`) is a "
     "leader's: it sees only messages whose sender or a recipient lies in the subtree of "
     "CODE, on every route (status, envelope, attachments, search, CSV/XLSX exports, units "
-    "summary, overdue, lineage) and in the console; dead letters and directory changes "
-    "stay with whole-hub operators (403 `auth.forbidden`). "
+    "summary, overdue, lineage) and in the console; dead letters, escalation sends and "
+    "directory changes stay with whole-hub operators (403 `auth.forbidden`). "
 )
 
 

@@ -1,5 +1,5 @@
 """The operators' part of the OpenAPI document (summaries, overdue deliveries, dead
-letters) and the probes (health, readiness, metrics)."""
+letters, escalation sends) and the probes (health, readiness, metrics)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,20 @@ from gateway.api.openapi_parts import (
 )
 
 __all__ = ["OPERATOR_OPERATIONS"]
+
+_NULLABLE = {"type": ["string", "null"]}
+_SEND = obj(
+    id={"type": "string", "format": "uuid"},
+    message_id=STR,
+    recipient=STR,
+    level={"enum": ["received", "completed", "parent_received", "parent_completed"]},
+    channel={"enum": ["webhook", "mail"]},
+    target=_NULLABLE,
+    state={"enum": ["sending", "sent", "failed", "unknown"]},
+    detail=_NULLABLE,
+    claimed_at={"type": "string", "format": "date-time"},
+    finished_at={"type": ["string", "null"], "format": "date-time"},
+)
 
 OPERATOR_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "/api/v1/units/summary": {
@@ -86,6 +100,56 @@ OPERATOR_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "responses": {
                 "200": ok("done", obj(id=STR, action=STR, done={"type": "boolean"})),
                 "404": REF_ERROR,
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/escalations": {
+        "get": {
+            "summary": "The newest escalation sends, at most 500 (operators of the whole hub); "
+            "`unknown`: interrupted while sending, waiting for an operator",
+            "parameters": [
+                query(
+                    "state", {"enum": ["sending", "sent", "failed", "unknown"]}, "one state only"
+                ),
+            ],
+            "responses": {
+                "200": ok("sends", obj(items={"type": "array", "items": _SEND})),
+                "400": REF_ERROR,
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/escalations/{id}/resolve": {
+        "post": {
+            "summary": "Resolve an `unknown` send: it arrived (`sent`), or send it once more "
+            "(`resend`) (operators of the whole hub; audited)",
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "the send's id: the mail's Message-ID <escalation.ID@…>, "
+                    "the webhook's X-Lienthong-Event",
+                    "schema": {"type": "string", "format": "uuid"},
+                },
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            **obj(action={"enum": ["sent", "resend"]}),
+                            "required": ["action"],
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": ok("the send afterwards", _SEND),
+                "400": REF_ERROR,
+                "404": REF_ERROR,
+                "409": REF_ERROR,
                 **AUTH_ERRORS,
             },
         },

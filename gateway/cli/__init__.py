@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "status": "client",
     "fetch": "fetch",
     "dead-letters": "deadletters",
+    "escalations": "escalations",
     "db": "db",
     "edxml": "edxml",
     "audit": "audit",

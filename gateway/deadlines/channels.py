@@ -41,6 +41,7 @@ __all__ = [
     "Mail",
     "Webhook",
     "event_id",
+    "event_id_of",
     "load_secret",
     "sign",
     "verify",
@@ -77,8 +78,12 @@ class NoticeLike(Protocol):
 
 def event_id(notice: NoticeLike, channel: str) -> str:
     """The notification's stable id: the same for a delivery, level and channel always."""
-    key = f"{notice.message_id}|{notice.recipient}|{notice.level}|{channel}"
-    return str(uuid.uuid5(_EVENT_NS, key))
+    return event_id_of(notice.message_id, notice.recipient, notice.level, channel)
+
+
+def event_id_of(message_id: str, recipient: str, level: str, channel: str) -> str:
+    """:func:`event_id` from the parts of an ``escalation_sends`` row (its id for operators)."""
+    return str(uuid.uuid5(_EVENT_NS, f"{message_id}|{recipient}|{level}|{channel}"))
 
 
 def sign(secret: bytes, body: bytes) -> str:

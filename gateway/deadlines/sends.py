@@ -14,7 +14,12 @@ cannot know whether it sent one:
    between: it may or may not have gone out. It becomes ``unknown`` (audited
    ``escalation.unknown``, counted in ``lienthong_escalation_sends{state="unknown"}``) and
    is left to an operator, who finds its ``Message-ID`` or event id in the mail server's
-   or receiver's log (docs/operators.md). It is not sent again.
+   or receiver's log (docs/operators.md). It is not sent again by the hub on its own;
+4. the operator resolves it (``gateway.deadlines.unknown_sends``): ``sent`` (it arrived)
+   or ``resend`` (it did not), which claims it again with one committed
+   ``UPDATE … WHERE state = 'unknown'`` (:meth:`Sends.reclaim`): of two operators, or two
+   hub processes, one takes it, and it is sent once more; the others are told it is no
+   longer ``unknown``.
 """
 
 from __future__ import annotations
@@ -97,6 +102,36 @@ class Sends:
                 .where(*_where(key, channel), _S.c.state == "sending")
                 .values(state=state, detail=outcome[:200], finished_at=self.clock())
             )
+
+    async def reclaim(self, key: Key, channel: str, actor: str) -> bool:
+        """An operator's resend: ``unknown`` → ``sending`` in one committed update, audited
+        ``escalation.resend`` with ``actor``; True if this call took it (and may send)."""
+        return await self._resolve(key, channel, actor, "resend", state="sending", detail=None)
+
+    async def confirm(self, key: Key, channel: str, actor: str) -> bool:
+        """An operator found it arrived: ``unknown`` → ``sent``, audited
+        ``escalation.confirmed`` with ``actor``; True if this call changed it."""
+        detail = f"sent: confirmed by {actor}"[:200]
+        return await self._resolve(key, channel, actor, "confirmed", state="sent", detail=detail)
+
+    async def _resolve(
+        self, key: Key, channel: str, actor: str, action: str, **values: Any
+    ) -> bool:
+        now = self.clock()
+        start = {"started_at": now, "finished_at": None} if values["state"] == "sending" else {}
+        finish = {} if start else {"finished_at": now}
+        async with self.db.session(write=True) as session:
+            changed = await session.execute(
+                update(_S)
+                .where(*_where(key, channel), _S.c.state == "unknown")
+                .values(**values, **start, **finish)
+                .returning(_S.c.channel)
+            )
+            if changed.first() is None:
+                return False
+            detail = {"level": key[2], "channel": channel}
+            await audit.append(session, actor, f"escalation.{action}", key[0], key[1], detail)
+        return True
 
     async def outcomes(self, key: Key) -> dict[str, tuple[str, str]]:
         """Channel → ``(state, what the attempt ended with)`` of ``key``'s rows."""

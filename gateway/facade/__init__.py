@@ -303,6 +303,14 @@ class HubFacade(AdapterFacade, Protocol):
 
     async def resolve_dead_letter(self, p: PrincipalLike, dead_id: str, action: str) -> None: ...
 
+    async def escalation_sends(
+        self, p: PrincipalLike, state: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    async def resolve_escalation_send(
+        self, p: PrincipalLike, send_id: str, action: str
+    ) -> dict[str, Any]: ...
+
     async def change_unit(
         self, p: PrincipalLike, code: str, action: str, fields: Mapping[str, Any]
     ) -> dict[str, Any]: ...

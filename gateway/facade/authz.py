@@ -17,7 +17,7 @@
   from outside the scope, only the deliveries inside it (:func:`visible_recipients`).
   Every front end applies it through these functions: the status, search, overdue and
   summary API, the CSV/XLSX exports, the console's pages and its event stream. What is
-  the whole hub's (dead letters) is for operators without a scope
+  the whole hub's (dead letters, escalation sends) is for operators without a scope
   (:func:`require_whole_hub`).
 """
 
@@ -44,7 +44,6 @@ __all__ = [
     "scope_units",
     "scoped_search",
     "sees_message",
-    "sees_person",
     "sees_unit",
     "visible_recipients",
 ]
@@ -89,14 +88,6 @@ def sees_message(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> bo
         units = scope_units(p)
         return units is None or sender in units or any(r in units for r in recipients)
     return bool(p.unit) and (p.unit == sender or p.unit in set(recipients))
-
-
-def sees_person(p: PrincipalLike, person: str) -> bool:
-    """Whether the caller sees which clerk (``person:<unit>/<username>``) acted on a
-    timeline: operators see every unit's clerks (a leader those of its scope's units), a
-    unit only its own (another unit's staff are its own business)."""
-    unit = person.removeprefix("person:").partition("/")[0]
-    return sees_unit(p, unit) if p.operator else p.unit == unit
 
 
 def visible_recipients(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> list[str]:

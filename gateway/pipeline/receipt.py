@@ -20,14 +20,12 @@ recipient's answer (also for the retired units it stands for), the sender's take
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Protocol
 
 import structlog
@@ -103,8 +101,6 @@ class SealedReceipt:
     xml: bytes
     digest: str
     signer_unit: str
-    #: The clerk whose mailbox action it is (stored with it: the timeline's ``person``).
-    person: str | None = None
 
 
 def _now() -> datetime:
@@ -158,11 +154,9 @@ class ReceiptIssuer:
         receipt_id: uuid.UUID | None = None,
         hub_signed: bool = False,
         ack_document: bool = False,
-        person: str | None = None,
     ) -> tuple[str, bool]:
         """Build, seal and store one receipt; ``(receipt_id, created)``. ``ack_document``:
-        also take the document off the recipient's pending list (same transaction);
-        ``person``: the clerk who acted, stored with the receipt."""
+        also take the document off the recipient's pending list (same transaction)."""
         receipt = Receipt(
             receipt_id=receipt_id or uuid.uuid4(),
             message_id=uuid.UUID(message_id),
@@ -175,7 +169,6 @@ class ReceiptIssuer:
             extensions=await self.extensions(message_id, status) if self.extensions else None,
         )
         sealed = await self.seal(receipt, hub_signed=hub_signed)
-        sealed = dataclasses.replace(sealed, person=person)
         return await self.store(sealed, ack_document=recipient if ack_document else None)
 
     async def store(
@@ -250,39 +243,24 @@ class ReceiptDesk:
         self.skew = skew
 
     async def answer(
-        self,
-        stored: StoredMessage,
-        unit: str,
-        status: Status,
-        reason: str | None,
-        *,
-        person: str | None = None,
+        self, stored: StoredMessage, unit: str, status: Status, reason: str | None
     ) -> str:
         """``unit``'s ``status`` on its delivery; a successor's answer also answers the
         deliveries it took over from retired units (the hub signs those for them), and
-        those already answered are left alone. The id of the first receipt (``person``:
-        the clerk who answered, on each of them)."""
-        answer = partial(self._answer, stored, unit, status=status, reason=reason, person=person)
+        those already answered are left alone. The id of the first receipt."""
         taken = await self.stands_for(unit, stored.recipients)
         first, *others = ([unit] if unit in stored.recipients else []) + taken
         with bound(message_id=stored.id, unit=unit, stage="receipt"):
-            receipt_id = await answer(first)
+            receipt_id = await self._answer(stored, unit, first, status, reason)
             for recipient in others:
                 try:
-                    await answer(recipient)
+                    await self._answer(stored, unit, recipient, status, reason)
                 except ReceiptError as exc:
                     log.info("receipt.not_for_predecessor", recipient=recipient, error=exc.code)
         return receipt_id
 
     async def _answer(
-        self,
-        stored: StoredMessage,
-        unit: str,
-        recipient: str,
-        *,
-        status: Status,
-        reason: str | None,
-        person: str | None,
+        self, stored: StoredMessage, unit: str, recipient: str, status: Status, reason: str | None
     ) -> str:
         """``unit``'s ``status`` on ``recipient``'s delivery (its own, or a retired one's)."""
         receipt_id, _ = await self.issuer.issue(
@@ -294,7 +272,6 @@ class ReceiptDesk:
             reason=reason,
             ack_document=status in _FIRST_ANSWERS,
             hub_signed=recipient != unit,
-            person=person,
         )
         return receipt_id
 
@@ -337,11 +314,9 @@ class ReceiptDesk:
             )
         return receipt_id
 
-    async def recall(
-        self, stored: StoredMessage, sender: str, reason: str | None, person: str | None = None
-    ) -> list[str]:
+    async def recall(self, stored: StoredMessage, sender: str, reason: str | None) -> list[str]:
         """The sender's take-back request (13) to every recipient not yet finished
-        (``receipt.illegal_transition`` when none is left; ``person``: the clerk who asked)."""
+        (``receipt.illegal_transition`` when none is left)."""
         status = await self.messages.status(stored.id)
         ids: list[str] = []
         for delivery in status.recipients:
@@ -354,7 +329,6 @@ class ReceiptDesk:
                 status=Status.RECALL_REQUESTED,
                 issuer=sender,
                 reason=reason,
-                person=person,
             )
             ids.append(receipt_id)
         if not ids:

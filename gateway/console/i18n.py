@@ -47,6 +47,19 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "receipt.added": ("Nhận biên nhận", "Receipt received"),
     "dead_letter.retry": ("Gửi lại thư lỗi", "Dead letter retried"),
     "dead_letter.discard": ("Hủy thư lỗi", "Dead letter discarded"),
+    "escalation.notified": ("Đã báo quá hạn", "Overdue notice sent"),
+    "escalation.unknown": (
+        "Không rõ thông báo quá hạn đã đi chưa (chờ người vận hành)",
+        "Overdue notice may or may not have gone (waiting for an operator)",
+    ),
+    "escalation.confirmed": (
+        "Người vận hành xác nhận thông báo quá hạn đã đến",
+        "Operator confirmed the overdue notice arrived",
+    ),
+    "escalation.resend": (
+        "Người vận hành cho gửi lại thông báo quá hạn",
+        "Operator had the overdue notice sent again",
+    ),
     "message.recalled": ("Thu hồi văn bản", "Document recalled"),
     "unit.added": ("Thêm đơn vị", "Unit added"),
     "unit.renamed": ("Đổi tên đơn vị", "Unit renamed"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.console.i18n import state_namer
+from gateway.console.i18n import audit_action, state_namer
 from gateway.console.views import STATES
 from gateway.envelope.model import Status
 from gateway.pipeline import states
@@ -23,3 +23,11 @@ def test_english_names_states_and_unknown_states_pass_through() -> None:
     every = {*STATES, *states.TRANSPORT_STATES, *(s.label for s in Status)}
     assert sorted(s for s in every if state_namer("en")(s) == s) == []
     assert state_namer("vi")("something_new") == "something_new"
+
+
+def test_escalation_audit_actions_are_in_words() -> None:
+    """The escalation sends' audit actions (unknown, resolved by an operator) read in words."""
+    actions = ("notified", "unknown", "confirmed", "resend")
+    for lang in ("vi", "en"):
+        for action in actions:
+            assert not audit_action(lang, f"escalation.{action}").startswith("escalation.")

@@ -4,6 +4,7 @@ resolves each once: `--sent` sends nothing, `--resend` one more mail; from
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,3 +151,21 @@ async def test_http_marks_sent_once_for_whole_hub_operators_only(
         assert await _code(resp) == (400, "request.bad_parameter")
     spec = await (await world.client.get("/api/openapi.json")).json()
     assert "/api/v1/escalations/{id}/resolve" in spec["paths"]
+
+
+async def test_two_resends_at_once_send_one_mail(late_world: World, targets: Targets) -> None:
+    """Two operators resend the same unknown mail at the same moment: one gets it sent,
+    the other escalation.not_unknown; exactly one more mail reaches the server."""
+    world = late_world
+    send = await _unknown(world, targets)
+    path = f"/api/v1/escalations/{send['id']}/resolve"
+    ops = world.auth("operator")
+    first, second = await asyncio.gather(
+        world.client.post(path, json={"action": "resend"}, headers=ops),
+        world.client.post(path, json={"action": "resend"}, headers=ops),
+    )
+    assert sorted([first.status, second.status]) == [200, 409]
+    loser = second if second.status == 409 else first
+    assert (await loser.json())["error"]["code"] == "escalation.not_unknown"
+    assert len(targets.inbox.mails) == 3
+    assert len(await _audits(world, "escalation.resend")) == 1

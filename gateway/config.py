@@ -131,6 +131,14 @@ class ClientConfig:
 
     url: str = ""
     token: str = ""
+    #: ``lienthong send``: how many times a busy hub (503/429) or a lost connection is
+    #: tried again, and the longest wait, in seconds, whatever ``Retry-After`` asks.
+    retries: int = 3
+    max_retry_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.retries < 0 or self.max_retry_wait < 0:
+            raise ValueError("retries and max_retry_wait must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -171,12 +179,16 @@ class PdfConfig:
     certificates name (otherwise the verdict says revocation was not checked).
     ``check_cpu_seconds``: the CPU one PDF's check may use (in a worker process); past it
     the verdict is ``unchecked`` (``attachment.check_timeout`` under ``refuse``).
+    ``check_memory_mib``: the address space of that worker process (``RLIMIT_AS``, the
+    worker's own code included); past it the verdict is ``unchecked``
+    (``attachment.check_out_of_memory`` under ``refuse``).
     """
 
     trust_dir: str = "pdf-trust"
     policy: str = "accept"
     fetch_revocation: bool = False
     check_cpu_seconds: float = 10.0
+    check_memory_mib: int = 1024
 
     def __post_init__(self) -> None:
         if self.policy not in ("accept", "flag", "refuse"):
@@ -184,6 +196,11 @@ class PdfConfig:
         cpu = self.check_cpu_seconds
         if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0 < cpu <= 3600:
             raise ValueError(f"check_cpu_seconds must be a number in (0, 3600], not {cpu!r}")
+        mib = self.check_memory_mib
+        if isinstance(mib, bool) or not isinstance(mib, int) or not 256 <= mib <= 1 << 20:
+            raise ValueError(
+                f"check_memory_mib must be a whole number in [256, 1048576], not {mib!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,10 @@ ERROR_CODES: dict[str, str] = {
     "(urn:lienthong:pdfsig:1): only the hub states them (422)",
     "attachment.check_timeout": "checking a PDF's signatures needed more CPU than "
     "[pdf] check_cpu_seconds allows (a costly, possibly hostile file; policy refuse, 422)",
+    "attachment.check_out_of_memory": "checking a PDF's signatures needed more memory than "
+    "[pdf] check_memory_mib allows (a costly, possibly hostile file; policy refuse, 422)",
+    "attachment.check_failed": "the process checking a PDF's signatures died before it "
+    "answered (a crash, or killed from outside); the PDF was not checked (policy refuse, 422)",
     # evidence bundles (lienthong evidence verify; docs/evidence.md)
     "evidence.unreadable": "not a lienthong-evidence/1 zip, or a part of it is malformed",
     "evidence.manifest_signature": "manifest.sig does not hold, or the hub's certificate "

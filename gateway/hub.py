@@ -26,6 +26,7 @@ from gateway.hub_parts import AdapterHealthFn
 from gateway.hub_units import UnitDesk
 from gateway.pipeline.document import FileLike, UploadedFile
 from gateway.pipeline.receipt import require_reason
+from gateway.pipeline.status import hide_persons
 from gateway.store import AcceptResult
 from gateway.store.blobs import BlobRef
 from gateway.store.unit_documents import Box, UnitDocuments, list_documents, unit_names
@@ -69,7 +70,7 @@ class Hub(OperatorDesk, UnitDesk):
         async with self.admission.slot():
             unit = await self._active_unit(p)
             return await self.documents(
-                unit, metadata, files, envelope=envelope, message_id=message_id
+                unit, metadata, files, envelope=envelope, message_id=message_id, person=_person(p)
             )
 
     async def finish_upload(self, refs: Sequence[BlobRef], *, refused: bool) -> int:
@@ -129,8 +130,8 @@ class Hub(OperatorDesk, UnitDesk):
         parties = await self._parties(p, stored)
         unit = authz.require_party(p, message_id, stored.sender, parties, parsed)
         if parsed is Status.RECALL_REQUESTED:
-            return (await desk.recall(stored, unit, reason))[0]
-        return await desk.answer(stored, unit, parsed, reason)
+            return (await desk.recall(stored, unit, reason, _person(p)))[0]
+        return await desk.answer(stored, unit, parsed, reason, person=_person(p))
 
     async def report_failure(self, p: authz.PrincipalLike, message_id: str, reason: str) -> str:
         """The recipient's adapter could not deliver the document, for good: the hub's
@@ -153,7 +154,7 @@ class Hub(OperatorDesk, UnitDesk):
         unit = authz.require_party(
             p, message_id, stored.sender, stored.recipients, Status.RECALL_REQUESTED
         )
-        return await self.receipt_desk.recall(stored, unit, reason)
+        return await self.receipt_desk.recall(stored, unit, reason, _person(p))
 
     # -- reading (stage 8 and the stored documents) ------------------------------------
 
@@ -165,7 +166,9 @@ class Hub(OperatorDesk, UnitDesk):
         shown = None
         if authz.scope_units(p) is not None:
             shown = set(authz.visible_recipients(p, stored.sender, stored.recipients))
-        return await self.status_view.detailed(message_id, only=mine, shown=shown)
+        status = await self.status_view.detailed(message_id, only=mine, shown=shown)
+        hide_persons(status, lambda person: authz.sees_person(p, person))
+        return status
 
     async def envelope_xml(self, p: authz.PrincipalLike, message_id: str) -> bytes:
         """The signed envelope exactly as accepted."""
@@ -235,3 +238,10 @@ class Hub(OperatorDesk, UnitDesk):
     async def unit_names(self, codes: Iterable[str]) -> dict[str, str]:
         """Each unit code's name in the directory (public to every caller)."""
         return await unit_names(self.db, codes)
+
+
+def _person(p: authz.PrincipalLike) -> str | None:
+    """The clerk acting for ``p``'s unit (a mailbox session of their own account), if any:
+    stored with the document or receipt they make, in its transaction."""
+    person = getattr(p, "person", None)
+    return person if isinstance(person, str) else None

@@ -256,6 +256,13 @@ MESSAGE_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "/api/v1/messages/{id}/status": {
         "get": {
             "summary": "The message's timeline (sender, recipients, operators)",
+            "description": "Each recipient's state and receipts in time order. Who acted: "
+            "a receipt's `by` is the unit; `person` (`person:UNIT/username`) and "
+            "`person_name` name the clerk who answered or recalled it in the web mailbox "
+            "with their own account, and the top-level `person` the clerk who sent the "
+            "document; null for a unit's token, an adapter or the hub, and for a clerk of "
+            "another unit than the reader's (operators see every clerk, a leader those of "
+            "its scope).",
             "parameters": [ID],
             "responses": {
                 "200": ok("the timeline", {"$ref": "#/components/schemas/Status"}),

@@ -355,9 +355,21 @@ def status_command(ctx: CliContext, message_id: str, as_json: bool) -> None:
         f"message {status.get('id')} from {status.get('sender')}: {_text(status.get('subject'))}"
     )
     click.echo(f"created {status.get('created_at')}")
+    if status.get("person"):
+        click.echo(f"sent by {_clerk(status)}")
     for line in _pdf_lines(status):
         click.echo(line)
-    click.echo(_table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], _timeline(status)))
+    header = ["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"]
+    click.echo(_table(header, _timeline(status)))
+
+
+def _clerk(entry: dict[str, Any]) -> str:
+    """The clerk who acted (their name and account), empty for a unit's token or system."""
+    person = entry.get("person")
+    if not person:
+        return ""
+    name = entry.get("person_name")
+    return _text(f"{name} ({person})" if name else person)
 
 
 def _pdf_lines(status: dict[str, Any]) -> list[str]:
@@ -376,6 +388,7 @@ def _timeline(status: dict[str, Any]) -> list[list[str]]:
         unit, state = _text(recipient.get("unit")), _text(recipient.get("state"))
         receipts = recipient.get("receipts") or [{}]
         for receipt in receipts:
-            keys = ("status", "name", "at", "by", "reason")
-            rows.append([unit, state, *(_text(receipt.get(k)) for k in keys)])
+            keys = ("status", "name", "at", "by")
+            cells = [*(_text(receipt.get(k)) for k in keys), _clerk(receipt)]
+            rows.append([unit, state, *cells, _text(receipt.get("reason"))])
     return rows

@@ -48,6 +48,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "late_completed": ("hoàn thành muộn", "completed late"),
     "receipts": ("Biên nhận", "Receipts"),
     "by": ("Bởi", "By"),
+    "clerk": ("Cán bộ", "Clerk"),
     "at": ("Lúc", "At"),
     "reason": ("Lý do", "Reason"),
     "timeline": ("Diễn biến", "Timeline"),

@@ -18,6 +18,10 @@ class Principal:
     scope: str | None = None
     #: The codes of ``scope``'s subtree as the directory stood when the token was read.
     within: frozenset[str] | None = None
+    #: A clerk of ``unit`` logged in to the web mailbox with their own account
+    #: (``person:<unit>/<username>``): recorded with what they do (the timeline's
+    #: ``person``); None for a unit's token.
+    person: str | None = None
 
     @property
     def is_operator(self) -> bool:

@@ -44,6 +44,7 @@ __all__ = [
     "scope_units",
     "scoped_search",
     "sees_message",
+    "sees_person",
     "sees_unit",
     "visible_recipients",
 ]
@@ -88,6 +89,14 @@ def sees_message(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> bo
         units = scope_units(p)
         return units is None or sender in units or any(r in units for r in recipients)
     return bool(p.unit) and (p.unit == sender or p.unit in set(recipients))
+
+
+def sees_person(p: PrincipalLike, person: str) -> bool:
+    """Whether the caller sees which clerk (``person:<unit>/<username>``) acted on a
+    timeline: operators see every unit's clerks (a leader those of its scope's units), a
+    unit only its own (another unit's staff are its own business)."""
+    unit = person.removeprefix("person:").partition("/")[0]
+    return sees_unit(p, unit) if p.operator else p.unit == unit
 
 
 def visible_recipients(p: PrincipalLike, sender: str, recipients: Iterable[str]) -> list[str]:

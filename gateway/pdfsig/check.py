@@ -88,6 +88,8 @@ class PdfChecker:
         stream.seek(0)
         try:
             sigs = self._signatures(stream)
+        except MemoryError:
+            raise  # the worker answers it (sandbox.py), not a verdict about the file
         except Exception as exc:  # any parse failure of a hostile file
             return PdfVerdict(name, sha, "unreadable", problem=_short(exc), checked_at=at)
         verdicts = tuple(self._one(s, now) for s in sigs[:_MAX_SIGNATURES])
@@ -128,6 +130,8 @@ class PdfChecker:
         field = str(sig.field_name or "")
         try:
             status, context = self._validate(sig, now, "soft-fail")
+        except MemoryError:
+            raise
         except Exception as exc:  # a malformed signature dictionary or CMS
             return _broken(sig, field, _short(exc))
         cert = status.signing_cert
@@ -169,6 +173,8 @@ class PdfChecker:
             return "not checked: the certificate names no CRL or OCSP responder", ""
         try:
             strict, context = self._validate(sig, now, "hard-fail")
+        except MemoryError:
+            raise
         except Exception:  # unreachable responders surface as errors too
             return _UNREACHABLE, ""
         if strict.revocation_details is not None:
@@ -190,6 +196,8 @@ def _source(context: ValidationContext) -> str:
 def _broken(sig: EmbeddedPdfSignature, field: str, problem: str) -> SignatureVerdict:
     try:
         cert: ax509.Certificate | None = sig.signer_cert
+    except MemoryError:
+        raise
     except Exception:
         cert = None
     return SignatureVerdict(

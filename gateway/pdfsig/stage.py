@@ -5,8 +5,10 @@ thread; the report is ``{"policy", "flagged", "files": [verdict, …]}``. Under
 ``policy = "refuse"`` the first PDF that is not a valid original refuses the message:
 ``attachment.unsigned`` (no signature, or the person's or organisation's missing) or
 ``attachment.signature_invalid`` (a signature broken, changed after, untrusted, expired,
-or the file unreadable) or ``attachment.check_timeout`` (the check went over its CPU limit,
-``[pdf] check_cpu_seconds``: each check runs in a worker process, :mod:`.sandbox`).
+or the file unreadable) or, when the check did not finish (each check runs in a worker
+process, :mod:`.sandbox`), ``attachment.check_timeout`` (over its CPU limit,
+``[pdf] check_cpu_seconds``), ``attachment.check_out_of_memory`` (over its memory limit,
+``[pdf] check_memory_mib``) or ``attachment.check_failed`` (its worker died).
 """
 
 from __future__ import annotations
@@ -32,8 +34,19 @@ __all__ = ["PdfSignatures", "build_pdf_stage"]
 _CODES = {
     "unsigned": "attachment.unsigned",
     "incomplete": "attachment.unsigned",
-    UNCHECKED: "attachment.check_timeout",
 }
+#: The refusal code of an ``unchecked`` PDF, by why it was not checked.
+_LIMIT_CODES = {
+    "cpu": "attachment.check_timeout",
+    "memory": "attachment.check_out_of_memory",
+}
+
+
+def _code(verdict: PdfVerdict) -> str:
+    """The refusal code of a PDF that is not a valid original."""
+    if verdict.status == UNCHECKED:
+        return _LIMIT_CODES.get(verdict.limit, "attachment.check_failed")
+    return _CODES.get(verdict.status, "attachment.signature_invalid")
 
 
 class Checker(Protocol):
@@ -96,9 +109,8 @@ class PdfSignatures:
             return None
         bad = next((v for v in verdicts if v.status != "valid"), None)
         if bad is not None and self.policy == "refuse":
-            code = _CODES.get(bad.status, "attachment.signature_invalid")
             raise EnvelopeError(
-                f"{bad.name}: {bad.problem}", code=code, message_id=str(env.message_id)
+                f"{bad.name}: {bad.problem}", code=_code(bad), message_id=str(env.message_id)
             )
         return {
             "policy": self.policy,
@@ -118,5 +130,6 @@ def build_pdf_stage(config: Config, blobs: object, db: Database) -> PdfSignature
         trust.anchors,
         fetch_revocation=config.pdf.fetch_revocation,
         cpu_seconds=config.pdf.check_cpu_seconds,
+        memory_mib=config.pdf.check_memory_mib,
     )
     return PdfSignatures(checker, blobs, PdfVerdictStore(db), policy=config.pdf.policy)

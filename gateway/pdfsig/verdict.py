@@ -14,8 +14,10 @@ CAs issue organisation certificates); any other is a person's.
 - ``invalid``: a signature is broken, changed after signing, untrusted or expired
   (``attachment.signature_invalid``);
 - ``unreadable``: the file is not a PDF pyHanko can read (``attachment.signature_invalid``);
-- ``unchecked``: the check needed more CPU than ``[pdf] check_cpu_seconds`` allows
-  (``attachment.check_timeout``; see :mod:`gateway.pdfsig.sandbox`).
+- ``unchecked``: the check did not finish; ``limit`` says why: ``cpu`` (it needed more CPU
+  than ``[pdf] check_cpu_seconds`` allows, ``attachment.check_timeout``), ``memory`` (more
+  than ``[pdf] check_memory_mib``, ``attachment.check_out_of_memory``) or ``crash`` (its
+  worker process died, ``attachment.check_failed``); see :mod:`gateway.pdfsig.sandbox`.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class PdfVerdict:
     problem: str | None = None
     checked_at: str = ""
     kinds: tuple[str, ...] = field(default=())
+    #: Why an ``unchecked`` PDF was not checked: ``cpu``, ``memory`` or ``crash``.
+    limit: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (status views, the evidence bundle)."""
@@ -111,6 +115,7 @@ def verdict_from_json(data: dict[str, Any]) -> PdfVerdict:
         problem=data.get("problem"),
         checked_at=data.get("checked_at", ""),
         kinds=tuple(data.get("kinds", ())),
+        limit=data.get("limit", ""),
     )
 
 

@@ -156,9 +156,11 @@ class DocumentSubmit:
         *,
         envelope: Envelope | None = None,
         message_id: str | None = None,
+        person: str | None = None,
     ) -> AcceptResult:
         """Build the envelope from ``metadata`` and stored ``files`` (or adopt an adapter's
-        ``envelope``), seal it for ``unit``, submit (``Hub.submit_document``)."""
+        ``envelope``), seal it for ``unit``, submit (``Hub.submit_document``); ``person``:
+        the clerk who sent it, stored as the message's ``submitted_by``."""
         with bound(unit=unit, stage="seal"):
             if envelope is None:
                 groups = await self._groups_named(metadata.get("to"))
@@ -176,7 +178,8 @@ class DocumentSubmit:
             key, cert = await self.signers.for_document(unit)
             xml = await self.sealing.seal(env, key, cert)
         try:
-            return await self.flow(xml, unit, f"unit:{unit}", adapter_ids=envelope is not None)
+            by = person or f"unit:{unit}"
+            return await self.flow(xml, unit, by, adapter_ids=envelope is not None)
         except DuplicateIdError:  # a concurrent resubmit of the same id won the race
             if envelope is None and message_id is None:
                 raise

@@ -20,12 +20,14 @@ recipient's answer (also for the retired units it stands for), the sender's take
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 import structlog
@@ -101,6 +103,8 @@ class SealedReceipt:
     xml: bytes
     digest: str
     signer_unit: str
+    #: The clerk whose mailbox action it is (stored with it: the timeline's ``person``).
+    person: str | None = None
 
 
 def _now() -> datetime:
@@ -154,9 +158,11 @@ class ReceiptIssuer:
         receipt_id: uuid.UUID | None = None,
         hub_signed: bool = False,
         ack_document: bool = False,
+        person: str | None = None,
     ) -> tuple[str, bool]:
         """Build, seal and store one receipt; ``(receipt_id, created)``. ``ack_document``:
-        also take the document off the recipient's pending list (same transaction)."""
+        also take the document off the recipient's pending list (same transaction);
+        ``person``: the clerk who acted, stored with the receipt."""
         receipt = Receipt(
             receipt_id=receipt_id or uuid.uuid4(),
             message_id=uuid.UUID(message_id),
@@ -169,6 +175,7 @@ class ReceiptIssuer:
             extensions=await self.extensions(message_id, status) if self.extensions else None,
         )
         sealed = await self.seal(receipt, hub_signed=hub_signed)
+        sealed = dataclasses.replace(sealed, person=person)
         return await self.store(sealed, ack_document=recipient if ack_document else None)
 
     async def store(
@@ -243,24 +250,39 @@ class ReceiptDesk:
         self.skew = skew
 
     async def answer(
-        self, stored: StoredMessage, unit: str, status: Status, reason: str | None
+        self,
+        stored: StoredMessage,
+        unit: str,
+        status: Status,
+        reason: str | None,
+        *,
+        person: str | None = None,
     ) -> str:
         """``unit``'s ``status`` on its delivery; a successor's answer also answers the
         deliveries it took over from retired units (the hub signs those for them), and
-        those already answered are left alone. The id of the first receipt."""
+        those already answered are left alone. The id of the first receipt (``person``:
+        the clerk who answered, on each of them)."""
+        answer = partial(self._answer, stored, unit, status=status, reason=reason, person=person)
         taken = await self.stands_for(unit, stored.recipients)
         first, *others = ([unit] if unit in stored.recipients else []) + taken
         with bound(message_id=stored.id, unit=unit, stage="receipt"):
-            receipt_id = await self._answer(stored, unit, first, status, reason)
+            receipt_id = await answer(first)
             for recipient in others:
                 try:
-                    await self._answer(stored, unit, recipient, status, reason)
+                    await answer(recipient)
                 except ReceiptError as exc:
                     log.info("receipt.not_for_predecessor", recipient=recipient, error=exc.code)
         return receipt_id
 
     async def _answer(
-        self, stored: StoredMessage, unit: str, recipient: str, status: Status, reason: str | None
+        self,
+        stored: StoredMessage,
+        unit: str,
+        recipient: str,
+        *,
+        status: Status,
+        reason: str | None,
+        person: str | None,
     ) -> str:
         """``unit``'s ``status`` on ``recipient``'s delivery (its own, or a retired one's)."""
         receipt_id, _ = await self.issuer.issue(
@@ -272,6 +294,7 @@ class ReceiptDesk:
             reason=reason,
             ack_document=status in _FIRST_ANSWERS,
             hub_signed=recipient != unit,
+            person=person,
         )
         return receipt_id
 
@@ -314,9 +337,11 @@ class ReceiptDesk:
             )
         return receipt_id
 
-    async def recall(self, stored: StoredMessage, sender: str, reason: str | None) -> list[str]:
+    async def recall(
+        self, stored: StoredMessage, sender: str, reason: str | None, person: str | None = None
+    ) -> list[str]:
         """The sender's take-back request (13) to every recipient not yet finished
-        (``receipt.illegal_transition`` when none is left)."""
+        (``receipt.illegal_transition`` when none is left; ``person``: the clerk who asked)."""
         status = await self.messages.status(stored.id)
         ids: list[str] = []
         for delivery in status.recipients:
@@ -329,6 +354,7 @@ class ReceiptDesk:
                 status=Status.RECALL_REQUESTED,
                 issuer=sender,
                 reason=reason,
+                person=person,
             )
             ids.append(receipt_id)
         if not ids:

@@ -23,10 +23,10 @@ from gateway.directory.lineage import LineageSnapshot, names_at
 from gateway.envelope.codec import envelope_from_element
 from gateway.pipeline.handover import add_handovers
 from gateway.pipeline.states import is_final
-from gateway.store import MessageStore
+from gateway.store import MessageStore, people
 from gateway.xmlsafe import parse_xml
 
-__all__ = ["StatusView"]
+__all__ = ["StatusView", "hide_persons", "person_names"]
 
 
 #: A message's report of one kind (PDF signatures, timestamp counts), ``None``: none kept.
@@ -73,12 +73,32 @@ class StatusView:
         status = (await self.messages.status(message_id)).to_json()
         if self.directory is not None:
             await forwarding_notes(self.directory, self.messages, status)
+            await person_names(self.directory.db, status)
         if only is not None:
             status["recipients"] = [
                 r for r in status["recipients"] if only in (r["unit"], r.get("forwarded_to"))
             ]
         status["complete"] = all(is_final(r["state"]) for r in status["recipients"])
         return status
+
+
+async def person_names(db: Any, status: dict[str, Any]) -> None:
+    """``person_name`` beside each ``person`` of ``status`` (the clerk who sent it, who
+    answered or recalled): the account's full name, read at read time."""
+    entries = [status, *(rc for r in status["recipients"] for rc in r["receipts"])]
+    actors = {e["person"] for e in entries if e.get("person")}
+    names = await people.names_of(db, actors) if actors else {}
+    for entry in entries:
+        if entry.get("person"):
+            entry["person_name"] = names.get(entry["person"])
+
+
+def hide_persons(status: dict[str, Any], shown: Callable[[str], bool]) -> None:
+    """Drop each ``person`` (and its name) of ``status`` the reader may not see."""
+    for entry in [status, *(rc for r in status["recipients"] for rc in r["receipts"])]:
+        if entry.get("person") and not shown(entry["person"]):
+            entry["person"] = None
+            entry.pop("person_name", None)
 
 
 async def forwarding_notes(

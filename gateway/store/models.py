@@ -252,6 +252,9 @@ class ReceiptRow(Base):
     claimed_at: Mapped[datetime | None]
     receipt_xml: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
+    #: The clerk whose mailbox action made it (``person:<unit>/<username>``); None for a
+    #: unit's token, an adapter or the hub.
+    person: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class IdempotencyKeyRow(Base):

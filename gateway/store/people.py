@@ -12,6 +12,7 @@ does in the mailbox is written to the audit log with the actor ``person:<unit>/<
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.errors import ConflictError, DirectoryError, NotFoundError
 from gateway.store import audit
 from gateway.store.models import PersonRow, UnitRow, utcnow
+from gateway.store.records import PERSON_PREFIX
 
 __all__ = [
     "LOCK_SECONDS",
@@ -34,6 +36,7 @@ __all__ = [
     "listing",
     "login_failed",
     "login_succeeded",
+    "names_of",
     "set_disabled",
 ]
 
@@ -58,7 +61,7 @@ class Person:
     @property
     def actor(self) -> str:
         """The audit log's name for this person: ``person:<unit>/<username>``."""
-        return f"person:{self.unit}/{self.username}"
+        return f"{PERSON_PREFIX}{self.unit}/{self.username}"
 
     def locked(self, now: datetime | None = None) -> bool:
         """Whether too many wrong passwords keep the account locked at ``now``."""
@@ -133,6 +136,27 @@ async def by_username(db: Any, username: str) -> tuple[Person, str] | None:
     async with db.read() as session:
         row = await _row(session, username)
         return None if row is None else (_person(row), row.password_hash)
+
+
+async def names_of(db: Any, actors: Iterable[str]) -> dict[str, str]:
+    """Each ``person:<unit>/<username>`` among ``actors`` → the person's full name (their
+    username when the account has none); an account no longer there is left out."""
+    wanted: dict[tuple[str, str], str] = {}
+    for actor in actors:
+        unit, _, username = actor.removeprefix(PERSON_PREFIX).partition("/")
+        if actor.startswith(PERSON_PREFIX) and username:
+            wanted[(unit, username)] = actor
+    if not wanted:
+        return {}
+    names = {username for _unit, username in wanted}
+    query = select(PersonRow).where(PersonRow.username.in_(names))
+    async with db.read() as session:
+        rows = (await session.execute(query)).scalars()
+        return {
+            wanted[(r.unit_code, r.username)]: r.full_name or r.username
+            for r in rows
+            if (r.unit_code, r.username) in wanted
+        }
 
 
 async def get(db: Any, person_id: str) -> Person | None:

@@ -27,6 +27,7 @@ from gateway.store.models import (
 )
 from gateway.store.prepared import Prepared
 from gateway.store.records import (
+    PERSON_PREFIX,
     MailboxItem,
     MessageStatus,
     ReceiptInfo,
@@ -189,7 +190,14 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
     for r in receipts:
         by_unit[r.recipient].append(
             ReceiptInfo(
-                r.receipt_id, r.status_code, r.status_name, r.at, r.issuer, r.reason, r.claimed_at
+                r.receipt_id,
+                r.status_code,
+                r.status_name,
+                r.at,
+                r.issuer,
+                r.reason,
+                r.claimed_at,
+                r.person,
             )
         )
     recipients = tuple(
@@ -210,4 +218,5 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
         urgency=m.urgency,
         due_received_at=m.due_received_at,
         due_completed_at=m.due_completed_at,
+        person=m.submitted_by if m.submitted_by.startswith(PERSON_PREFIX) else None,
     )

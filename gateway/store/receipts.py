@@ -50,6 +50,7 @@ _RECEIPT_COLUMNS = [
     "claimed_at",
     "receipt_xml",
     "digest",
+    "person",
 ]
 _RECEIPT_IF_NEW = IfNew(ReceiptRow, _RECEIPT_COLUMNS, ["receipt_id"], ["receipt_id"])
 #: PostgreSQL: the delivery of ``(:mid, :unit)`` locked, and whether receipt ``:rid`` is
@@ -157,8 +158,16 @@ def _receipt_rows(
         "claimed_at": r.timestamp,
         "receipt_xml": verified.xml,
         "digest": verified.digest,
+        "person": acting_person(verified),
     }
     return receipt, outbox_values(RECEIPTS, target, mid, outbox_body.receipt(rid, mid, target))
+
+
+def acting_person(verified: VerifiedReceiptLike) -> str | None:
+    """The clerk a receipt the hub sealed was made for (``person``, set only on the hub's
+    own :class:`~gateway.pipeline.receipt.SealedReceipt`), else None."""
+    person = getattr(verified, "person", None)
+    return person if isinstance(person, str) else None
 
 
 def _receipt_detail(r: Any, old: str, new: str) -> dict[str, Any]:

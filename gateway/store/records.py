@@ -14,6 +14,7 @@ from gateway.store.changes import UNFETCHED, WITHDRAWN_STATES, Change, document_
 from gateway.urgency import Urgency
 
 __all__ = [
+    "PERSON_PREFIX",
     "AcceptResult",
     "MailboxItem",
     "MessageStatus",
@@ -31,6 +32,10 @@ __all__ = [
     "VerifiedEnvelopeLike",
     "VerifiedReceiptLike",
 ]
+
+#: How a clerk's own account is named where a unit's would be (``submitted_by``, the
+#: audit log's actor): ``person:<unit>/<username>`` (:class:`gateway.store.people.Person`).
+PERSON_PREFIX = "person:"
 
 
 class VerifiedEnvelopeLike(Protocol):
@@ -211,6 +216,9 @@ class ReceiptInfo:
     by: str
     reason: str | None = None
     claimed_at: datetime | None = None  # the time its signer gave it
+    #: The clerk who answered in the web mailbox (``person:<unit>/<username>``); None for
+    #: a unit's token, an adapter or the hub.
+    person: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """As in the status API."""
@@ -222,6 +230,7 @@ class ReceiptInfo:
             "by": self.by,
             "reason": self.reason,
             "claimed_at": _iso(self.claimed_at),
+            "person": self.person,
         }
 
 
@@ -255,6 +264,9 @@ class MessageStatus:
     #: When each delivery is due to be received and completed (``gateway.deadlines``).
     due_received_at: datetime | None = None
     due_completed_at: datetime | None = None
+    #: The clerk who sent it from the web mailbox (``person:<unit>/<username>``); None
+    #: when a unit's token or an adapter did.
+    person: str | None = None
 
     def _withdrawn(self, r: RecipientStatus) -> bool:
         """The document was revoked or replaced before this recipient fetched it."""
@@ -283,6 +295,7 @@ class MessageStatus:
             "urgency": str(self.urgency),
             "urgency_name": Urgency(self.urgency).label,
             "created_at": _iso(self.created_at),
+            "person": self.person,
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "due_received_at": _iso(self.due_received_at),
             "due_completed_at": _iso(self.due_completed_at),

@@ -26,6 +26,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "error": ("Lỗi", "Error"),
     "subject": ("Trích yếu", "Subject"),
     "sender": ("Nơi gửi", "Sender"),
+    "sent_by": ("Cán bộ gửi", "Sent by"),
+    "handled_by": ("cán bộ", "clerk"),
     "recipients": ("Nơi nhận", "Recipients"),
     "recipient": ("Nơi nhận", "Recipient"),
     "received_at": ("Thời gian đến", "Received"),

@@ -49,9 +49,10 @@ async def _read_session(request: web.Request) -> UnitSession | None:
         return None
     hub.last_seen(cookie.operator)
     names = await hub.unit_names([cookie.operator])
+    # a clerk's own account acts as the unit, and is recorded with what it does
+    principal = Principal(unit=cookie.operator, person=person.actor if person else None)
     return UnitSession(
-        Principal(unit=cookie.operator), cookie.csrf, cookie.token_id, names[cookie.operator],
-        person,
+        principal, cookie.csrf, cookie.token_id, names[cookie.operator], person
     )  # fmt: skip
 
 

@@ -111,19 +111,35 @@ class HubHome:
             self.tokens[code] = self.cli("tokens", "create", code).strip()
         return self.tokens
 
-    def process(self, port: int | None = None, *, args: Sequence[str] = ()) -> HubProcess:
-        """A (not yet started) ``lienthong serve ARGS`` on this home."""
+    def process(
+        self,
+        port: int | None = None,
+        *,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> HubProcess:
+        """A (not yet started) ``lienthong serve ARGS`` on this home (``env``: more
+        environment variables for it)."""
         self._processes += 1
         log = self.root / f"serve-{self._processes}.log"
-        return HubProcess(self, port or free_port(), log, args)
+        return HubProcess(self, port or free_port(), log, args, env=env)
 
 
 class HubProcess:
     """One ``lienthong serve`` process: start, wait for /healthz, SIGKILL, SIGTERM, restart."""
 
-    def __init__(self, home: HubHome, port: int, log_path: Path, args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        home: HubHome,
+        port: int,
+        log_path: Path,
+        args: Sequence[str] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.home = home
         self.args = list(args)
+        self.extra_env = dict(env or {})
         self.port = port
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{port}"
@@ -143,7 +159,7 @@ class HubProcess:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [LIENTHONG, "serve", "--log-format", "json", *self.args],
-            env=self.home.env(LIENTHONG_HUB_LISTEN=f"127.0.0.1:{self.port}"),
+            env=self.home.env(LIENTHONG_HUB_LISTEN=f"127.0.0.1:{self.port}", **self.extra_env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

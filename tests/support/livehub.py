@@ -69,9 +69,9 @@ class LiveHome:
         """Bearer tokens by unit code, and ``"operator"``."""
         return self.home.tokens
 
-    async def serve(self) -> HubProcess:
-        """Start one more ``lienthong serve`` on this home."""
-        process = self.home.process()
+    async def serve(self, env: Mapping[str, str] | None = None) -> HubProcess:
+        """Start one more ``lienthong serve`` on this home (``env``: more environment)."""
+        process = self.home.process(env=env)
         self.processes.append(process)
         await process.start()
         return process

@@ -2,7 +2,9 @@
 
 :class:`Backoff` gives exponential delays with full jitter (AWS's "full jitter": a
 uniform draw in ``[0, min(cap, base * 2**attempt)]``), so many adapters failing at once
-do not retry in lock-step. :class:`CircuitBreaker` stops hammering a remote system that
+do not retry in lock-step. :func:`retry_after_from_options` gives an adapter's HTTP client
+how it honours a busy answer's ``Retry-After`` (:mod:`gateway.retry_after`) before the
+failure reaches this backoff. :class:`CircuitBreaker` stops hammering a remote system that
 is down: ``closed`` (normal) → ``open`` after ``threshold`` consecutive failures (calls
 refused) → ``half_open`` after ``cooldown`` seconds (one trial call) → ``closed`` on a
 success or ``open`` again on a failure.
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from gateway.errors import ConfigError
+from gateway.retry_after import RetryAfter
 
-__all__ = ["CLOSED", "HALF_OPEN", "OPEN", "Backoff", "CircuitBreaker"]
+__all__ = ["CLOSED", "HALF_OPEN", "OPEN", "Backoff", "CircuitBreaker", "retry_after_from_options"]
 
 CLOSED: Final = "closed"
 OPEN: Final = "open"
@@ -30,6 +33,15 @@ def _number(options: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ConfigError(f"adapter option {key!r} must be a number >= 0", code="config.invalid")
     return float(value)
+
+
+def retry_after_from_options(options: Mapping[str, Any]) -> RetryAfter:
+    """From ``retry_after_retries`` (3: how many busy answers are waited out per call; 0:
+    none) and ``retry_after_max`` (30: seconds, the longest wait, whatever was asked)."""
+    return RetryAfter(
+        retries=int(_number(options, "retry_after_retries", 3)),
+        max_wait=_number(options, "retry_after_max", 30.0),
+    )
 
 
 @dataclass(frozen=True, slots=True)

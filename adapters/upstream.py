@@ -16,12 +16,16 @@ Features:
       status locally through the hub facade (the edXML ``From`` must be a remote unit),
       then confirms ``done`` upstream. Local refusals are confirmed ``fail`` upstream
       (they stay there for an operator) and logged.
-    - Network errors, timeouts, 429 and 5xx are ``adapter.unavailable`` (retried).
+    - A busy upstream (503/429 with ``Retry-After``, e.g. a hub's ``hub.overloaded``) is
+      waited out within the call, at most ``retry_after_retries`` times and
+      ``retry_after_max`` seconds a wait (with jitter); then, like network errors,
+      timeouts and other 429/5xx, it is ``adapter.unavailable`` (retried by the runner).
 
 Config keys (``options``): ``url`` (the upstream's base URL, required), ``system_id``
 (this hub's system id there, required), ``secret_env`` or ``secret_file`` (required),
 ``timeout`` (seconds, 30), ``interval`` (seconds between idle cycles, 2), ``push`` and
-``pull`` (both true), ``protocol`` (``axis``, the default: the ``/axis/v1`` API; ``vxp``:
+``pull`` (both true), ``retry_after_retries`` (3) and ``retry_after_max`` (seconds, 30),
+``protocol`` (``axis``, the default: the ``/axis/v1`` API; ``vxp``:
 the VXP SDK's protocol, ``url`` being the SDK's endpoint, e.g. the national axis, a
 provincial LGSP or another hub's ``/vxp``; ``docs/vxp.md``). Two hubs that are each
 other's upstream set ``pull = false`` on both links: each pushes what is queued for the
@@ -59,6 +63,7 @@ from adapters.axis.systems import load_secret
 from adapters.axis.vxp_client import VxpClient
 from adapters.base import Adapter, AdapterHealth, OutboundItem, SendResult
 from adapters.items import fetch_outbound
+from adapters.resilience import retry_after_from_options
 from gateway.directory.principal import Principal
 from gateway.edxml import EdxmlStatus, envelope_to_edxml, write_document, write_status
 from gateway.edxml.model import Organization, ResponseFor
@@ -101,6 +106,7 @@ class UpstreamAdapter(Adapter):
             system_id,
             load_secret(self.options),
             timeout=float(self.options.get("timeout", 30.0)),
+            retry=retry_after_from_options(self.options),
         )
 
     async def send(self, item: OutboundItem) -> SendResult:

@@ -1,7 +1,10 @@
 """A client of an axis API (another hub, or a national axis speaking the same contract).
 
 Every request is HMAC-signed (``adapters.axis.signing``), has a timeout and never
-follows a redirect. A network failure, a timeout, a 429 or a 5xx is
+follows a redirect. A 503 or 429 with ``Retry-After`` (a hub under admission control) is
+waited for and tried again, within the client's :class:`gateway.retry_after.RetryAfter`
+(every call is safe to repeat: the axis maps the same edXML to the same document). A
+network failure, a timeout, a 429 or a 5xx (left) is
 :class:`gateway.errors.AdapterUnavailable` (worth a retry); any other refusal is
 :class:`adapters.base.AdapterError` carrying the remote error code.
 """
@@ -9,6 +12,7 @@ follows a redirect. A network failure, a timeout, a 429 or a 5xx is
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +22,7 @@ from yarl import URL
 from adapters.axis.signing import signed_headers
 from adapters.base import AdapterError
 from gateway.errors import AdapterUnavailable, Translation, translated
+from gateway.retry_after import BUSY_STATUSES, Busy, RetryAfter, parse_retry_after, retrying
 
 __all__ = ["AxisClient", "SignedClient"]
 
@@ -27,16 +32,24 @@ UNREACHABLE: Translation = {(aiohttp.ClientError, TimeoutError): AdapterUnavaila
 
 
 class SignedClient:
-    """An HTTP session to one axis at ``base_url``, as ``system_id`` with its secret."""
+    """An HTTP session to one axis at ``base_url``, as ``system_id`` with its secret;
+    ``retry``: how busy answers (503/429 with ``Retry-After``) are retried."""
 
     def __init__(
-        self, base_url: str, system_id: str, secret: str, *, timeout: float = 30.0
+        self,
+        base_url: str,
+        system_id: str,
+        secret: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryAfter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.system_id = system_id
         self._secret = secret
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self.retry = retry or RetryAfter()
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -60,6 +73,13 @@ class AxisClient(SignedClient):
         body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> tuple[dict[str, str], bytes]:
+        """One call, again while the axis answers busy (signed afresh each time)."""
+        once = partial(self._call_once, method, path_qs, body, headers)
+        return await retrying(self.retry, once, what=f"axis {method} {self.base_url}")
+
+    async def _call_once(
+        self, method: str, path_qs: str, body: bytes, headers: dict[str, str] | None
+    ) -> tuple[dict[str, str], bytes]:
         all_headers = dict(headers or {})
         all_headers.update(signed_headers(self.system_id, self._secret, method, path_qs, body))
         url = self.base_url + path_qs
@@ -72,6 +92,9 @@ class AxisClient(SignedClient):
                 allow_redirects=False,
             ) as resp:
                 data = await resp.read()
+                if resp.status in BUSY_STATUSES:
+                    asked = parse_retry_after(resp.headers.get("Retry-After"))
+                    raise Busy(_refusal(resp.status, data), asked)
                 if resp.status >= 300:
                     raise _refusal(resp.status, data)
                 return dict(resp.headers), data

@@ -4,7 +4,9 @@ It speaks the SDKVXP 2.0.x wire (:mod:`adapters.axis.vxp_wire`) with the same me
 :class:`adapters.axis.client.AxisClient`, so the upstream adapter uses either
 (``options.protocol = "vxp"``). Unlike the SDK it builds a fresh header map for every
 call (no stale keys) with a fresh ``timestamp``. Every request has a timeout and never
-follows a redirect. A network failure, a timeout, a 429 or a 5xx is
+follows a redirect. A busy answer (503/429 with ``Retry-After``) is waited for and tried
+again as in :class:`adapters.axis.client.AxisClient`. A network failure, a timeout, a 429
+or a 5xx (left) is
 :class:`gateway.errors.AdapterUnavailable` (worth a retry); any other refusal is
 :class:`adapters.base.AdapterError` carrying the code that leads the remote
 ``ErrorDesc`` (``adapter.rejected`` when it names none).
@@ -18,6 +20,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from adapters.axis.client import UNREACHABLE, SignedClient
@@ -32,6 +35,7 @@ from adapters.axis.vxp_wire import (
 )
 from adapters.base import AdapterError
 from gateway.errors import AdapterUnavailable, translated
+from gateway.retry_after import BUSY_STATUSES, Busy, parse_retry_after, retrying
 
 __all__ = ["VxpClient"]
 
@@ -71,7 +75,14 @@ class VxpClient(SignedClient):
         body: bytes = b"{}",
         content_type: str = "application/json",
     ) -> dict[str, Any]:
-        """One operation; its JSON answer when ``ErrorCode`` is ``"0"``."""
+        """One operation; its JSON answer when ``ErrorCode`` is ``"0"`` (again while the
+        axis answers busy, with fresh signed headers each time)."""
+        once = partial(self._call_once, operation, values, body, content_type)
+        return await retrying(self.retry, once, what=f"vxp {operation} {self.base_url}")
+
+    async def _call_once(
+        self, operation: str, values: dict[str, str], body: bytes, content_type: str
+    ) -> dict[str, Any]:
         headers = self.headers(values, content_type)
         url = f"{self.base_url}/{operation}"
         with translated(UNREACHABLE, f"vxp {self.base_url}"):
@@ -79,7 +90,13 @@ class VxpClient(SignedClient):
                 url, data=body, headers=headers, allow_redirects=False
             ) as resp:
                 status, data = resp.status, await resp.read()
-        return _answer(operation, status, data)
+                asked = parse_retry_after(resp.headers.get("Retry-After"))
+        try:
+            return _answer(operation, status, data)
+        except AdapterUnavailable as exc:
+            if status in BUSY_STATUSES:
+                raise Busy(exc, asked) from None
+            raise
 
     async def send(self, edxml: bytes, messagetype: str) -> dict[str, Any]:
         """``sendEdoc``; the answer as the axis client gives it (``docId``)."""

@@ -10,13 +10,13 @@ printed as ``CODE: message`` and the command exits non-zero.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import mimetypes
 import os
 import uuid
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,23 +26,24 @@ import click
 from gateway.cli.common import CliContext, pass_cli, run
 from gateway.config import Config
 from gateway.errors import AuthError, GatewayError
+from gateway.retry_after import BUSY_STATUSES, Busy, RetryAfter, parse_retry_after, retrying
 
 __all__ = ["HubClient", "ack_command", "inbox_command", "send_command", "status_command"]
 
 _CONNECT_TIMEOUT = 10.0
-#: ``send``: tries in all when the connection is lost or the hub answers 503 (the
-#: ``Idempotency-Key`` makes a retry safe), with these pauses between them.
-_SEND_PAUSES = (1.0, 2.0, 4.0)
-#: Answers to a keyed ``send`` that are worth the same request again.
+#: ``send``: the first pause when the hub said no ``Retry-After`` (then doubling).
+_SEND_FALLBACK_PAUSE = 1.0
+#: Answers to a keyed ``send`` that are worth the same request again (besides 503/429).
 _SEND_RETRY_CODES = frozenset({"client.unreachable", "request.idempotency_in_progress"})
 
 
 class HubClient:
     """The four calls the CLI makes, each one HTTP request with the bearer token."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, retry: RetryAfter | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token
+        self.retry = retry or RetryAfter(fallback=_SEND_FALLBACK_PAUSE)
 
     @classmethod
     def from_config(cls, config: Config, env: dict[str, str] | None = None) -> HubClient:
@@ -52,7 +53,12 @@ class HubClient:
         token = env.get("LIENTHONG_TOKEN") or config.client.token
         if not token:
             raise AuthError("no token: set LIENTHONG_TOKEN or [client] token", code="auth.required")
-        return cls(url, token)
+        retry = RetryAfter(
+            retries=config.client.retries,
+            max_wait=config.client.max_retry_wait,
+            fallback=_SEND_FALLBACK_PAUSE,
+        )
+        return cls(url, token, retry)
 
     def _session(self, read_timeout: float) -> aiohttp.ClientSession:
         timeout = aiohttp.ClientTimeout(sock_connect=_CONNECT_TIMEOUT, sock_read=read_timeout)
@@ -75,11 +81,24 @@ class HubClient:
     ) -> bytes:
         """One request; the reply's bytes, or the hub's error raised as ``CODE: message``."""
         try:
+            return await self._read_once(method, path, read_timeout=read_timeout, **kwargs)
+        except Busy as busy:
+            raise busy.error from None
+
+    async def _read_once(
+        self, method: str, path: str, *, read_timeout: float, **kwargs: Any
+    ) -> bytes:
+        """As :meth:`read`, but a busy answer (503/429) is :class:`Busy`, carrying the
+        hub's error and its ``Retry-After``, for :func:`retrying`."""
+        try:
             async with (
                 self._session(read_timeout) as session,
                 session.request(method, self.url + path, **kwargs) as resp,
             ):
                 body = await resp.read()
+                if resp.status in BUSY_STATUSES:
+                    asked = parse_retry_after(resp.headers.get("Retry-After"))
+                    raise Busy(_hub_error(resp.status, body), asked)
                 if resp.status >= 400:
                     raise _hub_error(resp.status, body)
                 return body
@@ -107,18 +126,28 @@ class HubClient:
     ) -> dict[str, Any]:
         """Submit metadata + files (streamed from disk); the hub seals the envelope.
 
-        With ``idempotency_key`` a lost connection, a 503 or the hub still running the
-        first try is retried (:data:`_SEND_PAUSES`): the hub answers a retry with the first
-        answer, so the document is sent once."""
-        pauses = list(_SEND_PAUSES) if idempotency_key else []
-        while True:
+        With ``idempotency_key`` a busy hub (503/429: waited out as its ``Retry-After``
+        asks, within :attr:`retry`), a lost connection or the hub still running the first
+        try is retried: the hub answers a retry with the first answer, so the document is
+        sent once. Without a key nothing is retried."""
+        if not idempotency_key:
             try:
-                return await self._send_once(metadata, files, idempotency_key)
-            except GatewayError as exc:
-                worth = exc.code in _SEND_RETRY_CODES or exc.http_status == 503
-                if not (worth and pauses):
-                    raise
-            await asyncio.sleep(pauses.pop(0))
+                return await self._send_once(metadata, files, None)
+            except Busy as busy:
+                raise busy.error from None
+        once = partial(self._send_keyed, metadata, files, idempotency_key)
+        return await retrying(self.retry, once, what="send", notify=_tell_waiting)
+
+    async def _send_keyed(
+        self, metadata: dict[str, Any], files: list[Path], idempotency_key: str
+    ) -> dict[str, Any]:
+        """One keyed try; an answer worth the same request again is :class:`Busy`."""
+        try:
+            return await self._send_once(metadata, files, idempotency_key)
+        except GatewayError as exc:
+            if exc.code in _SEND_RETRY_CODES:
+                raise Busy(exc, None) from exc
+            raise
 
     async def _send_once(
         self, metadata: dict[str, Any], files: list[Path], idempotency_key: str | None
@@ -131,9 +160,10 @@ class HubClient:
                 media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 handle = stack.enter_context(path.open("rb"))
                 form.add_field("file", handle, filename=path.name, content_type=media)
-            result: dict[str, Any] = await self.request(
-                "POST", "/api/v1/messages", data=form, headers=headers
+            body = await self._read_once(
+                "POST", "/api/v1/messages", read_timeout=60.0, data=form, headers=headers
             )
+            result: dict[str, Any] = json.loads(body)
             return result
 
     async def inbox(self, wait: float, limit: int) -> list[dict[str, Any]]:
@@ -161,6 +191,11 @@ class HubClient:
 
 def _open_new(target: Path) -> IO[bytes]:
     return target.open("wb")
+
+
+def _tell_waiting(what: str, pause: float, retry: int) -> None:
+    """On stderr (stdout carries the answer): the hub is busy, the wait and the retry."""
+    click.echo(f"{what}: the hub is busy; retry {retry} in {pause:.1f} s", err=True)
 
 
 def _hub_error(status: int, body: bytes) -> GatewayError:

@@ -4,8 +4,8 @@
 ``await hub.start()`` / ``await hub.stop()`` are their lifetime. Every facade method checks
 who may do it (:mod:`gateway.facade.authz`), then hands the work to its stage in
 :mod:`gateway.pipeline` (submit, deliver, receipt, status) or to the part that holds it;
-the operators' methods are in :mod:`gateway.hub_operators`, the adapters' sealing, file and
-directory methods in :mod:`gateway.hub_units`.
+the operators' in :mod:`gateway.hub_operators` and :mod:`gateway.hub_console`, the units' in
+:mod:`gateway.hub_units`, the pages' logins and sessions in :mod:`gateway.hub_sessions`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from gateway.envelope.model import Attachment, Envelope, Status
 from gateway.errors import ForbiddenError, NotFoundError, RequestError
 from gateway.evidence.bundle import build_bundle
 from gateway.facade import authz
+from gateway.hub_console import ConsoleDesk
 from gateway.hub_operators import OperatorDesk
 from gateway.hub_parts import AdapterHealthFn
+from gateway.hub_sessions import SessionDesk
 from gateway.hub_units import UnitDesk
 from gateway.pipeline.document import FileLike, UploadedFile
 from gateway.pipeline.receipt import require_reason
@@ -41,7 +43,7 @@ def build_hub(config: Config, *, relay: bool = True, consume: bool = True) -> Hu
     return Hub(config, relay=relay, consume=consume)
 
 
-class Hub(OperatorDesk, UnitDesk):
+class Hub(OperatorDesk, UnitDesk, ConsoleDesk, SessionDesk):
     """One hub process: its parts and the authorising facade of docs/architecture.md."""
 
     # -- submitting (stages 1-3) -------------------------------------------------------

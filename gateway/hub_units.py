@@ -8,9 +8,11 @@ on top of the caller checks (:mod:`gateway.hub_access`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable
 
 from gateway.directory.directory import Unit
+from gateway.directory.groups import Group
 from gateway.envelope.model import Envelope, Receipt
 from gateway.facade import authz
 from gateway.hub_access import HubAccess
@@ -39,6 +41,13 @@ class UnitDesk(HubAccess):
     async def units(self) -> list[Unit]:
         """Every unit of the directory, by code."""
         return await self.directory.list()
+
+    async def send_choices(self, p: authz.PrincipalLike) -> tuple[list[Unit], list[Group]]:
+        """A unit's choice of recipients: every unit and group of the directory (a unit
+        only: operators send nothing)."""
+        authz.require_unit(p)
+        units, groups = await asyncio.gather(self.directory.list(), self.directory.groups())
+        return units, groups
 
     async def unit(self, code: str) -> Unit:
         """One unit (``directory.unknown_unit`` if there is none)."""

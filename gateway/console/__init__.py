@@ -33,7 +33,8 @@ CSP = (
 
 
 def setup_console(app: web.Application, hub: ConsoleHub) -> None:
-    """Mount the console on ``app`` (the hub must expose db, messages, directory, bus)."""
+    """Mount the console on ``app``; it reaches the hub only through ``hub``'s checked
+    methods (:class:`gateway.console.facade.ConsoleHub`)."""
     app[HUB] = hub
     app[DATA] = ConsoleData(hub)
     app[CODEC] = SessionCodec.from_home(hub.config.home)

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from gateway.console.data import ConsoleData, HubParts
+from gateway.console.data import ConsoleData
+from gateway.console.facade import ConsoleHub
 from gateway.console.people import UnitNames
 from gateway.console.session import SessionCodec
-from gateway.facade import HubFacade
 
 __all__ = ["CODEC", "DATA", "HUB", "NAMES", "STOP", "ConsoleHub"]
-
-
-class ConsoleHub(HubFacade, HubParts, Protocol):
-    """What the console takes from the hub (:class:`gateway.hub.Hub` implements it, mypy
-    checks): the facade's checked operations (search exports, status, unit changes and
-    lineage, tokens), and the parts its read-only pages and counters read
-    (:class:`gateway.console.data.HubParts`)."""
-
 
 if TYPE_CHECKING:  # mypy proves the hub is what the console takes
     from gateway.hub import Hub

@@ -1,4 +1,4 @@
-"""The leaders' dashboard: how a part of the tree is doing, from the store and directory.
+"""The leaders' dashboard: how a part of the tree is doing, from the hub's console reads.
 
 For a unit's subtree (within what the caller may see, :mod:`gateway.facade.authz`) over the last
 ``days`` days: documents sent and received per day, the share of deliveries handled (06)
@@ -16,15 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-
-from gateway.console.context import ConsoleHub
+from gateway.console.facade import ConsoleHub
 from gateway.console.people import LOCAL, parse_when
-from gateway.directory.directory import Unit
-from gateway.directory.last_seen import not_seen_for
 from gateway.facade import authz
-from gateway.store.changes import changed_away
-from gateway.store.models import DeliveryRow, MessageRow, ReceiptRow
+from gateway.facade.console import UnitState
 
 __all__ = ["Dashboard", "UnitRow", "build", "build_period"]
 
@@ -55,7 +50,7 @@ class Dashboard:
     late: int
     overdue_by_unit: list[UnitRow]
     medians: list[UnitRow]
-    not_seen: list[Unit]
+    not_seen: list[UnitState]
     children: list[UnitRow]
     overdue_documents: list[dict[str, Any]] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
@@ -97,7 +92,7 @@ async def build_period(
 ) -> Dashboard:
     """The dashboard of ``root``'s subtree for the documents sent from the day ``first``
     up to (not including) the day ``end``, days in Vietnam."""
-    units = await hub.directory.list()
+    units = await hub.units()
     parents = {u.code: u.parent for u in units}
     visible = {u.code for u in units if authz.sees_unit(p, u.code)}
     if root is None:
@@ -106,53 +101,15 @@ async def build_period(
     now = datetime.now(UTC)
     since = datetime.combine(first, time(), LOCAL)
     until = datetime.combine(end, time(), LOCAL)
-    rows, firsts = await _read(hub, since, until, None if area == set(parents) else area)
+    wanted = None if area == set(parents) else frozenset(area)
+    rows, firsts = await hub.period_deliveries(p, since, until, wanted)
     board = _figures(rows, firsts, area, since, (end - first).days, now)
     board.root = root
-    board.not_seen = [
-        u for u in units if u.code in area and not_seen_for(not_seen_days, u.last_seen_at)
-    ]
+    unseen = await hub.unit_states(p, not_seen_days=not_seen_days)
+    board.not_seen = [u for u in unseen if u.code in area]
     board.children = _children(parents, root, area, visible, board)
     board.path = _path(parents, root, visible)
     return board
-
-
-async def _read(
-    hub: ConsoleHub, since: datetime, until: datetime, area: set[str] | None
-) -> tuple[list[Any], dict[tuple[str, str, str], Any]]:
-    """Deliveries of the messages sent in [since, until) and their first 01 and 06 (with
-    ``area``: only those sent from or to its units)."""
-    query = (
-        select(
-            MessageRow.id, MessageRow.sender, MessageRow.subject, MessageRow.created_at,
-            MessageRow.due_date, MessageRow.due_completed_at,
-            DeliveryRow.recipient, DeliveryRow.state,
-            changed_away(MessageRow.id).label("withdrawn"),
-        )
-        .join(DeliveryRow, DeliveryRow.message_id == MessageRow.id)
-        .where(MessageRow.created_at >= since.astimezone(UTC))
-        .where(MessageRow.created_at < until.astimezone(UTC))
-    )  # fmt: skip
-    if area is not None:
-        codes = sorted(area)
-        query = query.where(or_(DeliveryRow.recipient.in_(codes), MessageRow.sender.in_(codes)))
-    receipts = (
-        select(ReceiptRow.message_id, ReceiptRow.recipient, ReceiptRow.status_code, ReceiptRow.at)
-        .join(MessageRow, MessageRow.id == ReceiptRow.message_id)
-        .where(MessageRow.created_at >= since.astimezone(UTC))
-        .where(MessageRow.created_at < until.astimezone(UTC))
-        .where(ReceiptRow.status_code.in_(("01", "06")))
-    )
-    if area is not None:
-        receipts = receipts.where(ReceiptRow.recipient.in_(sorted(area)))
-    async with hub.db.read() as session:
-        rows = list((await session.execute(query)).all())
-        firsts: dict[tuple[str, str, str], Any] = {}
-        for mid, recipient, code, at in (await session.execute(receipts)).all():
-            key = (mid, recipient, code)
-            if key not in firsts or at < firsts[key]:
-                firsts[key] = at
-    return rows, firsts
 
 
 def _figures(

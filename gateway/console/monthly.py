@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gateway.console.context import ConsoleHub
 from gateway.console.dashboard import Dashboard, build_period
+from gateway.console.facade import ConsoleHub
 from gateway.console.people import local_time
 from gateway.errors import RequestError
 from gateway.facade import authz
@@ -91,7 +91,7 @@ async def monthly_report(
     first, end = month_bounds(month)
     board = await build_period(hub, p, root, first, end, 30)
     if names is None:
-        names = {u.code: u.name for u in await hub.directory.list()}
+        names = {u.code: u.name for u in await hub.units()}
     content = tables(board, month, lang, names)
     name = f"lienthong-{root or 'all'}-{month}"
     if fmt == "pdf":

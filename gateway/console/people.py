@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from gateway.facade import AdapterFacade
+
 __all__ = ["LOCAL", "helpers", "local_date", "local_time", "parse_when", "relative"]
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -121,12 +123,12 @@ class UnitNames:
         self._names: dict[str, str] = {}
         self._read_at = float("-inf")
 
-    async def get(self, directory: Any) -> dict[str, str]:
-        """The names, fresh enough."""
+    async def get(self, hub: AdapterFacade) -> dict[str, str]:
+        """The names, fresh enough (the directory's units: public to every caller)."""
         import time
 
         now = time.monotonic()
         if now - self._read_at > self.ttl:
-            self._names = {u.code: u.name for u in await directory.list()}
+            self._names = {u.code: u.name for u in await hub.units()}
             self._read_at = now
         return self._names

@@ -7,6 +7,7 @@ every POST carries the session's CSRF token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from gateway.api.downloads import export_response
-from gateway.bus.base import DeadLetter
 from gateway.console.context import CODEC, DATA, HUB, NAMES, STOP
 from gateway.console.i18n import (
     audit_action,
@@ -35,13 +35,10 @@ from gateway.console.session import (
     check_same_origin,
     set_cookie,
 )
-from gateway.dead_letters import message_of
 from gateway.directory.last_seen import check_days
-from gateway.directory.lineage import names_then
 from gateway.directory.principal import Principal
-from gateway.errors import AuthError, ForbiddenError, GatewayError
-from gateway.facade import authz
-from gateway.store.records import SearchFilters
+from gateway.errors import AuthError, GatewayError, NotFoundError
+from gateway.facade import SearchFilters
 from gateway.untrusted import clean_text, parse_datetime
 
 routes = web.RouteTableDef()
@@ -70,8 +67,7 @@ async def _session(request: web.Request) -> ConsoleSession | None:
             session = None
         principal = None
         if session is not None:
-            tokens = request.app[HUB].directory.tokens
-            principal = await tokens.principal_by_id(session.token_id)
+            principal = await request.app[HUB].session_principal(session.token_id)
         if principal is None:
             session = None
         else:
@@ -86,7 +82,7 @@ def _principal(request: web.Request) -> Principal:
 
 
 async def _token_active(request: web.Request, session: ConsoleSession) -> bool:
-    return bool(await request.app[HUB].directory.tokens.is_active(session.token_id))
+    return await request.app[HUB].session_valid(session.token_id)
 
 
 def _lang(request: web.Request) -> str:
@@ -124,7 +120,7 @@ async def _require(request: web.Request) -> ConsoleSession:
     session = await _session(request)
     if session is None:
         raise web.HTTPSeeOther("/console/login")
-    request[_NAMES] = await request.app[NAMES].get(request.app[HUB].directory)
+    request[_NAMES] = await request.app[NAMES].get(request.app[HUB])
     return session
 
 
@@ -152,16 +148,13 @@ async def login(request: web.Request) -> web.StreamResponse:
         check_same_origin(request)
         if not isinstance(token, str) or not token:
             raise AuthError("token required", code="auth.required")
-        principal = await request.app[HUB].authenticate_token(token.strip())
-        if not principal.operator:
-            raise ForbiddenError("operators only", code="auth.forbidden")
-        token_id = await request.app[HUB].directory.tokens.id_of(token.strip())
+        principal, token_id = await request.app[HUB].operator_login(token.strip())
     except GatewayError as exc:
         message = error_text(_lang(request), exc.code)
         response = _render(request, "login.html", "login", error=message, error_code=exc.code)
         response.set_status(exc.http_status)
         return response
-    cookie, _ = request.app[CODEC].issue(principal.operator, token_id)
+    cookie, _ = request.app[CODEC].issue(str(principal.operator), token_id)
     redirect = web.HTTPSeeOther("/console")
     set_cookie(redirect, cookie)
     raise redirect
@@ -208,21 +201,15 @@ async def messages(request: web.Request) -> web.Response:
     """Search by unit, state, date range and subject text."""
     await _require(request)
     query = request.query
-    filters = authz.scoped_search(_principal(request), _filters(query))
-    page = await request.app[HUB].messages.search(
-        filters, cursor=query.get("cursor") or None, limit=50
-    )
-    then = await names_then(request.app[HUB].db, [(m.sender, m.created_at) for m in page.items])
-    items = [
-        {**m.to_json(), "state_counts": dict(m.states), "sender_name": name}
-        for m, name in zip(page.items, then, strict=True)
-    ]  # each sender under the name it had when it sent (issue 24)
+    page = await request.app[HUB].search_page(
+        _principal(request), _filters(query), cursor=query.get("cursor") or None, limit=50
+    )  # each sender under the name it had when it sent (issue 24)
     plain = {k: v for k, v in query.items() if k not in ("cursor", "lang") and v}
-    next_query = urlencode({**plain, "cursor": page.next_cursor or ""})
+    next_query = urlencode({**plain, "cursor": page["next_cursor"] or ""})
     return _render(
-        request, "messages.html", "messages", items=items, q=dict(query), states=STATES,
-        next_cursor=page.next_cursor, next_query=next_query, query_string=urlencode(plain),
-        hint=page.hint, units=[{"code": c, "name": n} for c, n in page.units],
+        request, "messages.html", "messages", items=page["items"], q=dict(query),
+        states=STATES, next_cursor=page["next_cursor"], next_query=next_query,
+        query_string=urlencode(plain), hint=page["hint"], units=page["units"],
     )  # fmt: skip
 
 
@@ -242,20 +229,8 @@ async def message(request: web.Request) -> web.Response:
     message_id, p = request.match_info["id"], _principal(request)
     status = await request.app[HUB].status(p, message_id)
     trail = await request.app[DATA].audit_trail(p, message_id)
-    now = await _successor_now(request, status["sender"])
+    now = await request.app[HUB].successor_now(p, status["sender"])
     return _render(request, "message.html", "messages", status=status, audit=trail, sender_now=now)
-
-
-async def _successor_now(request: web.Request, code: str) -> str | None:
-    """The unit that stands for ``code`` now when it is retired (else None)."""
-    lineage = request.app[HUB].directory.lineage
-    snap = await lineage.snapshot()
-    if not snap.retired(code, lineage.clock()):
-        return None
-    try:
-        return str(snap.resolve(code, lineage.clock())[0])
-    except GatewayError:
-        return None
 
 
 @routes.get("/console/units")
@@ -278,16 +253,16 @@ async def dead_letters(request: web.Request) -> web.Response:
     """Dead-lettered messages, each with why in words, and retry and discard (the whole
     hub's: not for a leader)."""
     await _require(request)
-    authz.require_whole_hub(_principal(request))
-    rows = _dead_rows(request, await request.app[DATA].dead_letters())
+    rows = _dead_rows(request, await request.app[HUB].dead_letters(_principal(request)))
     return _render(request, "dead.html", "dead", items=rows)
 
 
-def _dead_rows(request: web.Request, items: list[DeadLetter]) -> list[dict[str, str]]:
+def _dead_rows(request: web.Request, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The hub's dead letters (``Hub.dead_letters``) as the pages show them."""
     lang = _lang(request)
     return [
-        {"id": d.message_id, "message_id": message_of(d.body), "routing_key": d.routing_key,
-         "reason": dead_letter_reason(lang, d.reason, d.error, d.attempts)}
+        {"id": d["id"], "message_id": d["message_id"] or "", "routing_key": d["unit"],
+         "reason": dead_letter_reason(lang, d["reason"], d["error"] or "", d["attempts"])}
         for d in items
     ]  # fmt: skip
 
@@ -298,16 +273,14 @@ async def resolve_dead_letter(request: web.Request) -> web.StreamResponse:
     message for good, so it first shows what would go and asks (``confirm=yes``)."""
     session = await _require(request)
     await check_csrf(request, session)
-    authz.require_whole_hub(_principal(request))
+    hub, p, wanted = request.app[HUB], _principal(request), request.match_info["id"]
     action = request.match_info["action"]
     if action == "discard" and (await request.post()).get("confirm") != "yes":
-        wanted = request.match_info["id"]
-        items = [d for d in await request.app[DATA].dead_letters() if d.message_id == wanted]
+        items = [d for d in await hub.dead_letters(p) if d["id"] == wanted]
         rows = _dead_rows(request, items)
         return _render(request, "dead_discard.html", "dead", items=rows, dead_id=wanted)
-    await request.app[DATA].resolve_dead_letter(
-        session.operator, request.match_info["id"], request.match_info["action"]
-    )
+    with contextlib.suppress(NotFoundError):  # gone meanwhile: the list shows what is left
+        await hub.resolve_dead_letter(p, wanted, action)
     raise web.HTTPSeeOther("/console/dead-letters")
 
 
@@ -316,19 +289,17 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one per new audit entry (works across hub processes); the
     stream ends when the session's operator token is revoked."""
     session = await _require(request)
-    data, p = request.app[DATA], _principal(request)
+    hub, p = request.app[HUB], _principal(request)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    last = await data.last_seq()
+    last = await hub.last_audit_seq(p)
     stop = request.app[STOP]
     await response.write(b": connected\n\n")
     while not stop.is_set() and await _token_active(request, session):
-        for event in await data.events_after(last):
-            last = event["seq"]
-            if not authz.sees_unit(p, event["unit"]):  # a leader: its scope's events only
-                continue
+        found, last = await hub.audit_events(p, last)  # a leader: its scope's events only
+        for event in found:
             kind = "receipt" if event["action"].startswith("receipt") else "message"
             await response.write(f"event: {kind}\ndata: {json.dumps(event)}\n\n".encode())
         try:

@@ -34,6 +34,7 @@ __all__ = [
     "PrincipalLike",
     "own_documents",
     "receipt_party",
+    "require_clerk",
     "require_operator",
     "require_party",
     "require_sender",
@@ -61,6 +62,16 @@ def own_documents(p: PrincipalLike) -> str:
     """Whose documents a list shows (inbox, sent, registers): a unit lists only its own,
     those delivered to it and those it sent; operators search instead (``auth.forbidden``)."""
     return require_unit(p)
+
+
+def require_clerk(p: PrincipalLike, account_unit: str) -> str:
+    """The caller's unit, when a clerk's account of ``account_unit`` may act for it (an
+    account acts for its own unit only); else ``auth.forbidden``."""
+    unit = require_unit(p)
+    if unit != account_unit:
+        message = f"an account of {account_unit} acts for it only"
+        raise ForbiddenError(message, code="auth.forbidden")
+    return unit
 
 
 def require_operator(p: PrincipalLike) -> str:

@@ -42,10 +42,10 @@ async def _read_session(request: web.Request) -> UnitSession | None:
         return None
     hub, person = request.app[HUB], None
     if (person_id := person_of_session(cookie.token_id)) is not None:
-        person = await hub.people.active(person_id)
-        if person is None or person.unit != cookie.operator:
+        person = await hub.clerk_of_session(person_id, cookie.operator)
+        if person is None:
             return None
-    elif not await hub.directory.tokens.is_active(cookie.token_id):
+    elif not await hub.session_valid(cookie.token_id):
         return None
     hub.last_seen(cookie.operator)
     names = await hub.unit_names([cookie.operator])
@@ -77,7 +77,9 @@ async def attribute(
     """When a clerk's own account did ``action``, write it to the audit log in their name
     (the unit's own entry for the change names the unit only)."""
     if session.person is not None:
-        await request.app[HUB].people.attribute(session.person, action, message_id, **detail)
+        await request.app[HUB].attribute_to_clerk(
+            session.principal, session.person, action, message_id, **detail
+        )
 
 
 def render(

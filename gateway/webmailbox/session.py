@@ -19,8 +19,8 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.console.session import MAX_AGE, SessionCodec
-from gateway.directory.people import Person
 from gateway.directory.principal import Principal
+from gateway.facade.console import PersonLike
 
 __all__ = [
     "COOKIE", "PATH", "MailboxCodec", "UnitSession", "person_of_session", "person_session_id",
@@ -54,7 +54,7 @@ class UnitSession:
     csrf: str
     token_id: str
     name: str = ""
-    person: Person | None = None
+    person: PersonLike | None = None
 
     @property
     def unit(self) -> str:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from gateway.api.limits import FailureLimiter
 from gateway.console.session import check_same_origin
-from gateway.errors import AuthError, ForbiddenError, GatewayError
+from gateway.errors import AuthError, GatewayError
 from gateway.webmailbox.context import CODEC, FAILURES, HUB, MailboxHub
 from gateway.webmailbox.pages import checked_post, error_words, render, session_of
 from gateway.webmailbox.session import COOKIE, PATH, person_session_id, set_cookie
@@ -63,10 +63,11 @@ async def _unit(
     """The unit of a unit token, and the token's id (what the session checks)."""
     if not token:
         raise AuthError("token required", code="auth.required")
-    principal = await _authenticate(hub, failures, client, token)
-    if not principal.unit:
-        raise ForbiddenError("a unit's token is needed here", code="auth.forbidden")
-    return principal.unit, await hub.directory.tokens.id_of(token)
+    try:
+        return await hub.mailbox_login(token)  # an operator's token: auth.forbidden
+    except AuthError:  # a wrong token counts against the client's address
+        failures.failed(client)
+        raise
 
 
 async def _person(
@@ -77,20 +78,11 @@ async def _person(
     if not isinstance(password, str) or not password:
         raise AuthError("password required", code="auth.required")
     try:
-        person = await hub.people.authenticate(_text(form, "username"), password)
+        person = await hub.person_login(_text(form, "username"), password)
     except GatewayError:
         failures.failed(client)
         raise
     return person.unit, person_session_id(person.id)
-
-
-async def _authenticate(hub: MailboxHub, failures: FailureLimiter, client: str, token: str) -> Any:
-    """The token's principal; a wrong token counts against the client's address."""
-    try:
-        return await hub.authenticate_token(token)
-    except AuthError:
-        failures.failed(client)
-        raise
 
 
 @routes.post(f"{PATH}/logout")

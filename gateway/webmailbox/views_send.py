@@ -81,9 +81,8 @@ def _iso(day: Any) -> str:
 async def _compose_page(
     request: web.Request, session: UnitSession, *, status: int = 200, **extra: Any
 ) -> web.Response:
-    hub = request.app[HUB]
-    units, groups = await asyncio.gather(hub.directory.list(), hub.directory.groups())
-    units = [u for u in units if u.code != session.unit]
+    found, groups = await request.app[HUB].send_choices(session.principal)
+    units = [u for u in found if u.code != session.unit]
     query = request.query.get("q", "").strip()
     if query:
         key = fold(query)

@@ -176,8 +176,8 @@ def test_every_pipeline_module_is_a_stage_or_a_listed_helper() -> None:
 #: Rooms above the flow: the callers and the hub. The flow's rooms never import them.
 CALLERS = (
     "gateway.hub", "gateway.hub_parts", "gateway.hub_access", "gateway.hub_operators",
-    "gateway.hub_units", "gateway.api", "gateway.console", "gateway.webmailbox",
-    "gateway.cli", "adapters",
+    "gateway.hub_units", "gateway.hub_console", "gateway.hub_sessions", "gateway.api",
+    "gateway.console", "gateway.webmailbox", "gateway.cli", "adapters",
 )  # fmt: skip
 
 
@@ -205,3 +205,61 @@ def test_the_flow_never_calls_up_into_its_callers() -> None:
             assert edges_between(room, caller) == set(), (room, caller)
     for room in ("gateway.store", "gateway.bus"):
         assert edges_between(room, "gateway.pipeline") == set(), room
+
+
+#: The pages: the operators' console and the units' web mailbox.
+PAGES = ("gateway.console", "gateway.webmailbox")
+#: The hub and its parts, which the pages reach only through the hub's checked methods.
+PARTS = (
+    "gateway.store", "gateway.bus", "gateway.pipeline", "gateway.directory",
+    "gateway.dead_letters", "gateway.hub", "gateway.hub_parts", "gateway.hub_access",
+    "gateway.hub_operators", "gateway.hub_units", "gateway.hub_console", "gateway.hub_sessions",
+)  # fmt: skip
+_PROOF = "under TYPE_CHECKING only: mypy's proof that Hub is what the pages take"
+_PRINCIPAL = "Principal: the frozen value a session's token stands for, no part"
+_DAYS = "check_days: the pure check of a not_seen_days parameter (directory.invalid)"
+#: The pages' imports of the hub's rooms that are needed, and why; nothing may be added,
+#: and an entry goes when its import does.
+PAGES_MAY_IMPORT: dict[tuple[str, str], str] = {
+    ("gateway.console.context", "gateway.hub"): _PROOF,
+    ("gateway.webmailbox.context", "gateway.hub"): _PROOF,
+    ("gateway.console.facade", "gateway.directory.principal"): _PRINCIPAL,
+    ("gateway.console.views", "gateway.directory.principal"): _PRINCIPAL,
+    ("gateway.webmailbox.pages", "gateway.directory.principal"): _PRINCIPAL,
+    ("gateway.webmailbox.session", "gateway.directory.principal"): _PRINCIPAL,
+    ("gateway.console.views", "gateway.directory.last_seen"): _DAYS,
+    ("gateway.console.views_dashboard", "gateway.directory.last_seen"): _DAYS,
+    ("gateway.webmailbox.listing", "gateway.store.unit_documents"): (
+        "Entry extends ListedDocument, the frozen record Hub.own_documents returns"
+    ),
+}
+
+
+def run_time_imports(path: Path, package: str) -> set[str]:
+    """The names a module imports outside its ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree.body = [
+        node
+        for node in tree.body
+        if not (isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"))
+    ]
+    return imports_of(ast.unparse(tree), package)
+
+
+def test_pages_reach_the_hub_only_through_its_methods() -> None:
+    """The console and the web mailbox import none of the store, the bus, the pipeline,
+    the directory or the hub beyond the listed needs (values and mypy's proof): they call
+    the hub's checked methods (``ConsoleHub``, ``MailboxHub``), which mypy holds."""
+    found = {edge for page in PAGES for part in PARTS for edge in edges_between(page, part)}
+    assert found - set(PAGES_MAY_IMPORT) == set(), "new imports of the hub's parts"
+    assert set(PAGES_MAY_IMPORT) - found == set(), "gone: remove them from PAGES_MAY_IMPORT"
+
+
+def test_the_pages_import_the_hub_for_mypy_only() -> None:
+    """The pages' imports of ``gateway.hub`` are under TYPE_CHECKING: never at run time."""
+    for page, part in PAGES_MAY_IMPORT:
+        if part == "gateway.hub":
+            path = ROOT / (page.replace(".", "/") + ".py")
+            package = page.rpartition(".")[0]
+            assert "gateway.hub" in imports_of(path.read_text(encoding="utf-8"), package)
+            assert "gateway.hub" not in run_time_imports(path, package), page

@@ -120,5 +120,10 @@ async def test_retry_and_discard_dead_letters(live: SeededHub, browser: Browser)
     await shot(page, "09-dead-letters-empty")
     from gateway.console.data import ConsoleData
 
-    actions = [e["action"] for e in await ConsoleData(live.hub).events_after(0, limit=10_000)]
+    actions = [
+        e["action"]
+        for e in await ConsoleData(live.hub).events_after(
+            Principal(operator="ops"), 0, limit=10_000
+        )
+    ]
     assert "dead_letter.retry" in actions and "dead_letter.discard" in actions

@@ -51,7 +51,14 @@ def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
                 "unit": "A",
                 "state": "accepted",
                 "receipts": [
-                    {"status": "01", "name": "received", "at": "t1", "by": "A", "reason": None},
+                    {
+                        "status": "01",
+                        "name": "received",
+                        "at": "t1",
+                        "by": "A",
+                        "person": "person:A/van.thu",
+                        "reason": None,
+                    },
                     {
                         "status": "03",
                         "name": "accepted",
@@ -66,8 +73,9 @@ def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
     }
     rows = _timeline(status)
     assert [r[2] for r in rows] == ["01", "03", ""]
-    table = _table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "REASON"], rows)
+    table = _table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"], rows)
     assert len(table.splitlines()) == 4
+    assert "van.thu" in table.splitlines()[1] and "van.thu" not in table.splitlines()[2]
     assert "ok\\nfake row" in table
 
 

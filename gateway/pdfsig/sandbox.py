@@ -22,7 +22,7 @@ gives ``unchecked`` with ``limit = "crash"`` and its exit code. Workers exit whe
 process closes their pipe (or ends).
 
 :data:`FAULT_ENV` is for tests only: it names a fault the worker puts on one file, so a
-test can make a check go over a limit deterministically. It is read from the worker's
+test can make a check go past its CPU timer deterministically. It is read from the worker's
 environment, never from a request, so nothing a unit submits can set it.
 """
 
@@ -51,10 +51,9 @@ __all__ = ["FAULT_ENV", "UNCHECKED", "BoundedChecker", "wall_limit"]
 
 #: The status of a PDF whose check went over its limit.
 UNCHECKED = "unchecked"
-#: Tests only, comma-separated: ``no-cpu-timer:NAME`` (the check of file NAME runs without
+#: Tests only, comma-separated ``no-cpu-timer:NAME``: the check of file NAME runs without
 #: its CPU timer, as if stuck in C code where the timer's handler cannot run, so only
-#: RLIMIT_CPU ends it) or ``memory:NAME`` (the check of NAME allocates until RLIMIT_AS
-#: refuses).
+#: RLIMIT_CPU ends it.
 FAULT_ENV = "LIENTHONG_TEST_PDF_WORKER_FAULT"
 #: Bytes in a MiB.
 _MIB = 1 << 20
@@ -119,8 +118,6 @@ def _check_one(request: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover -
         if fault != "no-cpu-timer":
             signal.setitimer(signal.ITIMER_PROF, cpu)
         try:
-            if fault == "memory":
-                _hog(int(request["memory_mib"]))
             verdict = checker(source, request["name"], sha256=request["sha256"], now=now)
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
@@ -159,14 +156,6 @@ def _fault(name: str) -> str:  # pragma: no cover - in the worker
         if target and target == name:
             return fault
     return ""
-
-
-def _hog(mib: int) -> None:  # pragma: no cover - in the worker, tests only
-    """Allocate until RLIMIT_AS refuses (bounded: twice the limit, then stop)."""
-    held = []
-    for _ in range(2 * mib // 64 + 1):
-        held.append(bytearray(64 * _MIB))
-    raise RuntimeError("the address space limit did not hold")
 
 
 class _Worker:

@@ -7,6 +7,7 @@ non-repudiation key usage Vietnamese CAs put on signing certificates.
 from __future__ import annotations
 
 import io
+import random
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,16 @@ with warnings.catch_warnings():
     from pyhanko.sign import signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-__all__ = ["PdfCA", "PdfSigner", "costly_pdf", "minimal_pdf", "pdf_ca", "sign_pdf", "tamper"]
+__all__ = [
+    "PdfCA",
+    "PdfSigner",
+    "costly_pdf",
+    "hungry_pdf",
+    "minimal_pdf",
+    "pdf_ca",
+    "sign_pdf",
+    "tamper",
+]
 
 DAY = timedelta(days=1)
 
@@ -265,6 +275,35 @@ def costly_pdf(signed: bytes, fields: int = 40_000) -> bytes:
                 }
             )
             listed.append(w.add_object(field))
+        w.update_container(form)
+        out = io.BytesIO()
+        w.write(out)
+    return out.getvalue()
+
+
+def hungry_pdf(signed: bytes, mib: int = 2) -> bytes:
+    """A ``signed`` PDF with one text field added after signing whose ``/Pad`` entry is a
+    hex string of ``2 * mib`` MiB, kept in a compressed object stream: the file is small
+    and every stream stays within pyHanko's decompression limits, yet checking it makes
+    pyHanko parse that string into many times its size (at ``mib = 2`` a check needs more
+    than 256 MiB of address space, and fits in 1024)."""
+    noise = random.Random(28).randbytes(48 * 1024)
+    # mostly zeros with some noise: below the object streams' expansion ratio limit (100)
+    block = b"".join(bytes(976) + noise[i * 48 : i * 48 + 48] for i in range(1024))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+        form = w.root["/AcroForm"]
+        packed = w.prepare_object_stream()
+        pad = w.add_object(generic.ByteStringObject(block * mib), obj_stream=packed)
+        field = generic.DictionaryObject(
+            {
+                generic.NameObject("/FT"): generic.NameObject("/Tx"),
+                generic.NameObject("/T"): generic.TextStringObject("pad"),
+                generic.NameObject("/Pad"): pad,
+            }
+        )
+        form["/Fields"].append(w.add_object(field, obj_stream=packed))
         w.update_container(form)
         out = io.BytesIO()
         w.write(out)

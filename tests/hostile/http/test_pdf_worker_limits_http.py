@@ -4,10 +4,12 @@ and a worker that crashes mid-check. Under ``refuse`` each is a typed 422 and no
 stored; under ``flag`` the message is stored, flagged, its verdict ``unchecked`` saying
 why; either way the hub's next submission goes through on a fresh worker.
 
-The CPU and memory cases use the worker's test fault (``LIENTHONG_TEST_PDF_WORKER_FAULT``,
-set in the served process's environment only; no submission can set it): the check of
-the file it names runs without its CPU timer, or allocates until RLIMIT_AS refuses. The
-crash is a real SIGSEGV sent to the worker while it checks a costly PDF.
+The memory case is a real PDF, small, whose check makes pyHanko build hundreds of MiB
+(``hungry_pdf``). The CPU backstop case uses the worker's test fault
+(``LIENTHONG_TEST_PDF_WORKER_FAULT``, set in the served process's environment only; no
+submission can set it): the check of the file it names runs without its CPU timer, as
+if stuck in C code. The crash is a real SIGSEGV sent to the worker while it checks a
+costly PDF.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from support.hubproc import HubProcess
 from support.livehub import A, B, LiveHome, Reply, live_home
 
 from gateway.pdfsig.sandbox import FAULT_ENV
-from tests.support.pdfsign import costly_pdf, minimal_pdf, pdf_ca, sign_pdf
+from tests.support.pdfsign import costly_pdf, hungry_pdf, minimal_pdf, pdf_ca, sign_pdf
 
 pytestmark = [pytest.mark.slow]
 
@@ -39,7 +41,9 @@ BOTH = sign_pdf(
 )
 #: A check of it costs several seconds of CPU (80,000 fields added after signing).
 COSTLY = costly_pdf(BOTH, fields=80_000)
-FAULTS = {FAULT_ENV: "no-cpu-timer:stuck.pdf,memory:hog.pdf"}
+#: Its check needs more than 256 MiB (pyHanko parses a large string it holds).
+HUNGRY = hungry_pdf(BOTH)
+FAULTS = {FAULT_ENV: "no-cpu-timer:stuck.pdf"}
 
 
 async def _hub(live: LiveHome, pdf: str, env: dict[str, str] | None = None) -> HubProcess:
@@ -132,15 +136,16 @@ async def test_a_check_only_rlimit_cpu_can_stop_is_422_check_timeout(
 async def test_a_check_over_the_memory_limit_is_422_check_out_of_memory(
     tmp_path: Path, pg_url: str, amqp_url: str
 ) -> None:
-    """A check that needs more than ``check_memory_mib``: 422
+    """A small real PDF whose check needs more than ``check_memory_mib``: 422
     ``attachment.check_out_of_memory`` naming the setting, nothing stored, the next
     submission goes through on a new worker (PostgreSQL and RabbitMQ)."""
     async with live_home(tmp_path, pg_url, amqp_url) as live:
-        hub = await _hub(live, 'policy = "refuse"\ncheck_memory_mib = 256', FAULTS)
+        pdf = 'policy = "refuse"\ncheck_cpu_seconds = 60\ncheck_memory_mib = 256'
+        hub = await _hub(live, pdf)
         await _still_works(live, hub)
         first = _workers(hub)
         before = await _stored(live, hub)
-        answer = await _send(live, hub, BOTH, "hog.pdf")
+        answer = await _send(live, hub, HUNGRY, "hungry.pdf")
         assert (answer.status, answer.code) == (422, "attachment.check_out_of_memory"), answer
         assert "256 MiB" in answer.json["error"]["message"]
         assert await _stored(live, hub) == before
@@ -180,8 +185,8 @@ async def test_under_flag_each_limit_is_stored_flagged_and_unchecked(
     flagged, verdict ``unchecked`` with ``limit`` memory / crash and the reason."""
     async with live_home(tmp_path, sqlite_url, "local://") as live:
         pdf = 'policy = "flag"\ncheck_cpu_seconds = 60\ncheck_memory_mib = 256'
-        hub = await _hub(live, pdf, FAULTS)
-        hog = await _send(live, hub, BOTH, "hog.pdf")
+        hub = await _hub(live, pdf)
+        hog = await _send(live, hub, HUNGRY, "hungry.pdf")
         assert hog.status == 202, hog
         await _still_works(live, hub)  # the hog's worker retired: this starts a new one
         (worker,) = _workers(hub)

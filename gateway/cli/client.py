@@ -24,6 +24,7 @@ import aiohttp
 import click
 
 from gateway.cli.common import CliContext, pass_cli, run
+from gateway.cli.tables import clerk, inbox_row, notice_row, pdf_lines, table, text, timeline_rows
 from gateway.config import Config
 from gateway.errors import AuthError, GatewayError
 from gateway.retry_after import BUSY_STATUSES, Busy, RetryAfter, parse_retry_after, retrying
@@ -210,20 +211,6 @@ def _client(ctx: CliContext) -> HubClient:
     return HubClient.from_config(ctx.config)
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _text(value: Any) -> str:
-    # one line per row: a subject or reason with CR/LF cannot forge extra rows
-    return "" if value is None else str(value).replace("\r", "\\r").replace("\n", "\\n")
-
-
 _METADATA_OPTIONS = ("kind", "refers_to", "number", "notation", "doc_type", "urgency", "due_date")
 
 
@@ -298,12 +285,12 @@ def inbox_command(
         click.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
     else:
         headers = ["ITEM", "KIND", "MESSAGE", "FROM", "STATUS", "SUBJECT"]
-        rows = [_inbox_row(item) for item in items if item.get("kind") != "notice"]
-        click.echo(_table(headers, rows))
+        rows = [inbox_row(item) for item in items if item.get("kind") != "notice"]
+        click.echo(table(headers, rows))
         if notices:
             click.echo("\nHUB NOTICES (from the hub itself, not documents):")
             headers = ["ITEM", "ABOUT MESSAGE", "LATE UNIT", "NOTICE"]
-            click.echo(_table(headers, [_notice_row(item) for item in notices]))
+            click.echo(table(headers, [notice_row(item) for item in notices]))
     if ack_receipts:
         click.echo(f"acked {acked} receipt(s)", err=True)
     if ack_notices and notices:
@@ -345,23 +332,6 @@ def _receipt_in(timeline: dict[str, Any], receipt_id: str) -> dict[str, Any]:
     return {}
 
 
-def _notice_row(item: dict[str, Any]) -> list[str]:
-    """A hub notice: its item, the document it is about, the unit that is late (the
-    notice's ``sender``) and its text."""
-    cells = (item.get("item_id"), item.get("message_id"), item.get("sender"), item.get("subject"))
-    return [_text(c) for c in cells]
-
-
-def _inbox_row(item: dict[str, Any]) -> list[str]:
-    if item.get("kind") == "receipt":
-        who = item.get("by")
-        status = " ".join(_text(item.get(k)) for k in ("status", "status_name")).strip()
-    else:
-        who, status = item.get("sender"), ""
-    cells = (item.get("item_id"), item.get("kind"), item.get("message_id"), who, status)
-    return [*map(_text, cells), _text(item.get("subject"))]
-
-
 @click.command("ack")
 @click.argument("message_id")
 @click.argument("status")
@@ -387,43 +357,12 @@ def status_command(ctx: CliContext, message_id: str, as_json: bool) -> None:
         click.echo(json.dumps(status, ensure_ascii=False, indent=2))
         return
     click.echo(
-        f"message {status.get('id')} from {status.get('sender')}: {_text(status.get('subject'))}"
+        f"message {status.get('id')} from {status.get('sender')}: {text(status.get('subject'))}"
     )
     click.echo(f"created {status.get('created_at')}")
     if status.get("person"):
-        click.echo(f"sent by {_clerk(status)}")
-    for line in _pdf_lines(status):
+        click.echo(f"sent by {clerk(status)}")
+    for line in pdf_lines(status):
         click.echo(line)
     header = ["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"]
-    click.echo(_table(header, _timeline(status)))
-
-
-def _clerk(entry: dict[str, Any]) -> str:
-    """The clerk who acted (their name and account), empty for a unit's token or system."""
-    person = entry.get("person")
-    if not person:
-        return ""
-    name = entry.get("person_name")
-    return _text(f"{name} ({person})" if name else person)
-
-
-def _pdf_lines(status: dict[str, Any]) -> list[str]:
-    """One line per PDF: the hub's verdict on its signatures (docs/evidence.md)."""
-    report = status.get("pdf_signatures") or {}
-    lines = []
-    for f in report.get("files", []) if isinstance(report, dict) else []:
-        summary = (f.get("summary") or {}).get("en")
-        lines.append(f"pdf {_text(f.get('name'))}: {_text(summary)} ({_text(f.get('status'))})")
-    return lines
-
-
-def _timeline(status: dict[str, Any]) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for recipient in status.get("recipients", []):
-        unit, state = _text(recipient.get("unit")), _text(recipient.get("state"))
-        receipts = recipient.get("receipts") or [{}]
-        for receipt in receipts:
-            keys = ("status", "name", "at", "by")
-            cells = [*(_text(receipt.get(k)) for k in keys), _clerk(receipt)]
-            rows.append([unit, state, *cells, _text(receipt.get("reason"))])
-    return rows
+    click.echo(table(header, timeline_rows(status)))

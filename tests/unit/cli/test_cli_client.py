@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli.client import HubClient, _hub_error, _table, _timeline
+from gateway.cli.client import HubClient, _hub_error
+from gateway.cli.tables import table, timeline_rows
 from gateway.config import ClientConfig, Config
 from gateway.errors import AuthError
 
@@ -71,12 +72,12 @@ def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
             {"unit": "B", "state": "queued", "receipts": []},
         ]
     }
-    rows = _timeline(status)
+    rows = timeline_rows(status)
     assert [r[2] for r in rows] == ["01", "03", ""]
-    table = _table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"], rows)
-    assert len(table.splitlines()) == 4
-    assert "van.thu" in table.splitlines()[1] and "van.thu" not in table.splitlines()[2]
-    assert "ok\\nfake row" in table
+    out = table(["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"], rows)
+    assert len(out.splitlines()) == 4
+    assert "van.thu" in out.splitlines()[1] and "van.thu" not in out.splitlines()[2]
+    assert "ok\\nfake row" in out
 
 
 async def test_unreachable_hub_is_a_typed_error() -> None:

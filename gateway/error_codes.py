@@ -167,6 +167,11 @@ ERROR_CODES: dict[str, str] = {
     "evidence.audit": "an audit entry does not hash to its hash, or does not link",
     "evidence.timestamp": "a timestamp token is invalid or over other bytes",
     "evidence.pdf": "a PDF's signatures, checked again, do not give the stated verdict",
+    "evidence.pdf_check_limit": "checking a PDF of the bundle again needed more CPU or memory "
+    "than --pdf-cpu-seconds / --pdf-memory-mib allow (a costly, possibly hostile file); "
+    "not verified",
+    "evidence.pdf_check_failed": "the process checking a PDF of the bundle again died before "
+    "it answered; not verified",
     "limit.auth_failures": "too many failed authentications from this client (429)",
     "not_found": "no such route or object",
     "conflict": "the request conflicts with stored state",

@@ -3,7 +3,9 @@
 ``export MESSAGE_ID -o FILE.zip`` fetches the bundle from the hub
 (``GET /api/v1/messages/{id}/evidence``, with ``LIENTHONG_URL``/``LIENTHONG_TOKEN`` or
 ``[client]``); ``verify FILE.zip`` checks it without the hub: exit 0 and what it proves,
-or exit 1 with the first failure's code (see ``docs/evidence.md``).
+or exit 1 with the first failure's code (see ``docs/evidence.md``). Its PDFs are checked
+in a worker process within ``--pdf-cpu-seconds`` and ``--pdf-memory-mib`` (the defaults of
+``[pdf] check_cpu_seconds`` and ``check_memory_mib``; no config is read).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import click
 
 from gateway.cli.client import HubClient
 from gateway.cli.common import CliContext, pass_cli, run
+from gateway.config import PdfConfig
 
 __all__ = ["command"]
 
@@ -50,12 +53,31 @@ def export(cli: CliContext, message_id: str, output: Path) -> None:
               help="A folder of TSA CA certificates (default: the bundle's).")  # fmt: skip
 @click.option("--pdf-trust", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder of PDF signing CA certificates (default: the bundle's).")  # fmt: skip
-def verify(bundle: Path, ca: Path | None, tsa_trust: Path | None, pdf_trust: Path | None) -> None:
+@click.option("--pdf-cpu-seconds", type=click.FloatRange(0, 3600, min_open=True),
+              default=PdfConfig.check_cpu_seconds, show_default=True,
+              help="The CPU one PDF's check may use.")  # fmt: skip
+@click.option("--pdf-memory-mib", type=click.IntRange(256, 1 << 20),
+              default=PdfConfig.check_memory_mib, show_default=True,
+              help="The memory (address space) of the process checking one PDF.")  # fmt: skip
+def verify(
+    bundle: Path,
+    ca: Path | None,
+    tsa_trust: Path | None,
+    pdf_trust: Path | None,
+    pdf_cpu_seconds: float,
+    pdf_memory_mib: int,
+) -> None:
     """Check BUNDLE offline: exit 0 and what it proves, or 1 and the first failure."""
-    from gateway.evidence.verify import Failure, verify_bundle
+    from gateway.evidence.verify import Failure, PdfLimits, verify_bundle
+    from gateway.logging import configure_logging
 
+    # the outcome is the report or the one failure line; a worker's warnings would add to it
+    configure_logging(level="ERROR", json=False)
+    limits = PdfLimits(cpu_seconds=pdf_cpu_seconds, memory_mib=pdf_memory_mib)
     try:
-        report = verify_bundle(bundle, ca=ca, tsa_trust=tsa_trust, pdf_trust=pdf_trust)
+        report = verify_bundle(
+            bundle, ca=ca, tsa_trust=tsa_trust, pdf_trust=pdf_trust, pdf_limits=limits
+        )
     except Failure as failure:
         click.echo(str(failure), err=True)
         sys.exit(1)

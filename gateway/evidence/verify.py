@@ -16,7 +16,9 @@ In order, stopping at the first failure (its code names the check):
 7. ``evidence.timestamp``: every token is a valid RFC 3161 token over what it stamps (the
    accepted entry's hash, the receipt's SHA-256, the audit head), from a TSA of the trust
    list when one is given;
-8. ``evidence.pdf``: each PDF's signatures, checked again, give the verdict stated.
+8. ``evidence.pdf``: each PDF's signatures, checked again, give the verdict stated; each
+   check runs in a worker process within CPU and memory limits (``evidence.pdf_check_limit``
+   past them, ``evidence.pdf_check_failed`` when the worker dies; see :mod:`.pdfs`).
 
 The hub CA is the bundle's own unless ``ca`` pins it; likewise the TSA and PDF trust lists.
 """
@@ -28,7 +30,6 @@ import hashlib
 import json
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,36 +42,18 @@ from gateway.envelope.model import Receipt
 from gateway.envelope.verify import verify_envelope, verify_receipt
 from gateway.errors import GatewayError
 from gateway.evidence.bundle import FORMAT
+from gateway.evidence.pdfs import PdfLimits, check_pdfs
+from gateway.evidence.report import Failure, Report
 from gateway.evidence.sign import signature_holds
 from gateway.pdfsig.receipt import verdicts_of
 from gateway.pki.trust import TrustStore
 from gateway.store import audit
 from gateway.timestamps.tsa import check_token
 
-__all__ = ["Failure", "Report", "verify_bundle"]
+__all__ = ["Failure", "PdfLimits", "Report", "verify_bundle"]
 
 #: A bundle member larger than this is refused (a zip bomb).
 _MAX_MEMBER = 2 << 30
-
-
-@dataclass(frozen=True)
-class Failure(Exception):
-    """The first check that failed: a stable code and what was wrong."""
-
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
-
-
-@dataclass
-class Report:
-    """What the bundle proves, line by line."""
-
-    message_id: str = ""
-    proves: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 class _Bundle:
@@ -294,28 +277,13 @@ async def _check_stamps(
         )
 
 
-def _check_pdfs(b: _Bundle, pdf_trust: Path | None, report: Report) -> None:
+def _check_pdfs(b: _Bundle, pdf_trust: Path | None, limits: PdfLimits, report: Report) -> None:
     stated = json.loads(b.read("pdf-verdicts.json"))
     if not stated:
         return
-    from gateway.pdfsig.check import PdfChecker
-
-    blobs = (
-        [p.read_bytes() for p in sorted(pdf_trust.iterdir())]
-        if pdf_trust
-        else b.prefixed("certs/pdf/")
-    )
-    anchors = _anchors(blobs)
-    checker = PdfChecker(lambda: anchors)
     paths = {a["sha256"]: a["path"] for a in b.manifest["attachments"]}
-    for f in stated["files"]:
-        at = datetime.fromisoformat(f["checked_at"])
-        again = checker(b.read(paths[f["sha256"]]), f["name"], now=at)
-        if again.status != f["status"]:
-            raise Failure(
-                "evidence.pdf", f"{f['name']}: stated {f['status']}, found {again.status}"
-            )
-        report.proves.append(f"pdf: {f['name']}: {f['summary']['en']} ({f['status']})")
+    anchors = _trust_files(b, pdf_trust, "certs/pdf/")
+    check_pdfs(stated, lambda sha256: b.read(paths[sha256]), anchors, limits, report)
 
 
 def verify_bundle(
@@ -324,8 +292,10 @@ def verify_bundle(
     ca: Path | None = None,
     tsa_trust: Path | None = None,
     pdf_trust: Path | None = None,
+    pdf_limits: PdfLimits | None = None,
 ) -> Report:
-    """Check ``path``; the report, or :class:`Failure` at the first failed check."""
+    """Check ``path``; the report, or :class:`Failure` at the first failed check. Each PDF
+    is checked within ``pdf_limits`` (default: those of ``[pdf]``'s defaults)."""
     b = _Bundle(path)
     report = Report()
     try:
@@ -337,7 +307,7 @@ def verify_bundle(
         hashes = _check_audit(b, digest)
         tsa = _trust_files(b, tsa_trust, "certs/tsa/")
         asyncio.run(_check_stamps(b, hashes, receipts, tsa, report))
-        _check_pdfs(b, pdf_trust, report)
+        _check_pdfs(b, pdf_trust, pdf_limits or PdfLimits(), report)
     except (
         KeyError,
         ValueError,

@@ -84,12 +84,13 @@ class Hub(OperatorDesk, UnitDesk, ConsoleDesk, SessionDesk):
     async def mailbox(
         self, p: authz.PrincipalLike, *, wait: float, limit: int, record_later: bool = False
     ) -> list[dict[str, Any]]:
-        """Pending items, waiting up to ``wait`` seconds for the first one; documents
-        fetched for the first time become ``delivered`` (``record_later``: beside the
-        response, see :meth:`gateway.pipeline.deliver.Deliver.fetch`)."""
+        """Pending items, waiting up to ``wait`` seconds for the first one; first fetches
+        are recorded (:meth:`gateway.pipeline.deliver.Deliver.fetch`, the clerk too)."""
         unit = await self._active_unit(p)
         self.last_seen(unit)
-        return await self.deliver.fetch(unit, wait=wait, limit=limit, record_later=record_later)
+        return await self.deliver.fetch(
+            unit, wait=wait, limit=limit, record_later=record_later, person=_person(p)
+        )
 
     async def ack_item(self, p: authz.PrincipalLike, item_id: str) -> None:
         """Take an item off the caller's pending list."""
@@ -243,7 +244,6 @@ class Hub(OperatorDesk, UnitDesk, ConsoleDesk, SessionDesk):
 
 
 def _person(p: authz.PrincipalLike) -> str | None:
-    """The clerk acting for ``p``'s unit (a mailbox session of their own account), if any:
-    stored with the document or receipt they make, in its transaction."""
+    """The clerk acting for ``p``'s unit (their own mailbox session): stored with the act."""
     person = getattr(p, "person", None)
     return person if isinstance(person, str) else None

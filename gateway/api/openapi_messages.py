@@ -260,9 +260,10 @@ MESSAGE_OPERATIONS: Final[dict[str, dict[str, dict[str, Any]]]] = {
             "a receipt's `by` is the unit; `person` (`person:UNIT/username`) and "
             "`person_name` name the clerk who answered or recalled it in the web mailbox "
             "with their own account, and the top-level `person` the clerk who sent the "
-            "document; null for a unit's token, an adapter or the hub, and for a clerk of "
-            "another unit than the reader's (operators see every clerk, a leader those of "
-            "its scope).",
+            "document, a recipient's `delivered_by` (`delivered_by_name`) the clerk who "
+            "first opened it; null for a unit's token, an adapter or the hub, and for a "
+            "clerk of another unit than the reader's (operators see every clerk, a leader "
+            "those of its scope).",
             "parameters": [ID],
             "responses": {
                 "200": ok("the timeline", {"$ref": "#/components/schemas/Status"}),

@@ -53,6 +53,12 @@ RECIPIENT: Final[dict[str, Any]] = obj(
     name={**NULLABLE_STR, "description": "the unit's name when the message was sent"},
     state=STR,
     updated_at=STR,
+    delivered_by={
+        **NULLABLE_STR,
+        "description": "the clerk's account that first opened the document in the web "
+        "mailbox (null: a token or adapter fetched it, or not shown)",
+    },
+    delivered_by_name={**NULLABLE_STR, "description": "that account's full name"},
     withdrawn={"type": "boolean", "description": "revoked or replaced before it was fetched"},
     overdue={"type": "array", "items": {"enum": ["received", "completed"]}},
     late={"type": "array", "items": {"enum": ["received", "completed"]}},

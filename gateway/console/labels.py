@@ -49,6 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "receipts": ("Biên nhận", "Receipts"),
     "by": ("Bởi", "By"),
     "clerk": ("Cán bộ", "Clerk"),
+    "opened_by": ("Cán bộ mở lần đầu", "First opened by"),
     "at": ("Lúc", "At"),
     "reason": ("Lý do", "Reason"),
     "timeline": ("Diễn biến", "Timeline"),

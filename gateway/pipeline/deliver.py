@@ -100,9 +100,17 @@ class Deliver:
         self.signals.notify_all()
 
     async def fetch(
-        self, unit: str, *, wait: float, limit: int, record_later: bool = False
+        self,
+        unit: str,
+        *,
+        wait: float,
+        limit: int,
+        record_later: bool = False,
+        person: str | None = None,
     ) -> list[dict[str, Any]]:
-        """``unit``'s pending items, waiting up to ``wait`` seconds for the first one.
+        """``unit``'s pending items, waiting up to ``wait`` seconds for the first one
+        (``person``: the clerk fetching, recorded on each delivery that becomes
+        ``delivered``).
 
         With ``record_later`` (the HTTP API) the ``delivered`` write runs beside the
         response instead of before it: the recipient does not wait for the write lane, and
@@ -129,10 +137,10 @@ class Deliver:
                 fetched.append(item)
             fresh.append(self.succession.to_json(unit, item))
         if record_later and fetched:
-            recording = self.succession.mark_fetched(fetched, lazy=True)
+            recording = self.succession.mark_fetched(fetched, lazy=True, person=person)
             self.background(recording, "mailbox.record_failed")
         else:
-            await self.succession.mark_fetched(fetched, lazy=False)
+            await self.succession.mark_fetched(fetched, lazy=False, person=person)
         return fresh
 
     async def ack(self, unit: str, item_ids: Sequence[object]) -> None:

@@ -82,23 +82,37 @@ class StatusView:
         return status
 
 
+def _clerks(status: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Each place of ``status`` naming a clerk, as ``(entry, key)``: the sender's and each
+    receipt's ``person``, each recipient's ``delivered_by`` (who first opened it)."""
+    places = [(status, "person")]
+    for r in status["recipients"]:
+        places += [(r, "delivered_by"), *((rc, "person") for rc in r["receipts"])]
+    return places
+
+
 async def person_names(db: Any, status: dict[str, Any]) -> None:
     """``person_name`` beside each ``person`` of ``status`` (the clerk who sent it, who
-    answered or recalled): the account's full name, read at read time."""
-    entries = [status, *(rc for r in status["recipients"] for rc in r["receipts"])]
-    actors = {e["person"] for e in entries if e.get("person")}
+    answered or recalled), ``delivered_by_name`` beside ``delivered_by`` (who first
+    opened it): the account's full name, read at read time."""
+    places = _clerks(status)
+    actors = {entry[key] for entry, key in places if entry.get(key)}
     names = await people.names_of(db, actors) if actors else {}
-    for entry in entries:
-        if entry.get("person"):
-            entry["person_name"] = names.get(entry["person"])
+    for entry, key in places:
+        if entry.get(key):
+            entry[_name_key(key)] = names.get(entry[key])
 
 
 def hide_persons(status: dict[str, Any], shown: Callable[[str], bool]) -> None:
-    """Drop each ``person`` (and its name) of ``status`` the reader may not see."""
-    for entry in [status, *(rc for r in status["recipients"] for rc in r["receipts"])]:
-        if entry.get("person") and not shown(entry["person"]):
-            entry["person"] = None
-            entry.pop("person_name", None)
+    """Drop each clerk (and their name) of ``status`` the reader may not see."""
+    for entry, key in _clerks(status):
+        if entry.get(key) and not shown(entry[key]):
+            entry[key] = None
+            entry.pop(_name_key(key), None)
+
+
+def _name_key(key: str) -> str:
+    return "person_name" if key == "person" else f"{key}_name"
 
 
 async def forwarding_notes(

@@ -73,10 +73,13 @@ class Succession:
         for owner, ids in by_owner.items():
             await self.messages.ack_items(owner, ids)
 
-    async def mark_fetched(self, items: Sequence[MailboxItem], *, lazy: bool) -> None:
-        """Record the first fetch of documents, each under its own mailbox's unit."""
+    async def mark_fetched(
+        self, items: Sequence[MailboxItem], *, lazy: bool, person: str | None = None
+    ) -> None:
+        """Record the first fetch of documents, each under its own mailbox's unit
+        (``person``: the clerk who fetched them)."""
         by_owner: dict[str, list[str]] = {}
         for item in items:
             by_owner.setdefault(item.unit, []).append(item.message_id)
         for owner, message_ids in by_owner.items():
-            await self.messages.mark_fetched_many(owner, message_ids, lazy=lazy)
+            await self.messages.mark_fetched_many(owner, message_ids, lazy=lazy, person=person)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.errors import NotFoundError
 from gateway.store import audit, dialects, transport
 from gateway.store.db import execute
-from gateway.store.deliveries import advance_many, advance_to, audit_moved
+from gateway.store.deliveries import DELIVERY_TABLE, advance_many, advance_to, audit_moved
 from gateway.store.models import MailboxItemRow, table, utcnow
 from gateway.store.prepared import Prepared
 
@@ -42,9 +42,24 @@ def _unset_on_documents(column: str) -> Prepared:
 
 _FETCHED = _unset_on_documents("fetched_at")
 #: PostgreSQL: :func:`mark_fetched` of one ``(unit, mid)`` in one statement: the item's
-#: fetch mark (a CTE) and the delivery's move to ``delivered`` (returns it if it moved).
+#: fetch mark (a CTE) and the delivery's move to ``delivered`` with the clerk who fetched
+#: it, ``:by`` (returns it if it moved).
 _FETCH_AND_DELIVER = Prepared(
-    advance_to(transport.DELIVERED).add_cte(_FETCHED.statement.cte("fetched"))
+    advance_to(transport.DELIVERED)
+    .values(delivered_by=bindparam("by"))
+    .add_cte(_FETCHED.statement.cte("fetched"))
+)
+#: The clerk ``:by`` who fetched ``(:mid, :unit)``'s document first, on its delivery just
+#: moved to ``delivered`` (the other dialects' second statement of :func:`mark_fetched`).
+_DELIVERED_BY = Prepared(
+    update(DELIVERY_TABLE)
+    .where(
+        DELIVERY_TABLE.c.message_id == bindparam("mid"),
+        DELIVERY_TABLE.c.recipient == bindparam("unit"),
+        DELIVERY_TABLE.c.state == transport.DELIVERED,
+        DELIVERY_TABLE.c.delivered_by.is_(None),
+    )
+    .values(delivered_by=bindparam("by"))
 )
 _ACKED_DOCUMENT = _unset_on_documents("acked_at")
 _ACKED_ITEM = Prepared(
@@ -72,20 +87,37 @@ async def _document_items(
     return (await execute(session, statement, wanted)).all() if wanted else []
 
 
-async def mark_fetched(
-    session: AsyncSession, items: Sequence[tuple[str, Sequence[str]]]
-) -> list[None]:
-    """Fetch marks for ``(unit, message ids)`` items at once: the document items are marked
-    fetched and their deliveries become ``delivered`` (each by its recipient)."""
-    pairs = list(dict.fromkeys((unit, mid) for unit, mids in items for mid in mids))
-    if pairs and dialects.of(session).combined_writes:
+#: One fetch's marks: the unit, the message ids of its documents fetched, and the clerk
+#: whose mailbox session fetched them (``person:<unit>/<username>``, None for a token).
+Fetched = tuple[str, Sequence[str], str | None]
+
+
+async def mark_fetched(session: AsyncSession, items: Sequence[Fetched]) -> list[None]:
+    """Fetch marks for ``(unit, message ids, clerk)`` items at once: the document items are
+    marked fetched and their deliveries become ``delivered`` (each by its recipient; a
+    delivery that moves records the clerk who fetched it, ``delivered_by``)."""
+    who: dict[tuple[str, str], str | None] = {}
+    for unit, mids, person in items:
+        for mid in mids:
+            who.setdefault((unit, mid), person)
+    if who and dialects.of(session).combined_writes:
         now = utcnow()
-        wanted = [{"unit": unit, "mid": mid, "now": now, "at": now} for unit, mid in pairs]
+        wanted = [
+            {"unit": unit, "mid": mid, "now": now, "at": now, "by": by}
+            for (unit, mid), by in who.items()
+        ]
         moved = await execute(session, _FETCH_AND_DELIVER, wanted)
         await audit_moved(session, moved, transport.DELIVERED, None)
-    elif pairs:
-        await _document_items(session, _FETCHED, pairs)
-        await advance_many(session, [(m, u) for u, m in pairs], transport.DELIVERED, None)
+    elif who:
+        first = await _document_items(session, _FETCHED, list(who))
+        await advance_many(session, [(m, u) for u, m in who], transport.DELIVERED, None)
+        clerks = [
+            {"mid": r.message_id, "unit": r.unit, "by": who[(r.unit, r.message_id)]}
+            for r in first
+            if who.get((r.unit, r.message_id))
+        ]
+        if clerks:
+            await execute(session, _DELIVERED_BY, clerks)
     return [None] * len(items)
 
 

@@ -98,8 +98,10 @@ async def _add_receipt_in(
     return str(verified.receipt.receipt_id), created
 
 
-async def _mark_fetched_in(session: AsyncSession, unit: str, wanted: tuple[str, ...]) -> None:
-    await fetch_ack.mark_fetched(session, [(unit, wanted)])
+async def _mark_fetched_in(
+    session: AsyncSession, unit: str, wanted: tuple[str, ...], person: str | None
+) -> None:
+    await fetch_ack.mark_fetched(session, [(unit, wanted, person)])
 
 
 class MessageStore(OutboxLeases):
@@ -254,17 +256,22 @@ class MessageStore(OutboxLeases):
             return await fetch_ack.ack_document(session, unit, message_id)
 
     async def mark_fetched_many(
-        self, unit: str, message_ids: Sequence[str], *, lazy: bool = False
+        self,
+        unit: str,
+        message_ids: Sequence[str],
+        *,
+        lazy: bool = False,
+        person: str | None = None,
     ) -> None:
         """``mark_fetched`` for several documents of ``unit`` in one transaction (shared
         with other units' concurrent calls, :class:`GroupCommit`; ``lazy``: nobody waits
-        for it)."""
+        for it; ``person``: the clerk who fetched them, kept on each delivery it moves)."""
         wanted = tuple(dict.fromkeys(message_ids))
         if wanted:
             await self.lane.write(
-                lambda session: _mark_fetched_in(session, unit, wanted),
-                partial(self._alone, _mark_fetched_in, unit, wanted),
-                batch=(fetch_ack.mark_fetched, (unit, wanted)),
+                lambda session: _mark_fetched_in(session, unit, wanted, person),
+                partial(self._alone, _mark_fetched_in, unit, wanted, person),
+                batch=(fetch_ack.mark_fetched, (unit, wanted, person)),
                 lazy=lazy,
             )
 

@@ -231,6 +231,9 @@ class DeliveryRow(Base):
     recipient: Mapped[str] = mapped_column(UNIT_CODE)
     state: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+    #: The clerk whose mailbox session first fetched the document
+    #: (``person:<unit>/<username>``); None for a unit's token, an adapter or the hub.
+    delivered_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class ReceiptRow(Base):

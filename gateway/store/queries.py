@@ -201,7 +201,9 @@ async def status(session: AsyncSession, message_id: str) -> MessageStatus:
             )
         )
     recipients = tuple(
-        RecipientStatus(d.recipient, d.state, d.updated_at, tuple(by_unit[d.recipient]))
+        RecipientStatus(
+            d.recipient, d.state, d.updated_at, tuple(by_unit[d.recipient]), d.delivered_by
+        )
         for d in deliveries
     )
     found = await load_changes(session, [m.id])

@@ -242,6 +242,9 @@ class RecipientStatus:
     state: str
     updated_at: datetime
     receipts: tuple[ReceiptInfo, ...] = ()
+    #: The clerk who first opened the document in the web mailbox
+    #: (``person:<unit>/<username>``); None when a unit's token or an adapter fetched it.
+    delivered_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +307,7 @@ class MessageStatus:
                     "unit": r.unit,
                     "state": r.state,
                     "updated_at": _iso(r.updated_at),
+                    "delivered_by": r.delivered_by,
                     "receipts": [x.to_json() for x in r.receipts],
                     "withdrawn": self._withdrawn(r),
                     **self._lateness(r, now),

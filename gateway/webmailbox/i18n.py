@@ -28,6 +28,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "sender": ("Nơi gửi", "Sender"),
     "sent_by": ("Cán bộ gửi", "Sent by"),
     "handled_by": ("cán bộ", "clerk"),
+    "opened_by": ("Cán bộ mở lần đầu", "First opened by"),
     "recipients": ("Nơi nhận", "Recipients"),
     "recipient": ("Nơi nhận", "Recipient"),
     "received_at": ("Thời gian đến", "Received"),

@@ -239,3 +239,42 @@ async def test_a_clerk_replaces_with_a_large_file_then_revokes(
     await expect(page.locator("#doc-state")).to_have_attribute("data-state", "revoked")
     await expect(page.locator("#revoke-form")).to_have_count(0)
     await _shot(page, "07-revoked")
+
+
+async def test_a_clerks_own_account_is_named_on_the_timeline(live: Live, browser: Browser) -> None:
+    """The commune's clerk logs in with their own account, opens the inbox and the
+    province's document and answers 01: the document's timeline names the clerk as the one
+    who first opened it and who answered, on the mailbox's page and the console's."""
+    await live.hub.people.add(
+        COMMUNE, "van.thu", "mat-khau-van-thu-2027", full_name="Nguyễn Thị Thu", actor="admin"
+    )
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{live.url}/mailbox/login")
+    await page.fill("#username", "van.thu")
+    await page.fill("#password", "mat-khau-van-thu-2027")
+    async with page.expect_navigation(wait_until="domcontentloaded"):
+        await page.press("#password", "Enter")
+    await expect(page).to_have_url(f"{live.url}/mailbox")
+    row = page.locator(f"#inbox tr[data-id='{live.document}']")
+    async with page.expect_navigation(wait_until="domcontentloaded"):
+        await row.locator("a").click()
+    await page.select_option("#answer-status", "01")
+    async with page.expect_navigation(wait_until="domcontentloaded"):
+        await page.focus("#answer-button")
+        await page.keyboard.press("Enter")
+    await expect(page.locator("#notice")).to_be_visible()
+    mine = page.locator(f"#timeline tr[data-unit='{COMMUNE}']")
+    await expect(mine.locator(".opened-by")).to_have_text("Nguyễn Thị Thu")
+    await expect(mine.locator("li[data-status='01'] .person")).to_have_text("Nguyễn Thị Thu")
+    await _shot(page, "08-clerk-on-timeline")
+
+    console = await browser.new_page(viewport={"width": 1280, "height": 900})
+    token = await live.hub.directory.create_token(operator="Trực ban Sở")
+    await console.goto(f"{live.url}/console/login")
+    await console.fill("#token", token)
+    async with console.expect_navigation(wait_until="domcontentloaded"):
+        await console.press("#token", "Enter")
+    await console.goto(f"{live.url}/console/messages/{live.document}")
+    theirs = console.locator(f"tr[data-unit='{COMMUNE}']")
+    await expect(theirs.locator(".opened-by")).to_have_text("Nguyễn Thị Thu")
+    await expect(theirs.locator(".receipts .person")).to_have_text("Nguyễn Thị Thu")

@@ -5,6 +5,7 @@ status``); a unit token's answer names no one. Over HTTP against a running hub."
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from support.livehub import A, B, LiveHome, live_home
 from support.mailbox_client import csrf_of, get_page, post, send_pdf
 
 from gateway.store.db import Database
-from gateway.store.models import AuditRow, ReceiptRow
+from gateway.store.models import AuditRow, DeliveryRow, ReceiptRow
 
 pytestmark = [pytest.mark.slow]
 
@@ -135,3 +136,66 @@ async def test_a_clerks_answer_and_send_are_on_the_timeline(
             await db.dispose()
         assert {code: person for code, person in rows} == {"01": CLERK, "03": None}
         assert accepted == CLERK
+
+
+async def _past(live: LiveHome, hub: HubProcess, message_id: str, *states: str) -> dict[str, Any]:
+    """The operators' view of the (single) delivery once it is past ``states`` (through the
+    broker into the mailbox; a token's fetch is recorded beside its response)."""
+    for _ in range(100):
+        status = await _status(live, hub, message_id, "operator")
+        recipient: dict[str, Any] = status["recipients"][0]
+        if recipient["state"] not in states:
+            return recipient
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{message_id} still {states}")
+
+
+async def test_the_clerk_who_first_opened_a_document_is_on_its_timeline(
+    tmp_path: Path, backends: tuple[str, str]
+) -> None:
+    """B's clerk opens the mailbox (the fetch): the delivery is ``delivered`` by that clerk
+    (``delivered_by``/``delivered_by_name``) for B and operators, null for the sender A;
+    the console's message page and the mailbox's document page name them; the delivery
+    row holds it, and B's token fetching it again changes nothing. A document B's token
+    fetches first names no one. On SQLite + local bus and
+    PostgreSQL + RabbitMQ."""
+    async with live_home(tmp_path, *backends) as live:
+        hub = await live.serve()
+        cookie = await _clerk_cookie(live, hub)
+        opened = await send_pdf(live, hub, A, B)
+        await _past(live, hub, opened, "submitted")  # in B's mailbox
+        await get_page(live, hub, "/mailbox", cookie)  # the inbox fetches what is pending
+        by_token = await send_pdf(live, hub, A, B)
+        await _past(live, hub, by_token, "submitted")
+        fetched = await live.request(hub, "GET", "/api/v1/mailbox?wait=0", who=B)
+        assert fetched.status == 200, fetched
+        # the opened one is still pending (no answer yet): fetched again, by the token now
+        assert {i["message_id"] for i in fetched.json["items"]} == {opened, by_token}
+
+        ops = await _past(live, hub, opened, "submitted", "queued")
+        assert ops["state"] == "delivered"
+        assert ops["delivered_by"] == CLERK and ops["delivered_by_name"] == "Nguyễn Thị Thu"
+        mine = (await _status(live, hub, opened, B))["recipients"][0]
+        assert mine["delivered_by"] == CLERK
+        theirs = (await _status(live, hub, opened, A))["recipients"][0]
+        assert theirs["delivered_by"] is None and "delivered_by_name" not in theirs
+        token_ops = await _past(live, hub, by_token, "submitted", "queued")
+        assert token_ops["state"] == "delivered" and token_ops["delivered_by"] is None
+
+        console = await _console_cookie(live, hub)
+        shown = f'class="opened-by" data-person="{CLERK}">Nguyễn Thị Thu</span>'
+        assert shown in await get_page(live, hub, f"/console/messages/{opened}", console)
+        assert shown in await get_page(live, hub, f"/mailbox/documents/{opened}", cookie)
+        token_page = await get_page(live, hub, f"/console/messages/{by_token}", console)
+        assert 'class="opened-by"' not in token_page
+
+        db = Database(backends[0])
+        try:
+            async with db.read() as session:
+                rows = (await session.execute(
+                    select(DeliveryRow.message_id, DeliveryRow.delivered_by)
+                    .where(DeliveryRow.message_id.in_([opened, by_token]))
+                )).all()  # fmt: skip
+        finally:
+            await db.dispose()
+        assert dict(rows) == {opened: CLERK, by_token: None}

@@ -1,6 +1,7 @@
 """The units' part of the hub facade that adapters use beside submitting and fetching:
-storing a file, sealing with the caller unit's key, reading the directory, adding a unit
-below the caller's (:mod:`gateway.pipeline.unit_services` does the work).
+storing a file (and an upload held until its submission is decided), sealing with the
+caller unit's key, reading the directory, adding a unit below the caller's
+(:mod:`gateway.pipeline.unit_services` does the work).
 
 :class:`gateway.hub.Hub` is these methods with the operators' (:mod:`gateway.hub_operators`)
 on top of the caller checks (:mod:`gateway.hub_access`).
@@ -29,6 +30,16 @@ class UnitDesk(HubAccess):
     ) -> BlobRef:
         """A unit's file into the blob store, for a later submit."""
         return await self.for_units.store_file(p, data)
+
+    async def store_upload(
+        self, p: authz.PrincipalLike, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> BlobRef:
+        """A unit's uploaded file (the API's multipart submit, the web mailbox's send form)
+        into the blob store as it streams in: a unit only, at most ``max_bytes`` (what is
+        left of the request's body budget) and never past the hub's body limit
+        (``limit.body_too_large``); held until :meth:`finish_upload` decides it."""
+        limit = min(max_bytes, self.config.hub.max_body_bytes)
+        return await self.for_units.store_upload(p, chunks, max_bytes=limit)
 
     async def seal_envelope(self, p: authz.PrincipalLike, envelope: Envelope) -> bytes:
         """``envelope`` signed with the key of its sender, the caller's unit."""

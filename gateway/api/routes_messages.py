@@ -24,7 +24,7 @@ from gateway.api.params import (
     message_id_param,
     text_param,
 )
-from gateway.api.uploads import read_body, read_json_object, read_multipart
+from gateway.api.uploads import read_body, read_json_object, read_multipart, uploader
 from gateway.errors import RequestError
 from gateway.store.records import SearchFilters
 from gateway.untrusted import clean_text
@@ -79,11 +79,12 @@ async def _submit_multipart(request: web.Request, key: str | None) -> web.Respon
     earlier answer) are removed again unless a stored message names them."""
     hub, stored = hub_of(request), list[Any]()
     try:
+        principal = principal_of(request)
         metadata, files = await read_multipart(
-            request, hub.blobs, ByteBudget(request.app[MAX_BODY]), stored
+            request, uploader(hub, principal), ByteBudget(request.app[MAX_BODY]), stored
         )
 
-        principal, fingerprint = principal_of(request), document_fingerprint(metadata, files)
+        fingerprint = document_fingerprint(metadata, files)
         # keyed: the message id follows from the request, so a retry that runs again (its
         # first answer was never stored) finds the message instead of sending it twice
         mid = keyed_message_id(principal.unit, key, fingerprint) if key else None

@@ -2,15 +2,17 @@
 
 Files never sit whole in memory: each ``file`` part is read chunk by chunk, charged to
 the request's byte budget, and written straight into the content-addressed blob store.
-Every blob stored is held (``BlobStore.hold``) and handed to the caller's ``stored`` list,
-so the blobs of a submission that is then refused can be removed (``Hub.finish_upload``).
+written straight into the content-addressed blob store by the hub's checked
+``Hub.store_upload`` (a unit only). Every blob stored is held there and handed to the
+caller's ``stored`` list, so the blobs of a submission that is then refused can be removed
+(``Hub.finish_upload``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote
@@ -21,15 +23,46 @@ from aiohttp.http_exceptions import HttpProcessingError
 from gateway.api.downloads import safe_media_type
 from gateway.api.limits import ByteBudget, limited_chunks
 from gateway.errors import RequestError
-from gateway.facade import BlobsLike
+from gateway.facade import BlobRefLike, HubFacade, PrincipalLike
 from gateway.untrusted import clean_text, parse_json_object, parsing
 
-__all__ = ["UploadedPart", "read_body", "read_multipart", "upload_filename"]
+__all__ = [
+    "StoreUpload",
+    "UploadedPart",
+    "read_body",
+    "read_multipart",
+    "store_part",
+    "upload_filename",
+    "uploader",
+]
 
 _CHUNK: Final = 256 * 1024
 _MAX_METADATA: Final = 256 * 1024
 _MAX_FILES: Final = 1000
 _PERCENT: Final = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+#: Streams one uploaded file into the hub within ``max_bytes`` (:func:`uploader`).
+StoreUpload = Callable[[AsyncIterable[bytes], int], Awaitable[BlobRefLike]]
+
+
+def uploader(hub: HubFacade, p: PrincipalLike) -> StoreUpload:
+    """``p``'s uploads through the hub's checked ``store_upload`` (a unit only)."""
+
+    async def store(chunks: AsyncIterable[bytes], max_bytes: int) -> BlobRefLike:
+        return await hub.store_upload(p, chunks, max_bytes=max_bytes)
+
+    return store
+
+
+async def store_part(
+    part: BodyPartReader, store: StoreUpload, budget: ByteBudget, stored: list[Any]
+) -> BlobRefLike:
+    """One file part streamed through ``store``, charged to ``budget`` as it arrives; its
+    (held) blob appended to ``stored`` for ``Hub.finish_upload``."""
+    ref = await store(limited_chunks(_part_chunks(part), budget), max(budget.left, 0))
+    stored.append(ref)
+    return ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +98,7 @@ async def _part_chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 
 async def read_multipart(
-    request: web.Request, blobs: BlobsLike, budget: ByteBudget, stored: list[Any]
+    request: web.Request, store: StoreUpload, budget: ByteBudget, stored: list[Any]
 ) -> tuple[dict[str, Any], list[UploadedPart]]:
     """The one ``metadata`` JSON part and every ``file`` part (stored as it streams in;
     each blob reference is appended to ``stored`` as soon as it is written)."""
@@ -81,7 +114,7 @@ async def read_multipart(
             elif part.name == "file":
                 if len(files) >= _MAX_FILES:
                     raise RequestError("too many file parts", code="request.invalid")
-                files.append(await _store_file(part, blobs, budget, stored))
+                files.append(await _store_file(part, store, budget, stored))
             else:
                 raise RequestError(f"unexpected form part {part.name!r}", code="request.invalid")
     if metadata is None:
@@ -134,15 +167,11 @@ def upload_filename(raw: str) -> str:
 
 
 async def _store_file(
-    part: BodyPartReader, blobs: BlobsLike, budget: ByteBudget, stored: list[Any]
+    part: BodyPartReader, store: StoreUpload, budget: ByteBudget, stored: list[Any]
 ) -> UploadedPart:
     if not part.filename:
         raise RequestError("a file part has no filename", code="request.missing_field")
     name = clean_text(upload_filename(part.filename), "filename")
     media_type = safe_media_type(part.headers.get("Content-Type"))
-    ref = await blobs.put_stream(
-        limited_chunks(_part_chunks(part), budget), max_bytes=max(budget.left, 0)
-    )
-    blobs.hold(ref)
-    stored.append(ref)
+    ref = await store_part(part, store, budget, stored)
     return UploadedPart(name=name, media_type=media_type, sha256=ref.sha256, size=ref.size)

@@ -30,7 +30,6 @@ __all__ = [
     "AdapterFacade",
     "AdapterHealthFn",
     "BlobRefLike",
-    "BlobsLike",
     "Box",
     "ExportLike",
     "HubFacade",
@@ -92,19 +91,6 @@ class BlobRefLike(Protocol):
 
     @property
     def size(self) -> int: ...
-
-
-class BlobsLike(Protocol):
-    """The part of the blob store the API streams uploads into."""
-
-    async def put_stream(
-        self,
-        chunks: AsyncIterable[bytes],
-        expected_sha256: str | None = None,
-        max_bytes: int | None = None,
-    ) -> BlobRefLike: ...
-
-    def hold(self, ref: Any) -> None: ...
 
 
 class UnitLike(Protocol):
@@ -269,9 +255,6 @@ class HubFacade(AdapterFacade, Protocol):
     adapter_health: AdapterHealthFn | None
 
     @property
-    def blobs(self) -> BlobsLike: ...
-
-    @property
     def metrics(self) -> MetricsLike: ...
 
     @property
@@ -280,6 +263,12 @@ class HubFacade(AdapterFacade, Protocol):
     async def authenticate_token(self, token: str) -> Any: ...
 
     async def authenticate_certificate(self, cert: x509.Certificate) -> Any: ...
+
+    async def store_upload(
+        self, p: PrincipalLike, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> BlobRefLike:
+        """A unit's uploaded file into the blob store as it streams in (at most
+        ``max_bytes``), held until :meth:`finish_upload`; a unit only."""
 
     async def finish_upload(self, refs: Sequence[Any], *, refused: bool) -> int: ...
 

@@ -53,6 +53,17 @@ class UnitServices:
             return await self.blobs.put_bytes(data)
         return await self.blobs.put_stream(data)
 
+    async def store_upload(
+        self, p: authz.PrincipalLike, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> BlobRef:
+        """A unit's uploaded file streamed into the blob store (past ``max_bytes``:
+        ``limit.body_too_large``, nothing kept) and held until the submission is decided
+        (``finish_upload``); a caller that is no unit is refused before any byte is stored."""
+        authz.require_unit(p)
+        ref = await self.blobs.put_stream(chunks, max_bytes=max(max_bytes, 0))
+        self.blobs.hold(ref)
+        return ref
+
     async def seal_envelope(self, p: authz.PrincipalLike, envelope: Envelope) -> bytes:
         """``envelope`` signed with its sender's key; the sender must be the caller (a key
         is issued now if the hub holds none for the unit)."""

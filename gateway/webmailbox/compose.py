@@ -2,8 +2,9 @@
 
 The form is ``multipart/form-data`` with the CSRF token as its first field; a file part
 before a checked token is refused before any of it is stored. Each file is written to
-the content-addressed blob store chunk by chunk (never whole in memory), charged to the
-hub's body limit, and held until the submission is decided (``Hub.finish_upload``).
+the content-addressed blob store chunk by chunk (never whole in memory) through the hub's
+checked ``Hub.store_upload`` (the session's unit), charged to the hub's body limit, and
+held until the submission is decided (``Hub.finish_upload``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from gateway.api.downloads import safe_media_type
 from gateway.api.limits import ByteBudget, limited_chunks
-from gateway.api.uploads import UploadedPart, upload_filename
+from gateway.api.uploads import StoreUpload, UploadedPart, store_part, upload_filename
 from gateway.envelope.codec import envelope_from_element
 from gateway.envelope.model import Envelope
 from gateway.errors import CsrfError, RequestError
@@ -51,9 +52,10 @@ class SendForm:
 
 
 async def read_send_form(
-    request: web.Request, csrf: str, blobs: Any, budget: ByteBudget, stored: list[Any]
+    request: web.Request, csrf: str, store: StoreUpload, budget: ByteBudget, stored: list[Any]
 ) -> SendForm:
-    """The form of ``request``, its files stored (each ref appended to ``stored``)."""
+    """The form of ``request``, its files stored through ``store`` (each ref appended to
+    ``stored``)."""
     form, checked = SendForm(), False
     reader = await _open(request)
     while (part := await _next(reader)) is not None:
@@ -62,7 +64,7 @@ async def read_send_form(
         if not checked:
             raise CsrfError("CSRF token missing or wrong")
         if part.name == "file":
-            await _file(part, form, blobs, budget, stored)
+            await _file(part, form, store, budget, stored)
         elif part.name == "to":
             form.to.extend(c.strip() for c in (await _text(part, budget)).split(",") if c.strip())
         elif part.name in TEXT_FIELDS:
@@ -118,7 +120,7 @@ async def _text(part: BodyPartReader, budget: ByteBudget) -> str:
 
 
 async def _file(
-    part: BodyPartReader, form: SendForm, blobs: Any, budget: ByteBudget, stored: list[Any]
+    part: BodyPartReader, form: SendForm, store: StoreUpload, budget: ByteBudget, stored: list[Any]
 ) -> None:
     if not part.filename:  # a browser sends an empty part for a file input left empty
         async for _ in _chunks(part):
@@ -127,10 +129,6 @@ async def _file(
     if len(form.files) >= _MAX_FILES:
         raise RequestError("too many files", code="request.invalid")
     name = clean_text(upload_filename(part.filename), "filename")
-    ref = await blobs.put_stream(
-        limited_chunks(_chunks(part), budget), max_bytes=max(budget.left, 0)
-    )
-    blobs.hold(ref)
-    stored.append(ref)
+    ref = await store_part(part, store, budget, stored)
     media_type = safe_media_type(part.headers.get("Content-Type"))
     form.files.append(UploadedPart(name, media_type, ref.sha256, ref.size))

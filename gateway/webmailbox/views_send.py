@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.api.limits import MAX_BODY, ByteBudget
+from gateway.api.uploads import uploader
 from gateway.console.session import check_same_origin
 from gateway.errors import CsrfError, GatewayError, RequestError
 from gateway.text import fold
@@ -114,7 +115,8 @@ async def send(request: web.Request) -> web.StreamResponse:
     form = SendForm()
     try:
         budget = ByteBudget(request.app[MAX_BODY])
-        form = await read_send_form(request, session.csrf, hub.blobs, budget, stored)
+        store = uploader(hub, session.principal)
+        form = await read_send_form(request, session.csrf, store, budget, stored)
         result = await hub.submit_document(session.principal, form.metadata(), form.files)
     except CsrfError:
         await asyncio.shield(hub.finish_upload(stored, refused=True))

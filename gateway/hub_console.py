@@ -1,7 +1,7 @@
 """The operators' console's part of the hub facade: the overview's counters, the audit
-trail and live feed, the units as operators watch them, the search page and the
-dashboard's deliveries, each checking first who may read it (:mod:`gateway.facade.authz`:
-operators, a leader limited to its scope).
+trail and live feed, the units as operators watch them (and which of them the caller may
+pick), the search page and the dashboard's deliveries, each checking first who may read
+it (:mod:`gateway.facade.authz`: operators, a leader limited to its scope).
 
 :class:`gateway.hub.Hub` is these methods with the others on top of the parts
 (:mod:`gateway.hub_parts`); the store's reads are in :mod:`gateway.store.console_reads`.
@@ -9,6 +9,7 @@ operators, a leader limited to its scope).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,12 @@ class ConsoleDesk(HubAccess):
             )  # fmt: skip
             out.append(state)
         return out
+
+    async def units_seen(self, p: authz.PrincipalLike, codes: Iterable[str]) -> frozenset[str]:
+        """Operators: those of ``codes`` the caller sees (a leader: the units of its scope),
+        the units a page may offer or pick."""
+        authz.require_operator(p)
+        return frozenset(code for code in codes if authz.sees_unit(p, code))
 
     async def successor_now(self, p: authz.PrincipalLike, code: str) -> str | None:
         """Operators: the unit that stands for ``code`` now when it is retired (else None)."""

@@ -1,6 +1,6 @@
 """The leaders' dashboard: how a part of the tree is doing, from the hub's console reads.
 
-For a unit's subtree (within what the caller may see, :mod:`gateway.facade.authz`) over the last
+For a unit's subtree (within what the caller may see, ``Hub.units_seen``) over the last
 ``days`` days: documents sent and received per day, the share of deliveries handled (06)
 within their deadline, overdue deliveries by unit (worst first), the median time to 01
 (received) and 06 (completed) by unit, the units not seen for N days, and the children to
@@ -18,7 +18,7 @@ from typing import Any
 
 from gateway.console.facade import ConsoleHub
 from gateway.console.people import LOCAL, parse_when
-from gateway.facade import authz
+from gateway.facade import PrincipalLike
 from gateway.facade.console import UnitState
 
 __all__ = ["Dashboard", "UnitRow", "build", "build_period"]
@@ -72,7 +72,7 @@ def _deadline(due_completed_at: datetime | None, due_date: date | None) -> datet
 
 
 async def build(
-    hub: ConsoleHub, p: authz.PrincipalLike, root: str | None, days: int, not_seen_days: int
+    hub: ConsoleHub, p: PrincipalLike, root: str | None, days: int, not_seen_days: int
 ) -> Dashboard:
     """The dashboard of ``root``'s subtree (None: the caller's whole view), over the last
     ``days`` days (today in Vietnam included)."""
@@ -84,7 +84,7 @@ async def build(
 
 async def build_period(
     hub: ConsoleHub,
-    p: authz.PrincipalLike,
+    p: PrincipalLike,
     root: str | None,
     first: date,
     end: date,
@@ -94,7 +94,7 @@ async def build_period(
     up to (not including) the day ``end``, days in Vietnam."""
     units = await hub.units()
     parents = {u.code: u.parent for u in units}
-    visible = {u.code for u in units if authz.sees_unit(p, u.code)}
+    visible = set(await hub.units_seen(p, parents))
     if root is None:
         root = getattr(p, "scope", None)
     area = _subtree(parents, root) & visible if root else visible

@@ -1,6 +1,6 @@
 """What the console shows, shaped for its pages from the hub's checked console methods
 (:class:`gateway.console.facade.ConsoleHub`): each read is authorised in the hub
-(:mod:`gateway.facade.authz`), the console reads no part of it.
+(by :mod:`gateway.facade.authz`), the console reads no part of it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from gateway.console.facade import ConsoleHub
 from gateway.console.people import LOCAL
-from gateway.facade import PrincipalLike, authz
+from gateway.facade import PrincipalLike
 from gateway.facade.console import UnitState
 
 
@@ -107,7 +107,7 @@ class ConsoleData:
         for code, node in nodes.items():
             node.children = sorted(children.get(code, []), key=lambda n: n.code)
         root = getattr(p, "scope", None)
-        if authz.scope_units(p) is not None:  # a leader: the subtree of its scope
+        if root is not None:  # a leader: the subtree of its scope (what unit_states gave)
             return [nodes[root]] if root in nodes else []
         return sorted(children[None], key=lambda n: n.code)
 

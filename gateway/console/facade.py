@@ -5,6 +5,7 @@ it, so mypy proves the console's pages read none of them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,6 +39,9 @@ class ConsoleHub(HubFacade, Protocol):
         self, p: PrincipalLike, *, not_seen_days: int | None = None
     ) -> list[UnitState]:
         """Operators: the units the caller sees, with pending items and last-seen times."""
+
+    async def units_seen(self, p: PrincipalLike, codes: Iterable[str]) -> frozenset[str]:
+        """Operators: those of ``codes`` the caller sees (a leader: its scope's)."""
 
     async def successor_now(self, p: PrincipalLike, code: str) -> str | None:
         """Operators: the unit that stands for a retired ``code`` now."""

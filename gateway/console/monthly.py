@@ -20,7 +20,7 @@ from gateway.console.dashboard import Dashboard, build_period
 from gateway.console.facade import ConsoleHub
 from gateway.console.people import local_time
 from gateway.errors import RequestError
-from gateway.facade import authz
+from gateway.facade import PrincipalLike
 
 __all__ = ["MonthlyReport", "Tables", "month_bounds", "monthly_report", "tables"]
 
@@ -79,7 +79,7 @@ def month_bounds(text: str) -> tuple[date, date]:
 
 async def monthly_report(
     hub: ConsoleHub,
-    p: authz.PrincipalLike,
+    p: PrincipalLike,
     root: str | None,
     month: str,
     lang: str = "vi",

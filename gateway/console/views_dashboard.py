@@ -18,7 +18,6 @@ from gateway.console.people import LOCAL, helpers
 from gateway.console.views import _NAMES, _lang, _principal, _render, _require
 from gateway.directory.last_seen import check_days
 from gateway.errors import NotFoundError, RequestError
-from gateway.facade import authz
 
 __all__ = ["routes"]
 
@@ -32,11 +31,13 @@ def _days(request: web.Request) -> int:
     return int(text)
 
 
-def _unit(request: web.Request) -> str | None:
-    """The ``unit`` asked for, when the caller sees it (else ``directory.unknown_unit``)."""
+async def _unit(request: web.Request) -> str | None:
+    """The ``unit`` asked for, when the caller sees it (``Hub.units_seen``) and it is in the
+    directory (else ``directory.unknown_unit``)."""
     unit = request.query.get("unit", "").strip() or None
     if unit is not None and not (
-        authz.sees_unit(_principal(request), unit) and unit in (request.get(_NAMES) or {})
+        unit in await request.app[HUB].units_seen(_principal(request), [unit])
+        and unit in (request.get(_NAMES) or {})
     ):
         raise NotFoundError(f"no unit {unit[:40]!r}", code="directory.unknown_unit")
     return unit
@@ -48,7 +49,7 @@ async def report(request: web.Request) -> web.Response:
     or PDF."""
     await _require(request)
     made = await monthly_report(
-        request.app[HUB], _principal(request), _unit(request) or _principal(request).scope,
+        request.app[HUB], _principal(request), await _unit(request) or _principal(request).scope,
         request.query.get("month", ""), _lang(request), request.get(_NAMES),
         fmt=request.match_info["fmt"],
     )  # fmt: skip
@@ -64,7 +65,7 @@ async def dashboard(request: web.Request) -> web.Response:
     """Sent and received per day, handled in time, overdue and medians by unit, units
     not seen, and the children to drill down into."""
     await _require(request)
-    p, unit = _principal(request), _unit(request)
+    p, unit = _principal(request), await _unit(request)
     text = request.query.get("not_seen_days", "7").strip()
     not_seen = check_days(int(text)) if text.isdigit() else check_days(-1)
     days = _days(request)

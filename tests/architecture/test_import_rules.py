@@ -255,6 +255,13 @@ def test_pages_reach_the_hub_only_through_its_methods() -> None:
     assert set(PAGES_MAY_IMPORT) - found == set(), "gone: remove them from PAGES_MAY_IMPORT"
 
 
+def test_pages_apply_no_rule_themselves() -> None:
+    """The console and the web mailbox import nothing of ``gateway.facade.authz``: who
+    may see or do what is decided in the hub's methods, never in a page."""
+    found = {edge for page in PAGES for edge in edges_between(page, "gateway.facade.authz")}
+    assert found == set(), "the pages ask the hub, not authz"
+
+
 def test_the_pages_import_the_hub_for_mypy_only() -> None:
     """The pages' imports of ``gateway.hub`` are under TYPE_CHECKING: never at run time."""
     for page, part in PAGES_MAY_IMPORT:

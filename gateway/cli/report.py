@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import click
 
@@ -13,8 +12,21 @@ from gateway.console.monthly import month_bounds, monthly_report
 from gateway.directory import Directory
 from gateway.directory.principal import Principal
 from gateway.directory.scope import subtree
+from gateway.hub import Hub
+from gateway.pipeline.states import RULES
+from gateway.store import Database, MessageStore
 
 __all__ = ["command"]
+
+
+class ReportDesk(Hub):
+    """The hub's console reads over a database the CLI opened, without a bus, relay or
+    keys: the monthly report runs the console's own code (units, scope, deliveries), as
+    the hub would, on a hub that need not be running. Only those reads are used."""
+
+    def __init__(self, db: Database, directory: Directory) -> None:  # parts it reads
+        self.db, self.directory = db, directory
+        self.messages = MessageStore(db, rules=RULES)
 
 
 @click.group("report")
@@ -76,7 +88,7 @@ def monthly(
                 async with db.read() as session:
                     within = await subtree(session, scope)
                 p = Principal(operator="report", scope=scope, within=within)
-            hub = SimpleNamespace(db=db, directory=directory)
+            hub = ReportDesk(db, directory)
             return (await monthly_report(hub, p, scope, month, lang, fmt=fmt)).body
 
     body = run(go())

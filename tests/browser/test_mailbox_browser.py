@@ -201,10 +201,11 @@ async def test_a_clerk_replaces_with_a_large_file_then_revokes(
     async with page.expect_navigation(wait_until="domcontentloaded"):
         await page.press("#token", "Enter")
     await page.goto(f"{live.url}/mailbox/documents/{original}")
-    async with page.expect_navigation(wait_until="domcontentloaded"):
-        await page.click("#replace-link")
-    # a loaded machine (other tests beside) may take a while to render the tree
-    await expect(page.locator("#change-of")).to_contain_text("Báo cáo tháng 11", timeout=15_000)
+    # a loaded machine (the suite's other workers beside) may take a while to render the
+    # form and its unit tree: a CI run saw this navigation outlast the default timeout
+    async with page.expect_navigation(wait_until="domcontentloaded", timeout=90_000):
+        await page.click("#replace-link", timeout=90_000)
+    await expect(page.locator("#change-of")).to_contain_text("Báo cáo tháng 11", timeout=30_000)
     await expect(page.locator(f"#units input[value='{PROVINCE}']")).to_be_checked()
     await expect(page.locator("#notation")).to_have_value("BC")
     await page.fill("#subject", "Báo cáo tháng 11 (thay thế)")

@@ -117,6 +117,8 @@ class GroupCommit:
             group, self._queue = self._queue[: self.limit], self._queue[self.limit :]
             if len(group) == 1 and group[0].batch is None:
                 await _settle_alone(group[0])
+                if (outage := _outage_of(group[0])) is not None:
+                    self._fail_queued(outage)
                 continue
             try:
                 results = await self._together(group)
@@ -126,6 +128,7 @@ class GroupCommit:
                 for write in group:
                     if not write.future.done():
                         write.future.set_exception(exc)
+                self._fail_queued(exc)
                 continue
             except Exception:
                 for write in group:
@@ -137,6 +140,16 @@ class GroupCommit:
             for write, result in zip(group, results, strict=True):
                 if not write.future.done():
                     write.future.set_result(result)
+
+    def _fail_queued(self, exc: StoreUnavailable) -> None:
+        """The writes that queued while a turn met the outage get it too, at once: each
+        group after it would wait out the database's timeouts again, so a write queued
+        behind two or three of them would wait for minutes instead of one turn. Writes
+        that arrive after this start a fresh turn (the database may be back)."""
+        queued, self._queue = self._queue, []
+        for write in queued:
+            if not write.future.done():
+                write.future.set_exception(exc)
 
     async def _wait_for_company(self) -> None:
         """Only lazy writes are queued: wait (up to ``linger``) for an urgent one."""
@@ -164,6 +177,16 @@ class GroupCommit:
                 for i, result in zip(indexes, await run(session, items), strict=True):
                     results[i] = result
         return results
+
+
+def _outage_of(write: _Write[Any]) -> StoreUnavailable | None:
+    """The outage ``write`` ended with, if it did."""
+    future = write.future
+    if future.done() and not future.cancelled():
+        error = future.exception()
+        if isinstance(error, StoreUnavailable):
+            return error
+    return None
 
 
 async def _settle_alone(write: _Write[Any]) -> None:

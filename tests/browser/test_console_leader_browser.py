@@ -63,7 +63,10 @@ async def _shot(page: Page, name: str, doc: bool = False) -> None:
 
 async def _login(page: Page, url: str, token: str, lang: str) -> None:
     await page.goto(f"{url}/console/login?lang={lang}")
-    await page.keyboard.type(token)  # the token field has autofocus: keyboard only
+    # the token field has autofocus (keyboard only); wait for it, or on a loaded machine the
+    # first keys land before the focus does and the token arrives cut
+    await expect(page.locator("#token")).to_be_focused()
+    await page.keyboard.type(token)
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(f"{url}/console")
 

@@ -112,7 +112,8 @@ async def test_a_commune_receives_answers_and_sends_back(
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{live.url}/mailbox")
     await expect(page).to_have_url(f"{live.url}/mailbox/login")
-    await page.keyboard.type(live.token)  # the token field has autofocus
+    await expect(page.locator("#token")).to_be_focused()  # autofocus, before any key
+    await page.keyboard.type(live.token)
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(f"{live.url}/mailbox")
     row = page.locator(f"#inbox tr[data-id='{live.document}']")

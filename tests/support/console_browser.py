@@ -24,6 +24,7 @@ async def login(page: Page, live: SeededHub) -> None:
     """Log in to ``live``'s console as its operator, typing the token."""
     await page.goto(f"{live.url}/console")
     await expect(page).to_have_url(f"{live.url}/console/login")
-    await page.keyboard.type(live.operator_token)  # the token field has autofocus
+    await expect(page.locator("#token")).to_be_focused()  # autofocus, before any key
+    await page.keyboard.type(live.operator_token)
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(f"{live.url}/console")

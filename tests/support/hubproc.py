@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -38,6 +39,8 @@ __all__ = ["LIENTHONG", "HubHome", "HubProcess", "free_port"]
 
 #: The ``lienthong`` entry point of the running venv.
 LIENTHONG = str(Path(sys.executable).with_name("lienthong"))
+#: Runs several ``lienthong`` commands in one process (see :meth:`HubHome.cli_batch`).
+BATCH = Path(__file__).with_name("cli_batch.py")
 PASSPHRASE = "reliability-test-passphrase"
 HUB_UNIT = "000.00.00.HUB"
 
@@ -96,19 +99,49 @@ class HubHome:
             raise RuntimeError(f"lienthong {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
-    def provision(self, units: Mapping[str, str], *, keys: bool = True) -> dict[str, str]:
-        """Init the home, add ``units`` (code → name), issue their keys, make their tokens."""
-        self.cli("init")
+    def cli_batch(self, *commands: Sequence[str], timeout: float = 120.0) -> list[str]:
+        """Run each ``lienthong ARGS`` of ``commands`` in order, in one process on this home
+        (``tests/support/cli_batch.py``: the same entry point, one interpreter start); the
+        stdout of each. The first failure raises, with its stderr."""
+        done = subprocess.run(
+            [sys.executable, str(BATCH)],
+            input=json.dumps([list(c) for c in commands]),
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"lienthong batch failed: {done.stderr.strip()}")
+        results = json.loads(done.stdout)
+        for argv, result in zip(commands, results, strict=False):
+            if result["code"] != 0:
+                raise RuntimeError(f"lienthong {' '.join(argv)} failed: {result['err'].strip()}")
+        return [str(r["out"]) for r in results]
+
+    def provision(
+        self,
+        units: Mapping[str, str],
+        *,
+        keys: bool = True,
+        operators: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Init the home, add ``units`` (code → name), issue their keys, make their tokens
+        (and an operator token per ``operators`` entry: key in ``tokens`` → operator name)."""
         csv = self.root / "units.csv"
         csv.write_text(
             "code,name,parent\n" + "".join(f"{c},{n},\n" for c, n in units.items()),
             encoding="utf-8",
         )
-        self.cli("units", "import", str(csv))
-        for code in units:
-            if keys:  # issued up front: two processes would otherwise race to issue one
-                self.cli("keys", "issue", code)
-            self.tokens[code] = self.cli("tokens", "create", code).strip()
+        # keys issued up front: two processes would otherwise race to issue one
+        issue = [("keys", "issue", code) for code in units] if keys else []
+        names = [*units, *(operators or {})]
+        tokens = [("tokens", "create", code) for code in units]
+        tokens += [("tokens", "create", "--operator", name) for name in (operators or {}).values()]
+        outs = self.cli_batch(("init",), ("units", "import", str(csv)), *issue, *tokens)
+        for name, out in zip(names, outs[len(outs) - len(tokens) :], strict=True):
+            self.tokens[name] = out.strip()
         return self.tokens
 
     def process(

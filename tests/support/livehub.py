@@ -108,11 +108,11 @@ class LiveHome:
         attachment = work / f"file-{n}.txt"
         attachment.write_bytes(f"phu luc {n}".encode())
         unsigned, signed = work / f"unsigned-{n}.xml", work / f"signed-{n}.xml"
-        self.home.cli(
-            "envelope", "build", "--from", sender, "--to", to, "--subject", subject,
-            "-o", str(unsigned), str(attachment),
+        self.home.cli_batch(
+            ("envelope", "build", "--from", sender, "--to", to, "--subject", subject,
+             "-o", str(unsigned), str(attachment)),
+            ("envelope", "sign", "--unit", sender, "-o", str(signed), str(unsigned)),
         )  # fmt: skip
-        self.home.cli("envelope", "sign", "--unit", sender, "-o", str(signed), str(unsigned))
         return signed.read_bytes()
 
     async def submit_xml(self, hub: HubProcess, sender: str, xml: bytes) -> Reply:
@@ -128,8 +128,7 @@ async def live_home(root: Path, database_url: str, bus_url: str) -> AsyncIterato
     """A home with units A and B (keys, tokens) and an operator token; every process
     started on it is stopped on exit."""
     home = HubHome(root / "home", database_url=database_url, bus_url=bus_url)
-    home.provision(UNITS)
-    home.tokens["operator"] = home.cli("tokens", "create", "--operator", "ops").strip()
+    home.provision(UNITS, operators={"operator": "ops"})
     live = LiveHome(home)
     try:
         yield live

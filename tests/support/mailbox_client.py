@@ -72,5 +72,7 @@ def blob_files(live: LiveHome) -> set[str]:
 
 
 def add_unit_c(live: LiveHome) -> None:
-    live.home.cli("units", "add", C, "--name", "Xã Cát Tiên")
-    live.tokens[C] = live.home.cli("tokens", "create", C).strip()
+    outs = live.home.cli_batch(
+        ("units", "add", C, "--name", "Xã Cát Tiên"), ("tokens", "create", C)
+    )
+    live.tokens[C] = outs[-1].strip()

@@ -73,18 +73,18 @@ async def _send(world: Scoped, sender: str, to: list[str], subject: str) -> str:
 @pytest.fixture
 async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Scoped]:
     home = HubHome(tmp_path / "home", database_url=sqlite_url, bus_url="local://")
-    home.cli("init")
     csv = tmp_path / "units.csv"
     csv.write_text("code,name,parent\n" + "".join(f"{c},{n},{p}\n" for c, n, p in TREE))
-    home.cli("units", "import", str(csv))
-    for code in (P, D2, C1):
-        home.cli("keys", "issue", code)
-    for code, _, _ in TREE:
-        home.tokens[code] = home.cli("tokens", "create", code).strip()
-    home.tokens["ops"] = home.cli("tokens", "create", "--operator", "ops").strip()
-    home.tokens["leader"] = home.cli(
-        "tokens", "create", "--operator", "Chủ tịch huyện", "--scope", D1
-    ).strip()
+    names = [code for code, _, _ in TREE] + ["ops", "leader"]
+    outs = home.cli_batch(
+        ("init",),
+        ("units", "import", str(csv)),
+        *(("keys", "issue", code) for code in (P, D2, C1)),
+        *(("tokens", "create", code) for code, _, _ in TREE),
+        ("tokens", "create", "--operator", "ops"),
+        ("tokens", "create", "--operator", "Chủ tịch huyện", "--scope", D1),
+    )
+    home.tokens.update(zip(names, (out.strip() for out in outs[-len(names) :]), strict=True))
     hub = home.process()
     await hub.start()
     world = Scoped(hub, home, {})

@@ -138,9 +138,11 @@ async def _http(hub: Hub, direct: bool) -> AsyncIterator[str | None]:
         yield None
         return
     from gateway.api.app import build_app
+    from gateway.api.protocol_errors import answer_in_json
 
     runner = web.AppRunner(build_app(hub), access_log=None)
     await runner.setup()
+    answer_in_json(runner)
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]

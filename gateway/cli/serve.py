@@ -35,6 +35,7 @@ import structlog
 from aiohttp import web
 
 from adapters.runner import AdapterRunner
+from gateway.api.protocol_errors import answer_in_json
 from gateway.cli.common import CliContext, parse_listen, pass_cli, run
 from gateway.cli.serve_workers import serve_workers
 from gateway.config import Config
@@ -193,6 +194,7 @@ async def serve(
     runner.app.cleanup_ctx.extend(lifetimes(hub, adapters, links))
     try:
         await runner.setup()
+        answer_in_json(runner)
         address = "(no HTTP API)"
         if app is not None:
             address = await _listen(runner, hub, config, reuse_port=reuse_port)

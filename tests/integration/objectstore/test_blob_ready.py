@@ -18,18 +18,19 @@ from gateway.store.s3location import S3Location
 pytestmark = [pytest.mark.integration]
 
 
-async def ready(url: str, cache: Path) -> bool:
+async def ready(url: str, cache: Path, within: float = 3.0) -> bool:
     """``storage_ready`` of a fresh store on ``url`` (closed afterwards)."""
     store = S3BlobStore(S3Location.from_url(url), cache)
     try:
-        return await storage_ready(store, within=3.0)
+        return await storage_ready(store, within=within)
     finally:
         await store.close()
 
 
 async def test_a_reachable_bucket_is_ready(s3_bucket: str, tmp_path: Path) -> None:
-    """The test bucket on the moto server answers: ready."""
-    assert await ready(f"s3://{s3_bucket}/p", tmp_path)
+    """The test bucket on the moto server answers: ready (given time enough for a fresh
+    client's first request on a loaded machine: the 3 s limit is for the failures)."""
+    assert await ready(f"s3://{s3_bucket}/p", tmp_path, within=30.0)
 
 
 async def test_a_missing_bucket_is_not_ready(s3_bucket: str, tmp_path: Path) -> None:

@@ -24,7 +24,16 @@ import aiohttp
 import click
 
 from gateway.cli.common import CliContext, pass_cli, run
-from gateway.cli.tables import clerk, inbox_row, notice_row, pdf_lines, table, text, timeline_rows
+from gateway.cli.tables import (
+    clerk,
+    inbox_row,
+    notice_row,
+    opener_lines,
+    pdf_lines,
+    table,
+    text,
+    timeline_rows,
+)
 from gateway.config import Config
 from gateway.errors import AuthError, GatewayError
 from gateway.retry_after import BUSY_STATUSES, Busy, RetryAfter, parse_retry_after, retrying
@@ -366,3 +375,5 @@ def status_command(ctx: CliContext, message_id: str, as_json: bool) -> None:
         click.echo(line)
     header = ["UNIT", "STATE", "CODE", "STATUS", "AT", "BY", "CLERK", "REASON"]
     click.echo(table(header, timeline_rows(status)))
+    for line in opener_lines(status):
+        click.echo(line)

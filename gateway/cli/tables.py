@@ -50,6 +50,18 @@ def clerk(entry: dict[str, Any]) -> str:
     return text(f"{name} ({person})" if name else person)
 
 
+def opener_lines(status: dict[str, Any]) -> list[str]:
+    """One line per recipient whose clerk first opened the document in the web mailbox
+    (``delivered_by``; a unit's token or office system leaves none)."""
+    lines = []
+    for recipient in status.get("recipients", []):
+        person = recipient.get("delivered_by")
+        if person:
+            who = clerk({"person": person, "person_name": recipient.get("delivered_by_name")})
+            lines.append(f"{text(recipient.get('unit'))} first opened by {who}")
+    return lines
+
+
 def pdf_lines(status: dict[str, Any]) -> list[str]:
     """One line per PDF: the hub's verdict on its signatures (docs/evidence.md)."""
     report = status.get("pdf_signatures") or {}

@@ -155,10 +155,10 @@ async def test_the_clerk_who_first_opened_a_document_is_on_its_timeline(
 ) -> None:
     """B's clerk opens the mailbox (the fetch): the delivery is ``delivered`` by that clerk
     (``delivered_by``/``delivered_by_name``) for B and operators, null for the sender A;
-    the console's message page and the mailbox's document page name them; the delivery
-    row holds it, and B's token fetching it again changes nothing. A document B's token
-    fetches first names no one. On SQLite + local bus and
-    PostgreSQL + RabbitMQ."""
+    the console's message page, the mailbox's document page and ``lienthong status`` name
+    them; the delivery row holds it, and B's token fetching it again changes nothing. A
+    document B's token fetches first names no one. On SQLite + local bus and PostgreSQL +
+    RabbitMQ."""
     async with live_home(tmp_path, *backends) as live:
         hub = await live.serve()
         cookie = await _clerk_cookie(live, hub)
@@ -188,6 +188,14 @@ async def test_the_clerk_who_first_opened_a_document_is_on_its_timeline(
         assert shown in await get_page(live, hub, f"/mailbox/documents/{opened}", cookie)
         token_page = await get_page(live, hub, f"/console/messages/{by_token}", console)
         assert 'class="opened-by"' not in token_page
+        env = live.home.env(LIENTHONG_URL=hub.url, LIENTHONG_TOKEN=live.tokens["operator"])
+        for message_id, line in ((opened, f"{B} first opened by Nguyễn Thị Thu ({CLERK})"),
+                                 (by_token, None)):  # fmt: skip
+            shown_cli = await asyncio.to_thread(
+                subprocess.run, [LIENTHONG, "status", message_id],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            assert (line in shown_cli.stdout) if line else ("first opened" not in shown_cli.stdout)
 
         db = Database(backends[0])
         try:

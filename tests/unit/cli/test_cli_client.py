@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli.client import HubClient, _hub_error
-from gateway.cli.tables import table, timeline_rows
+from gateway.cli.tables import opener_lines, table, timeline_rows
 from gateway.config import ClientConfig, Config
 from gateway.errors import AuthError
 
@@ -78,6 +78,19 @@ def test_timeline_has_a_row_per_receipt_and_escapes_newlines() -> None:
     assert len(out.splitlines()) == 4
     assert "van.thu" in out.splitlines()[1] and "van.thu" not in out.splitlines()[2]
     assert "ok\\nfake row" in out
+
+
+def test_the_clerk_who_first_opened_each_delivery_has_a_line() -> None:
+    """A recipient opened by a clerk's session gets a line naming the clerk; one opened by
+    a token, or not opened, gets none; a name with a newline stays on its line."""
+    status = {
+        "recipients": [
+            {"unit": "A", "delivered_by": "person:A/van.thu", "delivered_by_name": "Thu\nX"},
+            {"unit": "B", "delivered_by": None},
+            {"unit": "C"},
+        ]
+    }
+    assert opener_lines(status) == ["A first opened by Thu\\nX (person:A/van.thu)"]
 
 
 async def test_unreachable_hub_is_a_typed_error() -> None:

@@ -119,14 +119,16 @@ async def burst(
     on_accepted: Callable[[int], None] = lambda n: None,
     give_up_after: float = 90.0,
     stop: asyncio.Event | None = None,
+    answer_within: float = 30.0,
 ) -> None:
     """Submit every planned attempt with ``parallel`` clients (round-robin over ``urls``);
-    once ``stop`` is set no new attempt starts (the rest stay ``pending``: never sent)."""
+    once ``stop`` is set no new attempt starts (the rest stay ``pending``: never sent). A
+    request with no answer within ``answer_within`` seconds is ``unknown`` (``TimeoutError``)."""
     queue: asyncio.Queue[Attempt] = asyncio.Queue()
     for attempt in history.attempts:
         queue.put_nowait(attempt)
     accepted = 0
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=answer_within)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + give_up_after
 

@@ -45,9 +45,10 @@ async def test_an_expired_message_is_not_delivered(stack: Stack):
     """A message that expires before it reaches the mailbox gets an expired receipt instead."""
     hub = await stack.hub(relay=False)
     try:
-        mid, xml = await signed_envelope(hub, A, recipients=(B,), expires=soon(0.6))
+        await signed_envelope(hub, A, recipients=(B,))  # A's key is issued (slow) beforehand
+        mid, xml = await signed_envelope(hub, A, recipients=(B,), expires=soon(2.0))
         await hub.submit_envelope(unit(A), xml)
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(2.3)
         hub.relay.start()
 
         async def expired() -> bool:

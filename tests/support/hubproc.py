@@ -85,36 +85,27 @@ class HubHome:
         env.update(extra)
         return env
 
+    def _run(self, argv: list[str], what: str, timeout: float, stdin: str | None = None) -> str:
+        """Run ``argv`` on this home; its stdout (a failure raises ``what``, with stderr)."""
+        done = subprocess.run(
+            argv, input=stdin, env=self.env(), capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"{what} failed: {done.stderr.strip()}")
+        return done.stdout
+
     def cli(self, *args: str, timeout: float = 60.0) -> str:
         """Run ``lienthong ARGS`` on this home; its stdout (a failure raises, with stderr)."""
-        done = subprocess.run(
-            [LIENTHONG, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"lienthong {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout
+        return self._run([LIENTHONG, *args], f"lienthong {' '.join(args)}", timeout)
 
     def cli_batch(self, *commands: Sequence[str], timeout: float = 120.0) -> list[str]:
         """Run each ``lienthong ARGS`` of ``commands`` in order, in one process on this home
         (``tests/support/cli_batch.py``: the same entry point, one interpreter start); the
         stdout of each. The first failure raises, with its stderr."""
-        done = subprocess.run(
-            [sys.executable, str(BATCH)],
-            input=json.dumps([list(c) for c in commands]),
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"lienthong batch failed: {done.stderr.strip()}")
-        results = json.loads(done.stdout)
+        stdin = json.dumps([list(c) for c in commands])
+        out = self._run([sys.executable, str(BATCH)], "lienthong batch", timeout, stdin)
+        results = json.loads(out)
         for argv, result in zip(commands, results, strict=False):
             if result["code"] != 0:
                 raise RuntimeError(f"lienthong {' '.join(argv)} failed: {result['err'].strip()}")

@@ -124,19 +124,30 @@ def write_private_key(path: Path, key: PrivateKey, passphrase: bytes) -> None:
     write_file_atomic(path, pem, mode=0o600)
 
 
-def read_private_key(path: Path, passphrase: bytes | None) -> PrivateKey:
-    """Read a PEM private key; a missing or wrong passphrase is ``pki.bad_passphrase``."""
+def read_private_key(path: Path, passphrase: bytes | None, *, own: bool = False) -> PrivateKey:
+    """Read a PEM private key; a missing or wrong passphrase is ``pki.bad_passphrase``.
+
+    ``own``: a key this hub wrote itself (:func:`write_private_key`, encrypted with the
+    hub's passphrase). Such a key was checked when it was made or imported, so reading it
+    again skips the RSA consistency check, which costs far more than the decryption and
+    the signature together; a file that does not decrypt with the passphrase is still
+    refused. Keys from outside (an imported CA) are always checked."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PkiError(f"cannot read key {path.name}: {exc.strerror}", code="pki.error") from exc
-    return parse_private_key(data, passphrase, where=path.name)
+    return parse_private_key(data, passphrase, where=path.name, check=not own)
 
 
-def parse_private_key(data: bytes, passphrase: bytes | None, *, where: str = "key") -> PrivateKey:
-    """Decode a PEM private key (RSA or EC only)."""
+def parse_private_key(
+    data: bytes, passphrase: bytes | None, *, where: str = "key", check: bool = True
+) -> PrivateKey:
+    """Decode a PEM private key (RSA or EC only); ``check=False`` skips the RSA
+    consistency check (only for keys the hub wrote itself, see :func:`read_private_key`)."""
     try:
-        key = serialization.load_pem_private_key(data, password=passphrase)
+        key = serialization.load_pem_private_key(
+            data, password=passphrase, unsafe_skip_rsa_key_validation=not check
+        )
     except TypeError as exc:
         raise PkiError(
             f"{where}: passphrase missing or not needed", code="pki.bad_passphrase"

@@ -168,7 +168,7 @@ class KeyStore:
 
     def _ca_key(self) -> PrivateKey:
         self.ca_certificate()
-        return read_private_key(self.ca_key_path, self._passphrase())
+        return read_private_key(self.ca_key_path, self._passphrase(), own=True)
 
     def init_ca(self, *, key_type: str = "rsa3072", days: int = 3650) -> x509.Certificate:
         """Create a new self-signed hub CA and an empty CRL; ``pki.ca_exists`` if one exists."""
@@ -212,7 +212,7 @@ class KeyStore:
         check_unit_code(unit)
         passphrase = self._passphrase()
         ca_cert = self.ca_certificate()
-        ca_key = read_private_key(self.ca_key_path, passphrase)
+        ca_key = read_private_key(self.ca_key_path, passphrase, own=True)
         key: PrivateKey | None = None
         if csr_pem is not None:
             public_key = ca.load_csr_public_key(csr_pem, unit)
@@ -291,7 +291,7 @@ class KeyStore:
         """The newest valid certificate of ``unit`` that has a local key, with that key."""
         for entry in self._valid(unit):
             if entry.key_path is not None:
-                return read_private_key(entry.key_path, self._passphrase()), entry.cert
+                return read_private_key(entry.key_path, self._passphrase(), own=True), entry.cert
         raise NoSigningKeyError(f"unit {unit} has no valid signing key on this hub")
 
     def export(self, name: str) -> str:
@@ -333,7 +333,7 @@ class KeyStore:
         """
         passphrase = self._passphrase()
         ca_cert = self.ca_certificate()
-        ca_key = read_private_key(self.ca_key_path, passphrase)
+        ca_key = read_private_key(self.ca_key_path, passphrase, own=True)
         with self._locked():
             targets = self._resolve(unit_or_serial.strip())
             index = self._read_index()

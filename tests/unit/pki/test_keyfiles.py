@@ -6,7 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from gateway.config import load_config
 from gateway.errors import PkiError
@@ -55,6 +56,48 @@ def test_wrong_or_missing_passphrase(tmp_path: Path, passphrase: bytes | None) -
     with pytest.raises(PkiError) as err:
         keyfiles.read_private_key(path, passphrase)
     assert err.value.code == "pki.bad_passphrase"
+
+
+@pytest.mark.parametrize("passphrase", [b"wrong", None])
+def test_own_key_read_still_needs_the_passphrase(tmp_path: Path, passphrase: bytes | None) -> None:
+    """A key read as the hub's own (no RSA consistency check) is refused without the
+    right passphrase all the same."""
+    path = tmp_path / "unit.key"
+    keyfiles.write_private_key(path, keyfiles.generate_key("rsa2048"), b"secret")
+    with pytest.raises(PkiError) as err:
+        keyfiles.read_private_key(path, passphrase, own=True)
+    assert err.value.code == "pki.bad_passphrase"
+
+
+def test_own_rsa_key_read_back_signs_what_its_public_key_verifies(tmp_path: Path) -> None:
+    """An RSA key read as the hub's own is the same key: its signature verifies."""
+    key = keyfiles.generate_key("rsa2048")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    path = tmp_path / "unit.key"
+    keyfiles.write_private_key(path, key, b"secret")
+    back = keyfiles.read_private_key(path, b"secret", own=True)
+    assert isinstance(back, rsa.RSAPrivateKey)
+    signature = back.sign(b"document", padding.PKCS1v15(), hashes.SHA256())
+    key.public_key().verify(signature, b"document", padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_a_foreign_key_that_fails_the_rsa_check_is_refused() -> None:
+    """A key from outside the hub (the CA key of an import) still gets the RSA check: an
+    inconsistent key is pki.error, not accepted."""
+    key = keyfiles.generate_key("rsa2048")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    n = key.private_numbers()
+    broken = rsa.RSAPrivateNumbers(
+        n.p, n.q, n.d, n.dmp1, n.dmq1, (n.iqmp + 1) % n.p, n.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    pem = broken.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    with pytest.raises(PkiError) as err:
+        keyfiles.parse_private_key(pem, None, where="CA key")
+    assert err.value.code == "pki.error"
 
 
 def test_private_dir_is_0700(tmp_path: Path) -> None:

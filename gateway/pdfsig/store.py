@@ -14,17 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.envelope.verify import VerifiedEnvelope
 from gateway.store import audit
 from gateway.store.db import Database, execute
 from gateway.store.models import PdfVerdictRow, table, utcnow
+from gateway.store.prepared import Prepared
 
 __all__ = ["PdfCheckedEnvelope", "PdfVerdictStore", "audit_detail", "insert_report", "report_of"]
 
 _ROWS = table(PdfVerdictRow)
+_VERDICTS = Prepared(select(_ROWS.c.verdicts).where(_ROWS.c.message_id == bindparam("id")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,5 @@ class PdfVerdictStore:
 
     async def get(self, message_id: str) -> dict[str, Any] | None:
         """The report of ``message_id``, or None (no PDF, or not checked)."""
-        query = select(_ROWS.c.verdicts).where(_ROWS.c.message_id == message_id)
-        async with self.db.read() as session:
-            row = (await execute(session, query)).first()
+        row = (await self.db.query(_VERDICTS, {"id": message_id})).first()
         return dict(row.verdicts) if row is not None else None

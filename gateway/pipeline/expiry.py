@@ -68,8 +68,7 @@ class Expiry:
     async def _message_facts(self, message_id: str) -> tuple[datetime | None, str]:
         facts = self._facts.get(message_id)
         if facts is None:
-            stored = await self.messages.get(message_id)
-            facts = (stored.expires_at, stored.envelope_digest)
+            facts = await self.messages.expiry_facts(message_id)
             self._facts[message_id] = facts
             if len(self._facts) > _CACHE_SIZE:
                 self._facts.popitem(last=False)

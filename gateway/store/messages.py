@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.envelope.model import check_unit_code
-from gateway.errors import RoutingError
+from gateway.errors import NotFoundError, RoutingError
 from gateway.store import (
     fetch_ack,
     headers,
@@ -170,6 +170,17 @@ class MessageStore(OutboxLeases):
             stored = await queries.stored_message(session, message_id)
         self._remember(stored)
         return stored
+
+    async def expiry_facts(self, message_id: str) -> tuple[datetime | None, str]:
+        """A message's ``(expires_at, envelope_digest)``: from the remembered message, or
+        one prepared statement (no session; ``message.not_found``)."""
+        cached = self._messages.get(message_id)
+        if cached is not None:
+            return cached.expires_at, cached.envelope_digest
+        row = (await self.db.query(queries.EXPIRY_FACTS, {"id": message_id})).first()
+        if row is None:
+            raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+        return row.expires_at, row.envelope_digest
 
     def _remember(self, stored: StoredMessage) -> None:
         self._messages[stored.id] = stored

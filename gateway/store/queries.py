@@ -92,6 +92,14 @@ _UNACKED_URGENT = Prepared(
 )
 
 
+#: What the expiry check needs of a message, without its recipients and attachments.
+EXPIRY_FACTS = Prepared(
+    select(MessageRow.expires_at, MessageRow.envelope_digest).where(
+        MessageRow.id == bindparam("id")
+    )
+)
+
+
 async def _message(session: AsyncSession, message_id: str) -> MessageRow:
     row = await session.get(MessageRow, message_id)
     if row is None:

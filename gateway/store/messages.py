@@ -166,8 +166,7 @@ class MessageStore(OutboxLeases):
         if cached is not None:
             self._messages.move_to_end(message_id)
             return cached
-        async with self.db.read() as session:
-            stored = await queries.stored_message(session, message_id)
+        stored = await queries.stored_message(self.db, message_id)
         self._remember(stored)
         return stored
 

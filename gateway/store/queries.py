@@ -107,21 +107,43 @@ async def _message(session: AsyncSession, message_id: str) -> MessageRow:
     return row
 
 
-async def stored_message(session: AsyncSession, message_id: str) -> StoredMessage:
-    """The message row with recipients and attachments."""
-    m = await _message(session, message_id)
-    recipients = (
-        await session.execute(
-            select(DeliveryRow.recipient)
-            .where(DeliveryRow.message_id == m.id)
-            .order_by(DeliveryRow.id)
-        )
-    ).scalars()
-    files = (
-        await session.execute(
-            select(AttachmentRow).where(AttachmentRow.message_id == m.id).order_by(AttachmentRow.id)
-        )
-    ).scalars()
+_MESSAGE_ROW = Prepared(
+    select(
+        MessageRow.id,
+        MessageRow.sender,
+        MessageRow.subject,
+        MessageRow.kind,
+        MessageRow.refers_to,
+        MessageRow.created_at,
+        MessageRow.expires_at,
+        MessageRow.due_date,
+        MessageRow.envelope_digest,
+        MessageRow.submitted_by,
+        MessageRow.accepted_at,
+        MessageRow.urgency,
+    ).where(MessageRow.id == bindparam("id"))
+)
+_RECIPIENTS = Prepared(
+    select(DeliveryRow.recipient)
+    .where(DeliveryRow.message_id == bindparam("id"))
+    .order_by(DeliveryRow.id)
+)
+_FILES = Prepared(
+    select(AttachmentRow.name, AttachmentRow.media_type, AttachmentRow.size, AttachmentRow.sha256)
+    .where(AttachmentRow.message_id == bindparam("id"))
+    .order_by(AttachmentRow.id)
+)
+
+
+async def stored_message(db: Database, message_id: str) -> StoredMessage:
+    """The message row with recipients and attachments (three prepared statements, no
+    session: a message never changes once accepted, so they need no common snapshot)."""
+    params = {"id": message_id}
+    m = (await db.query(_MESSAGE_ROW, params)).first()
+    if m is None:
+        raise NotFoundError("no such message", code="message.not_found", message_id=message_id)
+    recipients = tuple(row.recipient for row in await db.query(_RECIPIENTS, params))
+    files = tuple(StoredAttachment(*row) for row in await db.query(_FILES, params))
     return StoredMessage(
         m.id,
         m.sender,
@@ -134,8 +156,8 @@ async def stored_message(session: AsyncSession, message_id: str) -> StoredMessag
         m.envelope_digest,
         m.submitted_by,
         m.accepted_at,
-        tuple(recipients),
-        tuple(StoredAttachment(a.name, a.media_type, a.size, a.sha256) for a in files),
+        recipients,
+        files,
         m.urgency,
     )
 

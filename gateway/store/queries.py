@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFoundError
@@ -83,12 +83,23 @@ _UNACKED_OF = _PENDING.add_columns(*_LINKS, _ITEMS.c.urgency).where(
     _ITEMS.c.acked_at.is_(None),
     ~withdrawn(_ITEMS.c.message_id, _ITEMS.c.kind, _ITEMS.c.fetched_at),
 )
-#: The unit's unacked items of normal urgency, and its urgent ones, each oldest first.
+#: The unit's oldest unacked items of normal urgency and its oldest urgent ones, in one
+#: statement (each part keeps its own index-ordered limit).
 _UNACKED = Prepared(
-    _UNACKED_OF.where(_ITEMS.c.urgency == 0).order_by(_ITEMS.c.item_id).limit(bindparam("lim"))
-)
-_UNACKED_URGENT = Prepared(
-    _UNACKED_OF.where(_ITEMS.c.urgency > 0).order_by(_ITEMS.c.item_id).limit(bindparam("lim"))
+    union_all(
+        select(
+            _UNACKED_OF.where(_ITEMS.c.urgency == 0)
+            .order_by(_ITEMS.c.item_id)
+            .limit(bindparam("lim"))
+            .subquery("normal")
+        ),
+        select(
+            _UNACKED_OF.where(_ITEMS.c.urgency > 0)
+            .order_by(_ITEMS.c.item_id)
+            .limit(bindparam("lim"))
+            .subquery("urgent")
+        ),
+    )
 )
 
 
@@ -183,13 +194,17 @@ async def stored_receipt(session: AsyncSession, receipt_id: str) -> StoredReceip
 
 async def pending(db: Database, unit: str, limit: int) -> list[MailboxItem]:
     """A unit's unacked mailbox items, urgent documents ahead by their head start
-    (:func:`gateway.urgency.rank`), else oldest first (two reads, no session: long-polls
+    (:func:`gateway.urgency.rank`), else oldest first (one read, no session: long-polls
     run it for every wake-up). Items of normal urgency (receipts among them) keep their
     order among themselves."""
     lim = max(1, min(limit, MAX_PAGE))
     params = {"unit": unit, "lim": lim}
-    normal = [MailboxItem(*row) for row in await db.query(_UNACKED, params)]
-    urgent = [MailboxItem(*row) for row in await db.query(_UNACKED_URGENT, params)]
+    normal: list[MailboxItem] = []
+    urgent: list[MailboxItem] = []
+    for row in await db.query(_UNACKED, params):
+        item = MailboxItem(*row)
+        (urgent if item.urgency > 0 else normal).append(item)
+    normal.sort(key=lambda i: i.item_id)
     if not urgent:
         return normal
     urgent.sort(key=lambda i: (rank(i.created_at, i.urgency), i.item_id))

@@ -39,6 +39,10 @@ class HubConfig:
     #: message was accepted (``receipt.time_out_of_range``); the hub records its own time.
     receipt_clock_skew_seconds: int = 300
     workers: int = 1
+    #: Wake the long-polls of the other hub processes sharing the PostgreSQL database when
+    #: this one delivers (LISTEN/NOTIFY, :mod:`gateway.pipeline.peer_wakeups`): on for hubs
+    #: on several machines; ``serve --workers N`` (N > 1) turns it on for its workers.
+    wake_peers: bool = False
     #: Threads that sign receipts and envelopes beside the event loop; 0: on the loop.
     #: Worth it where a core is free beside the hub (see :mod:`gateway.envelope.seal`).
     signing_threads: int = 0

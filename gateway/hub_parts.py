@@ -37,6 +37,7 @@ from gateway.pipeline.expiry import Expiry
 from gateway.pipeline.flow import DocumentSubmit, TrustCache, build_submit_flow
 from gateway.pipeline.mailbox import MailboxConsumers
 from gateway.pipeline.notify import MailboxSignals
+from gateway.pipeline.peer_wakeups import PeerWakeups
 from gateway.pipeline.receipt import ReceiptDesk, ReceiptIssuer
 from gateway.pipeline.relay import BusPublisher, Relay, outbox_row_of, reclaim_leases, worker_name
 from gateway.pipeline.signers import Signers
@@ -102,6 +103,9 @@ class HubParts:
             db, keep_seconds=config.database.outbox_keep_seconds, held=self.local_bus.held_rows
         )
         self.signals = MailboxSignals()
+        self.peers = PeerWakeups(db, self.signals)
+        if config.hub.wake_peers and db.is_postgresql:
+            self.signals.peers = self.peers.announce
         self.signers = Signers(self.keys, config.hub.unit_code, key_type=config.keys.key_type)
         self.sealing = Sealing(config.hub.signing_threads)
         self.metrics = HubMetrics()
@@ -175,6 +179,8 @@ class HubParts:
         if upgrade:
             await self.db.upgrade()
         await self.bus.connect()
+        if self.signals.peers is not None:
+            await self.peers.start()
         if self._run_consumers:
             await self.consumers.start()
         if self._run_relay:
@@ -211,6 +217,7 @@ class HubParts:
             await self.stamper.stop()
         await self.retention.stop()
         await self.escalation.stop()
+        await self.peers.stop()
         self.sealing.close()
         await self.blobs.close()
         await self.db.dispose()

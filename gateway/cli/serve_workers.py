@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -94,6 +95,9 @@ def serve_workers(
     a signal; the exit status (0: all stopped cleanly)."""
     check_workers(config, count)
     config = run(prepare(config))
+    # the workers share the mailbox queues: a delivery one of them commits must wake the
+    # long-polls the others hold (gateway.pipeline.peer_wakeups)
+    config = dataclasses.replace(config, hub=dataclasses.replace(config.hub, wake_peers=True))
     context = multiprocessing.get_context("spawn")
 
     def spawn(slot: int) -> BaseProcess:

@@ -17,7 +17,8 @@ is not a stage, and :data:`HELPERS` lists it apart: ``flow`` builds stages 1-3 f
 config (and seals a unit's document before them); the others are helpers the stages
 share: ``states`` (the delivery state machine), ``document`` (metadata JSON → envelope),
 ``signers`` (the keys the hub signs with), ``expiry``, ``notify`` (wakes long-polls),
-``succession`` (a successor's mailbox), ``handover`` (a successor's first read of a
+``peer_wakeups`` (wakes the other hub processes' long-polls), ``succession`` (a
+successor's mailbox), ``handover`` (a successor's first read of a
 retired unit's item, in the timeline), ``admission`` (refuses a submission while the
 hub is overloaded), ``unit_services`` (sealing, files and the directory for adapters).
 The map of the whole house is
@@ -49,6 +50,7 @@ HELPERS: tuple[str, ...] = (
     "gateway.pipeline.signers",
     "gateway.pipeline.expiry",
     "gateway.pipeline.notify",
+    "gateway.pipeline.peer_wakeups",
     "gateway.pipeline.succession",
     "gateway.pipeline.handover",
     "gateway.pipeline.admission",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["Listener", "MailboxSignals"]
@@ -53,9 +53,19 @@ class MailboxSignals:
 
     def __init__(self) -> None:
         self._listeners: defaultdict[str, set[Listener]] = defaultdict(set)
+        #: Told of every :meth:`notify` too: the other hub processes' readers
+        #: (:mod:`gateway.pipeline.peer_wakeups`, with ``[hub] wake_peers``).
+        self.peers: Callable[[str], None] | None = None
 
     def notify(self, unit: str) -> None:
-        """Wake every reader listening on ``unit``'s mailbox."""
+        """Wake every reader listening on ``unit``'s mailbox, in this process and (with
+        :attr:`peers`) in the others."""
+        self.wake(unit)
+        if self.peers is not None:
+            self.peers(unit)
+
+    def wake(self, unit: str) -> None:
+        """Wake this process's readers of ``unit``'s mailbox."""
         for listener in self._listeners.get(unit, ()):
             listener.set()
 

@@ -100,9 +100,13 @@ class DatabaseConfig:
     #: Delete outbox rows this many seconds after the bus confirmed them
     #: (:mod:`gateway.store.retention`); 0: keep them all.
     outbox_keep_seconds: float = 86400.0
+    #: One store operation of an HTTP request (a statement, a transaction, the wait for a
+    #: write turn) answers 503 ``store.unavailable`` after this many seconds, however many
+    #: of the database's timeouts it meets (:mod:`gateway.store.deadline`); 0: no bound.
+    request_seconds: float = 15.0
 
     def __post_init__(self) -> None:
-        for name in ("vacuum_seconds", "outbox_keep_seconds"):
+        for name in ("vacuum_seconds", "outbox_keep_seconds", "request_seconds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")

@@ -10,6 +10,7 @@ UTF-8 text reaches a handler, and a caller is known before it is counted or its 
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from gateway.api import (
     openapi,
@@ -33,9 +34,24 @@ from gateway.api.limits import (
     rate_limit_middleware,
 )
 from gateway.facade import HubFacade
+from gateway.store.deadline import STORE_SECONDS
 from gateway.untrusted import header_guard_middleware
 
 __all__ = ["build_app"]
+
+
+def store_deadline_middleware(seconds: float) -> Middleware:
+    """Bound every store operation of a request by ``seconds`` (0: no bound)."""
+
+    @web.middleware
+    async def store_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        token = STORE_SECONDS.set(seconds or None)
+        try:
+            return await handler(request)
+        finally:
+            STORE_SECONDS.reset(token)
+
+    return store_deadline
 
 
 def build_app(hub: HubFacade) -> web.Application:
@@ -44,6 +60,7 @@ def build_app(hub: HubFacade) -> web.Application:
     app = web.Application(
         client_max_size=limits.max_body_bytes,
         middlewares=[
+            store_deadline_middleware(hub.config.database.request_seconds),
             request_id_middleware,
             error_middleware,
             header_guard_middleware,

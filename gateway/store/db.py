@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
 
 from gateway.errors import GatewayError, StoreUnavailable
 from gateway.store import dialects, engines, migrations, prepared
+from gateway.store.deadline import bounded
 from gateway.store.engines import SQLITE_BUSY_TIMEOUT_MS
 from gateway.store.prepared import Prepared
 
@@ -216,11 +217,13 @@ class Database:
             async with self._transaction(self._sessions) as session:
                 yield session
             return
-        async with self._writer(), self._transaction(self._sessions) as session:
-            head = (await execute(session, LOCK_WRITES_AND_HEAD, {"k": WRITE_LOCK})).first()
-            session.info[WRITE_LOCKED] = True
-            session.info[LOCKED_HEAD] = (head.seq, head.hash) if head else (0, None)
-            yield session
+        with _unavailable_as_store_error():
+            # the request's bound covers the wait for this process's turn too
+            async with bounded(), self._writer(), self._transaction(self._sessions) as session:
+                head = (await execute(session, LOCK_WRITES_AND_HEAD, {"k": WRITE_LOCK})).first()
+                session.info[WRITE_LOCKED] = True
+                session.info[LOCKED_HEAD] = (head.seq, head.hash) if head else (0, None)
+                yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -239,7 +242,7 @@ class Database:
             async with self.session(write=True) as session:
                 return await execute(session, statement, params)
         with _unavailable_as_store_error():
-            async with self._reading.connect() as connection:
+            async with bounded(), self._reading.connect() as connection:
                 adapter = (await connection.get_raw_connection()).dbapi_connection
                 driver = prepared.driver_of(adapter)
                 if driver is None:
@@ -268,7 +271,7 @@ class Database:
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
         with _unavailable_as_store_error():
-            async with sessions() as session, session.begin():
+            async with bounded(), sessions() as session, session.begin():
                 yield session
                 for hook in BEFORE_COMMIT:
                     await hook(session)

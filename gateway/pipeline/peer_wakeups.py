@@ -6,7 +6,7 @@ sharing one PostgreSQL and RabbitMQ). That process's :class:`MailboxSignals` wak
 own readers; a reader in another process would learn of the item on its next periodic
 re-read, up to ``_POLL_SECONDS`` later. With ``[hub] wake_peers`` on, each process LISTENs
 on one channel and, after its mailbox consumer committed items, NOTIFYs their units: one
-``pg_notify`` per event-loop turn, however many units (a payload is ``tag|unit,unit,…``; a
+``pg_notify`` per ``GATHER_SECONDS``, however many units (a payload is ``tag|unit,unit,…``; a
 process ignores its own tag). A notification is a shortcut, never the only way: while the
 listening connection is down (it is reopened every ``check_seconds``) readers fall back on
 the re-read, as before.
@@ -33,6 +33,9 @@ __all__ = ["CHANNEL", "PeerWakeups"]
 log = structlog.get_logger("gateway.pipeline.peer_wakeups")
 
 CHANNEL = "lienthong_mailbox"
+#: Units announced within this many seconds go out in one notification (a busy hub would
+#: otherwise send one per delivery; a reader elsewhere waits this much longer at most).
+GATHER_SECONDS = 0.05
 #: PostgreSQL refuses a payload of 8000 bytes or more.
 _PAYLOAD_BYTES = 7000
 #: ``SELECT pg_notify('lienthong_mailbox', :payload)``.
@@ -44,11 +47,17 @@ class PeerWakeups:
     for the units the others announce."""
 
     def __init__(
-        self, db: Database, signals: MailboxSignals, *, check_seconds: float = 5.0
+        self,
+        db: Database,
+        signals: MailboxSignals,
+        *,
+        check_seconds: float = 5.0,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.db = db
         self.signals = signals
         self.check_seconds = check_seconds
+        self.gather_seconds = gather_seconds
         #: This process's mark on its payloads (several hubs may share one process in tests).
         self.tag = secrets.token_hex(6)
         self._units: set[str] = set()
@@ -86,14 +95,14 @@ class PeerWakeups:
                 await listener.close(timeout=2)
 
     def announce(self, unit: str) -> None:
-        """Tell the other processes that ``unit``'s mailbox has something new (sent once
-        this event-loop turn ends, with the other units announced in it)."""
+        """Tell the other processes that ``unit``'s mailbox has something new (sent
+        ``gather_seconds`` later, with the other units announced meanwhile)."""
         if not self.db.is_postgresql:
             return
         self._units.add(unit)
         if not self._flushing:
             self._flushing = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_later(self.gather_seconds, self._flush)
 
     def _flush(self) -> None:
         self._flushing = False

@@ -145,7 +145,12 @@ class Admission:
         limits = self.limits
         if limits.max_inflight and self.inflight >= limits.max_inflight:
             self._refuse(f"{self.inflight} submissions are being taken in")
-        waiting = self.backlog + self.inflight  # the ones being taken in will add to it
+        waiting = self.backlog
+        if limits.target_wait <= 0:
+            # a fixed bound: the ones being taken in will add to it. A paced bound leaves
+            # them out: they are bounded by max_inflight, and counted here they kept the
+            # bound from ever growing (the intake's own time ate the whole wait)
+            waiting += self.inflight
         if self.watching_backlog and waiting >= self.bound:
             self._refuse(f"{waiting} deliveries are still on their way to recipients")
 

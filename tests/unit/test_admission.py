@@ -135,3 +135,23 @@ async def test_the_bound_follows_the_recipients_pace_with_a_target_wait() -> Non
     fast = Admission(dataclasses.replace(limits, target_wait=3.0), read, clock=lambda: now[0])
     fast._paces.extend([(0.0, 0), (1.0, 10)])  # the same pace, three seconds' worth: 30
     assert fast.bound == 15
+
+
+async def test_a_paced_bound_leaves_the_submissions_being_taken_in_out() -> None:
+    """With a target wait, submissions still being taken in do not count against the
+    backlog bound (only ``max_inflight`` bounds them): four in flight under a paced bound
+    of four are not refused, while a fixed bound of four refuses the fifth."""
+    paced = Admission(
+        AdmissionLimits(max_inflight=0, max_backlog=0, target_wait=1.0, min_backlog=4),
+        Readings(Backlog(0, 0)),
+    )
+    fixed = Admission(AdmissionLimits(max_inflight=0, max_backlog=4), Readings(Backlog(0, 0)))
+    for gate in (paced, fixed):
+        await gate.sample()
+        gate.inflight = 4
+    paced.check()
+    with pytest.raises(OverloadedError):
+        fixed.check()
+    paced.backlog = 4
+    with pytest.raises(OverloadedError):
+        paced.check()

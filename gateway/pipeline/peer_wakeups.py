@@ -61,7 +61,7 @@ class PeerWakeups:
         #: This process's mark on its payloads (several hubs may share one process in tests).
         self.tag = secrets.token_hex(6)
         self._units: set[str] = set()
-        self._flushing = False
+        self._flushing: asyncio.TimerHandle | None = None
         self._listener: asyncpg.Connection | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
@@ -81,7 +81,10 @@ class PeerWakeups:
         self._keeper = asyncio.create_task(self._keep(), name="peer-wakeups")
 
     async def stop(self) -> None:
-        """Stop listening; let the sends under way finish."""
+        """Stop listening; send what was gathered and let the sends under way finish."""
+        if self._flushing is not None:
+            self._flushing.cancel()
+            self._flush()
         if self._keeper is not None:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -100,12 +103,11 @@ class PeerWakeups:
         if not self.db.is_postgresql:
             return
         self._units.add(unit)
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().call_later(self.gather_seconds, self._flush)
+        if self._flushing is None:
+            self._flushing = asyncio.get_running_loop().call_later(self.gather_seconds, self._flush)
 
     def _flush(self) -> None:
-        self._flushing = False
+        self._flushing = None
         units, self._units = sorted(self._units), set()
         for payload in _payloads(self.tag, units):
             task = asyncio.get_running_loop().create_task(self._send(payload))
